@@ -1,0 +1,101 @@
+# smr-siting — set-up, demo, tests and packaging.
+#
+#   make demo    install what is missing, then screen Gelderland on the bundled demo data → out/demo/
+#   make test    install what is missing, then lint and run every test (engine, QGIS, qgis_process)
+#
+# System packages come from apt (QGIS and its Python stack); pip installs only test tools into a
+# venv that sees the system packages.  Never pip-install shapely 2 / numpy 2 / affine 3 next to
+# Debian 12's QGIS: they crash inside the QGIS process.
+
+SHELL := /bin/bash
+SYSTEM_PYTHON := /usr/bin/python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PLUGIN_NAME := smr_siting
+PLUGIN_DIR := build/plugins/$(PLUGIN_NAME)
+VERSION := $(shell sed -n 's/^version=//p' metadata.txt)
+SHARED_DATA ?= ../shared/data/nl
+DEMO_DATA := demo/data
+APT_PACKAGES := qgis python3-qgis qgis-providers python3-geopandas python3-rasterio python3-rtree \
+	python3-scipy python3-yaml python3-pytest python3-hypothesis python3-venv qttools5-dev-tools zip
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+export QT_QPA_PLATFORM := offscreen
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: all deps apt venv demo test lint pytest plugin zip translations demo-data reference-layers \
+	demo-picture clean distclean
+
+all: test
+
+## ---------------------------------------------------------------- set-up
+apt:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "apt: installing$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+$(VENV)/.installed: requirements-dev.txt pyproject.toml | apt
+	$(SYSTEM_PYTHON) -m venv --system-site-packages $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(VENV)/bin/pip install -q --disable-pip-version-check --no-deps -e .
+	@$(PY) -c "import numpy, shapely; assert numpy.__file__.startswith('/usr/'), 'pip replaced numpy'; \
+	  assert shapely.__file__.startswith('/usr/'), 'pip replaced shapely'"
+	touch $@
+
+venv: $(VENV)/.installed
+deps: apt venv
+
+## ---------------------------------------------------------------- demo
+demo: deps
+	$(VENV)/bin/smr-siting screen --region Gelderland --profile nl-default --data $(DEMO_DATA) \
+	  --out out/demo --vector --overwrite
+	@echo; column -s, -t < out/demo/summary.csv
+
+# Rebuild the bundled demo pack and reference layers from ../shared/data/nl (needs ../shared).
+demo-data: deps
+	$(PY) scripts/build_demo_pack.py --source $(SHARED_DATA) --out $(DEMO_DATA)
+
+reference-layers: deps
+	$(PY) scripts/build_reference_layers.py --source $(SHARED_DATA) --out layers/reference
+
+demo-picture: demo plugin
+	$(PY) scripts/render_demo_map.py --run out/demo --out docs/img/demo-gelderland.png
+
+## ---------------------------------------------------------------- tests
+lint: deps
+	$(VENV)/bin/ruff check .
+
+pytest: deps plugin
+	SMR_SHARED_DATA=$(abspath $(SHARED_DATA)) $(PY) -m pytest -q -p no:cacheprovider tests
+
+test: lint pytest
+
+## ---------------------------------------------------------------- plugin
+translations: apt
+	@mkdir -p build
+	@if [ -n "$$(ls resources/i18n/*.ts 2>/dev/null)" ]; then \
+	  for ts in resources/i18n/*.ts; do lrelease -silent $$ts -qm $${ts%.ts}.qm; done; fi
+
+plugin: translations
+	rm -rf $(PLUGIN_DIR)
+	mkdir -p $(PLUGIN_DIR)
+	cp -r $(PLUGIN_NAME)/. $(PLUGIN_DIR)/
+	cp -r metadata.txt LICENSE resources layers $(PLUGIN_DIR)/
+	rm -f $(PLUGIN_DIR)/resources/i18n/*.ts
+	find $(PLUGIN_DIR) -name __pycache__ -prune -exec rm -rf {} +
+	@echo "plugin folder: $(PLUGIN_DIR)"
+
+zip: plugin
+	rm -f build/$(PLUGIN_NAME)-$(VERSION).zip
+	cd build/plugins && zip -q -r -X ../$(PLUGIN_NAME)-$(VERSION).zip $(PLUGIN_NAME)
+	@echo "plugin zip: build/$(PLUGIN_NAME)-$(VERSION).zip"
+
+clean:
+	rm -rf build out .pytest_cache .ruff_cache
+
+distclean: clean
+	rm -rf $(VENV)

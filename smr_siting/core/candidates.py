@@ -1,0 +1,168 @@
+"""Candidate areas: contiguous non-excluded land in which the SMR footprint fits.
+
+The footprint is a shape of a given area (square, circle, or rectangle with an aspect ratio),
+placed axis-aligned on the grid.  A position fits when every cell whose centre lies inside the
+footprint is free; a candidate area is a 4-connected patch of free land holding at least one
+fitting position whose centre lies inside the region.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+from rasterio import features
+from scipy import ndimage
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import unary_union
+
+from .grid import CRS, Grid
+from .profile import Footprint
+from .progress import RunContext
+
+FOUR_CONNECTED = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], dtype=bool)
+
+
+@dataclass(frozen=True)
+class FootprintCells:
+    """The footprint as laid on the grid."""
+
+    shape: str
+    rows: int  # for rectangles: cells north-south
+    cols: int  # cells east-west
+    radius_m: float  # for circles
+    cells: int
+    area_m2: float
+
+
+def footprint_cells(footprint: Footprint, resolution: float) -> FootprintCells:
+    """The smallest cell pattern of the footprint's shape that covers at least its area."""
+    cell = resolution * resolution
+    if footprint.shape == "circle":
+        radius = math.sqrt(footprint.area_m2 / math.pi)
+        while True:
+            count = int(_disc(radius, resolution).sum())
+            if count * cell >= footprint.area_m2:
+                return FootprintCells("circle", 0, 0, radius, count, count * cell)
+            radius += resolution / 8.0
+    width = math.sqrt(footprint.area_m2 / footprint.aspect)
+    length = width * footprint.aspect
+    rows = max(1, math.ceil(width / resolution - 1e-9))
+    cols = max(1, math.ceil(length / resolution - 1e-9))
+    return FootprintCells(footprint.shape, rows, cols, 0.0, rows * cols, rows * cols * cell)
+
+
+def _disc(radius: float, resolution: float) -> np.ndarray:
+    n = int(math.ceil(radius / resolution))
+    offsets = np.arange(-n, n + 1) * resolution
+    return (offsets[:, None] ** 2 + offsets[None, :] ** 2) <= radius * radius
+
+
+def fit_positions(free: np.ndarray, cells: FootprintCells, resolution: float) -> np.ndarray:
+    """True where a footprint anchored at the cell lies wholly on free cells (outside the grid is not free)."""
+    return fit_and_usable(free, cells, resolution)[0]
+
+
+def fit_and_usable(free: np.ndarray, cells: FootprintCells, resolution: float) -> tuple[np.ndarray, np.ndarray]:
+    """Where a footprint fits (anchor cells), and the land some fitting footprint covers (the opening)."""
+    if cells.shape == "circle":
+        padded = np.pad(free, 1, constant_values=False)
+        dist = ndimage.distance_transform_edt(padded, sampling=resolution)[1:-1, 1:-1]
+        fits = dist > cells.radius_m
+        usable = ndimage.binary_dilation(fits, structure=_disc(cells.radius_m, resolution))
+        return fits, usable & free
+    fits = np.zeros(free.shape, dtype=bool)
+    usable = np.zeros(free.shape, dtype=bool)
+    for rows, cols in sorted({(cells.rows, cells.cols), (cells.cols, cells.rows)}):  # both orientations
+        orient = _orientation_fits(free, rows, cols)
+        fits |= orient
+        # grey_dilation mirrors the window, so erosion followed by dilation is the exact opening
+        usable |= ndimage.grey_dilation(orient.astype(np.uint8), size=(rows, cols), mode="constant",
+                                        cval=0).astype(bool)
+    return fits, usable & free
+
+
+def _orientation_fits(free: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    return ndimage.minimum_filter(free.astype(np.uint8), size=(rows, cols), mode="constant", cval=0).astype(bool)
+
+
+def find_candidate_areas(free: np.ndarray, region: np.ndarray, grid: Grid, footprint: Footprint,
+                         admin: gpd.GeoDataFrame | None, region_geometry: BaseGeometry,
+                         ctx: RunContext | None = None, admin_fields: tuple[str, str] = ("statnaam", "prov_naam"),
+                         ) -> tuple[gpd.GeoDataFrame, FootprintCells]:
+    """Candidate areas as polygons (clipped to the region) with their figures."""
+    ctx = ctx or RunContext()
+    cells = footprint_cells(footprint, grid.resolution)
+    ctx.report(0.05, "footprint fit")
+    fits, usable = fit_and_usable(free, cells, grid.resolution)
+    ctx.report(0.35, "contiguous areas")
+    labels, count = ndimage.label(free, structure=FOUR_CONNECTED)
+    keep_labels = np.unique(labels[fits & region])
+    keep_labels = keep_labels[keep_labels > 0]
+    columns = ["area_id", "area_ha", "area_ha_total", "usable_ha", "footprint_ha", "centroid_x", "centroid_y",
+               "municipality", "municipalities", "province"]
+    if keep_labels.size == 0:
+        return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=CRS), cells
+    ctx.report(0.5, f"{keep_labels.size} candidate areas")
+    # relabel kept components 1..n in a deterministic order (first cell in row-major order)
+    keep = np.zeros(count + 1, dtype=np.int32)
+    keep[keep_labels] = np.arange(1, keep_labels.size + 1, dtype=np.int32)
+    kept = keep[labels]
+    cell_ha = grid.cell_area_m2 / 10_000.0
+    total_cells = np.bincount(kept.ravel(), minlength=keep_labels.size + 1)
+    region_cells = np.bincount(kept[region], minlength=keep_labels.size + 1)
+    usable_cells = np.bincount(kept[usable & region], minlength=keep_labels.size + 1)
+    geoms: dict[int, list] = {}
+    for geom, value in features.shapes(kept, mask=(kept > 0) & region, transform=grid.transform, connectivity=4):
+        geoms.setdefault(int(value), []).append(shape(geom))
+    ctx.report(0.8, "polygons and names")
+    rows = []
+    for number in range(1, keep_labels.size + 1):
+        polygon = unary_union(geoms.get(number, []))
+        if polygon.is_empty:
+            continue
+        clipped = polygon.intersection(region_geometry) if not region_geometry.contains(polygon) else polygon
+        if clipped.is_empty:
+            clipped = polygon
+        centre = clipped.centroid
+        if not clipped.contains(centre):
+            centre = clipped.representative_point()
+        municipality, municipalities, province = _admin_names(clipped, admin, admin_fields)
+        rows.append({
+            "area_ha": round(region_cells[number] * cell_ha, 2),
+            "area_ha_total": round(total_cells[number] * cell_ha, 2),
+            "usable_ha": round(usable_cells[number] * cell_ha, 2),
+            "footprint_ha": round(cells.area_m2 / 10_000.0, 2),
+            "centroid_x": round(centre.x, 1),
+            "centroid_y": round(centre.y, 1),
+            "municipality": municipality,
+            "municipalities": municipalities,
+            "province": province,
+            "geometry": clipped,
+        })
+    rows.sort(key=lambda r: (-r["area_ha"], r["centroid_x"], r["centroid_y"]))
+    for i, row in enumerate(rows, start=1):
+        row["area_id"] = i
+    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)[columns + ["geometry"]]
+    return gdf, cells
+
+
+def _admin_names(geometry: BaseGeometry, admin: gpd.GeoDataFrame | None,
+                 fields: tuple[str, str]) -> tuple[str, str, str]:
+    if admin is None or len(admin) == 0:
+        return "", "", ""
+    name_field, province_field = fields
+    hits = admin.iloc[list(admin.sindex.query(geometry, predicate="intersects"))] if len(admin) else admin
+    overlaps = []
+    for _, row in hits.iterrows():
+        area = row.geometry.intersection(geometry).area
+        if area > 0:
+            overlaps.append((area, str(row.get(name_field, "")), str(row.get(province_field, ""))))
+    if not overlaps:
+        return "", "", ""
+    overlaps.sort(key=lambda o: (-o[0], o[1]))
+    names = sorted({o[1] for o in overlaps})
+    return overlaps[0][1], "; ".join(names), overlaps[0][2]

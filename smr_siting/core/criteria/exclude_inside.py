@@ -1,0 +1,36 @@
+"""``exclude_inside``: exclude cells inside the polygons of a layer, optionally grown by a buffer."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..geometry import buffered, burn
+from ..grid import Grid
+from ..layers import LayerStore, polygons_only
+from ..profile import Criterion
+from ..progress import RunContext
+from ._common import source_features
+from .base import CriterionKind
+
+
+def evaluate(criterion: Criterion, grid: Grid, store: LayerStore, ctx: RunContext) -> np.ndarray:
+    mask = np.zeros(grid.shape, dtype=bool)
+    for source in criterion.sources:
+        gdf, label = source_features(source, criterion, store)
+        if len(gdf) == 0:
+            continue
+        if source.buffer_m > 0:
+            geoms = list(gdf.geometry.values)
+            mask |= burn(buffered(geoms, [source.buffer_m] * len(geoms), grid), grid)
+        else:
+            mask |= burn(polygons_only(gdf, label, f"rule {criterion.id!r} (exclude inside, no buffer)"), grid)
+    return mask
+
+
+KIND = CriterionKind(
+    name="exclude_inside",
+    summary="Exclude cells inside the polygons of a layer, optionally grown by a buffer (e.g. Natura 2000).",
+    evaluate=evaluate,
+    source_keys=frozenset({"buffer"}),
+    examples=("- id: natura2000\n  kind: exclude_inside\n  layers: [{layer: natura2000, buffer: 250 m}]",),
+)

@@ -1,0 +1,36 @@
+"""``require_within``: a cell must lie within a distance of a feature of at least one listed layer.
+
+"Must be within 3 km of large surface water", "within 10 km of a high-voltage station or of
+industrial demand": cells farther than that from all of them are excluded.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..grid import Grid
+from ..layers import LayerStore
+from ..profile import Criterion
+from ..progress import RunContext
+from ._common import parse_method, within_any
+from .base import CriterionKind
+
+
+def evaluate(criterion: Criterion, grid: Grid, store: LayerStore, ctx: RunContext) -> np.ndarray:
+    near = within_any(criterion, grid, store, ctx)
+    if not near.any():
+        ctx.tell(f"Rule {criterion.id!r} excludes everything: none of its layers "
+                 f"({', '.join(criterion.layer_ids)}) has a feature within reach of the region.")
+    return ~near
+
+
+KIND = CriterionKind(
+    name="require_within",
+    summary="Exclude cells farther than a distance from every feature of the listed layers (must be near).",
+    evaluate=evaluate,
+    criterion_keys=frozenset({"method"}),
+    source_keys=frozenset({"distance"}),
+    required_source_keys=frozenset({"distance"}),
+    parse_options=parse_method,
+    examples=("- id: cooling_water\n  kind: require_within\n  layers: [{layer: rivers_major, distance: 3 km}]",),
+)

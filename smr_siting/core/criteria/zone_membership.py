@@ -1,0 +1,57 @@
+"""``zone_membership``: a cell must lie inside (``mode: inside``) or outside (``mode: outside``) a set of zones.
+
+E.g. only inside the hyperscale-datacentre zones of Bkl art. 5.161bb, or only inside the
+Netherlands (where the data describe the land).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..errors import ProfileError
+from ..geometry import burn
+from ..grid import Grid
+from ..layers import LayerStore, polygons_only
+from ..profile import Criterion
+from ..progress import RunContext
+from ..yamlpos import LineDict
+from ._common import source_features
+from .base import CriterionKind
+
+MODES = ("inside", "outside")
+
+
+def parse_options(raw: LineDict, where: str) -> Mapping[str, Any]:
+    if "mode" not in raw:
+        raise ProfileError("'mode' is missing for a zone_membership rule",
+                           "Add 'mode: inside' (must be inside a zone) or 'mode: outside'", where)
+    mode = str(raw["mode"])
+    if mode not in MODES:
+        raise ProfileError(f"unknown mode {mode!r}", "Use 'inside' (must be inside a zone) or 'outside'", where)
+    return {"mode": mode}
+
+
+def evaluate(criterion: Criterion, grid: Grid, store: LayerStore, ctx: RunContext) -> np.ndarray:
+    inside = np.zeros(grid.shape, dtype=bool)
+    for source in criterion.sources:
+        gdf, label = source_features(source, criterion, store)
+        if len(gdf):
+            inside |= burn(polygons_only(gdf, label, f"rule {criterion.id!r} (zones)"), grid)
+    if criterion.options["mode"] == "inside":
+        if not inside.any():
+            ctx.tell(f"Rule {criterion.id!r} excludes everything: no zone of {', '.join(criterion.layer_ids)} "
+                     "lies within the analysis extent.")
+        return ~inside
+    return inside
+
+
+KIND = CriterionKind(
+    name="zone_membership",
+    summary="Keep only cells inside (mode: inside) or outside (mode: outside) a set of zones.",
+    evaluate=evaluate,
+    criterion_keys=frozenset({"mode"}),
+    parse_options=parse_options,
+    examples=("- id: datacentre_zone\n  kind: zone_membership\n  mode: inside\n  layers: [hyperscale_zones]",),
+)

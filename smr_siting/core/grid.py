@@ -1,0 +1,109 @@
+"""The analysis grid: EPSG:28992 cells aligned to multiples of the resolution."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from affine import Affine
+
+from .errors import SmrSitingError
+
+CRS = "EPSG:28992"
+#: bytes per cell the screening needs at its peak (bit mask, one rule mask, a float distance array)
+BYTES_PER_CELL = 24
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A north-up raster grid.  ``left``/``top`` are the outer corner of the first cell."""
+
+    left: float
+    top: float
+    resolution: float
+    width: int
+    height: int
+    crs: str = CRS
+
+    @property
+    def transform(self) -> Affine:
+        return Affine(self.resolution, 0.0, self.left, 0.0, -self.resolution, self.top)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.height, self.width)
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        return (self.left, self.top - self.height * self.resolution, self.left + self.width * self.resolution, self.top)
+
+    @property
+    def cells(self) -> int:
+        return self.width * self.height
+
+    @property
+    def cell_area_m2(self) -> float:
+        return self.resolution * self.resolution
+
+    @property
+    def cell_area_km2(self) -> float:
+        return self.cell_area_m2 / 1_000_000.0
+
+    def expanded_bounds(self, margin: float) -> tuple[float, float, float, float]:
+        minx, miny, maxx, maxy = self.bounds
+        return (minx - margin, miny - margin, maxx + margin, maxy + margin)
+
+    def window_for(self, bounds: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
+        """(row0, row1, col0, col1) of the cells that cover ``bounds`` (clamped to the grid)."""
+        minx, miny, maxx, maxy = bounds
+        res = self.resolution
+        col0 = max(0, int(math.floor((minx - self.left) / res)))
+        col1 = min(self.width, int(math.ceil((maxx - self.left) / res)))
+        row0 = max(0, int(math.floor((self.top - maxy) / res)))
+        row1 = min(self.height, int(math.ceil((self.top - miny) / res)))
+        return row0, max(row0, row1), col0, max(col0, col1)
+
+    def subgrid(self, row0: int, row1: int, col0: int, col1: int) -> Grid:
+        res = self.resolution
+        return Grid(self.left + col0 * res, self.top - row0 * res, res, col1 - col0, row1 - row0, self.crs)
+
+
+def snap_grid(bounds: tuple[float, float, float, float], resolution: float, margin: float = 0.0) -> Grid:
+    """The grid covering ``bounds`` grown by ``margin``, with edges on multiples of ``resolution``.
+
+    Aligning to multiples of the resolution makes runs for neighbouring regions line up cell for cell.
+    """
+    minx, miny, maxx, maxy = bounds
+    res = float(resolution)
+    left = math.floor((minx - margin) / res) * res
+    bottom = math.floor((miny - margin) / res) * res
+    right = math.ceil((maxx + margin) / res) * res
+    top = math.ceil((maxy + margin) / res) * res
+    width = max(1, int(round((right - left) / res)))
+    height = max(1, int(round((top - bottom) / res)))
+    return Grid(left, top, res, width, height)
+
+
+def available_memory_bytes() -> int | None:
+    """MemAvailable from /proc/meminfo (None where unknown)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def check_memory(grid: Grid, limit_bytes: int | None = None) -> int:
+    """Refuse, before allocating anything, a grid the machine cannot hold.  Returns the estimate."""
+    need = grid.cells * BYTES_PER_CELL
+    limit = limit_bytes if limit_bytes is not None else available_memory_bytes()
+    if limit is not None and need > 0.8 * limit:
+        raise SmrSitingError(
+            f"a {grid.width:,} × {grid.height:,} grid at {grid.resolution:g} m needs about {need / 2**30:.1f} GiB "
+            f"of memory, more than the {limit / 2**30:.1f} GiB available",
+            f"Use a coarser resolution (e.g. --resolution {grid.resolution * 2:g}) or a smaller region",
+        )
+    return need

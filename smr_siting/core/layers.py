@@ -1,0 +1,335 @@
+"""Finding, checking and reading the layers a profile names.
+
+A layer id resolves, in this order, to: an explicit file the user gave for that slot; a file of
+the catalogue in the data folder; a reference layer shipped in ``layers/``.  Every layer read is
+checked (CRS, emptiness, location, geometry validity) and recorded for the manifest.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from pyproj import CRS
+from shapely.geometry import box
+from shapely.validation import make_valid
+
+from .catalogue import Catalogue, CatalogueEntry
+from .errors import DataError
+from .grid import CRS as RD_CRS
+from .profile import Condition
+from .progress import RunContext
+from .vectorio import VectorInfo, read_vector, vector_info
+
+RD = CRS.from_user_input(RD_CRS)
+#: EPSG:28992's area of use, a little generous
+NETHERLANDS_RD_BOUNDS = (-25_000.0, 280_000.0, 310_000.0, 640_000.0)
+RASTER_SUFFIXES = (".tif", ".tiff", ".vrt", ".asc", ".img", ".nc")
+
+
+@dataclass(frozen=True)
+class LayerInput:
+    """An explicit source for a layer slot: a file (and layer inside it)."""
+
+    path: Path
+    layer: str | None = None
+    label: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> LayerInput:
+        """``FILE`` or ``FILE:LAYER`` (a drive letter or a path with ':' is left alone)."""
+        path = Path(text)
+        if not path.exists() and ":" in text:
+            head, _, tail = text.rpartition(":")
+            if Path(head).exists():
+                return cls(Path(head), tail or None)
+        return cls(path)
+
+
+@dataclass
+class UsedInput:
+    layer_id: str
+    path: str
+    layer: str | None
+    sha256: str
+    bytes: int
+    crs: str
+    features_read: int = 0
+    title: str = ""
+    owner: str = ""
+    licence: str = ""
+    vintage: str = ""
+    caveat: str = ""
+    origin: str = "data folder"
+    notes: list[str] = field(default_factory=list)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    if path.is_dir():
+        for child in sorted(p for p in path.rglob("*") if p.is_file()):
+            digest.update(child.relative_to(path).as_posix().encode())
+            digest.update(sha256_of(child).encode())
+        return digest.hexdigest()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _matches(series: pd.Series, cond: Condition) -> pd.Series:
+    missing = series.isna()
+    value = cond.value
+    numeric = pd.api.types.is_numeric_dtype(series)
+    if numeric:
+        try:
+            value = tuple(float(v) for v in value) if isinstance(value, tuple) else float(value)
+        except (TypeError, ValueError):
+            numeric = False
+    data = series if numeric else series.astype(str)
+    if not numeric:
+        value = tuple(str(v) for v in value) if isinstance(value, tuple) else str(value)
+    op = cond.op
+    if op == "in":
+        hit = data.isin(value)
+    elif op == "not in":
+        hit = ~data.isin(value)
+    elif op == "==":
+        hit = data == value
+    elif op == "!=":
+        hit = data != value
+    else:
+        if not numeric:
+            raise DataError(f"field {cond.field!r} holds text, so '{cond.describe()}' cannot compare by size",
+                            "Use '==', '!=', 'in' or 'not in' for text fields")
+        hit = {"<": data < value, "<=": data <= value, ">": data > value, ">=": data >= value}[op]
+    hit = hit & ~missing
+    if cond.keep_missing:
+        hit = hit | missing
+    return hit
+
+
+def apply_where(gdf: gpd.GeoDataFrame, conditions: Iterable[Condition], label: str) -> gpd.GeoDataFrame:
+    keep = pd.Series(True, index=gdf.index)
+    for cond in conditions:
+        if cond.field not in gdf.columns:
+            fields = [c for c in gdf.columns if c != "geometry"]
+            close = difflib.get_close_matches(cond.field, fields, n=1)
+            raise DataError(f"{label}: filter field {cond.field!r} does not exist",
+                            (f"Did you mean {close[0]!r}? " if close else "") + f"Fields: {', '.join(fields[:15])}")
+        keep &= _matches(gdf[cond.field], cond)
+    return gdf[keep]
+
+
+def _polygonal(geometry: Any) -> Any:
+    """Keep only the polygon parts of what make_valid returned."""
+    if geometry is None or geometry.is_empty:
+        return None
+    if geometry.geom_type in ("Polygon", "MultiPolygon"):
+        return geometry
+    if geometry.geom_type == "GeometryCollection":
+        from shapely.ops import unary_union
+
+        parts = [g for g in geometry.geoms if g.geom_type in ("Polygon", "MultiPolygon")]
+        return unary_union(parts) if parts else None
+    return geometry
+
+
+class LayerStore:
+    """Resolves layer ids to files and reads them, clipped to the analysis extent, in EPSG:28992."""
+
+    def __init__(self, catalogue: Catalogue, data_dir: Path | None, overrides: Mapping[str, LayerInput] | None,
+                 ctx: RunContext | None = None) -> None:
+        self.catalogue = catalogue
+        self.data_dir = data_dir
+        self.overrides = dict(overrides or {})
+        self.ctx = ctx or RunContext()
+        self.read_bounds: tuple[float, float, float, float] | None = None
+        self._cache: dict[tuple[str, Any], gpd.GeoDataFrame] = {}
+        self._info: dict[str, VectorInfo] = {}
+        self.used: dict[str, UsedInput] = {}
+        for layer_id in self.overrides:
+            if layer_id not in catalogue.ids:
+                close = difflib.get_close_matches(layer_id, sorted(catalogue.ids), n=1)
+                raise DataError(f"unknown layer slot {layer_id!r}",
+                                (f"Did you mean {close[0]!r}? " if close else "")
+                                + f"Slots: {', '.join(sorted(catalogue.ids))}")
+        if data_dir is not None and not data_dir.is_dir():
+            raise DataError(f"data folder {data_dir} does not exist", "Point --data at the folder that holds the layers")
+
+    # ----------------------------------------------------------------- locate
+    def entry(self, layer_id: str) -> CatalogueEntry:
+        entry = self.catalogue.get(layer_id)
+        if entry is None:
+            raise DataError(f"unknown layer id {layer_id!r}", "Use an id from layers/catalogue.yaml")
+        return entry
+
+    def locate(self, layer_id: str) -> tuple[LayerInput, str]:
+        """The file for a layer id and where it came from ('given', 'data folder', 'reference')."""
+        if layer_id in self.overrides:
+            return self.overrides[layer_id], "given"
+        entry = self.entry(layer_id)
+        looked: list[str] = []
+        if self.data_dir is not None:
+            for local in entry.files:
+                candidate = self.data_dir / local.file
+                looked.append(local.file)
+                if candidate.exists():
+                    return LayerInput(candidate, local.layer), "data folder"
+        if entry.reference is not None and entry.reference.exists():
+            return LayerInput(entry.reference, entry.files[0].layer if entry.files else None), "reference"
+        where = f"in {self.data_dir}" if self.data_dir is not None else "(no data folder given)"
+        raise DataError(
+            f"layer {layer_id!r} ({entry.title}) was not found {where}; looked for {', '.join(looked) or 'nothing'}",
+            f"Point --data at a folder holding one of those files, or give the file with --layer {layer_id}=FILE",
+        )
+
+    def label(self, layer_id: str) -> str:
+        source, _ = self.locate(layer_id)
+        name = source.label or (f"{source.path.name}:{source.layer}" if source.layer else source.path.name)
+        return f"layer {layer_id!r} ({name})"
+
+    def is_raster(self, layer_id: str) -> bool:
+        source, _ = self.locate(layer_id)
+        return source.path.suffix.lower() in RASTER_SUFFIXES
+
+    # ----------------------------------------------------------------- record
+    def _record(self, layer_id: str, source: LayerInput, origin: str, crs: str) -> UsedInput:
+        if layer_id not in self.used:
+            entry = self.catalogue.get(layer_id) or CatalogueEntry(layer_id, layer_id, "", "", "", "", "", ())
+            caveat = entry.caveat if origin != "given" else ""
+            self.used[layer_id] = UsedInput(
+                layer_id=layer_id, path=str(source.path), layer=source.layer, sha256=sha256_of(source.path),
+                bytes=source.path.stat().st_size if source.path.is_file() else 0, crs=crs, title=entry.title,
+                owner=entry.owner if origin != "given" else "", licence=entry.licence if origin != "given" else "",
+                vintage=entry.vintage if origin != "given" else "", caveat=caveat, origin=origin)
+        return self.used[layer_id]
+
+    def note(self, layer_id: str, message: str) -> None:
+        if layer_id in self.used and message not in self.used[layer_id].notes:
+            self.used[layer_id].notes.append(message)
+        self.ctx.tell(message)
+
+    # ----------------------------------------------------------------- vector
+    def vector(self, layer_id: str, bounds: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
+        """All features of a layer near ``bounds`` (default: the store's read bounds), checked and in RD."""
+        source, origin = self.locate(layer_id)
+        if layer_id not in self._info and source.path.suffix.lower() in RASTER_SUFFIXES:
+            raise DataError(f"{self.label(layer_id)} is a raster, but this rule needs a vector layer",
+                            "Give a vector file (GeoPackage, shapefile) for this slot")
+        return self.read(layer_id, source, origin, self.label(layer_id), bounds or self.read_bounds)
+
+    def read(self, key: str, source: LayerInput, origin: str, label: str,
+             bounds: tuple[float, float, float, float] | None) -> gpd.GeoDataFrame:
+        """Read any vector source, checked and in RD; recorded under ``key`` for the manifest."""
+        cache_key = (key, bounds)
+        if cache_key in self._cache:
+            return self._cache[cache_key]
+        if key not in self._info:
+            self._info[key] = vector_info(source.path, source.layer, label)
+        info = self._info[key]
+        if info.crs is None:
+            raise DataError(f"{label} has no coordinate reference system",
+                            "Assign one (QGIS: Layer Properties › Source; GDAL: ogr2ogr -a_srs EPSG:28992) and retry")
+        if info.count == 0:
+            raise DataError(f"{label} is empty (no features)", "Use a layer with features, or disable the rule")
+        used = self._record(key, source, origin, info.crs.to_string())
+        if not info.crs.equals(RD):
+            self.note(key, f"{label} is in {info.crs.to_string()}; reprojected to EPSG:28992.")
+        self._check_location(info, label)
+        bbox = gpd.GeoSeries([box(*bounds)], crs=RD) if bounds is not None else None
+        gdf = read_vector(info, bbox, label)
+        if gdf.crs is None:
+            gdf = gdf.set_crs(info.crs)
+        if not gdf.crs.equals(RD):
+            gdf = gdf.to_crs(RD)
+        gdf = self._clean(gdf, key, label)
+        used.features_read = max(used.features_read, len(gdf))
+        self._cache[cache_key] = gdf
+        return gdf
+
+    def _check_location(self, info: VectorInfo, label: str) -> None:
+        if info.bounds is None or info.crs is None:
+            return
+        from pyproj import Transformer
+
+        minx, miny, maxx, maxy = info.bounds
+        if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
+            return
+        if not info.crs.equals(RD):
+            try:
+                transformer = Transformer.from_crs(info.crs, RD, always_xy=True)
+                minx, miny, maxx, maxy = transformer.transform_bounds(minx, miny, maxx, maxy)
+            except Exception:  # noqa: BLE001 - cannot transform: the CRS itself is wrong
+                raise DataError(f"{label}: its coordinates cannot be transformed from {info.crs.to_string()} to "
+                                "EPSG:28992", "Check the layer's CRS") from None
+        nx0, ny0, nx1, ny1 = NETHERLANDS_RD_BOUNDS
+        if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)) or maxx < nx0 or minx > nx1 or maxy < ny0 \
+                or miny > ny1:
+            raise DataError(
+                f"{label} lies wholly outside the Netherlands (extent {info.bounds[0]:.6g}, {info.bounds[1]:.6g}, "
+                f"{info.bounds[2]:.6g}, {info.bounds[3]:.6g} in {info.crs.to_string()})",
+                "Check its CRS: coordinates in degrees labelled as metres (or swapped axes) land far away")
+
+    def _clean(self, gdf: gpd.GeoDataFrame, layer_id: str, label: str) -> gpd.GeoDataFrame:
+        if len(gdf) == 0:
+            return gdf
+        missing = gdf.geometry.isna() | gdf.geometry.is_empty
+        if missing.any():
+            self.note(layer_id, f"{label}: {int(missing.sum())} feature(s) without geometry were skipped.")
+            gdf = gdf[~missing]
+        invalid = ~gdf.geometry.is_valid
+        if invalid.any():
+            fixed = [(_polygonal(make_valid(g)) if g.geom_type.endswith("Polygon") else make_valid(g)) if bad else g
+                     for g, bad in zip(gdf.geometry.values, invalid.values)]
+            gdf = gdf.set_geometry(gpd.GeoSeries(fixed, index=gdf.index, crs=gdf.crs))
+            gdf = gdf[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
+            self.note(layer_id, f"{label}: {int(invalid.sum())} invalid geometr{'y' if invalid.sum() == 1 else 'ies'} "
+                      "(e.g. self-intersections) repaired with make_valid.")
+        return gdf
+
+    # ----------------------------------------------------------------- raster
+    def raster(self, layer_id: str) -> Path:
+        source, origin = self.locate(layer_id)
+        self._record(layer_id, source, origin, "")
+        return source.path
+
+    def inputs(self) -> list[UsedInput]:
+        return [self.used[k] for k in sorted(self.used)]
+
+
+def polygons_only(gdf: gpd.GeoDataFrame, label: str, purpose: str) -> list[Any]:
+    """The polygon geometries of a layer; refuse points/lines where only areas make sense."""
+    kinds = set(gdf.geometry.geom_type.unique()) if len(gdf) else set()
+    other = kinds - {"Polygon", "MultiPolygon"}
+    if other:
+        counts = gdf.geometry.geom_type.value_counts().to_dict()
+        described = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+        raise DataError(f"{label} holds {described}; {purpose} needs polygons",
+                        "Use a polygon layer, or give the rule a buffer / use a distance rule for points and lines")
+    return list(gdf.geometry.values)
+
+
+def feature_distances(gdf: gpd.GeoDataFrame, distance: Any, label: str) -> np.ndarray:
+    """Per-feature distance in metres from a :class:`~smr_siting.core.profile.Distance`; NaN: feature unused."""
+    if distance.is_constant:
+        return np.full(len(gdf), float(distance.metres))
+    if distance.field not in gdf.columns:
+        fields = [c for c in gdf.columns if c != "geometry"]
+        close = difflib.get_close_matches(distance.field, fields, n=1)
+        raise DataError(f"{label}: distance field {distance.field!r} does not exist",
+                        (f"Did you mean {close[0]!r}? " if close else "") + f"Fields: {', '.join(fields[:15])}")
+    values = pd.to_numeric(gdf[distance.field], errors="coerce").to_numpy(dtype=float)
+    out = np.full(len(gdf), np.nan)
+    for band in distance.bands:
+        upper = np.inf if band.upper is None else band.upper
+        hit = (values >= band.lower) & (values < upper) & np.isnan(out)
+        out[hit] = band.metres
+    return out

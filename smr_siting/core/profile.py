@@ -1,0 +1,470 @@
+"""Criteria profiles: a human-editable YAML file loaded into validated dataclasses.
+
+Every message names the file, the line, the key and the fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import ProfileError
+from .units import parse_area, parse_length
+from .yamlpos import LineDict, LineList, load_yaml
+
+PROFILE_DIR = Path(__file__).resolve().parent.parent / "profiles"
+MAX_DISTANCE_M = 100_000.0  # beyond this a "distance" is almost surely a unit slip
+MAX_FOOTPRINT_M2 = 100 * 1_000_000.0
+OPS = ("==", "!=", "<", "<=", ">", ">=", "in", "not in")
+FOOTPRINT_SHAPES = ("square", "circle", "rectangle")
+
+PROFILE_KEYS = frozenset({"name", "title", "title_nl", "description", "version", "resolution",
+                          "footprint", "criteria", "basis"})
+CRITERION_KEYS = frozenset({"id", "kind", "title", "title_nl", "group", "layers", "basis", "enabled", "note"})
+SOURCE_KEYS = frozenset({"layer", "where", "note"})
+FOOTPRINT_KEYS = frozenset({"area", "shape", "aspect", "basis"})
+CONDITION_KEYS = frozenset({"field", "op", "value", "keep_missing"})
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``field op value``; features with a missing value pass only if ``keep_missing``."""
+
+    field: str
+    op: str
+    value: Any
+    keep_missing: bool = False
+
+    def describe(self) -> str:
+        return f"{self.field} {self.op} {self.value!r}" + (" (or missing)" if self.keep_missing else "")
+
+
+@dataclass(frozen=True)
+class Band:
+    """Features whose ``field`` is in [lower, upper) get ``metres``."""
+
+    lower: float
+    upper: float | None
+    metres: float
+
+
+@dataclass(frozen=True)
+class Distance:
+    """A constant distance, or distance bands chosen per feature by an attribute."""
+
+    metres: float | None = None
+    field: str | None = None
+    bands: tuple[Band, ...] = ()
+
+    @property
+    def max_metres(self) -> float:
+        if self.metres is not None:
+            return self.metres
+        return max(band.metres for band in self.bands)
+
+    @property
+    def is_constant(self) -> bool:
+        return self.metres is not None
+
+    def describe(self) -> str:
+        from .units import format_length
+
+        if self.metres is not None:
+            return format_length(self.metres)
+        parts = [f"{format_length(b.metres)} for {self.field} in [{b.lower:g}, {'' if b.upper is None else f'{b.upper:g}'})"
+                 for b in self.bands]
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One layer a criterion reads, with its filter and kind-specific settings."""
+
+    layer: str
+    where: tuple[Condition, ...] = ()
+    distance: Distance | None = None
+    buffer_m: float = 0.0
+    field: str | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Criterion:
+    id: str
+    kind: str
+    title: str
+    group: str
+    sources: tuple[Source, ...]
+    options: Mapping[str, Any] = field(default_factory=dict)
+    basis: Mapping[str, str] = field(default_factory=dict)
+    title_nl: str = ""
+    line: int = 0
+
+    @property
+    def max_distance_m(self) -> float:
+        """The farthest this rule looks beyond a cell (sets the analysis grid's margin)."""
+        reach = 0.0
+        for source in self.sources:
+            reach = max(reach, source.buffer_m)
+            if source.distance is not None:
+                reach = max(reach, source.distance.max_metres)
+        return reach
+
+    @property
+    def layer_ids(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(s.layer for s in self.sources))
+
+
+@dataclass(frozen=True)
+class Footprint:
+    area_m2: float
+    shape: str = "square"
+    aspect: float = 1.0
+    basis: str = ""
+
+    @property
+    def area_ha(self) -> float:
+        return self.area_m2 / 10_000.0
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    title: str
+    description: str
+    resolution_m: float
+    footprint: Footprint
+    criteria: tuple[Criterion, ...]
+    path: str
+    text: str
+    basis: Mapping[str, str] = field(default_factory=dict)
+    title_nl: str = ""
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    @property
+    def max_distance_m(self) -> float:
+        return max((c.max_distance_m for c in self.criteria), default=0.0)
+
+    @property
+    def layer_ids(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(layer for c in self.criteria for layer in c.layer_ids))
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _suggest(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else ""
+
+
+class _Ctx:
+    """Where we are in the file, for messages."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def at(self, node: Any, key: str | None = None, label: str = "") -> str:
+        line = 0
+        if isinstance(node, LineDict):
+            line = node.line_of(key) if key else node.line
+        elif isinstance(node, LineList):
+            line = node.line
+        where = f"{self.source}:{line}" if line else self.source
+        return f"{where} {label}".rstrip()
+
+    def check_keys(self, node: LineDict, allowed: frozenset[str], label: str) -> None:
+        for key in node:
+            if key not in allowed:
+                hint = _suggest(key, allowed)
+                fix = f"{hint[0].upper() + hint[1:]} " if hint else ""
+                fix += f"Allowed keys here: {', '.join(sorted(allowed))}"
+                raise ProfileError(f"unknown key {key!r}", fix, self.at(node, key, label))
+
+    def need_mapping(self, value: Any, parent: Any, key: str, label: str) -> LineDict:
+        if not isinstance(value, LineDict):
+            raise ProfileError(f"{key!r} must be a mapping (key: value lines)", "Indent its keys under it",
+                               self.at(parent, key, label))
+        return value
+
+    def need_text(self, node: LineDict, key: str, label: str, required: bool = True) -> str:
+        if key not in node or node[key] is None:
+            if required:
+                raise ProfileError(f"{key!r} is missing", f"Add '{key}: ...'", self.at(node, None, label))
+            return ""
+        value = node[key]
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise ProfileError(f"{key!r} must be text", "Write it as text, in quotes if needed", self.at(node, key, label))
+        return str(value).strip()
+
+
+def _parse_condition(raw: Any, ctx: _Ctx, parent: Any, label: str) -> Condition:
+    if not isinstance(raw, LineDict):
+        raise ProfileError("each 'where' condition must be a mapping like {field: typ, op: '==', value: substation}",
+                           "Write conditions as '- {field: NAME, op: OP, value: VALUE}'", ctx.at(parent, "where", label))
+    ctx.check_keys(raw, CONDITION_KEYS, label + ".where")
+    name = ctx.need_text(raw, "field", label + ".where")
+    op = ctx.need_text(raw, "op", label + ".where")
+    if op not in OPS:
+        hint = _suggest(op, OPS)
+        raise ProfileError(f"unknown operator {op!r}", (hint + " " if hint else "") + f"Use one of: {', '.join(OPS)}",
+                           ctx.at(raw, "op", label + ".where"))
+    if "value" not in raw:
+        raise ProfileError("condition has no 'value'", "Add 'value: ...'", ctx.at(raw, None, label + ".where"))
+    value = raw["value"]
+    if op in ("in", "not in"):
+        if not isinstance(value, list) or not value:
+            raise ProfileError(f"operator {op!r} needs a list of values", "Write 'value: [a, b]'",
+                               ctx.at(raw, "value", label + ".where"))
+        value = tuple(value)
+    return Condition(name, op, value, bool(raw.get("keep_missing", False)))
+
+
+def _parse_distance(raw: Any, ctx: _Ctx, parent: LineDict, key: str, label: str) -> Distance:
+    where = ctx.at(parent, key, f"{label}.{key}")
+    if isinstance(raw, LineDict) and "bands" in raw:
+        ctx.check_keys(raw, frozenset({"field", "bands"}), f"{label}.{key}")
+        name = ctx.need_text(raw, "field", f"{label}.{key}")
+        bands_raw = raw["bands"]
+        if not isinstance(bands_raw, list) or not bands_raw:
+            raise ProfileError("'bands' must be a non-empty list", "Write '- {from: 0, to: 5000, distance: 1 km}' lines",
+                               where)
+        bands = []
+        for i, band in enumerate(bands_raw):
+            blabel = f"{label}.{key}.bands[{i}]"
+            if not isinstance(band, LineDict):
+                raise ProfileError("each band must be a mapping", "Write '- {from: 0, to: 5000, distance: 1 km}'", where)
+            ctx.check_keys(band, frozenset({"from", "to", "distance"}), blabel)
+            lower = band.get("from", float("-inf"))
+            upper = band.get("to")
+            for bound_key, bound in (("from", lower), ("to", upper)):
+                if bound is not None and (isinstance(bound, bool) or not isinstance(bound, (int, float))):
+                    raise ProfileError(f"band '{bound_key}' must be a number", "Write it like 'from: 25000'",
+                                       ctx.at(band, bound_key, blabel))
+            if upper is not None and upper <= lower:
+                raise ProfileError(f"band 'to' ({upper}) must be larger than 'from' ({lower})", "Swap or fix the bounds",
+                                   ctx.at(band, "to", blabel))
+            if "distance" not in band:
+                raise ProfileError("band has no 'distance'", "Add 'distance: 2 km'", ctx.at(band, None, blabel))
+            metres = parse_length(band["distance"], "distance", ctx.at(band, "distance", blabel))
+            _check_reach(metres, ctx.at(band, "distance", blabel))
+            bands.append(Band(float(lower), None if upper is None else float(upper), metres))
+        return Distance(field=name, bands=tuple(bands))
+    metres = parse_length(raw, key, where)
+    _check_reach(metres, where)
+    return Distance(metres=metres)
+
+
+def _check_reach(metres: float, where: str) -> None:
+    if metres > MAX_DISTANCE_M:
+        raise ProfileError(f"distance {metres / 1000:g} km is larger than {MAX_DISTANCE_M / 1000:g} km, the largest "
+                           "this screening supports", "Check the unit (m or km) and the number", where)
+
+
+def _parse_source(raw: Any, ctx: _Ctx, parent: LineList, index: int, label: str, kind: Any,
+                  layer_ids: set[str] | None) -> Source:
+    slabel = f"{label}.layers[{index}]"
+    line = parent.item_lines[index] if index < len(parent.item_lines) else parent.line
+    if isinstance(raw, str):
+        raw_map = LineDict(layer=raw)
+        raw_map.line = line
+        raw_map.key_lines = {"layer": line}
+        raw = raw_map
+    if not isinstance(raw, LineDict):
+        raise ProfileError("each entry of 'layers' must be a layer id or a mapping with 'layer:'",
+                           "Write '- layer: natura2000'", f"{ctx.source}:{line} {slabel}")
+    allowed = SOURCE_KEYS | kind.source_keys
+    ctx.check_keys(raw, allowed, slabel)
+    layer = ctx.need_text(raw, "layer", slabel)
+    if layer_ids is not None and layer not in layer_ids:
+        hint = _suggest(layer, layer_ids)
+        raise ProfileError(f"unknown layer id {layer!r}",
+                           (hint[0].upper() + hint[1:] + " " if hint else "")
+                           + "Use an id from the layer catalogue (smr-siting layers lists them)",
+                           ctx.at(raw, "layer", slabel))
+    for key in sorted(kind.required_source_keys):
+        if key not in raw:
+            raise ProfileError(f"{key!r} is missing for a '{kind.name}' rule", f"Add '{key}: ...' to this layer entry",
+                               ctx.at(raw, None, slabel))
+    where_raw = raw.get("where", [])
+    if isinstance(where_raw, LineDict):
+        where_raw = [where_raw]
+    if not isinstance(where_raw, list):
+        raise ProfileError("'where' must be a list of conditions", "Write '- {field: NAME, op: OP, value: VALUE}' lines",
+                           ctx.at(raw, "where", slabel))
+    conditions = tuple(_parse_condition(c, ctx, raw, slabel) for c in where_raw)
+    distance = _parse_distance(raw["distance"], ctx, raw, "distance", slabel) if "distance" in raw else None
+    buffer_m = 0.0
+    if "buffer" in raw:
+        buffer_m = parse_length(raw["buffer"], "buffer", ctx.at(raw, "buffer", slabel + ".buffer"))
+        _check_reach(buffer_m, ctx.at(raw, "buffer", slabel + ".buffer"))
+    field_name = ctx.need_text(raw, "field", slabel, required=False) or None
+    return Source(layer, conditions, distance, buffer_m, field_name, raw.line)
+
+
+def _parse_basis(raw: Any, ctx: _Ctx, parent: LineDict, label: str) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if isinstance(raw, str):
+        return {"all": raw.strip()}
+    if isinstance(raw, LineDict):
+        return {str(k): str(v).strip() for k, v in raw.items()}
+    raise ProfileError("'basis' must be text or a mapping of number -> source", "Write 'basis: \"assumption: ...\"'",
+                       ctx.at(parent, "basis", label))
+
+
+def _parse_criterion(raw: Any, ctx: _Ctx, criteria: LineList, index: int, layer_ids: set[str] | None,
+                     seen: set[str]) -> Criterion | None:
+    from .criteria import get_kind, kind_names
+
+    line = criteria.item_lines[index]
+    label = f"criteria[{index}]"
+    if not isinstance(raw, LineDict):
+        raise ProfileError("each criterion must be a mapping", "Start it with '- id: ...'", f"{ctx.source}:{line} {label}")
+    cid = ctx.need_text(raw, "id", label)
+    label = f"criteria[{index}] ({cid})"
+    if not cid.replace("_", "").replace("-", "").isalnum():
+        raise ProfileError(f"criterion id {cid!r} may hold only letters, digits, '_' and '-'", "Rename it",
+                           ctx.at(raw, "id", label))
+    if cid in seen:
+        raise ProfileError(f"criterion id {cid!r} is used twice", "Give each criterion its own id", ctx.at(raw, "id", label))
+    seen.add(cid)
+    kind_name = ctx.need_text(raw, "kind", label)
+    kind = get_kind(kind_name)
+    if kind is None:
+        hint = _suggest(kind_name, kind_names())
+        raise ProfileError(f"unknown criterion kind {kind_name!r}",
+                           (hint[0].upper() + hint[1:] + " " if hint else "") + f"Known kinds: {', '.join(kind_names())}",
+                           ctx.at(raw, "kind", label))
+    ctx.check_keys(raw, CRITERION_KEYS | kind.criterion_keys, label)
+    enabled = raw.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ProfileError("'enabled' must be true or false", "Write 'enabled: false' to switch a rule off",
+                           ctx.at(raw, "enabled", label))
+    layers = raw.get("layers")
+    if not isinstance(layers, LineList) or not layers:
+        raise ProfileError("'layers' is missing or empty", "List the layers this rule reads: 'layers: [natura2000]'",
+                           ctx.at(raw, "layers" if "layers" in raw else None, label))
+    sources = tuple(_parse_source(s, ctx, layers, i, label, kind, layer_ids) for i, s in enumerate(layers))
+    options = dict(kind.parse_options(raw, ctx.at(raw, None, label)))
+    criterion = Criterion(
+        id=cid,
+        kind=kind.name,
+        title=ctx.need_text(raw, "title", label, required=False) or cid,
+        title_nl=ctx.need_text(raw, "title_nl", label, required=False),
+        group=ctx.need_text(raw, "group", label, required=False) or "other",
+        sources=sources,
+        options=options,
+        basis=_parse_basis(raw.get("basis"), ctx, raw, label),
+        line=line,
+    )
+    return criterion if enabled else None
+
+
+def _parse_footprint(raw: Any, ctx: _Ctx, parent: LineDict) -> Footprint:
+    node = ctx.need_mapping(raw, parent, "footprint", "footprint")
+    ctx.check_keys(node, FOOTPRINT_KEYS, "footprint")
+    if "area" not in node:
+        raise ProfileError("footprint 'area' is missing", "Add 'area: 10 ha'", ctx.at(node, None, "footprint"))
+    area = parse_area(node["area"], "footprint area", ctx.at(node, "area", "footprint.area"))
+    if area > MAX_FOOTPRINT_M2:
+        raise ProfileError(f"footprint area {area / 10_000:g} ha is larger than {MAX_FOOTPRINT_M2 / 10_000:g} ha",
+                           "Check the unit (m2, ha, km2)", ctx.at(node, "area", "footprint.area"))
+    shape = str(node.get("shape", "square"))
+    if shape not in FOOTPRINT_SHAPES:
+        hint = _suggest(shape, FOOTPRINT_SHAPES)
+        raise ProfileError(f"unknown footprint shape {shape!r}",
+                           (hint + " " if hint else "") + f"Use one of: {', '.join(FOOTPRINT_SHAPES)}",
+                           ctx.at(node, "shape", "footprint.shape"))
+    aspect = node.get("aspect", 1.0)
+    if isinstance(aspect, bool) or not isinstance(aspect, (int, float)) or not 1.0 <= aspect <= 20.0:
+        raise ProfileError(f"footprint aspect {aspect!r} must be a number from 1 to 20 (length / width)",
+                           "Use 1 for a square, 2 for a rectangle twice as long as wide",
+                           ctx.at(node, "aspect", "footprint.aspect"))
+    if shape != "rectangle" and aspect != 1.0:
+        raise ProfileError(f"an aspect ratio applies only to a rectangle, not a {shape}",
+                           "Set 'shape: rectangle' or remove 'aspect'", ctx.at(node, "aspect", "footprint.aspect"))
+    basis = node.get("basis", "")
+    return Footprint(area, shape, float(aspect), str(basis).strip())
+
+
+def parse_profile(text: str, source: str, layer_ids: set[str] | None = None) -> Profile:
+    """Parse and validate a profile.  ``layer_ids``: known catalogue ids (None: not checked)."""
+    ctx = _Ctx(source)
+    raw = load_yaml(text, source)
+    if not isinstance(raw, LineDict):
+        raise ProfileError("a profile must be a YAML mapping with 'name', 'footprint' and 'criteria'",
+                           "Start from a built-in profile (smr-siting profiles --show nl-default)", source)
+    ctx.check_keys(raw, PROFILE_KEYS, "")
+    name = ctx.need_text(raw, "name", "")
+    resolution = parse_length(raw.get("resolution", "25 m"), "resolution", ctx.at(raw, "resolution", "resolution"),
+                              allow_zero=False)
+    if not 1.0 <= resolution <= 1000.0:
+        raise ProfileError(f"resolution {resolution:g} m is outside 1 m .. 1 km", "Use 25 m (default) to 250 m",
+                           ctx.at(raw, "resolution", "resolution"))
+    if "footprint" not in raw:
+        raise ProfileError("'footprint' is missing", "Add 'footprint: {area: 10 ha, shape: square}'", source)
+    footprint = _parse_footprint(raw["footprint"], ctx, raw)
+    criteria_raw = raw.get("criteria")
+    if not isinstance(criteria_raw, LineList) or not criteria_raw:
+        raise ProfileError("'criteria' is missing or empty", "Add a list of criteria under 'criteria:'",
+                           ctx.at(raw, "criteria" if "criteria" in raw else None, "criteria"))
+    seen: set[str] = set()
+    parsed = [_parse_criterion(c, ctx, criteria_raw, i, layer_ids, seen) for i, c in enumerate(criteria_raw)]
+    criteria = tuple(c for c in parsed if c is not None)
+    if not criteria:
+        raise ProfileError("every criterion is disabled", "Enable at least one criterion", ctx.at(raw, "criteria"))
+    if len(criteria) > 31:
+        raise ProfileError(f"{len(criteria)} criteria; the exclusion raster holds at most 31", "Merge some rules",
+                           ctx.at(raw, "criteria"))
+    return Profile(
+        name=name,
+        title=ctx.need_text(raw, "title", "", required=False) or name,
+        title_nl=ctx.need_text(raw, "title_nl", "", required=False),
+        description=ctx.need_text(raw, "description", "", required=False),
+        resolution_m=resolution,
+        footprint=footprint,
+        criteria=criteria,
+        path=source,
+        text=text,
+        basis=_parse_basis(raw.get("basis"), ctx, raw, ""),
+    )
+
+
+def builtin_profiles() -> list[str]:
+    return sorted(p.stem for p in PROFILE_DIR.glob("*.yaml"))
+
+
+def resolve_profile_path(name_or_path: str | Path) -> Path:
+    """A built-in profile name (``nl-default``) or a path to a YAML file."""
+    candidate = Path(name_or_path)
+    if candidate.suffix.lower() in (".yaml", ".yml") or candidate.exists():
+        if not candidate.exists():
+            raise ProfileError(f"profile file {candidate} does not exist", "Check the path")
+        if candidate.is_dir():
+            raise ProfileError(f"{candidate} is a folder, not a profile file", "Name a .yaml file")
+        return candidate
+    builtin = PROFILE_DIR / f"{name_or_path}.yaml"
+    if builtin.exists():
+        return builtin
+    hint = _suggest(str(name_or_path), builtin_profiles())
+    raise ProfileError(f"no built-in profile or file called {str(name_or_path)!r}",
+                       (hint[0].upper() + hint[1:] + " " if hint else "")
+                       + f"Built-in profiles: {', '.join(builtin_profiles())}; or give a path to a .yaml file")
+
+
+def load_profile(name_or_path: str | Path, layer_ids: set[str] | None = None) -> Profile:
+    path = resolve_profile_path(name_or_path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ProfileError(f"profile {path} is not UTF-8 text", "Save it as UTF-8") from None
+    except OSError as error:
+        raise ProfileError(f"cannot read profile {path} ({error.strerror})", "Check the file and its permissions") from None
+    return parse_profile(text, str(path), layer_ids)

@@ -1,0 +1,64 @@
+"""Neutral progress and cancel callbacks.
+
+The engine never imports a UI.  Front ends pass a :class:`RunContext`: the CLI
+wires it to a terminal bar, the Processing adapter to ``QgsProcessingFeedback``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .errors import RunCancelled
+
+ProgressFn = Callable[[float, str], None]
+CancelFn = Callable[[], bool]
+NoticeFn = Callable[[str], None]
+
+
+def _no_progress(fraction: float, message: str) -> None:
+    return None
+
+
+def _never_cancelled() -> bool:
+    return False
+
+
+def _no_notice(message: str) -> None:
+    return None
+
+
+@dataclass
+class RunContext:
+    """Callbacks for one run.  ``notices`` keeps every notice for the outputs."""
+
+    progress: ProgressFn = _no_progress
+    is_cancelled: CancelFn = _never_cancelled
+    notice: NoticeFn = _no_notice
+    notices: list[str] = field(default_factory=list)
+
+    def report(self, fraction: float, message: str) -> None:
+        """Report progress in [0, 1] and stop if the user cancelled."""
+        self.check_cancelled()
+        self.progress(min(max(fraction, 0.0), 1.0), message)
+
+    def check_cancelled(self) -> None:
+        if self.is_cancelled():
+            raise RunCancelled("cancelled by the user")
+
+    def tell(self, message: str) -> None:
+        """A decision or caveat the user should read (also kept for the outputs)."""
+        if message not in self.notices:
+            self.notices.append(message)
+        self.notice(message)
+
+    def stage(self, start: float, end: float) -> RunContext:
+        """A child context whose [0, 1] maps onto [start, end] of this one."""
+        parent = self
+
+        def child_progress(fraction: float, message: str) -> None:
+            parent.progress(start + (end - start) * min(max(fraction, 0.0), 1.0), message)
+
+        child = RunContext(child_progress, self.is_cancelled, self.notice)
+        child.notices = self.notices
+        return child

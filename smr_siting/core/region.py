@@ -1,0 +1,92 @@
+"""The region to screen: a province or municipality (name or code) or a polygon file."""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import unary_union
+
+from .errors import DataError, SmrSitingError
+from .layers import RASTER_SUFFIXES, LayerInput, LayerStore, polygons_only
+
+ALIASES = {"friesland": "fryslan", "den bosch": "'s-hertogenbosch", "the hague": "'s-gravenhage",
+           "den haag": "'s-gravenhage"}
+
+
+@dataclass(frozen=True)
+class Region:
+    name: str
+    code: str
+    kind: str  # 'province', 'municipality' or 'polygon file'
+    geometry: BaseGeometry
+    source: str
+
+    @property
+    def area_km2(self) -> float:
+        return self.geometry.area / 1_000_000.0
+
+
+def _norm(text: str) -> str:
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
+    text = " ".join(text.casefold().replace("gemeente ", "").replace("provincie ", "").split())
+    return ALIASES.get(text, text)
+
+
+def _from_file(path: Path, store: LayerStore, layer: str | None) -> Region:
+    label = f"region file {path.name}"
+    gdf = store.read("region", LayerInput(path, layer), "given", label, None)
+    geoms = polygons_only(gdf, label, "a region")
+    geometry = unary_union(geoms)
+    if geometry.is_empty or geometry.area <= 0:
+        raise DataError(f"{label} has no area", "Give a polygon layer with the region's outline")
+    return Region(path.stem, path.stem, "polygon file", geometry, str(path))
+
+
+def resolve_region(spec: str, store: LayerStore) -> Region:
+    """A province or municipality by name or CBS code (PV25, GM0202), or a polygon file (FILE[:LAYER])."""
+    spec = str(spec).strip()
+    if not spec:
+        raise SmrSitingError("no region given", "Name a province or municipality (e.g. Gelderland) or a polygon file")
+    source = LayerInput.parse(spec)
+    if source.path.exists() or Path(spec).suffix.lower() in (".gpkg", ".shp", ".geojson", ".json", ".fgb"):
+        if source.path.suffix.lower() in RASTER_SUFFIXES:
+            raise DataError(f"region {spec} is a raster", "Give a polygon file or a province/municipality name")
+        return _from_file(source.path, store, source.layer)
+
+    wanted = _norm(spec)
+    candidates: list[tuple[str, str, str, str]] = []  # (kind, name, code, layer_id)
+    found: list[tuple[str, object]] = []
+    for layer_id, kind in (("provinces", "province"), ("municipalities", "municipality")):
+        entry = store.entry(layer_id)
+        gdf = store.vector(layer_id, None)
+        name_field, code_field = entry.name_field or "statnaam", entry.code_field or "statcode"
+        for column in (name_field, code_field):
+            if column not in gdf.columns:
+                raise DataError(f"{store.label(layer_id)} has no field {column!r}",
+                                "Use the CBS/PDOK boundary layer named in layers/catalogue.yaml")
+        for _, row in gdf.iterrows():
+            name, code = str(row[name_field]), str(row[code_field])
+            candidates.append((kind, name, code, layer_id))
+            if wanted in (_norm(name), _norm(code)) or (code.upper().startswith("GM") and wanted == code[2:]):
+                found.append((kind, (name, code, row.geometry, layer_id)))
+    if not found:
+        names = sorted({c[1] for c in candidates})
+        close = difflib.get_close_matches(spec, names, n=3, cutoff=0.6) or \
+            [n for n in names if _norm(n).startswith(wanted[:4])][:3]
+        raise SmrSitingError(
+            f"unknown region {spec!r}",
+            (f"Did you mean {', '.join(repr(c) for c in close)}? " if close else "")
+            + "Give a province or municipality name or CBS code (PV25, GM0202), or a polygon file",
+        )
+    provinces = [f for f in found if f[0] == "province"]
+    chosen = provinces[0] if provinces else found[0]
+    kind, (name, code, geometry, layer_id) = chosen  # type: ignore[misc]
+    if len(found) > 1:
+        other = next(f for f in found if f is not chosen)
+        store.ctx.tell(f"{spec!r} is both a {kind} and a {other[0]}; screening the {kind} "
+                       f"(use the code {other[1][1]} for the {other[0]}).")
+    return Region(name, code, kind, geometry, store.label(layer_id))

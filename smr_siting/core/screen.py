@@ -1,0 +1,356 @@
+"""The screening pipeline: profile + layers → grid → rule masks → exclusion with reasons →
+candidate areas → outputs.  Data flows one way; nothing here reaches back up the chain."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import platform
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import geopandas as gpd
+import numpy as np
+
+from . import __version__
+from .candidates import FootprintCells, find_candidate_areas
+from .catalogue import Catalogue, load_catalogue
+from .criteria import get_kind
+from .errors import SmrSitingError
+from .exclusion import RuleInfo, RuleStats, bits_dtype, nodata_value, rule_infos, rule_table
+from .geometry import burn
+from .grid import Grid, check_memory, snap_grid
+from .layers import LayerInput, LayerStore, UsedInput, sha256_of
+from .outputs import (
+    OUTPUT_NAMES,
+    AtomicOutputs,
+    exclusion_legend,
+    exclusion_polygons,
+    exclusion_qml,
+    sidecar_paths,
+    write_exclusion_tif,
+    write_gpkg,
+    write_json,
+    write_style,
+    write_summary_csv,
+)
+from .profile import Footprint, Profile, load_profile
+from .progress import RunContext
+from .region import Region, resolve_region
+
+
+@dataclass(frozen=True)
+class ScreeningRequest:
+    """Everything a screening depends on (recorded in the manifest)."""
+
+    region: str
+    profile: str = "nl-default"
+    data_dir: Path | None = None
+    layers: Mapping[str, LayerInput] = field(default_factory=dict)
+    resolution_m: float | None = None
+    footprint_ha: float | None = None
+    footprint_shape: str | None = None
+    exclusion_vector: bool = False
+    memory_limit_bytes: int | None = None
+
+    def parameters(self) -> dict:
+        return {
+            "region": self.region, "profile": self.profile,
+            "data_dir": str(self.data_dir) if self.data_dir else None,
+            "layers": {k: {"path": str(v.path), "layer": v.layer} for k, v in sorted(self.layers.items())},
+            "resolution_m": self.resolution_m, "footprint_ha": self.footprint_ha,
+            "footprint_shape": self.footprint_shape, "exclusion_vector": self.exclusion_vector,
+        }
+
+
+@dataclass
+class ExclusionResult:
+    request: ScreeningRequest
+    profile: Profile
+    region: Region
+    analysis_grid: Grid          # region bounds grown by the largest criterion distance
+    bits_full: np.ndarray        # on analysis_grid
+    region_full: np.ndarray      # region mask on analysis_grid
+    window: tuple[int, int, int, int]
+    rules: list[RuleInfo]
+    table: list[RuleStats]
+    store: LayerStore
+    ctx: RunContext
+    timings: dict[str, float]
+
+    @property
+    def grid(self) -> Grid:
+        """The output grid: the region's bounds."""
+        return self.analysis_grid.subgrid(*self.window)
+
+    @property
+    def region_mask(self) -> np.ndarray:
+        r0, r1, c0, c1 = self.window
+        return self.region_full[r0:r1, c0:c1]
+
+    @property
+    def nodata(self) -> int:
+        return nodata_value(self.bits_full.dtype)
+
+    @property
+    def bits(self) -> np.ndarray:
+        """Exclusion bits on the output grid, nodata outside the region."""
+        r0, r1, c0, c1 = self.window
+        out = self.bits_full[r0:r1, c0:c1].copy()
+        out[~self.region_mask] = self.nodata
+        return out
+
+    @property
+    def footprint(self) -> Footprint:
+        footprint = self.profile.footprint
+        area = footprint.area_m2 if self.request.footprint_ha is None else self.request.footprint_ha * 10_000.0
+        shape = self.request.footprint_shape or footprint.shape
+        aspect = footprint.aspect if shape == "rectangle" else 1.0
+        return Footprint(area, shape, aspect, footprint.basis)
+
+    def caveats(self) -> list[str]:
+        return [f"{u.layer_id}: {u.caveat}" for u in self.store.inputs() if u.caveat]
+
+    def totals(self) -> dict:
+        inside = self.bits_full[self.region_full]
+        cells = int(inside.size)
+        excluded = int(np.count_nonzero(inside))
+        km2 = self.analysis_grid.cell_area_km2
+        return {"region_km2_cells": round(cells * km2, 4), "excluded_km2": round(excluded * km2, 4),
+                "not_excluded_km2": round((cells - excluded) * km2, 4),
+                "share_excluded": round(excluded / max(cells, 1), 6)}
+
+
+def _resolve_profile(request: ScreeningRequest, catalogue: Catalogue) -> Profile:
+    return load_profile(request.profile, catalogue.ids)
+
+
+def compute_exclusion(request: ScreeningRequest, ctx: RunContext | None = None,
+                      catalogue: Catalogue | None = None) -> ExclusionResult:
+    """Evaluate every rule of the profile on the analysis grid and fold them into one bit mask."""
+    ctx = ctx or RunContext()
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    catalogue = catalogue or load_catalogue()
+    ctx.report(0.0, "reading the profile")
+    profile = _resolve_profile(request, catalogue)
+    resolution = request.resolution_m or profile.resolution_m
+    if not 1.0 <= resolution <= 1000.0:
+        raise SmrSitingError(f"resolution {resolution:g} m is outside 1 m .. 1000 m", "Use 25 m (default) to 250 m")
+    if request.footprint_ha is not None and not 0.01 <= request.footprint_ha <= 10_000:
+        raise SmrSitingError(f"footprint {request.footprint_ha:g} ha is outside 0.01 .. 10,000 ha",
+                             "Give the footprint in hectares, e.g. 10")
+    store = LayerStore(catalogue, request.data_dir, request.layers, ctx)
+    for layer_id in profile.layer_ids:  # fail early, before any heavy work, if a layer is missing
+        store.locate(layer_id)
+    ctx.report(0.02, "finding the region")
+    region = resolve_region(request.region, store)
+    margin = profile.max_distance_m + 2 * resolution
+    grid = snap_grid(region.geometry.bounds, resolution, margin)
+    check_memory(grid, request.memory_limit_bytes)
+    ctx.tell(f"Region {region.name} ({region.kind}, {region.area_km2:,.1f} km²); analysis grid "
+             f"{grid.width:,} × {grid.height:,} cells of {resolution:g} m, grown by {margin / 1000:g} km "
+             "(the largest rule distance) so that distances and areas are right at the border.")
+    store.read_bounds = grid.expanded_bounds(profile.max_distance_m + 2 * resolution)
+    timings["prepare_s"] = time.perf_counter() - start
+
+    footprint_area = profile.footprint.area_m2 if request.footprint_ha is None else request.footprint_ha * 1e4
+    if footprint_area > region.geometry.area:
+        raise SmrSitingError(f"the footprint ({footprint_area / 1e4:g} ha) is larger than the region "
+                             f"{region.name} ({region.geometry.area / 1e4:,.0f} ha)", "Use a smaller footprint")
+
+    rules = rule_infos(profile.criteria)
+    dtype = bits_dtype(len(rules))
+    bits = np.zeros(grid.shape, dtype=dtype)
+    n = len(profile.criteria)
+    for i, criterion in enumerate(profile.criteria):
+        t0 = time.perf_counter()
+        stage = ctx.stage(0.05 + 0.8 * i / n, 0.05 + 0.8 * (i + 1) / n)
+        stage.report(0.0, f"rule {i + 1}/{n}: {criterion.title}")
+        kind = get_kind(criterion.kind)
+        assert kind is not None
+        mask = kind.evaluate(criterion, grid, store, stage)
+        bits |= mask.astype(dtype) << dtype.type(i)
+        del mask
+        timings[f"rule_{criterion.id}_s"] = round(time.perf_counter() - t0, 3)
+    ctx.report(0.86, "exclusion table")
+    region_full = burn([region.geometry], grid)
+    if not region_full.any():
+        raise SmrSitingError(f"region {region.name} is smaller than one {resolution:g} m cell",
+                             "Use a finer resolution or a larger region")
+    r0, r1, c0, c1 = grid.window_for(region.geometry.bounds)
+    window = (r0, r1, c0, c1)
+    table = rule_table(bits, region_full, rules, grid.cell_area_km2)
+    result = ExclusionResult(request, profile, region, grid, bits, region_full, window, rules, table, store, ctx,
+                             timings)
+    totals = result.totals()
+    if totals["not_excluded_km2"] == 0:
+        ctx.tell(f"The profile excludes all of {region.name}: no land is left. The outputs are written, "
+                 "with no candidate areas.")
+    for row in table:
+        ctx.tell(f"{row.title}: {row.km2_alone:,.1f} km² excluded ({row.share_alone:.1%} of the region), "
+                 f"{row.km2_only:,.1f} km² by this rule only.")
+    timings["exclusion_s"] = round(time.perf_counter() - start, 3)
+    return result
+
+
+def compute_candidates(result: ExclusionResult, ctx: RunContext | None = None) -> tuple[gpd.GeoDataFrame,
+                                                                                          FootprintCells]:
+    """Candidate areas from an exclusion result (contiguity evaluated on the whole analysis grid)."""
+    ctx = ctx or result.ctx
+    free = result.bits_full == 0
+    admin = None
+    entry = result.store.catalogue.get("municipalities")
+    try:
+        admin = result.store.vector("municipalities")
+    except SmrSitingError as error:
+        ctx.tell(f"Candidate areas carry no municipality names: {error}")
+    fields = (entry.name_field or "statnaam", entry.province_field or "prov_naam") if entry else ("statnaam",
+                                                                                                  "prov_naam")
+    t0 = time.perf_counter()
+    gdf, cells = find_candidate_areas(free, result.region_full, result.analysis_grid, result.footprint, admin,
+                                      result.region.geometry, ctx, fields)
+    result.timings["candidates_s"] = round(time.perf_counter() - t0, 3)
+    ctx.tell(f"{len(gdf)} candidate area(s) where a {cells.area_m2 / 1e4:.2f} ha {cells.shape} footprint fits "
+             f"({cells.cells} cells of {result.analysis_grid.resolution:g} m).")
+    return gdf, cells
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+def output_targets(out_dir: Path, want_vector: bool) -> dict[str, Path]:
+    keys = [k for k in OUTPUT_NAMES if want_vector or k != "exclusion_vector"]
+    return {k: out_dir / OUTPUT_NAMES[k] for k in keys}
+
+
+def versions() -> dict[str, str]:
+    import pyproj
+    import rasterio
+    import scipy
+    import shapely
+
+    return {"smr_siting": __version__, "python": platform.python_version(), "numpy": np.__version__,
+            "scipy": scipy.__version__, "shapely": shapely.__version__, "geopandas": gpd.__version__,
+            "rasterio": rasterio.__version__, "gdal": rasterio.__gdal_version__, "pyproj": pyproj.__version__,
+            "proj": pyproj.proj_version_str}
+
+
+def _inputs_json(inputs: list[UsedInput]) -> list[dict]:
+    return [{"layer_id": u.layer_id, "title": u.title, "path": u.path, "layer": u.layer, "sha256": u.sha256,
+             "bytes": u.bytes, "crs": u.crs, "features_read": u.features_read, "origin": u.origin, "owner": u.owner,
+             "licence": u.licence, "vintage": u.vintage, "caveat": u.caveat, "notes": u.notes} for u in inputs]
+
+
+def summary_dict(result: ExclusionResult, candidates: gpd.GeoDataFrame | None,
+                 cells: FootprintCells | None) -> dict:
+    profile, region, grid = result.profile, result.region, result.grid
+    data: dict[str, Any] = {
+        "profile": {"name": profile.name, "title": profile.title, "sha256": profile.sha256},
+        "region": {"name": region.name, "code": region.code, "kind": region.kind,
+                   "area_km2_vector": round(region.area_km2, 4)},
+        "grid": {"crs": grid.crs, "resolution_m": grid.resolution, "width": grid.width, "height": grid.height,
+                 "bounds": [round(b, 3) for b in grid.bounds],
+                 "analysis_margin_m": round(result.analysis_grid.bounds[2] - grid.bounds[2], 3)},
+        "totals": result.totals(),
+        "rules": [row.as_dict() for row in result.table],
+    }
+    if candidates is not None and cells is not None:
+        data["candidates"] = {
+            "count": int(len(candidates)),
+            "area_ha": round(float(candidates["area_ha"].sum()), 2) if len(candidates) else 0.0,
+            "largest_ha": round(float(candidates["area_ha"].max()), 2) if len(candidates) else 0.0,
+            "footprint": {"shape": cells.shape, "area_ha_required": round(result.footprint.area_m2 / 1e4, 4),
+                          "area_ha_on_grid": round(cells.area_m2 / 1e4, 4), "cells": cells.cells,
+                          "rows": cells.rows, "cols": cells.cols, "radius_m": round(cells.radius_m, 3)},
+        }
+    data["caveats"] = result.caveats()
+    data["notices"] = list(result.ctx.notices)
+    return data
+
+
+def write_screening(result: ExclusionResult, targets: Mapping[str, Path], overwrite: bool = False,
+                    candidates: tuple[gpd.GeoDataFrame, FootprintCells] | None = None,
+                    ctx: RunContext | None = None, started: _dt.datetime | None = None) -> dict[str, Path]:
+    """Write the requested outputs atomically.  ``targets`` maps output keys (see OUTPUT_NAMES) to paths."""
+    ctx = ctx or result.ctx
+    outputs = AtomicOutputs(dict(targets), overwrite)
+    outputs.check()
+    caveats = result.caveats()
+    bits = result.bits
+    with outputs:
+        if "exclusion" in targets:
+            ctx.report(0.1, "writing exclusion.tif")
+            target = targets["exclusion"]
+            write_exclusion_tif(outputs.temp(target), bits, result.grid, result.rules, result.nodata, caveats)
+            qml, rules_json = sidecar_paths("exclusion", target)
+            present = np.unique(bits[result.region_mask])
+            (outputs.temp(qml)).write_text(exclusion_qml(present, result.rules), encoding="utf-8")
+            write_json(outputs.temp(rules_json), exclusion_legend(result.rules, result.nodata, caveats))
+        if "exclusion_vector" in targets:
+            ctx.report(0.3, "exclusion polygons")
+            target = targets["exclusion_vector"]
+            polys = exclusion_polygons(bits, result.region_mask, result.grid, result.rules,
+                                       result.grid.cell_area_km2)
+            write_gpkg(outputs.temp(target), _multipolygons(polys), "exclusion_reasons")
+            write_style(outputs.temp(sidecar_paths("exclusion_vector", target)[0]), "exclusion_reasons.qml")
+        if "candidates" in targets:
+            ctx.report(0.5, "writing candidate areas")
+            gdf, cells = candidates if candidates is not None else compute_candidates(result, ctx.stage(0.5, 0.8))
+            candidates = (gdf, cells)
+            target = targets["candidates"]
+            write_gpkg(outputs.temp(target), _multipolygons(gdf), "candidate_areas")
+            write_style(outputs.temp(sidecar_paths("candidates", target)[0]), "candidate_areas.qml")
+        summary = summary_dict(result, *(candidates if candidates is not None else (None, None)))
+        if "summary_csv" in targets:
+            write_summary_csv(outputs.temp(targets["summary_csv"]), result.table)
+        if "summary_json" in targets:
+            write_json(outputs.temp(targets["summary_json"]), summary)
+        if "manifest" in targets:
+            ctx.report(0.9, "manifest")
+            produced = {str(t.name): sha256_of(temp) for t, temp in sorted(outputs.temps.items())}
+            finished = _dt.datetime.now(_dt.timezone.utc)
+            manifest = {
+                "tool": "smr-siting", "version": __version__,
+                "run": {"started": (started or finished).isoformat(timespec="seconds"),
+                        "finished": finished.isoformat(timespec="seconds"),
+                        "timings_s": {k: round(v, 3) for k, v in result.timings.items()}},
+                "parameters": result.request.parameters(),
+                "profile": {"name": result.profile.name, "path": result.profile.path,
+                            "sha256": result.profile.sha256, "text": result.profile.text},
+                "region": summary["region"], "grid": summary["grid"],
+                "inputs": _inputs_json(result.store.inputs()),
+                "outputs": produced, "caveats": caveats, "notices": list(result.ctx.notices),
+                "versions": versions(),
+            }
+            write_json(outputs.temp(targets["manifest"]), manifest)
+        ctx.check_cancelled()
+        outputs.commit()
+    ctx.report(1.0, "done")
+    return dict(targets)
+
+
+def _multipolygons(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    from shapely.geometry import MultiPolygon
+
+    if len(gdf) == 0:
+        return gdf
+    gdf = gdf.copy()
+    gdf["geometry"] = [g if g.geom_type == "MultiPolygon" else MultiPolygon([g]) if g.geom_type == "Polygon"
+                       else MultiPolygon([p for p in getattr(g, "geoms", []) if p.geom_type == "Polygon"])
+                       for g in gdf.geometry]
+    return gdf
+
+
+def screen(request: ScreeningRequest, out_dir: Path, overwrite: bool = False,
+           ctx: RunContext | None = None) -> tuple[ExclusionResult, dict[str, Path]]:
+    """The whole screening into ``out_dir`` (the CLI's ``screen``)."""
+    ctx = ctx or RunContext()
+    started = _dt.datetime.now(_dt.timezone.utc)
+    targets = output_targets(out_dir, request.exclusion_vector)
+    AtomicOutputs(targets, overwrite).check()  # refuse existing outputs before any work
+    result = compute_exclusion(request, ctx.stage(0.0, 0.7))
+    candidates = compute_candidates(result, ctx.stage(0.7, 0.85))
+    written = write_screening(result, targets, overwrite, candidates, ctx.stage(0.85, 1.0), started)
+    return result, written

@@ -1,0 +1,115 @@
+"""Reading vector files: metadata, checks and features, through whichever OGR binding is installed.
+
+geopandas 0.12 (Debian 12) reads through fiona, geopandas 1.x (Debian 13) prefers pyogrio.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import geopandas as gpd
+from pyproj import CRS
+
+from .errors import DataError
+
+try:  # pragma: no cover - depends on the platform
+    import pyogrio as _pyogrio
+except ImportError:  # pragma: no cover
+    _pyogrio = None
+try:  # pragma: no cover
+    import fiona as _fiona
+except ImportError:  # pragma: no cover
+    _fiona = None
+
+#: a date written into GeoPackage metadata so that identical runs give identical files
+FIXED_DATE = "2000-01-01T00:00:00.000Z"
+
+
+@dataclass(frozen=True)
+class VectorInfo:
+    path: Path
+    layer: str
+    crs: CRS | None
+    count: int
+    bounds: tuple[float, float, float, float] | None
+    geometry_type: str
+
+
+def list_layers(path: Path) -> list[str]:
+    try:
+        if _pyogrio is not None:
+            return [str(row[0]) for row in _pyogrio.list_layers(str(path))]
+        return list(_fiona.listlayers(str(path)))
+    except Exception as error:  # noqa: BLE001 - any driver failure means an unreadable file
+        raise DataError(f"cannot open {path} as a vector file ({_short(error)})",
+                        "Check that the file is a complete GeoPackage or shapefile (open it in QGIS)") from None
+
+
+def _short(error: Exception) -> str:
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return text[:160]
+
+
+def vector_info(path: Path, layer: str | None, label: str) -> VectorInfo:
+    """Open a layer and check what can be checked without reading it."""
+    if not path.exists():
+        raise DataError(f"{label}: file {path} does not exist", "Check the path or the data folder")
+    if path.is_dir() and path.suffix.lower() != ".gdb":
+        raise DataError(f"{label}: {path} is a folder, not a vector file", "Name the .gpkg or .shp file")
+    layers = list_layers(path)
+    if not layers:
+        raise DataError(f"{label}: {path} holds no layers", "Use a file with at least one vector layer")
+    if layer is None:
+        if len(layers) > 1:
+            raise DataError(f"{label}: {path} holds {len(layers)} layers ({', '.join(layers[:6])})",
+                            f"Name one, e.g. {path}:{layers[0]}")
+        layer = layers[0]
+    elif layer not in layers:
+        raise DataError(f"{label}: {path} has no layer {layer!r} (it has {', '.join(layers[:8])})",
+                        "Name one of those layers")
+    try:
+        if _pyogrio is not None:
+            info = _pyogrio.read_info(str(path), layer=layer)
+            crs_text = info.get("crs")
+            count = int(info.get("features", -1))
+            bounds = info.get("total_bounds")
+            gtype = str(info.get("geometry_type") or "")
+        else:
+            with _fiona.open(str(path), layer=layer) as src:
+                crs_text = src.crs_wkt or None
+                count = len(src)
+                bounds = src.bounds if count else None
+                gtype = str(src.schema.get("geometry", ""))
+    except Exception as error:  # noqa: BLE001
+        raise DataError(f"{label}: cannot read layer {layer!r} of {path} ({_short(error)})",
+                        "Check the file in QGIS; it may be damaged or incomplete") from None
+    crs = CRS.from_user_input(crs_text) if crs_text else None
+    if bounds is not None:
+        bounds = tuple(float(b) for b in bounds)
+    return VectorInfo(path, layer, crs, count, bounds, gtype)
+
+
+@contextlib.contextmanager
+def fixed_gpkg_dates() -> Iterator[None]:
+    """GeoPackages record 'last_change'; pin it so repeated runs give identical bytes."""
+    previous = os.environ.get("OGR_CURRENT_DATE")
+    os.environ["OGR_CURRENT_DATE"] = FIXED_DATE
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("OGR_CURRENT_DATE", None)
+        else:
+            os.environ["OGR_CURRENT_DATE"] = previous
+
+
+def read_vector(info: VectorInfo, bbox: Any | None, label: str) -> gpd.GeoDataFrame:
+    try:
+        return gpd.read_file(str(info.path), layer=info.layer, bbox=bbox)
+    except Exception as error:  # noqa: BLE001
+        raise DataError(f"{label}: cannot read the features of {info.path} ({_short(error)})",
+                        "Check the file in QGIS; it may be damaged or incomplete") from None
