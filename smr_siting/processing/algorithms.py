@@ -1,0 +1,417 @@
+"""Processing algorithms: thin adapters from QGIS parameters and layers to the engine.
+
+The engine (``smr_siting.core``) is imported lazily inside ``processAlgorithm`` so that the
+algorithms stay registered (saved models and history still resolve) even where geopandas or
+rasterio are missing; running one then says how to install them.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from qgis.core import (
+    QgsCoordinateTransformContext,
+    QgsFeatureSink,
+    QgsProcessing,
+    QgsProcessingAlgorithm,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsProcessingLayerPostProcessorInterface,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterString,
+    QgsProcessingParameterVectorDestination,
+    QgsProcessingUtils,
+    QgsVectorFileWriter,
+)
+from qgis.PyQt.QtGui import QIcon
+
+from ..core.catalogue import load_catalogue
+from ..core.profile import builtin_profiles
+from ..i18n import tr
+from .provider import icon_path
+
+HELP_URL = "https://github.com/smr-siting/smr-siting#readme"
+SHAPES = ["", "square", "circle", "rectangle"]
+INSTALL_HELP = (
+    "smr-siting needs geopandas, shapely, rasterio, scipy and rtree in QGIS's Python. "
+    "Debian/Ubuntu: sudo apt install python3-geopandas python3-rasterio python3-scipy python3-rtree; "
+    "Windows (OSGeo4W shell): pip install geopandas rasterio scipy rtree"
+)
+
+
+def _styles_dir() -> Path:
+    here = Path(__file__).resolve().parents[1]
+    for candidate in (here / "resources" / "styles", here.parent / "resources" / "styles"):
+        if candidate.is_dir():
+            return candidate
+    return here / "resources" / "styles"
+
+
+class StyleAndName(QgsProcessingLayerPostProcessorInterface):
+    """Applies a QML style to an output once QGIS has loaded it."""
+
+    def __init__(self, qml: Path) -> None:
+        super().__init__()
+        self.qml = qml
+
+    def postProcessLayer(self, layer, context, feedback) -> None:  # noqa: ANN001
+        if layer is not None and layer.isValid() and self.qml.exists():
+            layer.loadNamedStyle(str(self.qml))
+            layer.triggerRepaint()
+
+
+class _ScreeningAlgorithm(QgsProcessingAlgorithm):
+    """Shared inputs: region, profile, data folder, layer overrides, resolution, footprint."""
+
+    REGION = "REGION"
+    REGION_LAYER = "REGION_LAYER"
+    PROFILE = "PROFILE"
+    PROFILE_FILE = "PROFILE_FILE"
+    DATA = "DATA"
+    RESOLUTION = "RESOLUTION"
+    FOOTPRINT_HA = "FOOTPRINT_HA"
+    FOOTPRINT_SHAPE = "FOOTPRINT_SHAPE"
+    OVERWRITE = "OVERWRITE"
+    LAYER_PREFIX = "LAYER_"
+
+    #: output key in the engine → (parameter name, kind) — set by subclasses
+    OUTPUTS: dict[str, str] = {}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._post_processors: list[StyleAndName] = []
+
+    # ---------------------------------------------------------------- identity
+    def group(self) -> str:
+        return tr("Screening")
+
+    def groupId(self) -> str:
+        return "screening"
+
+    def icon(self) -> QIcon:
+        return QIcon(str(icon_path()))
+
+    def helpUrl(self) -> str:
+        return HELP_URL
+
+    def createInstance(self):  # noqa: ANN201
+        return type(self)()
+
+    # ---------------------------------------------------------------- parameters
+    def _advanced(self, parameter: QgsProcessingParameterDefinition) -> QgsProcessingParameterDefinition:
+        parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        return parameter
+
+    def init_inputs(self) -> None:
+        self.addParameter(QgsProcessingParameterString(
+            self.REGION, tr("Region: province or municipality name or CBS code (e.g. Gelderland, PV25, GM0202)"),
+            defaultValue="", optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.REGION_LAYER, tr("…or a region polygon layer (all features together; overrides the name)"),
+            [QgsProcessing.TypeVectorPolygon], optional=True))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.PROFILE, tr("Criteria profile"), options=builtin_profiles(),
+            defaultValue=builtin_profiles().index("nl-default") if "nl-default" in builtin_profiles() else 0))
+        self.addParameter(QgsProcessingParameterFile(
+            self.PROFILE_FILE, tr("…or a profile file (YAML; overrides the list above)"),
+            behavior=QgsProcessingParameterFile.File, extension="yaml", optional=True))
+        self.addParameter(QgsProcessingParameterFile(
+            self.DATA, tr("Data folder with the catalogue's layers (e.g. the demo pack or ../shared/data/nl)"),
+            behavior=QgsProcessingParameterFile.Folder, optional=True))
+        self.addParameter(self._advanced(QgsProcessingParameterNumber(
+            self.RESOLUTION, tr("Cell size [m] (empty: the profile's, 25 m)"), QgsProcessingParameterNumber.Double,
+            defaultValue=None, optional=True, minValue=1.0, maxValue=1000.0)))
+        for entry in sorted(load_catalogue().entries.values(), key=lambda e: e.id):
+            self.addParameter(self._advanced(QgsProcessingParameterFeatureSource(
+                self.LAYER_PREFIX + entry.id.upper(),
+                tr("Layer for '{id}' ({title}) instead of the data folder's").format(id=entry.id, title=entry.title),
+                [QgsProcessing.TypeVectorAnyGeometry], optional=True)))
+
+    def init_footprint(self) -> None:
+        self.addParameter(self._advanced(QgsProcessingParameterNumber(
+            self.FOOTPRINT_HA, tr("SMR footprint [ha] (empty: the profile's, 10 ha in nl-default)"),
+            QgsProcessingParameterNumber.Double, defaultValue=None, optional=True, minValue=0.01, maxValue=10000.0)))
+        self.addParameter(self._advanced(QgsProcessingParameterEnum(
+            self.FOOTPRINT_SHAPE, tr("Footprint shape (empty: the profile's)"),
+            options=[tr("profile's shape"), tr("square"), tr("circle"), tr("rectangle")], defaultValue=0)))
+
+    def init_overwrite(self) -> None:
+        self.addParameter(QgsProcessingParameterBoolean(
+            self.OVERWRITE, tr("Replace output files that already exist"), defaultValue=False))
+
+    # ---------------------------------------------------------------- building the engine request
+    def _export(self, source, name: str, folder: Path) -> Path:  # noqa: ANN001 - QgsProcessingFeatureSource
+        """Write a feature source (any provider, selection respected) to a temporary GeoPackage."""
+        path = folder / f"{name}.gpkg"
+        options = QgsVectorFileWriter.SaveVectorOptions()
+        options.driverName = "GPKG"
+        options.layerName = name
+        writer = QgsVectorFileWriter.create(str(path), source.fields(), source.wkbType(), source.sourceCrs(),
+                                            QgsCoordinateTransformContext(), options)
+        if writer.hasError() != QgsVectorFileWriter.NoError:
+            raise QgsProcessingException(tr("Cannot export layer {name}: {error}").format(
+                name=source.sourceName(), error=writer.errorMessage()))
+        for feature in source.getFeatures():
+            writer.addFeature(feature, QgsFeatureSink.FastInsert)
+        del writer
+        return path
+
+    def build_request(self, parameters: dict[str, Any], context: QgsProcessingContext, work: Path) -> Any:
+        from ..core.layers import LayerInput
+        from ..core.screen import ScreeningRequest
+
+        region = (self.parameterAsString(parameters, self.REGION, context) or "").strip()
+        region_source = self.parameterAsSource(parameters, self.REGION_LAYER, context)
+        if region_source is not None:
+            region = str(self._export(region_source, "region", work))
+        if not region:
+            raise QgsProcessingException(tr("No region given: type a province or municipality name (e.g. Gelderland) "
+                                            "or choose a region polygon layer."))
+        profile_file = self.parameterAsFile(parameters, self.PROFILE_FILE, context)
+        profiles = builtin_profiles()
+        profile = profile_file or profiles[self.parameterAsEnum(parameters, self.PROFILE, context)]
+        data = self.parameterAsFile(parameters, self.DATA, context)
+        layers = {}
+        for entry in load_catalogue().entries.values():
+            name = self.LAYER_PREFIX + entry.id.upper()
+            source = self.parameterAsSource(parameters, name, context)
+            if source is not None:
+                path = self._export(source, entry.id, work)
+                layers[entry.id] = LayerInput(path, entry.id, label=f"QGIS layer {source.sourceName()!r}")
+        resolution = parameters.get(self.RESOLUTION)
+        footprint = parameters.get(self.FOOTPRINT_HA)
+        shape_index = self.parameterAsEnum(parameters, self.FOOTPRINT_SHAPE, context) \
+            if self.FOOTPRINT_SHAPE in parameters else 0
+        return ScreeningRequest(
+            region=region, profile=profile, data_dir=Path(data) if data else None, layers=layers,
+            resolution_m=None if resolution in (None, "") else self.parameterAsDouble(parameters, self.RESOLUTION,
+                                                                                    context),
+            footprint_ha=None if footprint in (None, "") else self.parameterAsDouble(parameters, self.FOOTPRINT_HA,
+                                                                                  context),
+            footprint_shape=SHAPES[shape_index] or None if shape_index < len(SHAPES) else None,
+            exclusion_vector=bool(self._output_path(parameters, "EXCLUSION_VECTOR", context, silent=True)),
+        )
+
+    # ---------------------------------------------------------------- running
+    @staticmethod
+    def _run_context(feedback: QgsProcessingFeedback) -> Any:
+        from ..core.progress import RunContext
+
+        last = {"message": ""}
+
+        def progress(fraction: float, message: str) -> None:
+            feedback.setProgress(100.0 * fraction)
+            if message and message != last["message"]:
+                last["message"] = message
+                feedback.setProgressText(message)
+
+        return RunContext(progress=progress, is_cancelled=feedback.isCanceled, notice=feedback.pushInfo)
+
+    def _output_path(self, parameters: dict[str, Any], name: str, context: QgsProcessingContext,
+                     silent: bool = False) -> str:
+        if name not in [d.name() for d in self.destinationParameterDefinitions()]:
+            return ""
+        definition = self.parameterDefinition(name)
+        if isinstance(definition, QgsProcessingParameterFileDestination):
+            return self.parameterAsFileOutput(parameters, name, context) or ""
+        return self.parameterAsOutputLayer(parameters, name, context) or ""
+
+    def _targets(self, parameters: dict[str, Any], context: QgsProcessingContext) -> dict[str, Path]:
+        targets = {}
+        for key, name in self.OUTPUTS.items():
+            path = self._output_path(parameters, name, context)
+            if path:
+                if path.startswith(("memory:", "postgres:", "ogr:")) or "|" in path:
+                    raise QgsProcessingException(tr("Output {name} must be a file (GeoTIFF, GeoPackage, CSV or JSON), "
+                                                    "not {path}").format(name=name, path=path))
+                targets[key] = Path(path)
+        return targets
+
+    def processAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,
+                         feedback: QgsProcessingFeedback) -> dict[str, Any]:
+        feedback = feedback or QgsProcessingFeedback()
+        try:
+            from ..core.errors import RunCancelled, SmrSitingError
+            from ..core.screen import compute_candidates, compute_exclusion, write_screening
+        except ImportError as error:
+            raise QgsProcessingException(tr("A required Python package is missing ({error}). {help}").format(
+                error=error, help=INSTALL_HELP)) from None
+        import datetime as dt
+
+        started = dt.datetime.now(dt.timezone.utc)
+        ctx = self._run_context(feedback)
+        overwrite = self.parameterAsBool(parameters, self.OVERWRITE, context)
+        targets = self._targets(parameters, context)
+        try:
+            from ..core.outputs import AtomicOutputs
+
+            AtomicOutputs(targets, overwrite).check()
+            with tempfile.TemporaryDirectory(prefix="smr_siting_", dir=QgsProcessingUtils.tempFolder()) as tmp:
+                request = self.build_request(parameters, context, Path(tmp))
+                result = compute_exclusion(request, ctx.stage(0.0, 0.7))
+                candidates = None
+                if "candidates" in targets:
+                    candidates = compute_candidates(result, ctx.stage(0.7, 0.85))
+                write_screening(result, targets, overwrite, candidates, ctx.stage(0.85, 1.0), started)
+        except SmrSitingError as error:
+            raise QgsProcessingException(str(error)) from None
+        except RunCancelled:
+            raise QgsProcessingException(tr("Cancelled; no output was written.")) from None
+        except MemoryError:
+            raise QgsProcessingException(tr("Out of memory. Use a larger cell size or a smaller region.")) from None
+        totals = result.totals()
+        results: dict[str, Any] = {
+            "REGION_KM2": totals["region_km2_cells"], "EXCLUDED_KM2": totals["excluded_km2"],
+            "NOT_EXCLUDED_KM2": totals["not_excluded_km2"],
+        }
+        if candidates is not None:
+            results["CANDIDATE_COUNT"] = len(candidates[0])
+        for key, name in self.OUTPUTS.items():
+            if key in targets:
+                results[name] = str(targets[key])
+                self._style_output(str(targets[key]), key, context)
+        return results
+
+    LAYER_NAMES = {"exclusion": "Exclusion reasons", "candidates": "Candidate areas",
+                   "exclusion_vector": "Exclusion polygons per rule"}
+
+    def _style_output(self, path: str, key: str, context: QgsProcessingContext) -> None:
+        if key not in self.LAYER_NAMES or not context.willLoadLayerOnCompletion(path):
+            return
+        details = context.layerToLoadOnCompletionDetails(path)
+        details.name = tr(self.LAYER_NAMES[key])
+        qml = Path(path).with_suffix(".qml")  # the engine writes the style beside the output
+        processor = StyleAndName(qml)
+        self._post_processors.append(processor)  # keep a reference (qgis/QGIS#47533)
+        details.setPostProcessor(processor)
+
+    def add_number_outputs(self, candidates: bool) -> None:
+        self.addOutput(QgsProcessingOutputNumber("REGION_KM2", tr("Region area [km²] (cells)")))
+        self.addOutput(QgsProcessingOutputNumber("EXCLUDED_KM2", tr("Excluded area [km²]")))
+        self.addOutput(QgsProcessingOutputNumber("NOT_EXCLUDED_KM2", tr("Area not excluded [km²]")))
+        if candidates:
+            self.addOutput(QgsProcessingOutputNumber("CANDIDATE_COUNT", tr("Number of candidate areas")))
+
+    # ---------------------------------------------------------------- outputs
+    def add_exclusion_outputs(self, summary_default: bool = True) -> None:
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            "EXCLUSION", tr("Exclusion reasons (GeoTIFF: one bit per rule)")))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "SUMMARY", tr("Per-rule table (CSV)"), fileFilter="CSV (*.csv)", optional=True,
+            createByDefault=summary_default))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "SUMMARY_JSON", tr("Summary (JSON)"), fileFilter="JSON (*.json)", optional=True, createByDefault=False))
+        self.addParameter(QgsProcessingParameterVectorDestination(
+            "EXCLUSION_VECTOR", tr("Exclusion polygons per rule (dissolved)"), QgsProcessing.TypeVectorPolygon,
+            optional=True, createByDefault=False))
+
+    def add_manifest_output(self) -> None:
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "MANIFEST", tr("Manifest: inputs with sha256, profile, versions (JSON)"), fileFilter="JSON (*.json)",
+            optional=True, createByDefault=False))
+
+    def add_candidate_output(self) -> None:
+        self.addParameter(QgsProcessingParameterVectorDestination(
+            "CANDIDATES", tr("Candidate areas (where the footprint fits)"), QgsProcessing.TypeVectorPolygon))
+
+
+_INPUT_HELP = """
+<h3>{inputs}</h3>
+<ul>
+<li><b>Region</b>: a province or municipality by name or CBS code (Gelderland, PV25, GM0202), or a polygon layer.</li>
+<li><b>Criteria profile</b>: nl-default, nl-strict or nl-datacentre, or your own YAML file. Every distance and
+threshold in a profile cites its source or says it is an assumption and which range to try.</li>
+<li><b>Data folder</b>: a folder with the layer catalogue's files (the demo pack, ../shared/data/nl, or a cache
+fetched from PDOK). Any layer can be replaced by a loaded QGIS layer (advanced parameters).</li>
+<li><b>Cell size</b> [m]: default from the profile (25 m). The grid is EPSG:28992 and grows beyond the region by the
+largest rule distance, so distances and contiguous areas are right at the border.</li>
+<li><b>Footprint</b> [ha] and shape: the SMR site that must fit inside a candidate area.</li>
+<li><b>Replace output files</b>: off by default; existing outputs are then refused, never half-overwritten.</li>
+</ul>
+"""
+
+
+class ExclusionMapAlgorithm(_ScreeningAlgorithm):
+    OUTPUTS = {"exclusion": "EXCLUSION", "summary_csv": "SUMMARY", "summary_json": "SUMMARY_JSON",
+               "exclusion_vector": "EXCLUSION_VECTOR", "manifest": "MANIFEST"}
+
+    def name(self) -> str:
+        return "exclusionmap"
+
+    def displayName(self) -> str:
+        return tr("Exclusion map with reasons")
+
+    def shortHelpString(self) -> str:
+        return tr("Applies every exclusion rule of a criteria profile to a region and writes one raster in which "
+                  "each cell records <b>every</b> rule that excludes it (one bit per rule; the legend is in the "
+                  "file's metadata, a .rules.json sidecar and the .qml style), plus a per-rule table: km² excluded "
+                  "by the rule, by the rule only, cumulative in profile order, and share of the region.") + \
+            _INPUT_HELP.format(inputs=tr("Inputs"))
+
+    def initAlgorithm(self, config: Any = None) -> None:
+        self.init_inputs()
+        self.init_overwrite()
+        self.add_exclusion_outputs()
+        self.add_manifest_output()
+        self.add_number_outputs(candidates=False)
+
+
+class CandidateAreasAlgorithm(_ScreeningAlgorithm):
+    OUTPUTS = {"candidates": "CANDIDATES", "manifest": "MANIFEST"}
+
+    def name(self) -> str:
+        return "candidateareas"
+
+    def displayName(self) -> str:
+        return tr("Candidate areas where an SMR footprint fits")
+
+    def shortHelpString(self) -> str:
+        return tr("Finds contiguous land that no rule excludes and in which the SMR footprint (area and shape) "
+                  "fits wholly — not just the area total. Each area gets its area inside the region, the whole "
+                  "contiguous area (also beyond the border), the usable area (land some fitting footprint covers), "
+                  "its centroid and the municipality and province it lies in.") + \
+            _INPUT_HELP.format(inputs=tr("Inputs"))
+
+    def initAlgorithm(self, config: Any = None) -> None:
+        self.init_inputs()
+        self.init_footprint()
+        self.init_overwrite()
+        self.add_candidate_output()
+        self.add_manifest_output()
+        self.add_number_outputs(candidates=True)
+
+
+class ScreenRegionAlgorithm(_ScreeningAlgorithm):
+    OUTPUTS = {"exclusion": "EXCLUSION", "candidates": "CANDIDATES", "summary_csv": "SUMMARY",
+               "summary_json": "SUMMARY_JSON", "exclusion_vector": "EXCLUSION_VECTOR", "manifest": "MANIFEST"}
+
+    def name(self) -> str:
+        return "screenregion"
+
+    def displayName(self) -> str:
+        return tr("Screen a region (exclusion map and candidate areas)")
+
+    def shortHelpString(self) -> str:
+        return tr("The whole screening in one step: the exclusion map with reasons, the per-rule table and the "
+                  "candidate areas where the SMR footprint fits, with a manifest of every input (sha256), the "
+                  "profile and the software versions.") + _INPUT_HELP.format(inputs=tr("Inputs"))
+
+    def initAlgorithm(self, config: Any = None) -> None:
+        self.init_inputs()
+        self.init_footprint()
+        self.init_overwrite()
+        self.add_exclusion_outputs()
+        self.add_candidate_output()
+        self.add_manifest_output()
+        self.add_number_outputs(candidates=True)

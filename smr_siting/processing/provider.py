@@ -1,0 +1,50 @@
+"""Processing provider ``smr_siting``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qgis.core import QgsProcessingProvider
+from qgis.PyQt.QtGui import QIcon
+
+from ..i18n import tr
+
+
+def icon_path() -> Path:
+    here = Path(__file__).resolve().parents[1]
+    for candidate in (here / "resources" / "icons" / "icon.svg", here.parent / "resources" / "icons" / "icon.svg"):
+        if candidate.exists():
+            return candidate
+    return here / "resources" / "icons" / "icon.svg"
+
+
+class SmrSitingProvider(QgsProcessingProvider):
+    def id(self) -> str:  # never translated: saved models and scripts use it
+        return "smr_siting"
+
+    def name(self) -> str:
+        return tr("SMR siting")
+
+    def longName(self) -> str:
+        return tr("SMR siting: screening for Small Modular Reactor sites")
+
+    def icon(self) -> QIcon:
+        return QIcon(str(icon_path()))
+
+    def loadAlgorithms(self) -> None:
+        from .algorithms import CandidateAreasAlgorithm, ExclusionMapAlgorithm, ScreenRegionAlgorithm
+
+        for algorithm in (ExclusionMapAlgorithm(), CandidateAreasAlgorithm(), ScreenRegionAlgorithm()):
+            self.addAlgorithm(algorithm)
+
+    def supportedOutputVectorLayerExtensions(self) -> list[str]:
+        return ["gpkg"]
+
+    def supportedOutputRasterLayerExtensions(self) -> list[str]:
+        return ["tif"]
+
+    def defaultVectorFileExtension(self, hasGeometry: bool = True) -> str:  # noqa: N803 - QGIS signature
+        return "gpkg"
+
+    def defaultRasterFileExtension(self) -> str:
+        return "tif"
