@@ -121,8 +121,8 @@ class _ScreeningAlgorithm(QgsProcessingAlgorithm):
             self.REGION_LAYER, tr("…or a region polygon layer (all features together; overrides the name)"),
             [QgsProcessing.TypeVectorPolygon], optional=True))
         self.addParameter(QgsProcessingParameterEnum(
-            self.PROFILE, tr("Criteria profile"), options=builtin_profiles(),
-            defaultValue=builtin_profiles().index("nl-default") if "nl-default" in builtin_profiles() else 0))
+            self.PROFILE, tr("Criteria profile"), options=builtin_profiles(), defaultValue="nl-default",
+            usesStaticStrings=True))  # scripts write PROFILE=nl-strict, not an index
         self.addParameter(QgsProcessingParameterFile(
             self.PROFILE_FILE, tr("…or a profile file (YAML; overrides the list above)"),
             behavior=QgsProcessingParameterFile.File, extension="yaml", optional=True))
@@ -153,6 +153,10 @@ class _ScreeningAlgorithm(QgsProcessingAlgorithm):
     # ---------------------------------------------------------------- building the engine request
     def _export(self, source, name: str, folder: Path) -> Path:  # noqa: ANN001 - QgsProcessingFeatureSource
         """Write a feature source (any provider, selection respected) to a temporary GeoPackage."""
+        if not source.sourceCrs().isValid():
+            raise QgsProcessingException(tr(
+                "QGIS layer {layer!r} has no coordinate reference system. Assign one (Layer Properties › Source) "
+                "and run again.").format(layer=source.sourceName()))
         path = folder / f"{name}.gpkg"
         options = QgsVectorFileWriter.SaveVectorOptions()
         options.driverName = "GPKG"
@@ -179,8 +183,7 @@ class _ScreeningAlgorithm(QgsProcessingAlgorithm):
             raise QgsProcessingException(tr("No region given: type a province or municipality name (e.g. Gelderland) "
                                             "or choose a region polygon layer."))
         profile_file = self.parameterAsFile(parameters, self.PROFILE_FILE, context)
-        profiles = builtin_profiles()
-        profile = profile_file or profiles[self.parameterAsEnum(parameters, self.PROFILE, context)]
+        profile = profile_file or self.parameterAsEnumString(parameters, self.PROFILE, context) or "nl-default"
         data = self.parameterAsFile(parameters, self.DATA, context)
         layers = {}
         for entry in load_catalogue().entries.values():
