@@ -26,7 +26,7 @@ from .errors import DataError
 from .grid import CRS as RD_CRS
 from .profile import Condition
 from .progress import RunContext
-from .vectorio import VectorInfo, read_vector, vector_info
+from .vectorio import VectorInfo, crs_name, read_vector, vector_info
 
 RD = CRS.from_user_input(RD_CRS)
 #: EPSG:28992's area of use, a little generous
@@ -240,9 +240,9 @@ class LayerStore:
                             "Assign one (QGIS: Layer Properties › Source; GDAL: ogr2ogr -a_srs EPSG:28992) and retry")
         if info.count == 0:
             raise DataError(f"{label} is empty (no features)", "Use a layer with features, or disable the rule")
-        used = self._record(key, source, origin, info.crs.to_string())
+        used = self._record(key, source, origin, crs_name(info.crs))
         if not info.crs.equals(RD):
-            self.note(key, f"{label} is in {info.crs.to_string()}; reprojected to EPSG:28992.")
+            self.note(key, f"{label} is in {crs_name(info.crs)}; reprojected to EPSG:28992.")
         self._check_location(info, label)
         bbox = gpd.GeoSeries([box(*bounds)], crs=RD) if bounds is not None else None
         gdf = read_vector(info, bbox, label)
@@ -251,6 +251,9 @@ class LayerStore:
         if not gdf.crs.equals(RD):
             gdf = gdf.to_crs(RD)
         gdf = self._clean(gdf, key, label)
+        if len(gdf) == 0 and bounds is not None:
+            self.note(key, f"{label}: none of its {info.count} features lies within reach of the region; "
+                      "rules using it treat it as absent.")
         used.features_read = max(used.features_read, len(gdf))
         self._cache[cache_key] = gdf
         return gdf
@@ -268,14 +271,14 @@ class LayerStore:
                 transformer = Transformer.from_crs(info.crs, RD, always_xy=True)
                 minx, miny, maxx, maxy = transformer.transform_bounds(minx, miny, maxx, maxy)
             except Exception:  # noqa: BLE001 - cannot transform: the CRS itself is wrong
-                raise DataError(f"{label}: its coordinates cannot be transformed from {info.crs.to_string()} to "
+                raise DataError(f"{label}: its coordinates cannot be transformed from {crs_name(info.crs)} to "
                                 "EPSG:28992", "Check the layer's CRS") from None
         nx0, ny0, nx1, ny1 = NETHERLANDS_RD_BOUNDS
         if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)) or maxx < nx0 or minx > nx1 or maxy < ny0 \
                 or miny > ny1:
             raise DataError(
                 f"{label} lies wholly outside the Netherlands (extent {info.bounds[0]:.6g}, {info.bounds[1]:.6g}, "
-                f"{info.bounds[2]:.6g}, {info.bounds[3]:.6g} in {info.crs.to_string()})",
+                f"{info.bounds[2]:.6g}, {info.bounds[3]:.6g} in {crs_name(info.crs)})",
                 "Check its CRS: coordinates in degrees labelled as metres (or swapped axes) land far away")
 
     def _clean(self, gdf: gpd.GeoDataFrame, layer_id: str, label: str) -> gpd.GeoDataFrame:

@@ -39,6 +39,14 @@ class VectorInfo:
     geometry_type: str
 
 
+def crs_name(crs: CRS | None) -> str:
+    """'EPSG:28992' where there is an authority code, else the CRS's name (never a whole WKT)."""
+    if crs is None:
+        return "no CRS"
+    authority = crs.to_authority(min_confidence=90)
+    return f"{authority[0]}:{authority[1]}" if authority else crs.name
+
+
 def list_layers(path: Path) -> list[str]:
     try:
         if _pyogrio is not None:
@@ -88,6 +96,8 @@ def vector_info(path: Path, layer: str | None, label: str) -> VectorInfo:
         raise DataError(f"{label}: cannot read layer {layer!r} of {path} ({_short(error)})",
                         "Check the file in QGIS; it may be damaged or incomplete") from None
     crs = CRS.from_user_input(crs_text) if crs_text else None
+    if crs is not None and crs.name.lower().startswith("undefined"):
+        crs = None  # GeoPackage's srs_id 0 / -1: written without a CRS
     if bounds is not None:
         bounds = tuple(float(b) for b in bounds)
     return VectorInfo(path, layer, crs, count, bounds, gtype)
