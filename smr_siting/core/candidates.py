@@ -23,6 +23,10 @@ from .grid import CRS, Grid
 from .profile import Footprint
 from .progress import RunContext
 
+#: fields of the candidate-area layer and their types
+CANDIDATE_COLUMNS = {"area_id": "int64", "area_ha": "float64", "area_ha_total": "float64", "usable_ha": "float64",
+                     "footprint_ha": "float64", "centroid_x": "float64", "centroid_y": "float64",
+                     "municipality": "object", "municipalities": "object", "province": "object"}
 FOUR_CONNECTED = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], dtype=bool)
 
 
@@ -102,10 +106,11 @@ def find_candidate_areas(free: np.ndarray, region: np.ndarray, grid: Grid, footp
     labels, count = ndimage.label(free, structure=FOUR_CONNECTED)
     keep_labels = np.unique(labels[fits & region])
     keep_labels = keep_labels[keep_labels > 0]
-    columns = ["area_id", "area_ha", "area_ha_total", "usable_ha", "footprint_ha", "centroid_x", "centroid_y",
-               "municipality", "municipalities", "province"]
+    columns = list(CANDIDATE_COLUMNS)
     if keep_labels.size == 0:
-        return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=CRS), cells
+        from .outputs import empty_frame
+
+        return empty_frame(CANDIDATE_COLUMNS, CRS), cells
     ctx.report(0.5, f"{keep_labels.size} candidate areas")
     # relabel kept components 1..n in a deterministic order (first cell in row-major order)
     keep = np.zeros(count + 1, dtype=np.int32)

@@ -239,9 +239,21 @@ def write_style(path: Path, name: str) -> None:
 # ------------------------------------------------------------------------- vectors and tables
 
 
-def write_gpkg(path: Path, gdf: gpd.GeoDataFrame, layer: str) -> None:
+def write_gpkg(path: Path, gdf: gpd.GeoDataFrame, layer: str, geometry_type: str = "MultiPolygon") -> None:
+    """Write one layer; an empty frame still gets its fields and geometry type."""
+    from .vectorio import _pyogrio
+
     with fixed_gpkg_dates():
-        gdf.to_file(str(path), layer=layer, driver="GPKG", index=False)
+        if len(gdf):
+            gdf.to_file(str(path), layer=layer, driver="GPKG", index=False)
+        elif _pyogrio is not None:
+            gdf.to_file(str(path), layer=layer, driver="GPKG", index=False, engine="pyogrio",
+                        geometry_type=geometry_type)
+        else:
+            kinds = {"i": "int", "u": "int", "f": "float", "b": "bool"}
+            properties = {c: kinds.get(gdf[c].dtype.kind, "str") for c in gdf.columns if c != gdf.geometry.name}
+            gdf.to_file(str(path), layer=layer, driver="GPKG", index=False,
+                        schema={"geometry": geometry_type, "properties": properties})
 
 
 def exclusion_polygons(bits: np.ndarray, region: np.ndarray, grid: Grid, rules: Sequence[RuleInfo],
@@ -261,10 +273,18 @@ def exclusion_polygons(bits: np.ndarray, region: np.ndarray, grid: Grid, rules: 
         geometry = unary_union(parts)
         rows.append({"bit": rule.bit, "rule_id": rule.id, "title": rule.title, "title_nl": rule.title_nl,
                      "group": rule.group, "area_km2": round(mask.sum() * region_km2_cells, 4), "geometry": geometry})
-    columns = ["bit", "rule_id", "title", "title_nl", "group", "area_km2"]
     if not rows:
-        return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=grid.crs)
+        return empty_frame({"bit": "int64", "rule_id": "object", "title": "object", "title_nl": "object",
+                            "group": "object", "area_km2": "float64"}, grid.crs)
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=grid.crs)
+
+
+def empty_frame(columns: Mapping[str, str], crs: str) -> gpd.GeoDataFrame:
+    """An empty layer with typed columns (so that its file still has the right fields)."""
+    import pandas as pd
+
+    data = {name: pd.Series([], dtype=dtype) for name, dtype in columns.items()}
+    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
 
 
 SUMMARY_COLUMNS = ["order", "bit", "id", "title", "group", "km2_alone", "km2_only", "km2_cumulative",
