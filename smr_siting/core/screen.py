@@ -126,6 +126,24 @@ def _resolve_profile(request: ScreeningRequest, catalogue: Catalogue) -> Profile
     return load_profile(request.profile, catalogue.ids)
 
 
+def _check_data_extent(data_dir: Path | None, region: Region, reach: float) -> None:
+    """A data folder that is a cut-out (it has a PACK.json with a box) must hold everything within reach."""
+    import json
+
+    if data_dir is None or not (data_dir / "PACK.json").is_file():
+        return
+    try:
+        box = [float(v) for v in json.loads((data_dir / "PACK.json").read_text(encoding="utf-8"))["box"]]
+    except (ValueError, KeyError, TypeError):
+        return
+    minx, miny, maxx, maxy = region.geometry.bounds
+    if minx - reach < box[0] or miny - reach < box[1] or maxx + reach > box[2] or maxy + reach > box[3]:
+        raise SmrSitingError(
+            f"the data folder {data_dir} is a cut-out (box {box[0]:.0f}, {box[1]:.0f}, {box[2]:.0f}, {box[3]:.0f} in "
+            f"EPSG:28992) and does not hold everything within {reach / 1000:g} km of {region.name}",
+            "Screen a region inside the cut-out (the demo pack covers Gelderland), or use the full data folder")
+
+
 def compute_exclusion(request: ScreeningRequest, ctx: RunContext | None = None,
                       catalogue: Catalogue | None = None) -> ExclusionResult:
     """Evaluate every rule of the profile on the analysis grid and fold them into one bit mask."""
@@ -147,6 +165,7 @@ def compute_exclusion(request: ScreeningRequest, ctx: RunContext | None = None,
     ctx.report(0.02, "finding the region")
     region = resolve_region(request.region, store)
     margin = profile.max_distance_m + 2 * resolution
+    _check_data_extent(request.data_dir, region, margin)
     grid = snap_grid(region.geometry.bounds, resolution, margin)
     check_memory(grid, request.memory_limit_bytes)
     ctx.tell(f"Region {region.name} ({region.kind}, {region.area_km2:,.1f} km²); analysis grid "
