@@ -53,7 +53,6 @@ deps: apt venv
 demo: deps
 	$(VENV)/bin/smr-siting screen --region Gelderland --profile nl-default --data $(DEMO_DATA) \
 	  --out out/demo --vector --overwrite
-	@echo; column -s, -t < out/demo/summary.csv
 
 # Rebuild the bundled demo pack and reference layers from ../shared/data/nl (needs ../shared).
 demo-data: deps

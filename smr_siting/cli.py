@@ -126,10 +126,26 @@ def _cmd_screen(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     finally:
         bar.clear()
     totals = result.totals()
+    if not args.quiet:
+        out.write(format_rule_table(result.table) + "\n")
     out.write(f"{result.region.name}: {totals['excluded_km2']:,.1f} of {totals['region_km2_cells']:,.1f} km² "
               f"excluded ({totals['share_excluded']:.1%}); outputs in {args.out} "
               f"({time.perf_counter() - started:.1f} s)\n")
     return 0
+
+
+def format_rule_table(table: Sequence) -> str:  # noqa: ANN001 - RuleStats rows
+    """The per-rule table for a terminal."""
+    head = ("#", "rule", "km² by rule", "km² only", "km² cumulative", "share")
+    rows = [(str(r.order), r.title, f"{r.km2_alone:,.1f}", f"{r.km2_only:,.1f}", f"{r.km2_cumulative:,.1f}",
+             f"{r.share_alone:.1%}") for r in table]
+    widths = [max(len(str(row[i])) for row in [head, *rows]) for i in range(len(head))]
+    lines = []
+    for row in [head, *rows]:
+        cells = [row[0].rjust(widths[0]), row[1].ljust(widths[1])] + [c.rjust(w) for c, w in zip(row[2:], widths[2:])]
+        lines.append("  ".join(cells))
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
 
 
 def _cmd_profiles(args: argparse.Namespace, out: TextIO) -> int:

@@ -193,17 +193,24 @@ def exclusion_legend(rules: Sequence[RuleInfo], nodata: int, caveats: Sequence[s
     }
 
 
-_GROUP_COLOURS = {
-    "coverage": (190, 190, 190), "space": (214, 96, 77), "energy demand": (118, 42, 131),
-    "cooling water": (33, 102, 172), "safety": (244, 165, 130), "demand scenario": (153, 112, 171),
-}
-_FALLBACK_COLOURS = [(230, 97, 1), (94, 60, 153), (1, 133, 113), (166, 97, 26), (128, 128, 0), (178, 24, 43)]
+#: one distinct colour per rule, by bit (colour-blind-safe qualitative palette, Okabe–Ito / Tol)
+RULE_COLOURS = [(204, 121, 167), (0, 114, 178), (86, 180, 233), (230, 159, 0), (213, 94, 0), (117, 112, 179),
+                (136, 34, 85), (240, 228, 66), (68, 170, 153), (153, 153, 51), (102, 37, 6), (0, 158, 115)]
+COVERAGE_COLOUR = (190, 190, 190)
+NOT_EXCLUDED_COLOUR = (26, 152, 80)
+
+
+def rule_colour(rule: RuleInfo) -> tuple[int, int, int]:
+    if rule.group == "coverage":
+        return COVERAGE_COLOUR
+    return RULE_COLOURS[rule.bit % len(RULE_COLOURS)]
 
 
 def _colour(rules: Sequence[RuleInfo], value: int) -> tuple[int, int, int]:
+    """The colour of the first rule (profile order) that excludes the cell, darker where more rules do."""
     first = next(r for r in rules if value & r.value)
-    base = _GROUP_COLOURS.get(first.group, _FALLBACK_COLOURS[first.bit % len(_FALLBACK_COLOURS)])
-    extra = bin(value).count("1") - 1  # darker where more rules overlap
+    base = rule_colour(first)
+    extra = bin(value).count("1") - 1
     return tuple(max(0, int(c * (1 - 0.12 * min(extra, 4)))) for c in base)  # type: ignore[return-value]
 
 
@@ -214,7 +221,7 @@ def exclusion_qml(values: Iterable[int], rules: Sequence[RuleInfo], dutch: bool 
     entries = []
     for value in sorted(set(int(v) for v in values)):
         if value == 0:
-            colour, alpha = (26, 152, 80), 90
+            colour, alpha = NOT_EXCLUDED_COLOUR, 90
         else:
             colour, alpha = _colour(rules, value), 255
         hex_colour = "#{:02x}{:02x}{:02x}".format(*colour)

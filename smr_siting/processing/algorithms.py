@@ -329,20 +329,22 @@ class _ScreeningAlgorithm(QgsProcessingAlgorithm):
             "CANDIDATES", tr("Candidate areas (where the footprint fits)"), QgsProcessing.TypeVectorPolygon))
 
 
-_INPUT_HELP = """
-<h3>{inputs}</h3>
-<ul>
-<li><b>Region</b>: a province or municipality by name or CBS code (Gelderland, PV25, GM0202), or a polygon layer.</li>
-<li><b>Criteria profile</b>: nl-default, nl-strict or nl-datacentre, or your own YAML file. Every distance and
-threshold in a profile cites its source or says it is an assumption and which range to try.</li>
-<li><b>Data folder</b>: a folder with the layer catalogue's files (the demo pack, ../shared/data/nl, or a cache
-fetched from PDOK). Any layer can be replaced by a loaded QGIS layer (advanced parameters).</li>
-<li><b>Cell size</b> [m]: default from the profile (25 m). The grid is EPSG:28992 and grows beyond the region by the
-largest rule distance, so distances and contiguous areas are right at the border.</li>
-<li><b>Footprint</b> [ha] and shape: the SMR site that must fit inside a candidate area.</li>
-<li><b>Replace output files</b>: off by default; existing outputs are then refused, never half-overwritten.</li>
-</ul>
-"""
+def _input_help() -> str:
+    return tr(
+        "<h3>Inputs</h3> "
+        "<ul> "
+        "<li><b>Region</b>: a province or municipality by name or CBS code (Gelderland, PV25, GM0202), or a polygon layer.</li> "
+        "<li><b>Criteria profile</b>: nl-default, nl-strict or nl-datacentre, or your own YAML file. Every distance and "
+        "threshold in a profile cites its source or says it is an assumption and which range to try.</li> "
+        "<li><b>Data folder</b>: a folder with the layer catalogue's files (the demo pack, ../shared/data/nl, or a cache "
+        "fetched from PDOK). Any layer can be replaced by a loaded QGIS layer (advanced parameters).</li> "
+        "<li><b>Cell size</b> [m]: default from the profile (25 m). The grid is EPSG:28992 and grows beyond the region by the "
+        "largest rule distance, so distances and contiguous areas are right at the border.</li> "
+        "<li><b>Footprint</b> [ha] and shape: the SMR site that must fit inside a candidate area.</li> "
+        "<li><b>Replace output files</b>: off by default; existing outputs are then refused, never half-overwritten.</li> "
+        "</ul> "
+    )
+
 
 
 class ExclusionMapAlgorithm(_ScreeningAlgorithm):
@@ -360,7 +362,7 @@ class ExclusionMapAlgorithm(_ScreeningAlgorithm):
                   "each cell records <b>every</b> rule that excludes it (one bit per rule; the legend is in the "
                   "file's metadata, a .rules.json sidecar and the .qml style), plus a per-rule table: km² excluded "
                   "by the rule, by the rule only, cumulative in profile order, and share of the region.") + \
-            _INPUT_HELP.format(inputs=tr("Inputs"))
+            _input_help()
 
     def initAlgorithm(self, config: Any = None) -> None:
         self.init_inputs()
@@ -384,7 +386,7 @@ class CandidateAreasAlgorithm(_ScreeningAlgorithm):
                   "fits wholly — not just the area total. Each area gets its area inside the region, the whole "
                   "contiguous area (also beyond the border), the usable area (land some fitting footprint covers), "
                   "its centroid and the municipality and province it lies in.") + \
-            _INPUT_HELP.format(inputs=tr("Inputs"))
+            _input_help()
 
     def initAlgorithm(self, config: Any = None) -> None:
         self.init_inputs()
@@ -408,7 +410,7 @@ class ScreenRegionAlgorithm(_ScreeningAlgorithm):
     def shortHelpString(self) -> str:
         return tr("The whole screening in one step: the exclusion map with reasons, the per-rule table and the "
                   "candidate areas where the SMR footprint fits, with a manifest of every input (sha256), the "
-                  "profile and the software versions.") + _INPUT_HELP.format(inputs=tr("Inputs"))
+                  "profile and the software versions.") + _input_help()
 
     def initAlgorithm(self, config: Any = None) -> None:
         self.init_inputs()

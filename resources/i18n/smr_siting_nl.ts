@@ -1,0 +1,237 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="nl">
+  <context>
+    <name>SmrSiting</name>
+    <message>
+      <location filename="smr_siting/plugin.py" line="36" />
+      <source>&amp;SMR Siting</source>
+      <translation>&amp;SMR-locaties</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="333" />
+      <source>&lt;h3&gt;Inputs&lt;/h3&gt; &lt;ul&gt; &lt;li&gt;&lt;b&gt;Region&lt;/b&gt;: a province or municipality by name or CBS code (Gelderland, PV25, GM0202), or a polygon layer.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Criteria profile&lt;/b&gt;: nl-default, nl-strict or nl-datacentre, or your own YAML file. Every distance and threshold in a profile cites its source or says it is an assumption and which range to try.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Data folder&lt;/b&gt;: a folder with the layer catalogue's files (the demo pack, ../shared/data/nl, or a cache fetched from PDOK). Any layer can be replaced by a loaded QGIS layer (advanced parameters).&lt;/li&gt; &lt;li&gt;&lt;b&gt;Cell size&lt;/b&gt; [m]: default from the profile (25 m). The grid is EPSG:28992 and grows beyond the region by the largest rule distance, so distances and contiguous areas are right at the border.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Footprint&lt;/b&gt; [ha] and shape: the SMR site that must fit inside a candidate area.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Replace output files&lt;/b&gt;: off by default; existing outputs are then refused, never half-overwritten.&lt;/li&gt; &lt;/ul&gt; </source>
+      <translation>&lt;h3&gt;Invoer&lt;/h3&gt; &lt;ul&gt; &lt;li&gt;&lt;b&gt;Gebied&lt;/b&gt;: een provincie of gemeente op naam of CBS-code (Gelderland, PV25, GM0202), of een vlakkenlaag.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Criteriaprofiel&lt;/b&gt;: nl-default, nl-strict of nl-datacentre, of een eigen YAML-bestand. Elke afstand en drempel in een profiel noemt haar bron, of zegt dat ze een aanname is en welk bereik het proberen waard is.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Gegevensmap&lt;/b&gt;: een map met de bestanden uit de lagencatalogus (het demopakket, ../shared/data/nl, of een cache die van PDOK is opgehaald). Elke laag kan worden vervangen door een geladen QGIS-laag (geavanceerde parameters).&lt;/li&gt; &lt;li&gt;&lt;b&gt;Celgrootte&lt;/b&gt; [m]: standaard die van het profiel (25 m). Het raster is EPSG:28992 en reikt voorbij het gebied tot de grootste afstand in de regels, zodat afstanden en aaneengesloten gebieden ook aan de grens kloppen.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Footprint&lt;/b&gt; [ha] en vorm: het SMR-terrein dat helemaal binnen een kansrijk gebied moet passen.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Bestaande uitvoerbestanden vervangen&lt;/b&gt;: standaard uit; bestaande uitvoer wordt dan geweigerd, nooit half overschreven.&lt;/li&gt; &lt;/ul&gt; </translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="251" />
+      <source>A required Python package is missing ({error}). {help}</source>
+      <translation>Een benodigd Python-pakket ontbreekt ({error}). {help}</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="361" />
+      <source>Applies every exclusion rule of a criteria profile to a region and writes one raster in which each cell records &lt;b&gt;every&lt;/b&gt; rule that excludes it (one bit per rule; the legend is in the file's metadata, a .rules.json sidecar and the .qml style), plus a per-rule table: km² excluded by the rule, by the rule only, cumulative in profile order, and share of the region.</source>
+      <translation>Past elke uitsluitingsregel van een criteriaprofiel toe op een gebied en schrijft één raster waarin elke cel &lt;b&gt;alle&lt;/b&gt; regels vastlegt die haar uitsluiten (één bit per regel; de legenda staat in de metadata van het bestand, in een .rules.json-bestand ernaast en in de .qml-stijl), plus een tabel per regel: km² uitgesloten door de regel, alleen door deze regel, cumulatief in de volgorde van het profiel, en het aandeel van het gebied.</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="305" />
+      <source>Area not excluded [km²]</source>
+      <translation>Niet uitgesloten oppervlakte [km²]</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="273" />
+      <source>Cancelled; no output was written.</source>
+      <translation>Geannuleerd; er is geen uitvoer geschreven.</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="289" />
+      <source>Candidate areas</source>
+      <translation>Kansrijke gebieden</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="329" />
+      <source>Candidate areas (where the footprint fits)</source>
+      <translation>Kansrijke gebieden (waar de footprint past)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="382" />
+      <source>Candidate areas where an SMR footprint fits</source>
+      <translation>Kansrijke gebieden waar een SMR-footprint past</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="167" />
+      <source>Cannot export layer {name}: {error}</source>
+      <translation>Kan laag {name} niet exporteren: {error}</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="133" />
+      <source>Cell size [m] (empty: the profile's, 25 m)</source>
+      <translation>Celgrootte [m] (leeg: die van het profiel, 25 m)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="124" />
+      <source>Criteria profile</source>
+      <translation>Criteriaprofiel</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="130" />
+      <source>Data folder with the catalogue's layers (e.g. the demo pack or ../shared/data/nl)</source>
+      <translation>Gegevensmap met de lagen uit de catalogus (bijv. het demopakket of ../shared/data/nl)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="304" />
+      <source>Excluded area [km²]</source>
+      <translation>Uitgesloten oppervlakte [km²]</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="358" />
+      <source>Exclusion map with reasons</source>
+      <translation>Uitsluitingskaart met redenen</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="290" />
+      <source>Exclusion polygons per rule</source>
+      <translation>Uitsluitingsvlakken per regel</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="319" />
+      <source>Exclusion polygons per rule (dissolved)</source>
+      <translation>Uitsluitingsvlakken per regel (samengevoegd)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="289" />
+      <source>Exclusion reasons</source>
+      <translation>Redenen van uitsluiting</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="312" />
+      <source>Exclusion reasons (GeoTIFF: one bit per rule)</source>
+      <translation>Redenen van uitsluiting (GeoTIFF: één bit per regel)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="385" />
+      <source>Finds contiguous land that no rule excludes and in which the SMR footprint (area and shape) fits wholly — not just the area total. Each area gets its area inside the region, the whole contiguous area (also beyond the border), the usable area (land some fitting footprint covers), its centroid and the municipality and province it lies in.</source>
+      <translation>Zoekt aaneengesloten land dat door geen enkele regel wordt uitgesloten en waarin de SMR-footprint (oppervlakte en vorm) helemaal past — niet alleen qua totale oppervlakte. Elk gebied krijgt zijn oppervlakte binnen het gebied, de hele aaneengesloten oppervlakte (ook over de grens), de bruikbare oppervlakte (land dat een passende footprint bedekt), zijn zwaartepunt en de gemeente en provincie waarin het ligt.</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="146" />
+      <source>Footprint shape (empty: the profile's)</source>
+      <translation>Vorm van de footprint (leeg: die van het profiel)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="138" />
+      <source>Layer for '{id}' ({title}) instead of the data folder's</source>
+      <translation>Laag voor '{id}' ({title}) in plaats van die uit de gegevensmap</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="324" />
+      <source>Manifest: inputs with sha256, profile, versions (JSON)</source>
+      <translation>Manifest: invoer met sha256, profiel, versies (JSON)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="183" />
+      <source>No region given: type a province or municipality name (e.g. Gelderland) or choose a region polygon layer.</source>
+      <translation>Geen gebied opgegeven: typ de naam van een provincie of gemeente (bijv. Gelderland) of kies een vlakkenlaag met het gebied.</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="307" />
+      <source>Number of candidate areas</source>
+      <translation>Aantal kansrijke gebieden</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="275" />
+      <source>Out of memory. Use a larger cell size or a smaller region.</source>
+      <translation>Onvoldoende geheugen. Gebruik een grotere celgrootte of een kleiner gebied.</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="239" />
+      <source>Output {name} must be a file (GeoTIFF, GeoPackage, CSV or JSON), not {path}</source>
+      <translation>Uitvoer {name} moet een bestand zijn (GeoTIFF, GeoPackage, CSV of JSON), niet {path}</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="314" />
+      <source>Per-rule table (CSV)</source>
+      <translation>Tabel per regel (CSV)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="157" />
+      <source>QGIS layer {layer!r} has no coordinate reference system. Assign one (Layer Properties › Source) and run again.</source>
+      <translation>QGIS-laag {layer!r} heeft geen coördinatenreferentiesysteem. Ken er een toe (Laageigenschappen › Bron) en probeer het opnieuw.</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="303" />
+      <source>Region area [km²] (cells)</source>
+      <translation>Oppervlakte van het gebied [km²] (cellen)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="118" />
+      <source>Region: province or municipality name or CBS code (e.g. Gelderland, PV25, GM0202)</source>
+      <translation>Gebied: naam of CBS-code van een provincie of gemeente (bijv. Gelderland, PV25, GM0202)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="151" />
+      <source>Replace output files that already exist</source>
+      <translation>Bestaande uitvoerbestanden vervangen</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="143" />
+      <source>SMR footprint [ha] (empty: the profile's, 10 ha in nl-default)</source>
+      <translation>SMR-footprint [ha] (leeg: die van het profiel, 10 ha in nl-default)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/provider.py" line="26" />
+      <source>SMR siting</source>
+      <translation>SMR-locaties</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/provider.py" line="29" />
+      <source>SMR siting: screening for Small Modular Reactor sites</source>
+      <translation>SMR-locaties: screening op plekken voor kleine modulaire reactoren</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="408" />
+      <source>Screen a region (exclusion map and candidate areas)</source>
+      <translation>Gebied screenen (uitsluitingskaart en kansrijke gebieden)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/plugin.py" line="34" />
+      <source>Screen a region for SMR sites…</source>
+      <translation>Gebied screenen op SMR-locaties…</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="97" />
+      <source>Screening</source>
+      <translation>Screening</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="317" />
+      <source>Summary (JSON)</source>
+      <translation>Samenvatting (JSON)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="411" />
+      <source>The whole screening in one step: the exclusion map with reasons, the per-rule table and the candidate areas where the SMR footprint fits, with a manifest of every input (sha256), the profile and the software versions.</source>
+      <translation>De hele screening in één stap: de uitsluitingskaart met redenen, de tabel per regel en de kansrijke gebieden waar de SMR-footprint past, met een manifest van alle invoer (sha256), het profiel en de softwareversies.</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="147" />
+      <source>circle</source>
+      <translation>cirkel</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="147" />
+      <source>profile's shape</source>
+      <translation>vorm uit het profiel</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="147" />
+      <source>rectangle</source>
+      <translation>rechthoek</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="147" />
+      <source>square</source>
+      <translation>vierkant</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="127" />
+      <source>…or a profile file (YAML; overrides the list above)</source>
+      <translation>…of een profielbestand (YAML; gaat voor de lijst hierboven)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="121" />
+      <source>…or a region polygon layer (all features together; overrides the name)</source>
+      <translation>…of een vlakkenlaag met het gebied (alle objecten samen; gaat voor de naam)</translation>
+    </message>
+  </context>
+</TS>
