@@ -214,3 +214,23 @@ def test_cancel_mid_run_leaves_no_output(loaded_plugin, shared_data, tmp_path) -
                 "EXCLUSION": str(out / "exclusion.tif"), "CANDIDATES": str(out / "candidate_areas.gpkg"),
                 "SUMMARY": str(out / "summary.csv")}, CancelAfter(steps))
         assert list(out.iterdir()) == [], steps
+
+
+def test_dutch_translation_is_complete_and_loads(loaded_plugin, plugin_dir) -> None:
+    import subprocess
+    import sys
+
+    root = plugin_dir.parents[2]
+    check = subprocess.run([sys.executable, str(root / "scripts" / "update_translations.py"), "--check"],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout
+    from smr_siting.i18n import install_translator, remove_translator, tr
+
+    assert install_translator("nl")
+    try:
+        assert tr("Exclusion map with reasons") == "Uitsluitingskaart met redenen"
+        provider = loaded_plugin.provider
+        assert provider.name() == "SMR-locaties"
+    finally:
+        remove_translator()
+    assert tr("Exclusion map with reasons") == "Exclusion map with reasons"

@@ -75,3 +75,32 @@ def test_qgis_process_bad_input_is_one_clear_error(qgis_env, shared_data, tmp_pa
     assert "Did you mean 'Gelderland'" in done.stdout + done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     assert not list(tmp_path.iterdir())
+
+
+def test_plugin_zip_installs_into_a_fresh_profile(plugin_dir, tmp_path) -> None:
+    """The zip from `make zip` holds one folder smr_siting/ that QGIS loads as it is."""
+    import zipfile
+
+    if not Path(QGIS_PROCESS).exists():
+        pytest.skip("qgis_process.bin not installed")
+    root = plugin_dir.parents[2]
+    subprocess.run(["make", "-s", "zip"], cwd=root, check=True, capture_output=True)
+    archive = next((root / "build").glob("smr_siting-*.zip"))
+    with zipfile.ZipFile(archive) as zipped:
+        names = zipped.namelist()
+        assert {n.split("/")[0] for n in names} == {"smr_siting"}
+        for required in ("smr_siting/metadata.txt", "smr_siting/__init__.py", "smr_siting/layers/catalogue.yaml",
+                         "smr_siting/profiles/nl-default.yaml", "smr_siting/resources/styles/exclusion.qml",
+                         "smr_siting/resources/i18n/smr_siting_nl.qm", "smr_siting/core/screen.py"):
+            assert required in names, required
+        assert not [n for n in names if "__pycache__" in n or n.endswith(".ts")]
+        plugins = tmp_path / "profile" / "profiles" / "default" / "python" / "plugins"
+        plugins.mkdir(parents=True)
+        zipped.extractall(plugins)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QGIS_CUSTOM_CONFIG_PATH": str(tmp_path / "profile")}
+    env.pop("QGIS_PLUGINPATH", None)
+    enabled = subprocess.run([QGIS_PROCESS, "plugins", "enable", "smr_siting"], env=env, capture_output=True,
+                             text=True, timeout=300)
+    assert enabled.returncode == 0, enabled.stdout + enabled.stderr
+    listed = subprocess.run([QGIS_PROCESS, "list"], env=env, capture_output=True, text=True, timeout=300)
+    assert "smr_siting:screenregion" in listed.stdout
