@@ -1,0 +1,1 @@
+"""Suitability scoring, ranking of candidate sites and sensitivity (after the exclusion)."""

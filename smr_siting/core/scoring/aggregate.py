@@ -1,0 +1,58 @@
+"""Combining standardised scores: weighted linear combination (WLC), ordered weighted averaging
+(OWA, Yager's weighted OWA with a RIM quantifier Q(p) = p^α as in Malczewski 2006) and TOPSIS."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def wlc(scores: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Σ wᵢ sᵢ over the first axis of ``scores`` (criteria × …); NaN where any score is NaN."""
+    weights = np.asarray(weights, dtype="float64")
+    return np.tensordot(weights, scores, axes=(0, 0))
+
+
+def owa(scores: np.ndarray, weights: np.ndarray, alpha: float) -> np.ndarray:
+    """Weighted OWA with risk attitude ``alpha``: α = 1 is WLC, α < 1 optimistic (towards the best
+    score, OR-like), α > 1 pessimistic (towards the worst, AND-like).
+
+    Per place the scores are sorted from best to worst; the j-th gets weight
+    Q(Σₖ≤ⱼ uₖ) − Q(Σₖ<ⱼ uₖ) with uₖ the criterion weights in that order and Q(p) = p^α.
+    """
+    if alpha <= 0:
+        raise ValueError("alpha must be positive")
+    weights = np.asarray(weights, dtype="float64")
+    order = np.argsort(-scores, axis=0, kind="stable")
+    sorted_scores = np.take_along_axis(scores, order, axis=0)
+    sorted_weights = weights[order]
+    cumulative = np.cumsum(sorted_weights, axis=0)
+    previous = cumulative - sorted_weights
+    order_weights = np.clip(cumulative, 0, 1) ** alpha - np.clip(previous, 0, 1) ** alpha
+    return (order_weights * sorted_scores).sum(axis=0)
+
+
+def topsis(matrix: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Closeness to the ideal (0..1) of each alternative (rows) over benefit criteria (columns)
+    given as standardised scores: vector-normalised, weighted, ideal = column max, anti-ideal = min."""
+    matrix = np.asarray(matrix, dtype="float64")
+    weights = np.asarray(weights, dtype="float64")
+    norms = np.sqrt((matrix ** 2).sum(axis=0))
+    norms[norms == 0] = 1.0
+    v = matrix / norms * weights
+    ideal, anti = v.max(axis=0), v.min(axis=0)
+    d_plus = np.sqrt(((v - ideal) ** 2).sum(axis=1))
+    d_minus = np.sqrt(((v - anti) ** 2).sum(axis=1))
+    total = d_plus + d_minus
+    return np.where(total > 0, d_minus / np.where(total > 0, total, 1.0), 1.0)
+
+
+def ranks(scores: np.ndarray, tie_break: np.ndarray | None = None) -> np.ndarray:
+    """1 = best (highest score); ties broken by ``tie_break`` (ascending) then position: deterministic."""
+    n = len(scores)
+    keys = [np.arange(n)]
+    if tie_break is not None:
+        keys.insert(0, tie_break)
+    order = np.lexsort(tuple(keys) + (-np.asarray(scores),))
+    out = np.empty(n, dtype=int)
+    out[order] = np.arange(1, n + 1)
+    return out

@@ -1,0 +1,322 @@
+"""The ``scoring:`` section of a profile: scoring criteria, standardisation, weights, aggregation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..errors import ProfileError
+from ..profile import Condition, _Ctx, _parse_condition, _suggest
+from ..units import parse_length
+from ..yamlpos import LineDict, LineList, load_yaml
+from .standardise import DIRECTIONS, METHODS, Standardisation
+from .weights import AhpResult, ahp, normalise_weights
+
+MEASURES = ("distance", "value", "category")
+AGGREGATIONS = ("wlc", "owa")
+RANKINGS = ("wlc", "topsis")
+SCORING_KEYS = frozenset({"aggregation", "owa_alpha", "weights", "ahp", "ranking", "criteria", "basis"})
+CRITERION_KEYS = frozenset({"id", "title", "title_nl", "measure", "layers", "field", "label_field", "unit",
+                            "standardise", "weight", "basis"})
+STANDARDISE_KEYS = frozenset({"method", "direction", "lower", "upper", "points", "control", "bands", "categories"})
+
+
+@dataclass(frozen=True)
+class MeasureSource:
+    layer: str
+    where: tuple[Condition, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScoringCriterion:
+    id: str
+    title: str
+    title_nl: str
+    measure: str
+    sources: tuple[MeasureSource, ...]
+    standardise: Standardisation
+    field: str | None = None
+    label_field: str | None = None
+    unit: str = ""
+    weight: float | None = None
+    basis: str = ""
+
+    @property
+    def layer_ids(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(s.layer for s in self.sources))
+
+
+@dataclass(frozen=True)
+class ScoringSpec:
+    criteria: tuple[ScoringCriterion, ...]
+    weights: tuple[float, ...]
+    weighting: str  # 'direct' or 'ahp'
+    aggregation: str = "wlc"
+    owa_alpha: float = 1.0
+    ranking: str = "wlc"
+    ahp: AhpResult | None = None
+    notices: tuple[str, ...] = ()
+    basis: str = ""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.id for c in self.criteria)
+
+    def weight_of(self, criterion_id: str) -> float:
+        return self.weights[self.names.index(criterion_id)]
+
+    def as_dict(self) -> dict:
+        out: dict[str, Any] = {"aggregation": self.aggregation, "owa_alpha": self.owa_alpha, "ranking": self.ranking,
+                               "weighting": self.weighting,
+                               "weights": {c.id: round(w, 6) for c, w in zip(self.criteria, self.weights)}}
+        if self.ahp is not None:
+            out["ahp"] = {"lambda_max": round(self.ahp.lambda_max, 6),
+                          "consistency_index": round(self.ahp.consistency_index, 6),
+                          "random_index": self.ahp.random_index,
+                          "consistency_ratio": round(self.ahp.consistency_ratio, 6)}
+        return out
+
+
+def _number(value: Any, what: str, where: str, length: bool = False) -> float:
+    if length and isinstance(value, str):
+        return parse_length(value, what, where)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        hint = "Write a number, or a length like '5 km' for distances" if length else "Write a number"
+        raise ProfileError(f"{what} {value!r} is not a number", hint, where)
+    return float(value)
+
+
+def _fraction(value: Any, where: str) -> float:
+    if isinstance(value, bool):
+        raise ProfileError(f"AHP judgement {value!r} is not a number", "Use 1/9 .. 9, e.g. 3 or 1/3", where)
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return float(Fraction(str(value).strip()))
+    except (ValueError, ZeroDivisionError):
+        raise ProfileError(f"AHP judgement {value!r} is not a number", "Use 1/9 .. 9, e.g. 3 or 1/3", where) from None
+
+
+def _parse_standardise(raw: Any, ctx: _Ctx, parent: LineDict, label: str, measure: str) -> Standardisation:
+    if not isinstance(raw, LineDict):
+        raise ProfileError("'standardise' is missing or not a mapping",
+                           "Add e.g. 'standardise: {method: linear, points: [[0 km, 1], [10 km, 0]]}'",
+                           ctx.at(parent, "standardise" if "standardise" in parent else None, label))
+    slabel = label + ".standardise"
+    ctx.check_keys(raw, STANDARDISE_KEYS, slabel)
+    method = str(raw.get("method", "linear"))
+    if method not in METHODS:
+        hint = _suggest(method, METHODS)
+        raise ProfileError(f"unknown standardisation {method!r}", (hint + " " if hint else "") + f"Use one of: "
+                           f"{', '.join(METHODS)}", ctx.at(raw, "method", slabel))
+    direction = str(raw.get("direction", "benefit"))
+    if direction not in DIRECTIONS:
+        raise ProfileError(f"unknown direction {direction!r}", "Use 'benefit' (more is better) or 'cost' (less is "
+                           "better)", ctx.at(raw, "direction", slabel))
+    is_length = measure == "distance"
+    where = ctx.at(raw, None, slabel)
+    if method == "linear":
+        points_raw = raw.get("points")
+        if points_raw is not None:
+            if not isinstance(points_raw, list) or len(points_raw) < 2:
+                raise ProfileError("'points' needs at least two [value, score] pairs", "Write [[0 km, 1], [10 km, 0]]",
+                                   where)
+            points = []
+            for pair in points_raw:
+                if not isinstance(pair, list) or len(pair) != 2:
+                    raise ProfileError(f"control point {pair!r} is not a [value, score] pair",
+                                       "Write [[0 km, 1], [10 km, 0]]", where)
+                x = _number(pair[0], "control value", where, is_length)
+                y = _number(pair[1], "control score", where)
+                if not 0.0 <= y <= 1.0:
+                    raise ProfileError(f"control score {y:g} is outside 0..1", "Scores run from 0 to 1", where)
+                points.append((x, y))
+            xs = [p[0] for p in points]
+            if any(b <= a for a, b in zip(xs, xs[1:])):
+                raise ProfileError("control points must have increasing values", "Sort them by value", where)
+            return Standardisation("linear", direction, points=tuple(points))
+        lower = _number(raw["lower"], "lower", where, is_length) if "lower" in raw else None
+        upper = _number(raw["upper"], "upper", where, is_length) if "upper" in raw else None
+        if lower is not None and upper is not None and upper <= lower:
+            raise ProfileError(f"'upper' ({upper:g}) must be larger than 'lower' ({lower:g})",
+                               "Use 'direction: cost' to score low values high", where)
+        return Standardisation("linear", direction, lower=lower, upper=upper)
+    if method == "sigmoid":
+        control = raw.get("control")
+        if not isinstance(control, list) or len(control) not in (2, 4):
+            raise ProfileError("a sigmoid needs 'control' with 2 values (a, b: rising) or 4 (a, b, c, d: rising "
+                               "then falling)", "Write e.g. 'control: [1 km, 5 km]'", where)
+        values = tuple(_number(v, "control value", where, is_length) for v in control)
+        if any(b <= a for a, b in zip(values, values[1:])):
+            raise ProfileError("sigmoid control values must increase", "Sort them: a < b (< c < d)", where)
+        return Standardisation("sigmoid", direction, control=values)
+    if method == "bands":
+        bands_raw = raw.get("bands")
+        if not isinstance(bands_raw, list) or not bands_raw:
+            raise ProfileError("'bands' is missing", "Write '- {to: 2 km, score: 1}' lines, the last without 'to'",
+                               where)
+        bands = []
+        for band in bands_raw:
+            if not isinstance(band, dict) or "score" not in band:
+                raise ProfileError(f"band {band!r} needs a 'score'", "Write '- {to: 2 km, score: 1}'", where)
+            upper = _number(band["to"], "band bound", where, is_length) if band.get("to") is not None else None
+            score = _number(band["score"], "band score", where)
+            if not 0.0 <= score <= 1.0:
+                raise ProfileError(f"band score {score:g} is outside 0..1", "Scores run from 0 to 1", where)
+            bands.append((upper, score))
+        return Standardisation("bands", direction, bands=tuple(bands))
+    categories = raw.get("categories")
+    if not isinstance(categories, dict) or not categories:
+        raise ProfileError("'categories' is missing", "Write 'categories: {industrial: 1, agricultural: 0.5}'", where)
+    scores = {str(k): _number(v, "category score", where) for k, v in categories.items()}
+    return Standardisation("categories", direction, categories=scores)
+
+
+def _parse_criterion(raw: Any, ctx: _Ctx, criteria: LineList, index: int, layer_ids: set[str] | None,
+                     seen: set[str]) -> ScoringCriterion:
+    label = f"scoring.criteria[{index}]"
+    if not isinstance(raw, LineDict):
+        raise ProfileError("each scoring criterion must be a mapping", "Start it with '- id: ...'",
+                           f"{ctx.source}:{criteria.item_lines[index]} {label}")
+    cid = ctx.need_text(raw, "id", label)
+    label = f"{label} ({cid})"
+    if cid in seen:
+        raise ProfileError(f"scoring criterion id {cid!r} is used twice", "Give each its own id", ctx.at(raw, "id", label))
+    seen.add(cid)
+    ctx.check_keys(raw, CRITERION_KEYS, label)
+    measure = ctx.need_text(raw, "measure", label)
+    if measure not in MEASURES:
+        hint = _suggest(measure, MEASURES)
+        raise ProfileError(f"unknown measure {measure!r}", (hint + " " if hint else "") + f"Use one of: "
+                           f"{', '.join(MEASURES)}", ctx.at(raw, "measure", label))
+    layers = raw.get("layers")
+    if not isinstance(layers, list) or not layers:
+        raise ProfileError("'layers' is missing or empty", "List the layers this criterion measures",
+                           ctx.at(raw, "layers" if "layers" in raw else None, label))
+    sources = []
+    for item in layers:
+        node = item if isinstance(item, LineDict) else None
+        layer = item if isinstance(item, str) else (node.get("layer") if node is not None else None)
+        if not isinstance(layer, str):
+            raise ProfileError("each layer entry needs 'layer:'", "Write '- layer: hv_substations'",
+                               ctx.at(raw, "layers", label))
+        if layer_ids is not None and layer not in layer_ids:
+            hint = _suggest(layer, layer_ids)
+            raise ProfileError(f"unknown layer id {layer!r}", (hint[0].upper() + hint[1:] + " " if hint else "")
+                               + "Use an id from the layer catalogue", ctx.at(raw, "layers", label))
+        where: tuple[Condition, ...] = ()
+        if node is not None:
+            ctx.check_keys(node, frozenset({"layer", "where"}), label + ".layers")
+            where_raw = node.get("where", [])
+            where_raw = [where_raw] if isinstance(where_raw, LineDict) else where_raw
+            where = tuple(_parse_condition(c, ctx, node, label) for c in where_raw)
+        sources.append(MeasureSource(layer, where))
+    field_name = ctx.need_text(raw, "field", label, required=False) or None
+    if measure in ("value", "category") and field_name is None:
+        located = [s.layer for s in sources]
+        raise ProfileError(f"a '{measure}' criterion needs 'field:' naming the attribute to read from "
+                           f"{', '.join(located)} (a raster layer needs none: give 'field: band1')",
+                           "Add e.g. 'field: bevolkingsdichtheid_km2'", ctx.at(raw, None, label))
+    weight = None
+    if "weight" in raw:
+        weight = _number(raw["weight"], "weight", ctx.at(raw, "weight", label))
+    return ScoringCriterion(
+        id=cid, title=ctx.need_text(raw, "title", label, required=False) or cid,
+        title_nl=ctx.need_text(raw, "title_nl", label, required=False), measure=measure, sources=tuple(sources),
+        standardise=_parse_standardise(raw.get("standardise"), ctx, raw, label, measure), field=field_name,
+        label_field=ctx.need_text(raw, "label_field", label, required=False) or None,
+        unit=ctx.need_text(raw, "unit", label, required=False), weight=weight,
+        basis=str(raw.get("basis", "")).strip())
+
+
+def parse_scoring(raw: Any, source: str, layer_ids: set[str] | None = None) -> ScoringSpec:
+    """The scoring section (a mapping as read by :func:`load_yaml`)."""
+    ctx = _Ctx(source)
+    if not isinstance(raw, LineDict):
+        raise ProfileError("'scoring' must be a mapping", "See the scoring section of nl-default", source)
+    ctx.check_keys(raw, SCORING_KEYS, "scoring")
+    criteria_raw = raw.get("criteria")
+    if not isinstance(criteria_raw, LineList) or not criteria_raw:
+        raise ProfileError("'scoring.criteria' is missing or empty", "List the scoring criteria",
+                           ctx.at(raw, "criteria" if "criteria" in raw else None, "scoring"))
+    seen: set[str] = set()
+    criteria = tuple(_parse_criterion(c, ctx, criteria_raw, i, layer_ids, seen) for i, c in enumerate(criteria_raw))
+    names = [c.id for c in criteria]
+    aggregation = str(raw.get("aggregation", "wlc"))
+    if aggregation not in AGGREGATIONS:
+        raise ProfileError(f"unknown aggregation {aggregation!r}", f"Use one of: {', '.join(AGGREGATIONS)}",
+                           ctx.at(raw, "aggregation", "scoring"))
+    ranking = str(raw.get("ranking", "wlc"))
+    if ranking not in RANKINGS:
+        raise ProfileError(f"unknown ranking {ranking!r}", f"Use one of: {', '.join(RANKINGS)}",
+                           ctx.at(raw, "ranking", "scoring"))
+    alpha = _number(raw.get("owa_alpha", 1.0), "owa_alpha", ctx.at(raw, "owa_alpha", "scoring"))
+    if not 0.01 <= alpha <= 100:
+        raise ProfileError(f"owa_alpha {alpha:g} is outside 0.01 .. 100",
+                           "1 = weighted average; < 1 optimistic; > 1 pessimistic", ctx.at(raw, "owa_alpha", "scoring"))
+    weighting = str(raw.get("weights", "direct"))
+    notices: list[str] = []
+    ahp_result = None
+    if weighting == "ahp":
+        node = raw.get("ahp")
+        where = ctx.at(raw, "ahp" if "ahp" in raw else None, "scoring.ahp")
+        if not isinstance(node, LineDict) or "matrix" not in node:
+            raise ProfileError("'weights: ahp' needs 'ahp: {matrix: [...]}'",
+                               "Give one row per scoring criterion, in their order", where)
+        ctx.check_keys(node, frozenset({"matrix", "max_cr", "on_inconsistent", "basis"}), "scoring.ahp")
+        rows = node["matrix"]
+        where = ctx.at(node, "matrix", "scoring.ahp.matrix")
+        if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
+            raise ProfileError("the AHP matrix must be a list of rows", "Write '- [1, 3, 1/5]' per row", where)
+        if len(rows) != len(names) or any(len(r) != len(names) for r in rows):
+            raise ProfileError(f"the AHP matrix must be {len(names)} × {len(names)} (one row and column per scoring "
+                               f"criterion: {', '.join(names)})", "Add or remove rows / values", where)
+        matrix = np.array([[_fraction(v, where) for v in row] for row in rows])
+        ahp_result = ahp(matrix, names, where)
+        max_cr = _number(node.get("max_cr", 0.10), "max_cr", where)
+        mode = str(node.get("on_inconsistent", "warn"))
+        if mode not in ("warn", "refuse"):
+            raise ProfileError(f"unknown on_inconsistent {mode!r}", "Use 'warn' or 'refuse'", where)
+        if ahp_result.consistency_ratio > max_cr:
+            message = (f"the AHP matrix is inconsistent: CR = {ahp_result.consistency_ratio:.3f} > {max_cr:g} "
+                       f"(λmax = {ahp_result.lambda_max:.3f}, n = {len(names)})")
+            if mode == "refuse":
+                raise ProfileError(message, "Revise the judgements or set 'on_inconsistent: warn'", where)
+            notices.append(message[0].upper() + message[1:] + "; the weights are used anyway (on_inconsistent: warn).")
+        weights = np.array(ahp_result.weights)
+    elif weighting == "direct":
+        missing = [c.id for c in criteria if c.weight is None]
+        if missing:
+            raise ProfileError(f"no weight for {', '.join(missing)}",
+                               "Give each scoring criterion 'weight: …', or use 'weights: ahp'",
+                               ctx.at(raw, "criteria", "scoring"))
+        weights, notice = normalise_weights(names, [c.weight for c in criteria],
+                                            ctx.at(raw, "criteria", "scoring"))
+        if notice:
+            notices.append(notice)
+    else:
+        raise ProfileError(f"unknown weighting {weighting!r}", "Use 'direct' or 'ahp'", ctx.at(raw, "weights", "scoring"))
+    return ScoringSpec(criteria, tuple(float(w) for w in weights), weighting, aggregation, alpha, ranking, ahp_result,
+                       tuple(notices), str(raw.get("basis", "")).strip())
+
+
+def scoring_from_profile_text(text: str, source: str, layer_ids: set[str] | None = None) -> ScoringSpec:
+    raw = load_yaml(text, source)
+    if not isinstance(raw, Mapping) or "scoring" not in raw:
+        raise ProfileError("this profile has no 'scoring' section, so sites cannot be scored",
+                           "Add one (see the scoring section of nl-default: smr-siting profiles --show nl-default)",
+                           source)
+    return parse_scoring(raw["scoring"], source, layer_ids)
+
+
+def with_weights(spec: ScoringSpec, weights: np.ndarray) -> ScoringSpec:
+    """The same spec with other (already normalised) weights — for sensitivity runs."""
+    return ScoringSpec(spec.criteria, tuple(float(w) for w in weights), spec.weighting, spec.aggregation,
+                       spec.owa_alpha, spec.ranking, spec.ahp, spec.notices, spec.basis)
+
+
+__all__ = ["MeasureSource", "ScoringCriterion", "ScoringSpec", "parse_scoring", "scoring_from_profile_text",
+           "with_weights"]
