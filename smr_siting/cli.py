@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence, TextIO
 
 from .core import __version__
 from .core.errors import RunCancelled, SmrSitingError
+from .core.i18n import N_, _, localised
 from .core.layers import LayerInput
 from .core.progress import RunContext
 
@@ -43,7 +46,7 @@ class TerminalProgress:
         if self.quiet:
             return
         self.clear()
-        self.stream.write(f"note: {message}\n")
+        self.stream.write(_("note: {message}").format(message=message) + "\n")
         self.stream.flush()
 
     def clear(self) -> None:
@@ -54,8 +57,8 @@ class TerminalProgress:
 
 def _layer_option(text: str) -> tuple[str, LayerInput]:
     if "=" not in text:
-        raise argparse.ArgumentTypeError(f"--layer {text!r}: write it as ID=FILE or ID=FILE:LAYER")
-    layer_id, _, path = text.partition("=")
+        raise argparse.ArgumentTypeError(_("--layer {text!r}: write it as ID=FILE or ID=FILE:LAYER").format(text=text))
+    layer_id, _sep, path = text.partition("=")
     return layer_id.strip(), LayerInput.parse(path.strip())
 
 
@@ -63,51 +66,76 @@ def _positive_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        raise argparse.ArgumentTypeError(_("{text!r} is not a number").format(text=text)) from None
     if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be positive")
+        raise argparse.ArgumentTypeError(_("{text!r} must be positive").format(text=text))
     return value
+
+
+#: argparse's own error messages (it translates them through gettext's default domain, which has no Dutch)
+_ARGPARSE_MESSAGES = (
+    (re.compile(r"the following arguments are required: (?P<arguments>.+)"),
+     N_("the following arguments are required: {arguments}")),
+    (re.compile(r"unrecognized arguments: (?P<arguments>.+)"), N_("unrecognized arguments: {arguments}")),
+    (re.compile(r"invalid choice: (?P<choice>.+) \(choose from (?P<choices>.+)\)"),
+     N_("invalid choice: {choice} (choose from {choices})")),
+    (re.compile(r"expected one argument"), N_("expected one argument")),
+    (re.compile(r"argument (?P<argument>\S+): (?P<message>.+)", re.DOTALL), N_("argument {argument}: {message}")),
+)
+
+
+def _argparse_message(message: str) -> str:
+    """argparse's message in the user's language where it is one of the common ones (else as it is)."""
+    for pattern, msgid in _ARGPARSE_MESSAGES:
+        match = pattern.fullmatch(message)
+        if match:
+            fields = match.groupdict()
+            if "message" in fields:
+                fields["message"] = _argparse_message(fields["message"])
+            return _(msgid).format(**fields)
+    return message
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(2, _("{prog}: error: {message} (see {prog} --help)").format(
+            prog=self.prog, message=_argparse_message(message)) + "\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="smr-siting", description="Screen Dutch regions for Small Modular Reactor sites.")
+    parser = _Parser(prog="smr-siting", description=_("Screen Dutch regions for Small Modular Reactor sites."))
     parser.add_argument("--version", action="version", version=f"smr-siting {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    screen = sub.add_parser("screen", help="exclusion map, per-rule table and candidate areas for a region",
-                            description="Screen a region: writes exclusion.tif, candidate_areas.gpkg, summary.csv, "
-                                        "summary.json and manifest.json into OUTDIR.")
+    screen = sub.add_parser("screen", help=_("exclusion map, per-rule table and candidate areas for a region"),
+                            description=_("Screen a region: writes exclusion.tif, candidate_areas.gpkg, summary.csv, "
+                                          "summary.json and manifest.json into OUTDIR."))
     screen.add_argument("--region", required=True,
-                        help="province or municipality name or CBS code (Gelderland, PV25, GM0202), or a polygon file")
+                        help=_("province or municipality name or CBS code (Gelderland, PV25, GM0202), or a polygon file"))
     screen.add_argument("--profile", default="nl-default",
-                        help="built-in profile (nl-default, nl-strict, nl-datacentre) or a .yaml file "
-                             "(default: nl-default)")
-    screen.add_argument("--data", type=Path, help="folder with the layers (e.g. ../shared/data/nl or demo/data)")
-    screen.add_argument("--out", type=Path, required=True, help="output folder (created if missing)")
-    screen.add_argument("--resolution", type=_positive_float, help="cell size in metres (default: the profile's, 25)")
-    screen.add_argument("--footprint-ha", type=_positive_float, help="SMR footprint in hectares (default: profile)")
+                        help=_("built-in profile (nl-default, nl-strict, nl-datacentre) or a .yaml file "
+                               "(default: nl-default)"))
+    screen.add_argument("--data", type=Path, help=_("folder with the layers (e.g. ../shared/data/nl or demo/data)"))
+    screen.add_argument("--out", type=Path, required=True, help=_("output folder (created if missing)"))
+    screen.add_argument("--resolution", type=_positive_float, help=_("cell size in metres (default: the profile's, 25)"))
+    screen.add_argument("--footprint-ha", type=_positive_float, help=_("SMR footprint in hectares (default: profile)"))
     screen.add_argument("--footprint-shape", choices=("square", "circle", "rectangle"),
-                        help="footprint shape (default: profile)")
+                        help=_("footprint shape (default: profile)"))
     screen.add_argument("--layer", action="append", type=_layer_option, default=[], metavar="ID=FILE[:LAYER]",
-                        help="use FILE for the catalogue slot ID (repeatable), e.g. natura2000=n2k.gpkg")
+                        help=_("use FILE for the catalogue slot ID (repeatable), e.g. natura2000=n2k.gpkg"))
     screen.add_argument("--vector", action="store_true",
-                        help="also write exclusion_reasons.gpkg: one dissolved polygon per rule")
-    screen.add_argument("--overwrite", action="store_true", help="replace outputs that exist")
-    screen.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no notes")
+                        help=_("also write exclusion_reasons.gpkg: one dissolved polygon per rule"))
+    screen.add_argument("--overwrite", action="store_true", help=_("replace outputs that exist"))
+    screen.add_argument("--quiet", "-q", action="store_true", help=_("no progress bar and no notes"))
 
-    profiles = sub.add_parser("profiles", help="list the built-in profiles, or print one")
-    profiles.add_argument("--show", metavar="NAME", help="print the profile's text (to copy and edit)")
+    profiles = sub.add_parser("profiles", help=_("list the built-in profiles, or print one"))
+    profiles.add_argument("--show", metavar="NAME", help=_("print the profile's text (to copy and edit)"))
 
-    check = sub.add_parser("check-profile", help="validate a profile file and summarise it")
-    check.add_argument("profile", help="profile name or .yaml file")
+    check = sub.add_parser("check-profile", help=_("validate a profile file and summarise it"))
+    check.add_argument("profile", help=_("profile name or .yaml file"))
 
-    sub.add_parser("layers", help="list the layer catalogue")
-    sub.add_parser("kinds", help="list the criterion kinds a profile can use")
+    sub.add_parser("layers", help=_("list the layer catalogue"))
+    sub.add_parser("kinds", help=_("list the criterion kinds a profile can use"))
     return parser
 
 
@@ -127,16 +155,18 @@ def _cmd_screen(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         bar.clear()
     totals = result.totals()
     if not args.quiet:
-        out.write(format_rule_table(result.table) + "\n")
-    out.write(f"{result.region.name}: {totals['excluded_km2']:,.1f} of {totals['region_km2_cells']:,.1f} km² "
-              f"excluded ({totals['share_excluded']:.1%}); outputs in {args.out} "
-              f"({time.perf_counter() - started:.1f} s)\n")
+        titles = {rule.id: localised(rule.title, rule.title_nl) for rule in result.rules}
+        out.write(format_rule_table([replace(row, title=titles.get(row.id, row.title)) for row in result.table]) + "\n")
+    out.write(_("{region}: {excluded:,.1f} of {total:,.1f} km² excluded ({share:.1%}); outputs in {out} "
+                "({seconds:.1f} s)").format(
+        region=result.region.name, excluded=totals["excluded_km2"], total=totals["region_km2_cells"],
+        share=totals["share_excluded"], out=args.out, seconds=time.perf_counter() - started) + "\n")
     return 0
 
 
 def format_rule_table(table: Sequence) -> str:  # noqa: ANN001 - RuleStats rows
     """The per-rule table for a terminal."""
-    head = ("#", "rule", "km² by rule", "km² only", "km² cumulative", "share")
+    head = ("#", _("rule"), _("km² by rule"), _("km² only"), _("km² cumulative"), _("share"))
     rows = [(str(r.order), r.title, f"{r.km2_alone:,.1f}", f"{r.km2_only:,.1f}", f"{r.km2_cumulative:,.1f}",
              f"{r.share_alone:.1%}") for r in table]
     widths = [max(len(str(row[i])) for row in [head, *rows]) for i in range(len(head))]
@@ -156,19 +186,21 @@ def _cmd_profiles(args: argparse.Namespace, out: TextIO) -> int:
         return 0
     for name in builtin_profiles():
         profile = load_profile(name)
-        out.write(f"{name:16} {profile.title}\n")
+        out.write(f"{name:16} {localised(profile.title, profile.title_nl)}\n")
     return 0
 
 
 def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     from .core.catalogue import load_catalogue
-    from .core.profile import load_profile
+    from .core.profile import load_profile, shape_label
     from .core.units import format_length
 
     profile = load_profile(args.profile, load_catalogue().ids)
-    out.write(f"{profile.path}: profile {profile.name!r} is valid: {len(profile.criteria)} rules, footprint "
-              f"{profile.footprint.area_ha:g} ha {profile.footprint.shape}, resolution {profile.resolution_m:g} m, "
-              f"largest distance {format_length(profile.max_distance_m)}\n")
+    out.write(_("{path}: profile {name!r} is valid: {rules} rules, footprint {area:g} ha {shape}, "
+                "resolution {resolution:g} m, largest distance {distance}").format(
+        path=profile.path, name=profile.name, rules=len(profile.criteria), area=profile.footprint.area_ha,
+        shape=shape_label(profile.footprint.shape), resolution=profile.resolution_m,
+        distance=format_length(profile.max_distance_m)) + "\n")
     for criterion in profile.criteria:
         out.write(f"  {criterion.id:22} {criterion.kind:17} {', '.join(criterion.layer_ids)}\n")
     return 0
@@ -178,7 +210,7 @@ def _cmd_layers(out: TextIO) -> int:
     from .core.catalogue import load_catalogue
 
     for entry in sorted(load_catalogue().entries.values(), key=lambda e: e.id):
-        out.write(f"{entry.id:20} {entry.title} — {entry.owner} ({entry.licence})\n")
+        out.write(f"{entry.id:20} {localised(entry.title, entry.title_nl)} — {entry.owner} ({entry.licence})\n")
     return 0
 
 
@@ -188,7 +220,7 @@ def _cmd_kinds(out: TextIO) -> int:
     for name in kind_names():
         kind = get_kind(name)
         assert kind is not None
-        out.write(f"{name:18} {kind.summary}\n")
+        out.write(f"{name:18} {_(kind.summary)}\n")
     return 0
 
 
@@ -212,21 +244,22 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         if args.command == "kinds":
             return _cmd_kinds(out)
     except SmrSitingError as error:
-        err.write(f"smr-siting: error: {error}\n")
+        err.write(_("smr-siting: error: {error}").format(error=error) + "\n")
         return error.exit_code
     except (RunCancelled, KeyboardInterrupt):
-        err.write("smr-siting: cancelled; no output was written.\n")
+        err.write(_("smr-siting: cancelled; no output was written.") + "\n")
         return 130
     except MemoryError:
-        err.write("smr-siting: error: out of memory. Use a coarser --resolution or a smaller region.\n")
+        err.write(_("smr-siting: error: out of memory. Use a coarser --resolution or a smaller region.") + "\n")
         return 2
     except BrokenPipeError:
         return 0
     except Exception as error:  # noqa: BLE001 - a bug: say so briefly; SMR_SITING_DEBUG=1 for the traceback
         if os.environ.get("SMR_SITING_DEBUG"):
             raise
-        err.write(f"smr-siting: internal error: {type(error).__name__}: {error}. This is a bug; please report it "
-                  "with the command line (set SMR_SITING_DEBUG=1 for details).\n")
+        err.write(_("smr-siting: internal error: {name}: {error}. This is a bug; please report it "
+                    "with the command line (set SMR_SITING_DEBUG=1 for details).").format(
+            name=type(error).__name__, error=error) + "\n")
         return 1
     return 2
 

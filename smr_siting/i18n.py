@@ -29,9 +29,13 @@ def user_locale() -> str:
 
 
 def install_translator(locale: str | None = None) -> bool:
-    """Load smr_siting_<locale>.qm if it exists; returns whether a translation is active."""
+    """Load smr_siting_<locale>.qm if it exists; returns whether a translation is active.
+    The engine's messages (smr_siting.core.i18n) follow the same locale."""
     global _translator
+    from .core.i18n import set_language
+
     locale = (locale or user_locale())[:2]
+    set_language(locale)
     qm = i18n_dir() / f"smr_siting_{locale}.qm"
     if _translator is not None:
         QCoreApplication.removeTranslator(_translator)
@@ -48,6 +52,9 @@ def install_translator(locale: str | None = None) -> bool:
 
 def remove_translator() -> None:
     global _translator
+    from .core.i18n import set_language
+
+    set_language(None)
     if _translator is not None:
         QCoreApplication.removeTranslator(_translator)
         _translator = None

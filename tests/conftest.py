@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["SMR_SITING_LANG"] = "en"
 
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN_PARENT = ROOT / "build" / "plugins"

@@ -20,6 +20,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
 from .grid import CRS, Grid
+from .i18n import _
 from .profile import Footprint
 from .progress import RunContext
 
@@ -100,9 +101,9 @@ def find_candidate_areas(free: np.ndarray, region: np.ndarray, grid: Grid, footp
     """Candidate areas as polygons (clipped to the region) with their figures."""
     ctx = ctx or RunContext()
     cells = footprint_cells(footprint, grid.resolution)
-    ctx.report(0.05, "footprint fit")
+    ctx.report(0.05, _("footprint fit"))
     fits, usable = fit_and_usable(free, cells, grid.resolution)
-    ctx.report(0.35, "contiguous areas")
+    ctx.report(0.35, _("contiguous areas"))
     labels, count = ndimage.label(free, structure=FOUR_CONNECTED)
     keep_labels = np.unique(labels[fits & region])
     keep_labels = keep_labels[keep_labels > 0]
@@ -111,7 +112,7 @@ def find_candidate_areas(free: np.ndarray, region: np.ndarray, grid: Grid, footp
         from .outputs import empty_frame
 
         return empty_frame(CANDIDATE_COLUMNS, CRS), cells
-    ctx.report(0.5, f"{keep_labels.size} candidate areas")
+    ctx.report(0.5, _("{count} candidate areas").format(count=keep_labels.size))
     # relabel kept components 1..n in a deterministic order (first cell in row-major order)
     keep = np.zeros(count + 1, dtype=np.int32)
     keep[keep_labels] = np.arange(1, keep_labels.size + 1, dtype=np.int32)
@@ -123,7 +124,7 @@ def find_candidate_areas(free: np.ndarray, region: np.ndarray, grid: Grid, footp
     geoms: dict[int, list] = {}
     for geom, value in features.shapes(kept, mask=(kept > 0) & region, transform=grid.transform, connectivity=4):
         geoms.setdefault(int(value), []).append(shape(geom))
-    ctx.report(0.8, "polygons and names")
+    ctx.report(0.8, _("polygons and names"))
     rows = []
     for number in range(1, keep_labels.size + 1):
         polygon = unary_union(geoms.get(number, []))
@@ -162,7 +163,7 @@ def _admin_names(geometry: BaseGeometry, admin: gpd.GeoDataFrame | None,
     name_field, province_field = fields
     hits = admin.iloc[list(admin.sindex.query(geometry, predicate="intersects"))] if len(admin) else admin
     overlaps = []
-    for _, row in hits.iterrows():
+    for _index, row in hits.iterrows():
         area = row.geometry.intersection(geometry).area
         if area > 0:
             overlaps.append((area, str(row.get(name_field, "")), str(row.get(province_field, ""))))

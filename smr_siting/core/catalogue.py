@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import SmrSitingError
+from .i18n import _
 from .yamlpos import load_yaml
 
 _HERE = Path(__file__).resolve()
@@ -59,8 +60,8 @@ def layers_dir() -> Path:
     for candidate in LAYERS_DIRS:
         if (candidate / "catalogue.yaml").exists():
             return candidate
-    raise SmrSitingError("the layer catalogue (layers/catalogue.yaml) is missing from this installation",
-                         "Reinstall the plugin or run from a complete checkout")
+    raise SmrSitingError(_("the layer catalogue (layers/catalogue.yaml) is missing from this installation"),
+                         _("Reinstall the plugin or run from a complete checkout"))
 
 
 def parse_catalogue(text: str, path: Path) -> Catalogue:

@@ -7,7 +7,11 @@ from typing import Sequence
 
 import numpy as np
 
+from .i18n import N_, language, translate
 from .profile import Criterion
+
+#: the legend text of cell value 0
+NOT_EXCLUDED = N_("Not excluded")
 
 
 def bits_dtype(n_rules: int) -> np.dtype:
@@ -80,9 +84,11 @@ def rule_table(bits: np.ndarray, region: np.ndarray, rules: Sequence[RuleInfo], 
     return table
 
 
-def describe_value(value: int, rules: Sequence[RuleInfo], dutch: bool = False) -> str:
-    """The reasons a cell value stands for, in profile order."""
+def describe_value(value: int, rules: Sequence[RuleInfo], dutch: bool | None = None) -> str:
+    """The reasons a cell value stands for, in profile order; in Dutch if ``dutch`` (default: the engine's language)."""
+    if dutch is None:
+        dutch = language() == "nl"
     if value == 0:
-        return "Nergens uitgesloten" if dutch else "Not excluded"
+        return translate(NOT_EXCLUDED, "nl" if dutch else "en")
     names = [(r.title_nl or r.title) if dutch else r.title for r in rules if value & r.value]
     return " + ".join(names)

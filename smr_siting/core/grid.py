@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from affine import Affine
 
 from .errors import SmrSitingError
+from .i18n import _
 
 CRS = "EPSG:28992"
 #: bytes per cell the screening needs at its peak (bit mask, one rule mask, a float distance array)
@@ -102,8 +103,11 @@ def check_memory(grid: Grid, limit_bytes: int | None = None) -> int:
     limit = limit_bytes if limit_bytes is not None else available_memory_bytes()
     if limit is not None and need > 0.8 * limit:
         raise SmrSitingError(
-            f"a {grid.width:,} × {grid.height:,} grid at {grid.resolution:g} m needs about {need / 2**30:.1f} GiB "
-            f"of memory, more than the {limit / 2**30:.1f} GiB available",
-            f"Use a coarser resolution (e.g. --resolution {grid.resolution * 2:g}) or a smaller region",
+            _("a {width:,} × {height:,} grid at {resolution:g} m needs about {need:.1f} GiB "
+              "of memory, more than the {available:.1f} GiB available").format(
+                width=grid.width, height=grid.height, resolution=grid.resolution, need=need / 2**30,
+                available=limit / 2**30),
+            _("Use a coarser resolution (e.g. --resolution {coarser:g}) or a smaller region").format(
+                coarser=grid.resolution * 2),
         )
     return need

@@ -24,6 +24,7 @@ from shapely.validation import make_valid
 from .catalogue import Catalogue, CatalogueEntry
 from .errors import DataError
 from .grid import CRS as RD_CRS
+from .i18n import _, localised
 from .profile import Condition
 from .progress import RunContext
 from .vectorio import VectorInfo, crs_name, read_vector, vector_info
@@ -47,7 +48,7 @@ class LayerInput:
         """``FILE`` or ``FILE:LAYER`` (a drive letter or a path with ':' is left alone)."""
         path = Path(text)
         if not path.exists() and ":" in text:
-            head, _, tail = text.rpartition(":")
+            head, _sep, tail = text.rpartition(":")
             if Path(head).exists():
                 return cls(Path(head), tail or None)
         return cls(path)
@@ -107,8 +108,8 @@ def _matches(series: pd.Series, cond: Condition) -> pd.Series:
         hit = data != value
     else:
         if not numeric:
-            raise DataError(f"field {cond.field!r} holds text, so '{cond.describe()}' cannot compare by size",
-                            "Use '==', '!=', 'in' or 'not in' for text fields")
+            raise DataError(_("field {field!r} holds text, so '{condition}' cannot compare by size").format(
+                field=cond.field, condition=cond.describe()), _("Use '==', '!=', 'in' or 'not in' for text fields"))
         hit = {"<": data < value, "<=": data <= value, ">": data > value, ">=": data >= value}[op]
     hit = hit & ~missing
     if cond.keep_missing:
@@ -122,10 +123,15 @@ def apply_where(gdf: gpd.GeoDataFrame, conditions: Iterable[Condition], label: s
         if cond.field not in gdf.columns:
             fields = [c for c in gdf.columns if c != "geometry"]
             close = difflib.get_close_matches(cond.field, fields, n=1)
-            raise DataError(f"{label}: filter field {cond.field!r} does not exist",
-                            (f"Did you mean {close[0]!r}? " if close else "") + f"Fields: {', '.join(fields[:15])}")
+            raise DataError(_("{label}: filter field {field!r} does not exist").format(label=label, field=cond.field),
+                            did_you_mean(close) + _("Fields: {fields}").format(fields=", ".join(fields[:15])))
         keep &= _matches(gdf[cond.field], cond)
     return gdf[keep]
+
+
+def did_you_mean(close: list[str]) -> str:
+    """'Did you mean 'x'? ' (with a space after it) for the closest match, or nothing."""
+    return _("Did you mean {name!r}?").format(name=close[0]) + " " if close else ""
 
 
 def _polygonal(geometry: Any) -> Any:
@@ -158,17 +164,17 @@ class LayerStore:
         for layer_id in self.overrides:
             if layer_id not in catalogue.ids:
                 close = difflib.get_close_matches(layer_id, sorted(catalogue.ids), n=1)
-                raise DataError(f"unknown layer slot {layer_id!r}",
-                                (f"Did you mean {close[0]!r}? " if close else "")
-                                + f"Slots: {', '.join(sorted(catalogue.ids))}")
+                raise DataError(_("unknown layer slot {slot!r}").format(slot=layer_id),
+                                did_you_mean(close) + _("Slots: {slots}").format(slots=", ".join(sorted(catalogue.ids))))
         if data_dir is not None and not data_dir.is_dir():
-            raise DataError(f"data folder {data_dir} does not exist", "Point --data at the folder that holds the layers")
+            raise DataError(_("data folder {path} does not exist").format(path=data_dir),
+                            _("Point --data at the folder that holds the layers"))
 
     # ----------------------------------------------------------------- locate
     def entry(self, layer_id: str) -> CatalogueEntry:
         entry = self.catalogue.get(layer_id)
         if entry is None:
-            raise DataError(f"unknown layer id {layer_id!r}", "Use an id from layers/catalogue.yaml")
+            raise DataError(_("unknown layer id {layer!r}").format(layer=layer_id), _("Use an id from layers/catalogue.yaml"))
         return entry
 
     def locate(self, layer_id: str) -> tuple[LayerInput, str]:
@@ -185,19 +191,24 @@ class LayerStore:
                     return LayerInput(candidate, local.layer), "data folder"
         if entry.reference is not None and entry.reference.exists():
             return LayerInput(entry.reference, entry.files[0].layer if entry.files else None), "reference"
-        where = f"in {self.data_dir}" if self.data_dir is not None else "(no data folder given)"
+        if self.data_dir is not None:
+            problem = _("layer {layer!r} ({title}) was not found in {folder}; looked for {files}")
+        else:
+            problem = _("layer {layer!r} ({title}) was not found (no data folder given); looked for {files}")
         raise DataError(
-            f"layer {layer_id!r} ({entry.title}) was not found {where}; looked for {', '.join(looked) or 'nothing'}",
-            f"Point --data at a folder holding one of those files, or give the file with --layer {layer_id}=FILE",
+            problem.format(layer=layer_id, title=localised(entry.title, entry.title_nl), folder=self.data_dir,
+                           files=", ".join(looked) or _("nothing")),
+            _("Point --data at a folder holding one of those files, or give the file with --layer {layer}=FILE").format(
+                layer=layer_id),
         )
 
     def label(self, layer_id: str) -> str:
-        source, _ = self.locate(layer_id)
+        source, _origin = self.locate(layer_id)
         name = source.label or (f"{source.path.name}:{source.layer}" if source.layer else source.path.name)
-        return f"layer {layer_id!r} ({name})"
+        return _("layer {layer!r} ({name})").format(layer=layer_id, name=name)
 
     def is_raster(self, layer_id: str) -> bool:
-        source, _ = self.locate(layer_id)
+        source, _origin = self.locate(layer_id)
         return source.path.suffix.lower() in RASTER_SUFFIXES
 
     # ----------------------------------------------------------------- record
@@ -222,8 +233,8 @@ class LayerStore:
         """All features of a layer near ``bounds`` (default: the store's read bounds), checked and in RD."""
         source, origin = self.locate(layer_id)
         if layer_id not in self._info and source.path.suffix.lower() in RASTER_SUFFIXES:
-            raise DataError(f"{self.label(layer_id)} is a raster, but this rule needs a vector layer",
-                            "Give a vector file (GeoPackage, shapefile) for this slot")
+            raise DataError(_("{label} is a raster, but this rule needs a vector layer").format(label=self.label(layer_id)),
+                            _("Give a vector file (GeoPackage, shapefile) for this slot"))
         return self.read(layer_id, source, origin, self.label(layer_id), bounds or self.read_bounds)
 
     def read(self, key: str, source: LayerInput, origin: str, label: str,
@@ -236,13 +247,14 @@ class LayerStore:
             self._info[key] = vector_info(source.path, source.layer, label)
         info = self._info[key]
         if info.crs is None:
-            raise DataError(f"{label} has no coordinate reference system",
-                            "Assign one (QGIS: Layer Properties › Source; GDAL: ogr2ogr -a_srs EPSG:28992) and retry")
+            raise DataError(_("{label} has no coordinate reference system").format(label=label),
+                            _("Assign one (QGIS: Layer Properties › Source; GDAL: ogr2ogr -a_srs EPSG:28992) and retry"))
         if info.count == 0:
-            raise DataError(f"{label} is empty (no features)", "Use a layer with features, or disable the rule")
+            raise DataError(_("{label} is empty (no features)").format(label=label),
+                            _("Use a layer with features, or disable the rule"))
         used = self._record(key, source, origin, crs_name(info.crs))
         if not info.crs.equals(RD):
-            self.note(key, f"{label} is in {crs_name(info.crs)}; reprojected to EPSG:28992.")
+            self.note(key, _("{label} is in {crs}; reprojected to EPSG:28992.").format(label=label, crs=crs_name(info.crs)))
         self._check_location(info, label)
         bbox = gpd.GeoSeries([box(*bounds)], crs=RD) if bounds is not None else None
         gdf = read_vector(info, bbox, label)
@@ -252,8 +264,8 @@ class LayerStore:
             gdf = gdf.to_crs(RD)
         gdf = self._clean(gdf, key, label)
         if len(gdf) == 0 and bounds is not None:
-            self.note(key, f"{label}: none of its {info.count} features lies within reach of the region; "
-                      "rules using it treat it as absent.")
+            self.note(key, _("{label}: none of its {count} features lies within reach of the region; "
+                             "rules using it treat it as absent.").format(label=label, count=info.count))
         used.features_read = max(used.features_read, len(gdf))
         self._cache[cache_key] = gdf
         return gdf
@@ -271,22 +283,25 @@ class LayerStore:
                 transformer = Transformer.from_crs(info.crs, RD, always_xy=True)
                 minx, miny, maxx, maxy = transformer.transform_bounds(minx, miny, maxx, maxy)
             except Exception:  # noqa: BLE001 - cannot transform: the CRS itself is wrong
-                raise DataError(f"{label}: its coordinates cannot be transformed from {crs_name(info.crs)} to "
-                                "EPSG:28992", "Check the layer's CRS") from None
+                raise DataError(_("{label}: its coordinates cannot be transformed from {crs} to EPSG:28992").format(
+                    label=label, crs=crs_name(info.crs)), _("Check the layer's CRS")) from None
         nx0, ny0, nx1, ny1 = NETHERLANDS_RD_BOUNDS
         if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)) or maxx < nx0 or minx > nx1 or maxy < ny0 \
                 or miny > ny1:
             raise DataError(
-                f"{label} lies wholly outside the Netherlands (extent {info.bounds[0]:.6g}, {info.bounds[1]:.6g}, "
-                f"{info.bounds[2]:.6g}, {info.bounds[3]:.6g} in {crs_name(info.crs)})",
-                "Check its CRS: coordinates in degrees labelled as metres (or swapped axes) land far away")
+                _("{label} lies wholly outside the Netherlands (extent {minx:.6g}, {miny:.6g}, "
+                  "{maxx:.6g}, {maxy:.6g} in {crs})").format(
+                    label=label, minx=info.bounds[0], miny=info.bounds[1], maxx=info.bounds[2], maxy=info.bounds[3],
+                    crs=crs_name(info.crs)),
+                _("Check its CRS: coordinates in degrees labelled as metres (or swapped axes) land far away"))
 
     def _clean(self, gdf: gpd.GeoDataFrame, layer_id: str, label: str) -> gpd.GeoDataFrame:
         if len(gdf) == 0:
             return gdf
         missing = gdf.geometry.isna() | gdf.geometry.is_empty
         if missing.any():
-            self.note(layer_id, f"{label}: {int(missing.sum())} feature(s) without geometry were skipped.")
+            self.note(layer_id, _("{label}: {count} feature(s) without geometry were skipped.").format(
+                label=label, count=int(missing.sum())))
             gdf = gdf[~missing]
         invalid = ~gdf.geometry.is_valid
         if invalid.any():
@@ -294,8 +309,11 @@ class LayerStore:
                      for g, bad in zip(gdf.geometry.values, invalid.values)]
             gdf = gdf.set_geometry(gpd.GeoSeries(fixed, index=gdf.index, crs=gdf.crs))
             gdf = gdf[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
-            self.note(layer_id, f"{label}: {int(invalid.sum())} invalid geometr{'y' if invalid.sum() == 1 else 'ies'} "
-                      "(e.g. self-intersections) repaired with make_valid.")
+            if invalid.sum() == 1:
+                repaired = _("{label}: {count} invalid geometry (e.g. self-intersections) repaired with make_valid.")
+            else:
+                repaired = _("{label}: {count} invalid geometries (e.g. self-intersections) repaired with make_valid.")
+            self.note(layer_id, repaired.format(label=label, count=int(invalid.sum())))
         return gdf
 
     # ----------------------------------------------------------------- raster
@@ -315,8 +333,9 @@ def polygons_only(gdf: gpd.GeoDataFrame, label: str, purpose: str) -> list[Any]:
     if other:
         counts = gdf.geometry.geom_type.value_counts().to_dict()
         described = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
-        raise DataError(f"{label} holds {described}; {purpose} needs polygons",
-                        "Use a polygon layer, or give the rule a buffer / use a distance rule for points and lines")
+        raise DataError(_("{label} holds {described}; {purpose} needs polygons").format(
+            label=label, described=described, purpose=purpose),
+            _("Use a polygon layer, or give the rule a buffer / use a distance rule for points and lines"))
     return list(gdf.geometry.values)
 
 
@@ -327,8 +346,8 @@ def feature_distances(gdf: gpd.GeoDataFrame, distance: Any, label: str) -> np.nd
     if distance.field not in gdf.columns:
         fields = [c for c in gdf.columns if c != "geometry"]
         close = difflib.get_close_matches(distance.field, fields, n=1)
-        raise DataError(f"{label}: distance field {distance.field!r} does not exist",
-                        (f"Did you mean {close[0]!r}? " if close else "") + f"Fields: {', '.join(fields[:15])}")
+        raise DataError(_("{label}: distance field {field!r} does not exist").format(label=label, field=distance.field),
+                        did_you_mean(close) + _("Fields: {fields}").format(fields=", ".join(fields[:15])))
     values = pd.to_numeric(gdf[distance.field], errors="coerce").to_numpy(dtype=float)
     out = np.full(len(gdf), np.nan)
     for band in distance.bands:

@@ -19,6 +19,7 @@ import numpy as np
 from .errors import OutputError
 from .exclusion import RuleInfo, RuleStats, describe_value
 from .grid import Grid
+from .i18n import _
 from .vectorio import fixed_gpkg_dates
 
 _HERE = Path(__file__).resolve()
@@ -71,17 +72,17 @@ class AtomicOutputs:
         existing = [p for p in self.all_targets() if p.exists()]
         if existing and not self.overwrite:
             names = ", ".join(str(p) for p in existing[:4]) + (" …" if len(existing) > 4 else "")
-            raise OutputError(f"output already exists: {names}",
-                              "Choose another output folder, or pass --overwrite to replace it")
+            raise OutputError(_("output already exists: {names}").format(names=names),
+                              _("Choose another output folder, or pass --overwrite to replace it"))
         for path in {p.parent for p in self.all_targets()}:
             probe_dir = path
             while not probe_dir.exists():
                 probe_dir = probe_dir.parent
             if not probe_dir.is_dir():
-                raise OutputError(f"{probe_dir} is a file, not a folder", "Choose an output folder")
+                raise OutputError(_("{path} is a file, not a folder").format(path=probe_dir), _("Choose an output folder"))
             if not os.access(probe_dir, os.W_OK | os.X_OK):
-                raise OutputError(f"cannot write to {probe_dir} (permission denied)",
-                                  "Choose a folder you can write to")
+                raise OutputError(_("cannot write to {path} (permission denied)").format(path=probe_dir),
+                                  _("Choose a folder you can write to"))
 
     def temp(self, target: Path) -> Path:
         """The temporary path to write ``target`` to (same folder, same extension)."""
@@ -131,10 +132,13 @@ class AtomicOutputs:
 def _os_error(error: OSError, path: Path | None) -> OutputError:
     where = f" {path}" if path else (f" {error.filename}" if error.filename else "")
     if error.errno == errno.ENOSPC:
-        return OutputError(f"the disk is full while writing{where}", "Free some space or choose another output folder")
+        return OutputError(_("the disk is full while writing{where}").format(where=where),
+                           _("Free some space or choose another output folder"))
     if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return OutputError(f"cannot write{where} (permission denied or read-only)", "Choose a folder you can write to")
-    return OutputError(f"cannot write{where} ({error.strerror})", "Check the output folder")
+        return OutputError(_("cannot write{where} (permission denied or read-only)").format(where=where),
+                           _("Choose a folder you can write to"))
+    return OutputError(_("cannot write{where} ({reason})").format(where=where, reason=error.strerror),
+                       _("Check the output folder"))
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -214,8 +218,9 @@ def _colour(rules: Sequence[RuleInfo], value: int) -> tuple[int, int, int]:
     return tuple(max(0, int(c * (1 - 0.12 * min(extra, 4)))) for c in base)  # type: ignore[return-value]
 
 
-def exclusion_qml(values: Iterable[int], rules: Sequence[RuleInfo], dutch: bool = False) -> str:
-    """A paletted QGIS style for the values present, each labelled with its reasons."""
+def exclusion_qml(values: Iterable[int], rules: Sequence[RuleInfo], dutch: bool | None = None) -> str:
+    """A paletted QGIS style for the values present, each labelled with its reasons (in Dutch if ``dutch``;
+    default: the engine's language)."""
     from xml.sax.saxutils import quoteattr
 
     entries = []
@@ -235,7 +240,8 @@ def exclusion_qml(values: Iterable[int], rules: Sequence[RuleInfo], dutch: bool 
 def _read_style(name: str) -> str:
     folder = _style_dir()
     if folder is None or not (folder / name).exists():
-        raise OutputError(f"the style {name} is missing from this installation", "Reinstall smr-siting")
+        raise OutputError(_("the style {name} is missing from this installation").format(name=name),
+                          _("Reinstall smr-siting"))
     return (folder / name).read_text(encoding="utf-8")
 
 

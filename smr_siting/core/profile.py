@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import ProfileError
+from .i18n import _
 from .units import parse_area, parse_length
 from .yamlpos import LineDict, LineList, load_yaml
 
@@ -20,6 +21,12 @@ MAX_DISTANCE_M = 100_000.0  # beyond this a "distance" is almost surely a unit s
 MAX_FOOTPRINT_M2 = 100 * 1_000_000.0
 OPS = ("==", "!=", "<", "<=", ">", ">=", "in", "not in")
 FOOTPRINT_SHAPES = ("square", "circle", "rectangle")
+
+
+def shape_label(shape: str) -> str:
+    """A footprint shape in the user's language (the profile and the outputs keep the English key)."""
+    labels = {"square": _("square"), "circle": _("circle"), "rectangle": _("rectangle")}
+    return labels.get(shape, shape)
 
 PROFILE_KEYS = frozenset({"name", "title", "title_nl", "description", "version", "resolution",
                           "footprint", "criteria", "basis"})
@@ -39,7 +46,7 @@ class Condition:
     keep_missing: bool = False
 
     def describe(self) -> str:
-        return f"{self.field} {self.op} {self.value!r}" + (" (or missing)" if self.keep_missing else "")
+        return f"{self.field} {self.op} {self.value!r}" + (_(" (or missing)") if self.keep_missing else "")
 
 
 @dataclass(frozen=True)
@@ -74,7 +81,9 @@ class Distance:
 
         if self.metres is not None:
             return format_length(self.metres)
-        parts = [f"{format_length(b.metres)} for {self.field} in [{b.lower:g}, {'' if b.upper is None else f'{b.upper:g}'})"
+        parts = [_("{length} for {field} in [{lower:g}, {upper})").format(
+                     length=format_length(b.metres), field=self.field, lower=b.lower,
+                     upper="" if b.upper is None else f"{b.upper:g}")
                  for b in self.bands]
         return "; ".join(parts)
 
@@ -161,7 +170,7 @@ class Profile:
 
 def _suggest(word: str, choices: Any) -> str:
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else ""
+    return _("did you mean {name!r}?").format(name=close[0]) if close else ""
 
 
 class _Ctx:
@@ -184,43 +193,47 @@ class _Ctx:
             if key not in allowed:
                 hint = _suggest(key, allowed)
                 fix = f"{hint[0].upper() + hint[1:]} " if hint else ""
-                fix += f"Allowed keys here: {', '.join(sorted(allowed))}"
-                raise ProfileError(f"unknown key {key!r}", fix, self.at(node, key, label))
+                fix += _("Allowed keys here: {keys}").format(keys=", ".join(sorted(allowed)))
+                raise ProfileError(_("unknown key {key!r}").format(key=key), fix, self.at(node, key, label))
 
     def need_mapping(self, value: Any, parent: Any, key: str, label: str) -> LineDict:
         if not isinstance(value, LineDict):
-            raise ProfileError(f"{key!r} must be a mapping (key: value lines)", "Indent its keys under it",
-                               self.at(parent, key, label))
+            raise ProfileError(_("{key!r} must be a mapping (key: value lines)").format(key=key),
+                               _("Indent its keys under it"), self.at(parent, key, label))
         return value
 
     def need_text(self, node: LineDict, key: str, label: str, required: bool = True) -> str:
         if key not in node or node[key] is None:
             if required:
-                raise ProfileError(f"{key!r} is missing", f"Add '{key}: ...'", self.at(node, None, label))
+                raise ProfileError(_("{key!r} is missing").format(key=key), _("Add '{key}: ...'").format(key=key),
+                                   self.at(node, None, label))
             return ""
         value = node[key]
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            raise ProfileError(f"{key!r} must be text", "Write it as text, in quotes if needed", self.at(node, key, label))
+            raise ProfileError(_("{key!r} must be text").format(key=key), _("Write it as text, in quotes if needed"),
+                               self.at(node, key, label))
         return str(value).strip()
 
 
 def _parse_condition(raw: Any, ctx: _Ctx, parent: Any, label: str) -> Condition:
     if not isinstance(raw, LineDict):
-        raise ProfileError("each 'where' condition must be a mapping like {field: typ, op: '==', value: substation}",
-                           "Write conditions as '- {field: NAME, op: OP, value: VALUE}'", ctx.at(parent, "where", label))
+        raise ProfileError(_("each 'where' condition must be a mapping like {field: typ, op: '==', value: substation}"),
+                           _("Write conditions as '- {field: NAME, op: OP, value: VALUE}'"),
+                           ctx.at(parent, "where", label))
     ctx.check_keys(raw, CONDITION_KEYS, label + ".where")
     name = ctx.need_text(raw, "field", label + ".where")
     op = ctx.need_text(raw, "op", label + ".where")
     if op not in OPS:
         hint = _suggest(op, OPS)
-        raise ProfileError(f"unknown operator {op!r}", (hint + " " if hint else "") + f"Use one of: {', '.join(OPS)}",
+        raise ProfileError(_("unknown operator {op!r}").format(op=op),
+                           (hint + " " if hint else "") + _("Use one of: {choices}").format(choices=", ".join(OPS)),
                            ctx.at(raw, "op", label + ".where"))
     if "value" not in raw:
-        raise ProfileError("condition has no 'value'", "Add 'value: ...'", ctx.at(raw, None, label + ".where"))
+        raise ProfileError(_("condition has no 'value'"), _("Add 'value: ...'"), ctx.at(raw, None, label + ".where"))
     value = raw["value"]
     if op in ("in", "not in"):
         if not isinstance(value, list) or not value:
-            raise ProfileError(f"operator {op!r} needs a list of values", "Write 'value: [a, b]'",
+            raise ProfileError(_("operator {op!r} needs a list of values").format(op=op), _("Write 'value: [a, b]'"),
                                ctx.at(raw, "value", label + ".where"))
         value = tuple(value)
     return Condition(name, op, value, bool(raw.get("keep_missing", False)))
@@ -233,25 +246,26 @@ def _parse_distance(raw: Any, ctx: _Ctx, parent: LineDict, key: str, label: str)
         name = ctx.need_text(raw, "field", f"{label}.{key}")
         bands_raw = raw["bands"]
         if not isinstance(bands_raw, list) or not bands_raw:
-            raise ProfileError("'bands' must be a non-empty list", "Write '- {from: 0, to: 5000, distance: 1 km}' lines",
-                               where)
+            raise ProfileError(_("'bands' must be a non-empty list"),
+                               _("Write '- {from: 0, to: 5000, distance: 1 km}' lines"), where)
         bands = []
         for i, band in enumerate(bands_raw):
             blabel = f"{label}.{key}.bands[{i}]"
             if not isinstance(band, LineDict):
-                raise ProfileError("each band must be a mapping", "Write '- {from: 0, to: 5000, distance: 1 km}'", where)
+                raise ProfileError(_("each band must be a mapping"), _("Write '- {from: 0, to: 5000, distance: 1 km}'"),
+                                   where)
             ctx.check_keys(band, frozenset({"from", "to", "distance"}), blabel)
             lower = band.get("from", float("-inf"))
             upper = band.get("to")
             for bound_key, bound in (("from", lower), ("to", upper)):
                 if bound is not None and (isinstance(bound, bool) or not isinstance(bound, (int, float))):
-                    raise ProfileError(f"band '{bound_key}' must be a number", "Write it like 'from: 25000'",
-                                       ctx.at(band, bound_key, blabel))
+                    raise ProfileError(_("band '{key}' must be a number").format(key=bound_key),
+                                       _("Write it like 'from: 25000'"), ctx.at(band, bound_key, blabel))
             if upper is not None and upper <= lower:
-                raise ProfileError(f"band 'to' ({upper}) must be larger than 'from' ({lower})", "Swap or fix the bounds",
-                                   ctx.at(band, "to", blabel))
+                raise ProfileError(_("band 'to' ({upper}) must be larger than 'from' ({lower})").format(
+                    upper=upper, lower=lower), _("Swap or fix the bounds"), ctx.at(band, "to", blabel))
             if "distance" not in band:
-                raise ProfileError("band has no 'distance'", "Add 'distance: 2 km'", ctx.at(band, None, blabel))
+                raise ProfileError(_("band has no 'distance'"), _("Add 'distance: 2 km'"), ctx.at(band, None, blabel))
             metres = parse_length(band["distance"], "distance", ctx.at(band, "distance", blabel))
             _check_reach(metres, ctx.at(band, "distance", blabel))
             bands.append(Band(float(lower), None if upper is None else float(upper), metres))
@@ -263,8 +277,9 @@ def _parse_distance(raw: Any, ctx: _Ctx, parent: LineDict, key: str, label: str)
 
 def _check_reach(metres: float, where: str) -> None:
     if metres > MAX_DISTANCE_M:
-        raise ProfileError(f"distance {metres / 1000:g} km is larger than {MAX_DISTANCE_M / 1000:g} km, the largest "
-                           "this screening supports", "Check the unit (m or km) and the number", where)
+        raise ProfileError(_("distance {distance:g} km is larger than {limit:g} km, the largest "
+                             "this screening supports").format(distance=metres / 1000, limit=MAX_DISTANCE_M / 1000),
+                           _("Check the unit (m or km) and the number"), where)
 
 
 def _parse_source(raw: Any, ctx: _Ctx, parent: LineList, index: int, label: str, kind: Any,
@@ -277,27 +292,27 @@ def _parse_source(raw: Any, ctx: _Ctx, parent: LineList, index: int, label: str,
         raw_map.key_lines = {"layer": line}
         raw = raw_map
     if not isinstance(raw, LineDict):
-        raise ProfileError("each entry of 'layers' must be a layer id or a mapping with 'layer:'",
-                           "Write '- layer: natura2000'", f"{ctx.source}:{line} {slabel}")
+        raise ProfileError(_("each entry of 'layers' must be a layer id or a mapping with 'layer:'"),
+                           _("Write '- layer: natura2000'"), f"{ctx.source}:{line} {slabel}")
     allowed = SOURCE_KEYS | kind.source_keys
     ctx.check_keys(raw, allowed, slabel)
     layer = ctx.need_text(raw, "layer", slabel)
     if layer_ids is not None and layer not in layer_ids:
         hint = _suggest(layer, layer_ids)
-        raise ProfileError(f"unknown layer id {layer!r}",
+        raise ProfileError(_("unknown layer id {layer!r}").format(layer=layer),
                            (hint[0].upper() + hint[1:] + " " if hint else "")
-                           + "Use an id from the layer catalogue (smr-siting layers lists them)",
+                           + _("Use an id from the layer catalogue (smr-siting layers lists them)"),
                            ctx.at(raw, "layer", slabel))
     for key in sorted(kind.required_source_keys):
         if key not in raw:
-            raise ProfileError(f"{key!r} is missing for a '{kind.name}' rule", f"Add '{key}: ...' to this layer entry",
-                               ctx.at(raw, None, slabel))
+            raise ProfileError(_("{key!r} is missing for a '{kind}' rule").format(key=key, kind=kind.name),
+                               _("Add '{key}: ...' to this layer entry").format(key=key), ctx.at(raw, None, slabel))
     where_raw = raw.get("where", [])
     if isinstance(where_raw, LineDict):
         where_raw = [where_raw]
     if not isinstance(where_raw, list):
-        raise ProfileError("'where' must be a list of conditions", "Write '- {field: NAME, op: OP, value: VALUE}' lines",
-                           ctx.at(raw, "where", slabel))
+        raise ProfileError(_("'where' must be a list of conditions"),
+                           _("Write '- {field: NAME, op: OP, value: VALUE}' lines"), ctx.at(raw, "where", slabel))
     conditions = tuple(_parse_condition(c, ctx, raw, slabel) for c in where_raw)
     distance = _parse_distance(raw["distance"], ctx, raw, "distance", slabel) if "distance" in raw else None
     buffer_m = 0.0
@@ -315,8 +330,8 @@ def _parse_basis(raw: Any, ctx: _Ctx, parent: LineDict, label: str) -> dict[str,
         return {"all": raw.strip()}
     if isinstance(raw, LineDict):
         return {str(k): str(v).strip() for k, v in raw.items()}
-    raise ProfileError("'basis' must be text or a mapping of number -> source", "Write 'basis: \"assumption: ...\"'",
-                       ctx.at(parent, "basis", label))
+    raise ProfileError(_("'basis' must be text or a mapping of number -> source"),
+                       _("Write 'basis: \"assumption: ...\"'"), ctx.at(parent, "basis", label))
 
 
 def _parse_criterion(raw: Any, ctx: _Ctx, criteria: LineList, index: int, layer_ids: set[str] | None,
@@ -326,30 +341,33 @@ def _parse_criterion(raw: Any, ctx: _Ctx, criteria: LineList, index: int, layer_
     line = criteria.item_lines[index]
     label = f"criteria[{index}]"
     if not isinstance(raw, LineDict):
-        raise ProfileError("each criterion must be a mapping", "Start it with '- id: ...'", f"{ctx.source}:{line} {label}")
+        raise ProfileError(_("each criterion must be a mapping"), _("Start it with '- id: ...'"),
+                           f"{ctx.source}:{line} {label}")
     cid = ctx.need_text(raw, "id", label)
     label = f"criteria[{index}] ({cid})"
     if not cid.replace("_", "").replace("-", "").isalnum():
-        raise ProfileError(f"criterion id {cid!r} may hold only letters, digits, '_' and '-'", "Rename it",
-                           ctx.at(raw, "id", label))
+        raise ProfileError(_("criterion id {id!r} may hold only letters, digits, '_' and '-'").format(id=cid),
+                           _("Rename it"), ctx.at(raw, "id", label))
     if cid in seen:
-        raise ProfileError(f"criterion id {cid!r} is used twice", "Give each criterion its own id", ctx.at(raw, "id", label))
+        raise ProfileError(_("criterion id {id!r} is used twice").format(id=cid), _("Give each criterion its own id"),
+                           ctx.at(raw, "id", label))
     seen.add(cid)
     kind_name = ctx.need_text(raw, "kind", label)
     kind = get_kind(kind_name)
     if kind is None:
         hint = _suggest(kind_name, kind_names())
-        raise ProfileError(f"unknown criterion kind {kind_name!r}",
-                           (hint[0].upper() + hint[1:] + " " if hint else "") + f"Known kinds: {', '.join(kind_names())}",
+        raise ProfileError(_("unknown criterion kind {kind!r}").format(kind=kind_name),
+                           (hint[0].upper() + hint[1:] + " " if hint else "")
+                           + _("Known kinds: {kinds}").format(kinds=", ".join(kind_names())),
                            ctx.at(raw, "kind", label))
     ctx.check_keys(raw, CRITERION_KEYS | kind.criterion_keys, label)
     enabled = raw.get("enabled", True)
     if not isinstance(enabled, bool):
-        raise ProfileError("'enabled' must be true or false", "Write 'enabled: false' to switch a rule off",
+        raise ProfileError(_("'enabled' must be true or false"), _("Write 'enabled: false' to switch a rule off"),
                            ctx.at(raw, "enabled", label))
     layers = raw.get("layers")
     if not isinstance(layers, LineList) or not layers:
-        raise ProfileError("'layers' is missing or empty", "List the layers this rule reads: 'layers: [natura2000]'",
+        raise ProfileError(_("'layers' is missing or empty"), _("List the layers this rule reads: 'layers: [natura2000]'"),
                            ctx.at(raw, "layers" if "layers" in raw else None, label))
     sources = tuple(_parse_source(s, ctx, layers, i, label, kind, layer_ids) for i, s in enumerate(layers))
     options = dict(kind.parse_options(raw, ctx.at(raw, None, label)))
@@ -371,25 +389,27 @@ def _parse_footprint(raw: Any, ctx: _Ctx, parent: LineDict) -> Footprint:
     node = ctx.need_mapping(raw, parent, "footprint", "footprint")
     ctx.check_keys(node, FOOTPRINT_KEYS, "footprint")
     if "area" not in node:
-        raise ProfileError("footprint 'area' is missing", "Add 'area: 10 ha'", ctx.at(node, None, "footprint"))
-    area = parse_area(node["area"], "footprint area", ctx.at(node, "area", "footprint.area"))
+        raise ProfileError(_("footprint 'area' is missing"), _("Add 'area: 10 ha'"), ctx.at(node, None, "footprint"))
+    area = parse_area(node["area"], _("footprint area"), ctx.at(node, "area", "footprint.area"))
     if area > MAX_FOOTPRINT_M2:
-        raise ProfileError(f"footprint area {area / 10_000:g} ha is larger than {MAX_FOOTPRINT_M2 / 10_000:g} ha",
-                           "Check the unit (m2, ha, km2)", ctx.at(node, "area", "footprint.area"))
+        problem = _("footprint area {area:g} ha is larger than {limit:g} ha").format(
+            area=area / 10_000, limit=MAX_FOOTPRINT_M2 / 10_000)
+        raise ProfileError(problem, _("Check the unit (m2, ha, km2)"), ctx.at(node, "area", "footprint.area"))
     shape = str(node.get("shape", "square"))
     if shape not in FOOTPRINT_SHAPES:
         hint = _suggest(shape, FOOTPRINT_SHAPES)
-        raise ProfileError(f"unknown footprint shape {shape!r}",
-                           (hint + " " if hint else "") + f"Use one of: {', '.join(FOOTPRINT_SHAPES)}",
+        raise ProfileError(_("unknown footprint shape {shape!r}").format(shape=shape),
+                           (hint + " " if hint else "") + _("Use one of: {choices}").format(
+                               choices=", ".join(FOOTPRINT_SHAPES)),
                            ctx.at(node, "shape", "footprint.shape"))
     aspect = node.get("aspect", 1.0)
     if isinstance(aspect, bool) or not isinstance(aspect, (int, float)) or not 1.0 <= aspect <= 20.0:
-        raise ProfileError(f"footprint aspect {aspect!r} must be a number from 1 to 20 (length / width)",
-                           "Use 1 for a square, 2 for a rectangle twice as long as wide",
+        problem = _("footprint aspect {aspect!r} must be a number from 1 to 20 (length / width)").format(aspect=aspect)
+        raise ProfileError(problem, _("Use 1 for a square, 2 for a rectangle twice as long as wide"),
                            ctx.at(node, "aspect", "footprint.aspect"))
     if shape != "rectangle" and aspect != 1.0:
-        raise ProfileError(f"an aspect ratio applies only to a rectangle, not a {shape}",
-                           "Set 'shape: rectangle' or remove 'aspect'", ctx.at(node, "aspect", "footprint.aspect"))
+        raise ProfileError(_("an aspect ratio applies only to a rectangle, not a {shape}").format(shape=shape_label(shape)),
+                           _("Set 'shape: rectangle' or remove 'aspect'"), ctx.at(node, "aspect", "footprint.aspect"))
     basis = node.get("basis", "")
     return Footprint(area, shape, float(aspect), str(basis).strip())
 
@@ -399,30 +419,30 @@ def parse_profile(text: str, source: str, layer_ids: set[str] | None = None) -> 
     ctx = _Ctx(source)
     raw = load_yaml(text, source)
     if not isinstance(raw, LineDict):
-        raise ProfileError("a profile must be a YAML mapping with 'name', 'footprint' and 'criteria'",
-                           "Start from a built-in profile (smr-siting profiles --show nl-default)", source)
+        raise ProfileError(_("a profile must be a YAML mapping with 'name', 'footprint' and 'criteria'"),
+                           _("Start from a built-in profile (smr-siting profiles --show nl-default)"), source)
     ctx.check_keys(raw, PROFILE_KEYS, "")
     name = ctx.need_text(raw, "name", "")
     resolution = parse_length(raw.get("resolution", "25 m"), "resolution", ctx.at(raw, "resolution", "resolution"),
                               allow_zero=False)
     if not 1.0 <= resolution <= 1000.0:
-        raise ProfileError(f"resolution {resolution:g} m is outside 1 m .. 1 km", "Use 25 m (default) to 250 m",
-                           ctx.at(raw, "resolution", "resolution"))
+        raise ProfileError(_("resolution {resolution:g} m is outside 1 m .. 1 km").format(resolution=resolution),
+                           _("Use 25 m (default) to 250 m"), ctx.at(raw, "resolution", "resolution"))
     if "footprint" not in raw:
-        raise ProfileError("'footprint' is missing", "Add 'footprint: {area: 10 ha, shape: square}'", source)
+        raise ProfileError(_("'footprint' is missing"), _("Add 'footprint: {area: 10 ha, shape: square}'"), source)
     footprint = _parse_footprint(raw["footprint"], ctx, raw)
     criteria_raw = raw.get("criteria")
     if not isinstance(criteria_raw, LineList) or not criteria_raw:
-        raise ProfileError("'criteria' is missing or empty", "Add a list of criteria under 'criteria:'",
+        raise ProfileError(_("'criteria' is missing or empty"), _("Add a list of criteria under 'criteria:'"),
                            ctx.at(raw, "criteria" if "criteria" in raw else None, "criteria"))
     seen: set[str] = set()
     parsed = [_parse_criterion(c, ctx, criteria_raw, i, layer_ids, seen) for i, c in enumerate(criteria_raw)]
     criteria = tuple(c for c in parsed if c is not None)
     if not criteria:
-        raise ProfileError("every criterion is disabled", "Enable at least one criterion", ctx.at(raw, "criteria"))
+        raise ProfileError(_("every criterion is disabled"), _("Enable at least one criterion"), ctx.at(raw, "criteria"))
     if len(criteria) > 31:
-        raise ProfileError(f"{len(criteria)} criteria; the exclusion raster holds at most 31", "Merge some rules",
-                           ctx.at(raw, "criteria"))
+        raise ProfileError(_("{count} criteria; the exclusion raster holds at most 31").format(count=len(criteria)),
+                           _("Merge some rules"), ctx.at(raw, "criteria"))
     return Profile(
         name=name,
         title=ctx.need_text(raw, "title", "", required=False) or name,
@@ -446,17 +466,18 @@ def resolve_profile_path(name_or_path: str | Path) -> Path:
     candidate = Path(name_or_path)
     if candidate.suffix.lower() in (".yaml", ".yml") or candidate.exists():
         if not candidate.exists():
-            raise ProfileError(f"profile file {candidate} does not exist", "Check the path")
+            raise ProfileError(_("profile file {path} does not exist").format(path=candidate), _("Check the path"))
         if candidate.is_dir():
-            raise ProfileError(f"{candidate} is a folder, not a profile file", "Name a .yaml file")
+            raise ProfileError(_("{path} is a folder, not a profile file").format(path=candidate), _("Name a .yaml file"))
         return candidate
     builtin = PROFILE_DIR / f"{name_or_path}.yaml"
     if builtin.exists():
         return builtin
     hint = _suggest(str(name_or_path), builtin_profiles())
-    raise ProfileError(f"no built-in profile or file called {str(name_or_path)!r}",
+    raise ProfileError(_("no built-in profile or file called {name!r}").format(name=str(name_or_path)),
                        (hint[0].upper() + hint[1:] + " " if hint else "")
-                       + f"Built-in profiles: {', '.join(builtin_profiles())}; or give a path to a .yaml file")
+                       + _("Built-in profiles: {profiles}; or give a path to a .yaml file").format(
+                           profiles=", ".join(builtin_profiles())))
 
 
 def load_profile(name_or_path: str | Path, layer_ids: set[str] | None = None) -> Profile:
@@ -464,7 +485,8 @@ def load_profile(name_or_path: str | Path, layer_ids: set[str] | None = None) ->
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise ProfileError(f"profile {path} is not UTF-8 text", "Save it as UTF-8") from None
+        raise ProfileError(_("profile {path} is not UTF-8 text").format(path=path), _("Save it as UTF-8")) from None
     except OSError as error:
-        raise ProfileError(f"cannot read profile {path} ({error.strerror})", "Check the file and its permissions") from None
+        raise ProfileError(_("cannot read profile {path} ({reason})").format(path=path, reason=error.strerror),
+                           _("Check the file and its permissions")) from None
     return parse_profile(text, str(path), layer_ids)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .errors import RunCancelled
+from .i18n import _
 
 ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
@@ -44,7 +45,7 @@ class RunContext:
 
     def check_cancelled(self) -> None:
         if self.is_cancelled():
-            raise RunCancelled("cancelled by the user")
+            raise RunCancelled(_("cancelled by the user"))
 
     def tell(self, message: str) -> None:
         """A decision or caveat the user should read (also kept for the outputs)."""

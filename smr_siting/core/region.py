@@ -11,6 +11,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
 from .errors import DataError, SmrSitingError
+from .i18n import _
 from .layers import RASTER_SUFFIXES, LayerInput, LayerStore, polygons_only
 
 ALIASES = {"friesland": "fryslan", "den bosch": "'s-hertogenbosch", "the hague": "'s-gravenhage",
@@ -30,6 +31,12 @@ class Region:
         return self.geometry.area / 1_000_000.0
 
 
+def kind_label(kind: str) -> str:
+    """A region kind in the user's language (``Region.kind`` stays English: the outputs record it)."""
+    labels = {"province": _("province"), "municipality": _("municipality"), "polygon file": _("polygon file")}
+    return labels.get(kind, kind)
+
+
 def _norm(text: str) -> str:
     text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
     text = " ".join(text.casefold().replace("gemeente ", "").replace("provincie ", "").split())
@@ -37,12 +44,12 @@ def _norm(text: str) -> str:
 
 
 def _from_file(path: Path, store: LayerStore, layer: str | None) -> Region:
-    label = f"region file {path.name}"
+    label = _("region file {name}").format(name=path.name)
     gdf = store.read("region", LayerInput(path, layer), "given", label, None)
-    geoms = polygons_only(gdf, label, "a region")
+    geoms = polygons_only(gdf, label, _("a region"))
     geometry = unary_union(geoms)
     if geometry.is_empty or geometry.area <= 0:
-        raise DataError(f"{label} has no area", "Give a polygon layer with the region's outline")
+        raise DataError(_("{label} has no area").format(label=label), _("Give a polygon layer with the region's outline"))
     return Region(path.stem, path.stem, "polygon file", geometry, str(path))
 
 
@@ -50,11 +57,13 @@ def resolve_region(spec: str, store: LayerStore) -> Region:
     """A province or municipality by name or CBS code (PV25, GM0202), or a polygon file (FILE[:LAYER])."""
     spec = str(spec).strip()
     if not spec:
-        raise SmrSitingError("no region given", "Name a province or municipality (e.g. Gelderland) or a polygon file")
+        raise SmrSitingError(_("no region given"),
+                             _("Name a province or municipality (e.g. Gelderland) or a polygon file"))
     source = LayerInput.parse(spec)
     if source.path.exists() or Path(spec).suffix.lower() in (".gpkg", ".shp", ".geojson", ".json", ".fgb"):
         if source.path.suffix.lower() in RASTER_SUFFIXES:
-            raise DataError(f"region {spec} is a raster", "Give a polygon file or a province/municipality name")
+            raise DataError(_("region {spec} is a raster").format(spec=spec),
+                            _("Give a polygon file or a province/municipality name"))
         return _from_file(source.path, store, source.layer)
 
     wanted = _norm(spec)
@@ -66,9 +75,9 @@ def resolve_region(spec: str, store: LayerStore) -> Region:
         name_field, code_field = entry.name_field or "statnaam", entry.code_field or "statcode"
         for column in (name_field, code_field):
             if column not in gdf.columns:
-                raise DataError(f"{store.label(layer_id)} has no field {column!r}",
-                                "Use the CBS/PDOK boundary layer named in layers/catalogue.yaml")
-        for _, row in gdf.iterrows():
+                raise DataError(_("{label} has no field {field!r}").format(label=store.label(layer_id), field=column),
+                                _("Use the CBS/PDOK boundary layer named in layers/catalogue.yaml"))
+        for _index, row in gdf.iterrows():
             name, code = str(row[name_field]), str(row[code_field])
             candidates.append((kind, name, code, layer_id))
             if wanted in (_norm(name), _norm(code)) or (code.upper().startswith("GM") and wanted == code[2:]):
@@ -78,15 +87,16 @@ def resolve_region(spec: str, store: LayerStore) -> Region:
         close = difflib.get_close_matches(spec, names, n=3, cutoff=0.6) or \
             [n for n in names if _norm(n).startswith(wanted[:4])][:3]
         raise SmrSitingError(
-            f"unknown region {spec!r}",
-            (f"Did you mean {', '.join(repr(c) for c in close)}? " if close else "")
-            + "Give a province or municipality name or CBS code (PV25, GM0202), or a polygon file",
+            _("unknown region {spec!r}").format(spec=spec),
+            (_("Did you mean {names}?").format(names=", ".join(repr(c) for c in close)) + " " if close else "")
+            + _("Give a province or municipality name or CBS code (PV25, GM0202), or a polygon file"),
         )
     provinces = [f for f in found if f[0] == "province"]
     chosen = provinces[0] if provinces else found[0]
     kind, (name, code, geometry, layer_id) = chosen  # type: ignore[misc]
     if len(found) > 1:
         other = next(f for f in found if f is not chosen)
-        store.ctx.tell(f"{spec!r} is both a {kind} and a {other[0]}; screening the {kind} "
-                       f"(use the code {other[1][1]} for the {other[0]}).")
+        store.ctx.tell(_("{spec!r} is both a {kind} and a {other}; screening the {kind} "
+                         "(use the code {code} for the {other}).").format(
+            spec=spec, kind=kind_label(kind), other=kind_label(other[0]), code=other[1][1]))
     return Region(name, code, kind, geometry, store.label(layer_id))

@@ -21,6 +21,7 @@ from .errors import SmrSitingError
 from .exclusion import RuleInfo, RuleStats, bits_dtype, nodata_value, rule_infos, rule_table
 from .geometry import burn
 from .grid import Grid, check_memory, snap_grid
+from .i18n import _, localised
 from .layers import LayerInput, LayerStore, UsedInput, sha256_of
 from .outputs import (
     OUTPUT_NAMES,
@@ -35,9 +36,9 @@ from .outputs import (
     write_style,
     write_summary_csv,
 )
-from .profile import Footprint, Profile, load_profile
+from .profile import Footprint, Profile, load_profile, shape_label
 from .progress import RunContext
-from .region import Region, resolve_region
+from .region import Region, kind_label, resolve_region
 
 
 @dataclass(frozen=True)
@@ -139,9 +140,11 @@ def _check_data_extent(data_dir: Path | None, region: Region, reach: float) -> N
     minx, miny, maxx, maxy = region.geometry.bounds
     if minx - reach < box[0] or miny - reach < box[1] or maxx + reach > box[2] or maxy + reach > box[3]:
         raise SmrSitingError(
-            f"the data folder {data_dir} is a cut-out (box {box[0]:.0f}, {box[1]:.0f}, {box[2]:.0f}, {box[3]:.0f} in "
-            f"EPSG:28992) and does not hold everything within {reach / 1000:g} km of {region.name}",
-            "Screen a region inside the cut-out (the demo pack covers Gelderland), or use the full data folder")
+            _("the data folder {folder} is a cut-out (box {minx:.0f}, {miny:.0f}, {maxx:.0f}, {maxy:.0f} in "
+              "EPSG:28992) and does not hold everything within {reach:g} km of {region}").format(
+                folder=data_dir, minx=box[0], miny=box[1], maxx=box[2], maxy=box[3], reach=reach / 1000,
+                region=region.name),
+            _("Screen a region inside the cut-out (the demo pack covers Gelderland), or use the full data folder"))
 
 
 def compute_exclusion(request: ScreeningRequest, ctx: RunContext | None = None,
@@ -151,33 +154,38 @@ def compute_exclusion(request: ScreeningRequest, ctx: RunContext | None = None,
     timings: dict[str, float] = {}
     start = time.perf_counter()
     catalogue = catalogue or load_catalogue()
-    ctx.report(0.0, "reading the profile")
+    ctx.report(0.0, _("reading the profile"))
     profile = _resolve_profile(request, catalogue)
     resolution = request.resolution_m or profile.resolution_m
     if not 1.0 <= resolution <= 1000.0:
-        raise SmrSitingError(f"resolution {resolution:g} m is outside 1 m .. 1000 m", "Use 25 m (default) to 250 m")
+        raise SmrSitingError(_("resolution {resolution:g} m is outside 1 m .. 1000 m").format(resolution=resolution),
+                             _("Use 25 m (default) to 250 m"))
     if request.footprint_ha is not None and not 0.01 <= request.footprint_ha <= 10_000:
-        raise SmrSitingError(f"footprint {request.footprint_ha:g} ha is outside 0.01 .. 10,000 ha",
-                             "Give the footprint in hectares, e.g. 10")
+        raise SmrSitingError(_("footprint {area:g} ha is outside 0.01 .. 10,000 ha").format(area=request.footprint_ha),
+                             _("Give the footprint in hectares, e.g. 10"))
     store = LayerStore(catalogue, request.data_dir, request.layers, ctx)
     for layer_id in profile.layer_ids:  # fail early, before any heavy work, if a layer is missing
         store.locate(layer_id)
-    ctx.report(0.02, "finding the region")
+    ctx.report(0.02, _("finding the region"))
     region = resolve_region(request.region, store)
     margin = profile.max_distance_m + 2 * resolution
     _check_data_extent(request.data_dir, region, margin)
     grid = snap_grid(region.geometry.bounds, resolution, margin)
     check_memory(grid, request.memory_limit_bytes)
-    ctx.tell(f"Region {region.name} ({region.kind}, {region.area_km2:,.1f} km²); analysis grid "
-             f"{grid.width:,} × {grid.height:,} cells of {resolution:g} m, grown by {margin / 1000:g} km "
-             "(the largest rule distance) so that distances and areas are right at the border.")
+    ctx.tell(_("Region {name} ({kind}, {area:,.1f} km²); analysis grid "
+               "{width:,} × {height:,} cells of {resolution:g} m, grown by {margin:g} km "
+               "(the largest rule distance) so that distances and areas are right at the border.").format(
+        name=region.name, kind=kind_label(region.kind), area=region.area_km2, width=grid.width, height=grid.height,
+        resolution=resolution, margin=margin / 1000))
     store.read_bounds = grid.expanded_bounds(profile.max_distance_m + 2 * resolution)
     timings["prepare_s"] = time.perf_counter() - start
 
     footprint_area = profile.footprint.area_m2 if request.footprint_ha is None else request.footprint_ha * 1e4
     if footprint_area > region.geometry.area:
-        raise SmrSitingError(f"the footprint ({footprint_area / 1e4:g} ha) is larger than the region "
-                             f"{region.name} ({region.geometry.area / 1e4:,.0f} ha)", "Use a smaller footprint")
+        raise SmrSitingError(_("the footprint ({footprint:g} ha) is larger than the region "
+                               "{region} ({area:,.0f} ha)").format(
+            footprint=footprint_area / 1e4, region=region.name, area=region.geometry.area / 1e4),
+            _("Use a smaller footprint"))
 
     rules = rule_infos(profile.criteria)
     dtype = bits_dtype(len(rules))
@@ -186,18 +194,19 @@ def compute_exclusion(request: ScreeningRequest, ctx: RunContext | None = None,
     for i, criterion in enumerate(profile.criteria):
         t0 = time.perf_counter()
         stage = ctx.stage(0.05 + 0.8 * i / n, 0.05 + 0.8 * (i + 1) / n)
-        stage.report(0.0, f"rule {i + 1}/{n}: {criterion.title}")
+        stage.report(0.0, _("rule {number}/{count}: {title}").format(
+            number=i + 1, count=n, title=localised(criterion.title, criterion.title_nl)))
         kind = get_kind(criterion.kind)
         assert kind is not None
         mask = kind.evaluate(criterion, grid, store, stage)
         bits |= mask.astype(dtype) << dtype.type(i)
         del mask
         timings[f"rule_{criterion.id}_s"] = round(time.perf_counter() - t0, 3)
-    ctx.report(0.86, "exclusion table")
+    ctx.report(0.86, _("exclusion table"))
     region_full = burn([region.geometry], grid)
     if not region_full.any():
-        raise SmrSitingError(f"region {region.name} is smaller than one {resolution:g} m cell",
-                             "Use a finer resolution or a larger region")
+        raise SmrSitingError(_("region {region} is smaller than one {resolution:g} m cell").format(
+            region=region.name, resolution=resolution), _("Use a finer resolution or a larger region"))
     r0, r1, c0, c1 = grid.window_for(region.geometry.bounds)
     window = (r0, r1, c0, c1)
     table = rule_table(bits, region_full, rules, grid.cell_area_km2)
@@ -205,11 +214,13 @@ def compute_exclusion(request: ScreeningRequest, ctx: RunContext | None = None,
                              timings)
     totals = result.totals()
     if totals["not_excluded_km2"] == 0:
-        ctx.tell(f"The profile excludes all of {region.name}: no land is left. The outputs are written, "
-                 "with no candidate areas.")
+        ctx.tell(_("The profile excludes all of {region}: no land is left. The outputs are written, "
+                   "with no candidate areas.").format(region=region.name))
+    titles = {rule.id: localised(rule.title, rule.title_nl) for rule in rules}
     for row in table:
-        ctx.tell(f"{row.title}: {row.km2_alone:,.1f} km² excluded ({row.share_alone:.1%} of the region), "
-                 f"{row.km2_only:,.1f} km² by this rule only.")
+        ctx.tell(_("{title}: {alone:,.1f} km² excluded ({share:.1%} of the region), "
+                   "{only:,.1f} km² by this rule only.").format(
+            title=titles.get(row.id, row.title), alone=row.km2_alone, share=row.share_alone, only=row.km2_only))
     timings["exclusion_s"] = round(time.perf_counter() - start, 3)
     return result
 
@@ -224,15 +235,17 @@ def compute_candidates(result: ExclusionResult, ctx: RunContext | None = None) -
     try:
         admin = result.store.vector("municipalities")
     except SmrSitingError as error:
-        ctx.tell(f"Candidate areas carry no municipality names: {error}")
+        ctx.tell(_("Candidate areas carry no municipality names: {error}").format(error=error))
     fields = (entry.name_field or "statnaam", entry.province_field or "prov_naam") if entry else ("statnaam",
                                                                                                   "prov_naam")
     t0 = time.perf_counter()
     gdf, cells = find_candidate_areas(free, result.region_full, result.analysis_grid, result.footprint, admin,
                                       result.region.geometry, ctx, fields)
     result.timings["candidates_s"] = round(time.perf_counter() - t0, 3)
-    ctx.tell(f"{len(gdf)} candidate area(s) where a {cells.area_m2 / 1e4:.2f} ha {cells.shape} footprint fits "
-             f"({cells.cells} cells of {result.analysis_grid.resolution:g} m).")
+    ctx.tell(_("{count} candidate area(s) where a {area:.2f} ha {shape} footprint fits "
+               "({cells} cells of {resolution:g} m).").format(
+        count=len(gdf), area=cells.area_m2 / 1e4, shape=shape_label(cells.shape), cells=cells.cells,
+        resolution=result.analysis_grid.resolution))
     return gdf, cells
 
 
@@ -300,7 +313,7 @@ def write_screening(result: ExclusionResult, targets: Mapping[str, Path], overwr
     bits = result.bits
     with outputs:
         if "exclusion" in targets:
-            ctx.report(0.1, "writing exclusion.tif")
+            ctx.report(0.1, _("writing exclusion.tif"))
             target = targets["exclusion"]
             write_exclusion_tif(outputs.temp(target), bits, result.grid, result.rules, result.nodata, caveats)
             qml, rules_json = sidecar_paths("exclusion", target)
@@ -308,14 +321,14 @@ def write_screening(result: ExclusionResult, targets: Mapping[str, Path], overwr
             (outputs.temp(qml)).write_text(exclusion_qml(present, result.rules), encoding="utf-8")
             write_json(outputs.temp(rules_json), exclusion_legend(result.rules, result.nodata, caveats))
         if "exclusion_vector" in targets:
-            ctx.report(0.3, "exclusion polygons")
+            ctx.report(0.3, _("exclusion polygons"))
             target = targets["exclusion_vector"]
             polys = exclusion_polygons(bits, result.region_mask, result.grid, result.rules,
                                        result.grid.cell_area_km2)
             write_gpkg(outputs.temp(target), _multipolygons(polys), "exclusion_reasons")
             write_style(outputs.temp(sidecar_paths("exclusion_vector", target)[0]), "exclusion_reasons.qml")
         if "candidates" in targets:
-            ctx.report(0.5, "writing candidate areas")
+            ctx.report(0.5, _("writing candidate areas"))
             gdf, cells = candidates if candidates is not None else compute_candidates(result, ctx.stage(0.5, 0.8))
             candidates = (gdf, cells)
             target = targets["candidates"]
@@ -327,7 +340,7 @@ def write_screening(result: ExclusionResult, targets: Mapping[str, Path], overwr
         if "summary_json" in targets:
             write_json(outputs.temp(targets["summary_json"]), summary)
         if "manifest" in targets:
-            ctx.report(0.9, "manifest")
+            ctx.report(0.9, _("manifest"))
             produced = {str(t.name): sha256_of(temp) for t, temp in sorted(outputs.temps.items())}
             finished = _dt.datetime.now(_dt.timezone.utc)
             manifest = {
@@ -346,7 +359,7 @@ def write_screening(result: ExclusionResult, targets: Mapping[str, Path], overwr
             write_json(outputs.temp(targets["manifest"]), manifest)
         ctx.check_cancelled()
         outputs.commit()
-    ctx.report(1.0, "done")
+    ctx.report(1.0, _("done"))
     return dict(targets)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .errors import ProfileError
+from .i18n import _
 
 LENGTH_UNITS = {"m": 1.0, "km": 1000.0}
 AREA_UNITS = {"m2": 1.0, "m²": 1.0, "ha": 10_000.0, "km2": 1_000_000.0, "km²": 1_000_000.0}
@@ -12,27 +13,33 @@ _NUMBER_UNIT = re.compile(r"^\s*(-?[0-9][0-9_,.]*)\s*([A-Za-z²0-9/]*)\s*$")
 
 
 def _split(value: object, what: str, example: str, where: str) -> tuple[float, str]:
+    write_like = _("Write it like '{example}'").format(example=example)
     if isinstance(value, bool):
-        raise ProfileError(f"{what} must be a number with a unit, not {value!r}", f"Write it like '{example}'", where)
+        raise ProfileError(_("{what} must be a number with a unit, not {value!r}").format(what=what, value=value),
+                           write_like, where)
     if isinstance(value, (int, float)):
-        raise ProfileError(f"{what} {value!r} has no unit", f"Write it with a unit, like '{example}'", where)
+        raise ProfileError(_("{what} {value!r} has no unit").format(what=what, value=value),
+                           _("Write it with a unit, like '{example}'").format(example=example), where)
     if isinstance(value, dict):
         if set(value) != {"value", "unit"}:
-            raise ProfileError(f"{what} must have the keys 'value' and 'unit'", f"Write it like '{example}'", where)
+            raise ProfileError(_("{what} must have the keys 'value' and 'unit'").format(what=what), write_like, where)
         number, unit = value["value"], value["unit"]
         if isinstance(number, bool) or not isinstance(number, (int, float)):
-            raise ProfileError(f"{what} value {number!r} is not a number", f"Write it like '{example}'", where)
+            raise ProfileError(_("{what} value {number!r} is not a number").format(what=what, number=number),
+                               write_like, where)
         return float(number), str(unit).strip()
     match = _NUMBER_UNIT.match(str(value))
     if not match:
-        raise ProfileError(f"cannot read {what} {value!r}", f"Write it like '{example}'", where)
+        raise ProfileError(_("cannot read {what} {value!r}").format(what=what, value=value), write_like, where)
     text, unit = match.groups()
     try:
         number = float(text.replace("_", "").replace(",", ""))
     except ValueError:
-        raise ProfileError(f"cannot read the number in {what} {value!r}", f"Write it like '{example}'", where) from None
+        raise ProfileError(_("cannot read the number in {what} {value!r}").format(what=what, value=value),
+                           write_like, where) from None
     if not unit:
-        raise ProfileError(f"{what} {value!r} has no unit", f"Write it with a unit, like '{example}'", where)
+        raise ProfileError(_("{what} {value!r} has no unit").format(what=what, value=value),
+                           _("Write it with a unit, like '{example}'").format(example=example), where)
     return number, unit
 
 
@@ -40,12 +47,15 @@ def parse_length(value: object, what: str = "distance", where: str = "", allow_z
     """Metres from '3 km', '250 m' or {value: 3, unit: km}."""
     number, unit = _split(value, what, "3 km", where)
     if unit not in LENGTH_UNITS:
-        raise ProfileError(f"{what} unit {unit!r} is not a length unit", "Use 'm' or 'km'", where)
+        raise ProfileError(_("{what} unit {unit!r} is not a length unit").format(what=what, unit=unit),
+                           _("Use 'm' or 'km'"), where)
     metres = number * LENGTH_UNITS[unit]
     if metres < 0 or (metres == 0 and not allow_zero):
-        raise ProfileError(f"{what} {value!r} must be {'zero or ' if allow_zero else ''}positive",
-                           "Use a distance like '500 m' (0 m means no buffer)" if allow_zero else "Use a distance like '3 km'",
-                           where)
+        if allow_zero:
+            raise ProfileError(_("{what} {value!r} must be zero or positive").format(what=what, value=value),
+                               _("Use a distance like '500 m' (0 m means no buffer)"), where)
+        raise ProfileError(_("{what} {value!r} must be positive").format(what=what, value=value),
+                           _("Use a distance like '3 km'"), where)
     return metres
 
 
@@ -53,9 +63,11 @@ def parse_area(value: object, what: str = "area", where: str = "") -> float:
     """Square metres from '10 ha', '0.1 km2' or {value: 10, unit: ha}."""
     number, unit = _split(value, what, "10 ha", where)
     if unit not in AREA_UNITS:
-        raise ProfileError(f"{what} unit {unit!r} is not an area unit", "Use 'm2', 'ha' or 'km2'", where)
+        raise ProfileError(_("{what} unit {unit!r} is not an area unit").format(what=what, unit=unit),
+                           _("Use 'm2', 'ha' or 'km2'"), where)
     if number <= 0:
-        raise ProfileError(f"{what} {value!r} must be positive", "Use an area like '10 ha'", where)
+        raise ProfileError(_("{what} {value!r} must be positive").format(what=what, value=value),
+                           _("Use an area like '10 ha'"), where)
     return number * AREA_UNITS[unit]
 
 

@@ -15,6 +15,7 @@ import geopandas as gpd
 from pyproj import CRS
 
 from .errors import DataError
+from .i18n import _
 
 try:  # pragma: no cover - depends on the platform
     import pyogrio as _pyogrio
@@ -53,8 +54,8 @@ def list_layers(path: Path) -> list[str]:
             return [str(row[0]) for row in _pyogrio.list_layers(str(path))]
         return list(_fiona.listlayers(str(path)))
     except Exception as error:  # noqa: BLE001 - any driver failure means an unreadable file
-        raise DataError(f"cannot open {path} as a vector file ({_short(error)})",
-                        "Check that the file is a complete GeoPackage or shapefile (open it in QGIS)") from None
+        raise DataError(_("cannot open {path} as a vector file ({reason})").format(path=path, reason=_short(error)),
+                        _("Check that the file is a complete GeoPackage or shapefile (open it in QGIS)")) from None
 
 
 def _short(error: Exception) -> str:
@@ -65,20 +66,24 @@ def _short(error: Exception) -> str:
 def vector_info(path: Path, layer: str | None, label: str) -> VectorInfo:
     """Open a layer and check what can be checked without reading it."""
     if not path.exists():
-        raise DataError(f"{label}: file {path} does not exist", "Check the path or the data folder")
+        raise DataError(_("{label}: file {path} does not exist").format(label=label, path=path),
+                        _("Check the path or the data folder"))
     if path.is_dir() and path.suffix.lower() != ".gdb":
-        raise DataError(f"{label}: {path} is a folder, not a vector file", "Name the .gpkg or .shp file")
+        raise DataError(_("{label}: {path} is a folder, not a vector file").format(label=label, path=path),
+                        _("Name the .gpkg or .shp file"))
     layers = list_layers(path)
     if not layers:
-        raise DataError(f"{label}: {path} holds no layers", "Use a file with at least one vector layer")
+        raise DataError(_("{label}: {path} holds no layers").format(label=label, path=path),
+                        _("Use a file with at least one vector layer"))
     if layer is None:
         if len(layers) > 1:
-            raise DataError(f"{label}: {path} holds {len(layers)} layers ({', '.join(layers[:6])})",
-                            f"Name one, e.g. {path}:{layers[0]}")
+            raise DataError(_("{label}: {path} holds {count} layers ({layers})").format(
+                label=label, path=path, count=len(layers), layers=", ".join(layers[:6])),
+                _("Name one, e.g. {path}:{layer}").format(path=path, layer=layers[0]))
         layer = layers[0]
     elif layer not in layers:
-        raise DataError(f"{label}: {path} has no layer {layer!r} (it has {', '.join(layers[:8])})",
-                        "Name one of those layers")
+        raise DataError(_("{label}: {path} has no layer {layer!r} (it has {layers})").format(
+            label=label, path=path, layer=layer, layers=", ".join(layers[:8])), _("Name one of those layers"))
     try:
         if _pyogrio is not None:
             info = _pyogrio.read_info(str(path), layer=layer)
@@ -93,8 +98,9 @@ def vector_info(path: Path, layer: str | None, label: str) -> VectorInfo:
                 bounds = src.bounds if count else None
                 gtype = str(src.schema.get("geometry", ""))
     except Exception as error:  # noqa: BLE001
-        raise DataError(f"{label}: cannot read layer {layer!r} of {path} ({_short(error)})",
-                        "Check the file in QGIS; it may be damaged or incomplete") from None
+        raise DataError(_("{label}: cannot read layer {layer!r} of {path} ({reason})").format(
+            label=label, layer=layer, path=path, reason=_short(error)),
+            _("Check the file in QGIS; it may be damaged or incomplete")) from None
     crs = CRS.from_user_input(crs_text) if crs_text else None
     if crs is not None and crs.name.lower().startswith("undefined"):
         crs = None  # GeoPackage's srs_id 0 / -1: written without a CRS
@@ -121,5 +127,6 @@ def read_vector(info: VectorInfo, bbox: Any | None, label: str) -> gpd.GeoDataFr
     try:
         return gpd.read_file(str(info.path), layer=info.layer, bbox=bbox)
     except Exception as error:  # noqa: BLE001
-        raise DataError(f"{label}: cannot read the features of {info.path} ({_short(error)})",
-                        "Check the file in QGIS; it may be damaged or incomplete") from None
+        raise DataError(_("{label}: cannot read the features of {path} ({reason})").format(
+            label=label, path=info.path, reason=_short(error)),
+            _("Check the file in QGIS; it may be damaged or incomplete")) from None

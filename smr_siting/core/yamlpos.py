@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from .errors import ProfileError
+from .i18n import _
 
 
 class LineDict(dict):
@@ -38,8 +39,8 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
         key = loader.construct_object(key_node, deep=True)
         if key in result:
             raise ProfileError(
-                f"key {key!r} appears twice",
-                "Keep one of them",
+                _("key {key!r} appears twice").format(key=key),
+                _("Keep one of them"),
                 f"line {key_node.start_mark.line + 1}",
             )
         result[key] = loader.construct_object(value_node, deep=True)
@@ -68,8 +69,8 @@ def load_yaml(text: str, source: str) -> Any:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 0
         raise ProfileError(
-            f"this is not valid YAML ({error.problem or error.context})",
-            "Check indentation and colons; a value with ':' or '#' in it needs quotes",
+            _("this is not valid YAML ({problem})").format(problem=error.problem or error.context),
+            _("Check indentation and colons; a value with ':' or '#' in it needs quotes"),
             f"{source}:{line}",
         ) from None
 
@@ -78,7 +79,8 @@ def load_yaml_file(path: Path) -> tuple[Any, str]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ProfileError(f"file {path} does not exist", "Check the path, or name a built-in profile") from None
+        raise ProfileError(_("file {path} does not exist").format(path=path),
+                           _("Check the path, or name a built-in profile")) from None
     except UnicodeDecodeError:
-        raise ProfileError(f"file {path} is not UTF-8 text", "Save it as UTF-8") from None
+        raise ProfileError(_("file {path} is not UTF-8 text").format(path=path), _("Save it as UTF-8")) from None
     return load_yaml(text, str(path)), text

@@ -9,6 +9,7 @@ import numpy as np
 from ..errors import ProfileError
 from ..geometry import EDT_VERTEX_THRESHOLD, vertex_count, within_distance_buffer, within_distance_edt
 from ..grid import Grid
+from ..i18n import _
 from ..layers import LayerStore, apply_where, feature_distances
 from ..profile import Criterion, Source
 from ..progress import RunContext
@@ -20,18 +21,21 @@ METHODS = ("auto", "buffer", "edt")
 def parse_method(raw: LineDict, where: str) -> Mapping[str, Any]:
     method = str(raw.get("method", "auto"))
     if method not in METHODS:
-        raise ProfileError(f"unknown distance method {method!r}", f"Use one of: {', '.join(METHODS)}", where)
+        raise ProfileError(_("unknown distance method {method!r}").format(method=method),
+                           _("Use one of: {choices}").format(choices=", ".join(METHODS)), where)
     return {"method": method}
 
 
 def source_features(source: Source, criterion: Criterion, store: LayerStore) -> tuple[Any, str]:
-    label = f"{store.label(source.layer)} in rule {criterion.id!r}"
+    label = _("{layer} in rule {rule!r}").format(layer=store.label(source.layer), rule=criterion.id)
     gdf = store.vector(source.layer)
     if source.where:
         before = len(gdf)
         gdf = apply_where(gdf, source.where, label)
-        store.ctx.tell(f"Rule {criterion.id!r}: {len(gdf)} of {before} features of {source.layer!r} near the region "
-                       f"match {' and '.join(c.describe() for c in source.where)}.")
+        conditions = " {} ".format(_("and")).join(c.describe() for c in source.where)
+        store.ctx.tell(_("Rule {rule!r}: {count} of {total} features of {layer!r} near the region "
+                         "match {conditions}.").format(rule=criterion.id, count=len(gdf), total=before,
+                                                       layer=source.layer, conditions=conditions))
     return gdf, label
 
 
@@ -56,8 +60,8 @@ def within_any(criterion: Criterion, grid: Grid, store: LayerStore, ctx: RunCont
             use_edt = sum(vertex_count(g) for g in geoms) > EDT_VERTEX_THRESHOLD
         if use_edt:
             if not source.distance.is_constant:
-                raise ProfileError(f"rule {criterion.id!r}: method 'edt' needs one distance, not distance bands",
-                                   "Use method 'buffer' or 'auto'", f"{criterion.id}")
+                raise ProfileError(_("rule {rule!r}: method 'edt' needs one distance, not distance bands").format(
+                    rule=criterion.id), _("Use method 'buffer' or 'auto'"), f"{criterion.id}")
             hit |= within_distance_edt(geoms, float(distances[0]), grid)
         else:
             hit |= within_distance_buffer(geoms, list(distances), grid)

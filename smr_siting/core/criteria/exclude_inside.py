@@ -6,6 +6,7 @@ import numpy as np
 
 from ..geometry import buffered, burn
 from ..grid import Grid
+from ..i18n import N_, _
 from ..layers import LayerStore, polygons_only
 from ..profile import Criterion
 from ..progress import RunContext
@@ -23,13 +24,14 @@ def evaluate(criterion: Criterion, grid: Grid, store: LayerStore, ctx: RunContex
             geoms = list(gdf.geometry.values)
             mask |= burn(buffered(geoms, [source.buffer_m] * len(geoms), grid), grid)
         else:
-            mask |= burn(polygons_only(gdf, label, f"rule {criterion.id!r} (exclude inside, no buffer)"), grid)
+            purpose = _("rule {rule!r} (exclude inside, no buffer)").format(rule=criterion.id)
+            mask |= burn(polygons_only(gdf, label, purpose), grid)
     return mask
 
 
 KIND = CriterionKind(
     name="exclude_inside",
-    summary="Exclude cells inside the polygons of a layer, optionally grown by a buffer (e.g. Natura 2000).",
+    summary=N_("Exclude cells inside the polygons of a layer, optionally grown by a buffer (e.g. Natura 2000)."),
     evaluate=evaluate,
     source_keys=frozenset({"buffer"}),
     examples=("- id: natura2000\n  kind: exclude_inside\n  layers: [{layer: natura2000, buffer: 250 m}]",),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..grid import Grid
+from ..i18n import N_
 from ..layers import LayerStore
 from ..profile import Criterion
 from ..progress import RunContext
@@ -22,7 +23,7 @@ def evaluate(criterion: Criterion, grid: Grid, store: LayerStore, ctx: RunContex
 
 KIND = CriterionKind(
     name="exclude_within",
-    summary="Exclude cells within a distance of features (constant, or distance bands by attribute).",
+    summary=N_("Exclude cells within a distance of features (constant, or distance bands by attribute)."),
     evaluate=evaluate,
     criterion_keys=frozenset({"method"}),
     source_keys=frozenset({"distance"}),

@@ -14,6 +14,7 @@ import numpy as np
 from ..errors import DataError, ProfileError
 from ..geometry import burn_values
 from ..grid import Grid
+from ..i18n import N_, _
 from ..layers import RASTER_SUFFIXES, LayerStore, polygons_only
 from ..profile import Criterion
 from ..progress import RunContext
@@ -29,29 +30,34 @@ NODATA = ("keep", "exclude")
 def parse_options(raw: LineDict, where: str) -> Mapping[str, Any]:
     threshold = raw.get("threshold")
     if not isinstance(threshold, dict):
-        raise ProfileError("'threshold' is missing or not a mapping",
-                           "Add 'threshold: {op: \">\", value: 1000, unit: inhabitants/km2}' (cells where the value "
-                           "is > 1000 are excluded)", where)
+        raise ProfileError(_("'threshold' is missing or not a mapping"),
+                           _("Add 'threshold: {op: \">\", value: 1000, unit: inhabitants/km2}' (cells where the value "
+                             "is > 1000 are excluded)"), where)
     unknown = set(threshold) - {"op", "value", "unit"}
     if unknown:
-        raise ProfileError(f"unknown threshold key(s) {', '.join(sorted(unknown))}", "Use op, value and unit", where)
+        raise ProfileError(_("unknown threshold key(s) {keys}").format(keys=", ".join(sorted(unknown))),
+                           _("Use op, value and unit"), where)
     op = str(threshold.get("op", ""))
     if op not in OPERATORS:
-        raise ProfileError(f"threshold operator {op!r} is not one of {', '.join(OPERATORS)}",
-                           "Cells where 'value op threshold' holds are excluded; e.g. op: '>'", where)
+        raise ProfileError(_("threshold operator {op!r} is not one of {operators}").format(
+            op=op, operators=", ".join(OPERATORS)), _("Cells where 'value op threshold' holds are excluded; e.g. op: '>'"),
+            where)
     value = threshold.get("value")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ProfileError(f"threshold value {value!r} is not a number", "Write e.g. 'value: 1000'", where)
+        raise ProfileError(_("threshold value {value!r} is not a number").format(value=value),
+                           _("Write e.g. 'value: 1000'"), where)
     unit = str(threshold.get("unit", "")).strip()
     if not unit:
-        raise ProfileError("threshold has no unit", "Add the unit of the values, e.g. 'unit: inhabitants/km2'", where)
+        raise ProfileError(_("threshold has no unit"), _("Add the unit of the values, e.g. 'unit: inhabitants/km2'"),
+                           where)
     resampling = str(raw.get("resampling", "nearest"))
     if resampling not in RESAMPLING:
-        raise ProfileError(f"unknown resampling {resampling!r}", f"Use one of: {', '.join(RESAMPLING)}", where)
+        raise ProfileError(_("unknown resampling {resampling!r}").format(resampling=resampling),
+                           _("Use one of: {choices}").format(choices=", ".join(RESAMPLING)), where)
     nodata = str(raw.get("nodata", "keep"))
     if nodata not in NODATA:
-        raise ProfileError(f"unknown nodata handling {nodata!r}",
-                           "Use 'keep' (cells without a value are not excluded) or 'exclude'", where)
+        raise ProfileError(_("unknown nodata handling {nodata!r}").format(nodata=nodata),
+                           _("Use 'keep' (cells without a value are not excluded) or 'exclude'"), where)
     return {"op": op, "value": float(value), "unit": unit, "resampling": resampling, "nodata": nodata}
 
 
@@ -64,16 +70,16 @@ def read_raster_on_grid(path: Any, grid: Grid, resampling: str, label: str) -> n
     try:
         src = rasterio.open(path)
     except Exception as error:  # noqa: BLE001
-        raise DataError(f"{label}: cannot open the raster ({str(error).splitlines()[0][:120]})",
-                        "Check that it is a complete GeoTIFF") from None
+        raise DataError(_("{label}: cannot open the raster ({reason})").format(
+            label=label, reason=str(error).splitlines()[0][:120]), _("Check that it is a complete GeoTIFF")) from None
     with src:
         if src.crs is None or src.transform.is_identity:
-            raise DataError(f"{label} has no georeferencing (no CRS or no geotransform)",
-                            "Georeference it (QGIS Georeferencer, or gdal_translate -a_srs EPSG:28992 -a_ullr ...)")
+            raise DataError(_("{label} has no georeferencing (no CRS or no geotransform)").format(label=label),
+                            _("Georeference it (QGIS Georeferencer, or gdal_translate -a_srs EPSG:28992 -a_ullr ...)"))
         band = src.read(1, masked=True)
         if band.mask.all():
-            raise DataError(f"{label} holds no values: every cell is nodata",
-                            "Check the raster's nodata setting, or use another raster")
+            raise DataError(_("{label} holds no values: every cell is nodata").format(label=label),
+                            _("Check the raster's nodata setting, or use another raster"))
         out = np.full(grid.shape, np.nan, dtype="float32")
         reproject(band.filled(np.nan).astype("float32"), out, src_transform=src.transform, src_crs=src.crs,
                   src_nodata=np.nan, dst_transform=grid.transform, dst_crs=grid.crs, dst_nodata=np.nan,
@@ -86,26 +92,30 @@ def evaluate(criterion: Criterion, grid: Grid, store: LayerStore, ctx: RunContex
     compare = OPERATORS[options["op"]]
     excluded = np.zeros(grid.shape, dtype=bool)
     for source in criterion.sources:
-        located, _ = store.locate(source.layer)
+        located, _origin = store.locate(source.layer)
         if located.path.suffix.lower() in RASTER_SUFFIXES:
             values = read_raster_on_grid(store.raster(source.layer), grid, options["resampling"],
                                          store.label(source.layer))
         else:
             gdf, label = source_features(source, criterion, store)
             if not source.field:
-                raise DataError(f"{label} is a vector layer, so rule {criterion.id!r} needs 'field:' naming the "
-                                "numeric attribute to compare", "Add e.g. 'field: bevolkingsdichtheid_km2'")
+                raise DataError(_("{label} is a vector layer, so rule {rule!r} needs 'field:' naming the "
+                                  "numeric attribute to compare").format(label=label, rule=criterion.id),
+                                _("Add e.g. 'field: bevolkingsdichtheid_km2'"))
             if source.field not in gdf.columns:
                 fields = ", ".join(c for c in gdf.columns if c != "geometry")
-                raise DataError(f"{label} has no field {source.field!r}", f"Fields: {fields}")
+                raise DataError(_("{label} has no field {field!r}").format(label=label, field=source.field),
+                                _("Fields: {fields}").format(fields=fields))
             numbers = gdf[source.field].astype("float64", errors="ignore")
             try:
                 numbers = numbers.astype(float)
             except (TypeError, ValueError):
-                raise DataError(f"{label}: field {source.field!r} is not numeric", "Name a numeric field") from None
+                raise DataError(_("{label}: field {field!r} is not numeric").format(label=label, field=source.field),
+                                _("Name a numeric field")) from None
             # negative numbers are CBS's codes for 'secret' or 'missing'
             numbers = numbers.where(numbers >= 0)
-            values = burn_values(list(zip(polygons_only(gdf, label, f"rule {criterion.id!r}"), numbers)), grid)
+            purpose = _("rule {rule!r}").format(rule=criterion.id)
+            values = burn_values(list(zip(polygons_only(gdf, label, purpose), numbers)), grid)
         missing = np.isnan(values)
         with np.errstate(invalid="ignore"):
             hit = compare(values, options["value"])
@@ -118,7 +128,7 @@ def evaluate(criterion: Criterion, grid: Grid, store: LayerStore, ctx: RunContex
 
 KIND = CriterionKind(
     name="raster_threshold",
-    summary="Exclude cells whose value (a raster, or a polygon layer's numeric field) crosses a threshold.",
+    summary=N_("Exclude cells whose value (a raster, or a polygon layer's numeric field) crosses a threshold."),
     evaluate=evaluate,
     criterion_keys=frozenset({"threshold", "resampling", "nodata"}),
     source_keys=frozenset({"field"}),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..grid import Grid
+from ..i18n import N_, _
 from ..layers import LayerStore
 from ..profile import Criterion
 from ..progress import RunContext
@@ -19,14 +20,15 @@ from .base import CriterionKind
 def evaluate(criterion: Criterion, grid: Grid, store: LayerStore, ctx: RunContext) -> np.ndarray:
     near = within_any(criterion, grid, store, ctx)
     if not near.any():
-        ctx.tell(f"Rule {criterion.id!r} excludes everything: none of its layers "
-                 f"({', '.join(criterion.layer_ids)}) has a feature within reach of the region.")
+        ctx.tell(_("Rule {rule!r} excludes everything: none of its layers "
+                   "({layers}) has a feature within reach of the region.").format(
+            rule=criterion.id, layers=", ".join(criterion.layer_ids)))
     return ~near
 
 
 KIND = CriterionKind(
     name="require_within",
-    summary="Exclude cells farther than a distance from every feature of the listed layers (must be near).",
+    summary=N_("Exclude cells farther than a distance from every feature of the listed layers (must be near)."),
     evaluate=evaluate,
     criterion_keys=frozenset({"method"}),
     source_keys=frozenset({"distance"}),

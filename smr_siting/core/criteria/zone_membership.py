@@ -13,6 +13,7 @@ import numpy as np
 from ..errors import ProfileError
 from ..geometry import burn
 from ..grid import Grid
+from ..i18n import N_, _
 from ..layers import LayerStore, polygons_only
 from ..profile import Criterion
 from ..progress import RunContext
@@ -25,11 +26,12 @@ MODES = ("inside", "outside")
 
 def parse_options(raw: LineDict, where: str) -> Mapping[str, Any]:
     if "mode" not in raw:
-        raise ProfileError("'mode' is missing for a zone_membership rule",
-                           "Add 'mode: inside' (must be inside a zone) or 'mode: outside'", where)
+        raise ProfileError(_("'mode' is missing for a zone_membership rule"),
+                           _("Add 'mode: inside' (must be inside a zone) or 'mode: outside'"), where)
     mode = str(raw["mode"])
     if mode not in MODES:
-        raise ProfileError(f"unknown mode {mode!r}", "Use 'inside' (must be inside a zone) or 'outside'", where)
+        raise ProfileError(_("unknown mode {mode!r}").format(mode=mode),
+                           _("Use 'inside' (must be inside a zone) or 'outside'"), where)
     return {"mode": mode}
 
 
@@ -38,18 +40,18 @@ def evaluate(criterion: Criterion, grid: Grid, store: LayerStore, ctx: RunContex
     for source in criterion.sources:
         gdf, label = source_features(source, criterion, store)
         if len(gdf):
-            inside |= burn(polygons_only(gdf, label, f"rule {criterion.id!r} (zones)"), grid)
+            inside |= burn(polygons_only(gdf, label, _("rule {rule!r} (zones)").format(rule=criterion.id)), grid)
     if criterion.options["mode"] == "inside":
         if not inside.any():
-            ctx.tell(f"Rule {criterion.id!r} excludes everything: no zone of {', '.join(criterion.layer_ids)} "
-                     "lies within the analysis extent.")
+            ctx.tell(_("Rule {rule!r} excludes everything: no zone of {layers} "
+                       "lies within the analysis extent.").format(rule=criterion.id, layers=", ".join(criterion.layer_ids)))
         return ~inside
     return inside
 
 
 KIND = CriterionKind(
     name="zone_membership",
-    summary="Keep only cells inside (mode: inside) or outside (mode: outside) a set of zones.",
+    summary=N_("Keep only cells inside (mode: inside) or outside (mode: outside) a set of zones."),
     evaluate=evaluate,
     criterion_keys=frozenset({"mode"}),
     parse_options=parse_options,
