@@ -208,9 +208,6 @@ def test_every_candidate_area_holds_a_footprint(free, blocks, shape, area_cells)
     assert sorted(gdf["area_ha"].round(4).tolist()) == sorted(round(n * cell_ha, 4) for n in expected)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="BUG: a footprint needs only its anchor cell inside the region, so a free patch "
-                   "straddling the region's edge becomes a candidate whose (clipped) polygon cannot hold the footprint")
 def test_a_candidate_area_clipped_to_the_region_still_holds_the_footprint():
     grid = _grid((20, 20))
     free = np.zeros(grid.shape, dtype=bool)

@@ -272,9 +272,6 @@ def test_where_filter_keeps_only_matching_features(tmp_path_factory, data):
     assert_level_matches(mask, f, grid, BUFFER_EXACT * grid.resolution, f"where {where}, arc error")
 
 
-@pytest.mark.xfail(strict=True, raises=DataError,
-                   reason="BUG: when no feature of a layer lies within the read bounds, geopandas returns "
-                   "object columns and a numeric 'where' (>=, <, ...) raises DataError \"field holds text\"")
 @pytest.mark.parametrize("kind", ["exclude_within", "require_within"])
 def test_numeric_where_on_a_layer_with_no_feature_in_reach(tmp_path, kind):
     grid = Grid(180_000.0, 450_000.0, 25.0, 10, 10)
@@ -285,9 +282,6 @@ def test_numeric_where_on_a_layer_with_no_feature_in_reach(tmp_path, kind):
     assert (~mask).all() if kind == "exclude_within" else mask.all()
 
 
-@pytest.mark.xfail(strict=True, raises=DataError,
-                   reason="BUG: with the real data, screening Vlieland with a power-plant capacity filter "
-                   "stops with \"field 'Capacity' holds text\" because no power plant lies within reach")
 def test_numeric_where_on_real_data_with_no_feature_in_reach(tmp_path):
     data = real_data()
     profile = tmp_path / "plants.yaml"
@@ -528,9 +522,6 @@ def test_raster_threshold_on_the_real_municipal_density_field(gelderland_midden)
     assert (values == 1000).any() and mask[values == 1000].mean() > 0.9
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="BUG: read_raster_on_grid calls band.filled(np.nan) on the integer masked "
-                   "array of an integer GeoTIFF with a nodata value and dies with TypeError")
 def test_raster_threshold_on_an_integer_geotiff_with_nodata(tmp_path):
     grid = Grid(180_000.0, 450_000.0, 100.0, 10, 10)
     values = (np.arange(100).reshape(10, 10) * 10).astype("int16")

@@ -77,13 +77,7 @@ def _basis_cases():
     for name in SHIPPED:
         profile = load_profile(name, LAYER_IDS)
         for criterion in profile.criteria:
-            marks = ()
-            if criterion.id == "outside_netherlands":
-                marks = pytest.mark.xfail(strict=True, raises=AssertionError,
-                                          reason="BUG: the basis of the data-coverage rule explains the "
-                                          "rule but cites no source (e.g. PROVENANCE.md / the layer catalogue) and "
-                                          "is not marked as an assumption with a range to try")
-            cases.append(pytest.param(name, criterion.id, marks=marks, id=f"{name}-{criterion.id}"))
+            cases.append(pytest.param(name, criterion.id, id=f"{name}-{criterion.id}"))
     return cases
 
 
@@ -207,9 +201,6 @@ def test_validation_message_names_file_line_and_fix(old, new, line, problem, fix
     assert error.fix, "no fix given"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="BUG (cosmetic): the footprint-shape and 'where' operator suggestions are not "
-                   "capitalised ('. did you mean ...'), unlike every other suggestion ('Did you mean ...')")
 @pytest.mark.parametrize(("old", "new"), [
     pytest.param("shape: square", "shape: sqare", id="footprint-shape"),
     pytest.param("        distance: 2 km", "        distance: 2 km\n        where: [{field: a, op: '=<', value: 3}]",

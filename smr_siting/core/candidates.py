@@ -102,7 +102,8 @@ def find_candidate_areas(free: np.ndarray, region: np.ndarray, grid: Grid, footp
     ctx = ctx or RunContext()
     cells = footprint_cells(footprint, grid.resolution)
     ctx.report(0.05, _("footprint fit"))
-    fits, usable = fit_and_usable(free, cells, grid.resolution)
+    # the footprint must fit wholly inside the region; contiguity is judged on the whole grid
+    fits, usable = fit_and_usable(free & region, cells, grid.resolution)
     ctx.report(0.35, _("contiguous areas"))
     labels, count = ndimage.label(free, structure=FOUR_CONNECTED)
     keep_labels = np.unique(labels[fits & region])

@@ -52,7 +52,7 @@ def quad_segments(distance: float, resolution: float) -> int:
     if tolerance >= distance:
         return 2
     step = 2.0 * math.acos(1.0 - tolerance / distance)
-    return int(min(256, max(4, math.ceil((math.pi / 2.0) / step))))
+    return int(min(1024, max(4, math.ceil((math.pi / 2.0) / step))))
 
 
 def vertex_count(geometry: BaseGeometry) -> int:

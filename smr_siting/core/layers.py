@@ -118,6 +118,8 @@ def _matches(series: pd.Series, cond: Condition) -> pd.Series:
 
 
 def apply_where(gdf: gpd.GeoDataFrame, conditions: Iterable[Condition], label: str) -> gpd.GeoDataFrame:
+    if len(gdf) == 0:  # nothing within reach: the columns may have lost their types, and nothing can match
+        return gdf
     keep = pd.Series(True, index=gdf.index)
     for cond in conditions:
         if cond.field not in gdf.columns:

@@ -226,7 +226,8 @@ def _parse_condition(raw: Any, ctx: _Ctx, parent: Any, label: str) -> Condition:
     if op not in OPS:
         hint = _suggest(op, OPS)
         raise ProfileError(_("unknown operator {op!r}").format(op=op),
-                           (hint + " " if hint else "") + _("Use one of: {choices}").format(choices=", ".join(OPS)),
+                           (hint[:1].upper() + hint[1:] + " " if hint else "")
+                           + _("Use one of: {choices}").format(choices=", ".join(OPS)),
                            ctx.at(raw, "op", label + ".where"))
     if "value" not in raw:
         raise ProfileError(_("condition has no 'value'"), _("Add 'value: ...'"), ctx.at(raw, None, label + ".where"))
@@ -399,7 +400,7 @@ def _parse_footprint(raw: Any, ctx: _Ctx, parent: LineDict) -> Footprint:
     if shape not in FOOTPRINT_SHAPES:
         hint = _suggest(shape, FOOTPRINT_SHAPES)
         raise ProfileError(_("unknown footprint shape {shape!r}").format(shape=shape),
-                           (hint + " " if hint else "") + _("Use one of: {choices}").format(
+                           (hint[:1].upper() + hint[1:] + " " if hint else "") + _("Use one of: {choices}").format(
                                choices=", ".join(FOOTPRINT_SHAPES)),
                            ctx.at(node, "shape", "footprint.shape"))
     aspect = node.get("aspect", 1.0)

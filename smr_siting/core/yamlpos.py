@@ -68,6 +68,8 @@ def load_yaml(text: str, source: str) -> Any:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 0
+        if "flow" in (error.context or "") and error.context_mark is not None:  # an unclosed [ or {: where it opened
+            line = error.context_mark.line + 1
         raise ProfileError(
             _("this is not valid YAML ({problem})").format(problem=error.problem or error.context),
             _("Check indentation and colons; a value with ':' or '#' in it needs quotes"),

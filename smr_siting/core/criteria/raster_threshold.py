@@ -81,7 +81,7 @@ def read_raster_on_grid(path: Any, grid: Grid, resampling: str, label: str) -> n
             raise DataError(_("{label} holds no values: every cell is nodata").format(label=label),
                             _("Check the raster's nodata setting, or use another raster"))
         out = np.full(grid.shape, np.nan, dtype="float32")
-        reproject(band.filled(np.nan).astype("float32"), out, src_transform=src.transform, src_crs=src.crs,
+        reproject(band.astype("float32").filled(np.nan), out, src_transform=src.transform, src_crs=src.crs,
                   src_nodata=np.nan, dst_transform=grid.transform, dst_crs=grid.crs, dst_nodata=np.nan,
                   resampling=getattr(Resampling, resampling))
     return out

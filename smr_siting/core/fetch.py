@@ -1,0 +1,1557 @@
+"""Fetching the catalogue's layers from their services (PDOK, CBS, RVO, RWS, ...) into a cache folder.
+
+``smr-siting fetch --region Gelderland --layers all --cache DIR`` downloads, for every layer the
+catalogue (``layers/catalogue.yaml``) gives a download service, the features within the region's
+bounds grown by a margin, in EPSG:28992, into one GeoPackage per layer: ``DIR/cache_<id>.gpkg``
+(layer ``<id>``).  The catalogue lists those names under ``files:``, so ``DIR`` is a data folder:
+``smr-siting screen --data DIR`` finds the layers there.
+
+Services (``service.kind`` in the catalogue):
+
+- ``ogc-api-features`` — ``/collections/{id}/items`` with ``bbox`` + ``bbox-crs`` and ``crs`` =
+  ``http://www.opengis.net/def/crs/EPSG/0/28992``, ``limit``, following ``links`` rel=next;
+- ``wfs`` — WFS 2.0 ``GetFeature`` with ``typeNames``, ``srsName=EPSG:28992``,
+  ``bbox=…,EPSG:28992``, ``count`` + ``startIndex`` paging; GeoJSON, or GML 3.2 read through OGR;
+- ``arcgis-featureserver`` — ``/query`` with an envelope, ``outSR=28992``, ``f=geojson``,
+  ``resultOffset`` paging;
+- ``download`` — one file (a GeoPackage, e.g. from a PDOK ATOM feed), read within the box.
+
+Every response is checked: JSON that does not parse (a truncated body) is requested again;
+features are reprojected to EPSG:28992 when the response declares another CRS and refused when it
+declares none and the coordinates are not RD metres; features outside the box (a service that
+ignores ``bbox``) are dropped and the fact noted; an empty collection is a complete layer with zero
+features (noted).  Time-outs, dropped connections and HTTP 5xx/429 are retried with exponential
+back-off.
+
+Nothing half-done is ever taken for complete: pages go to ``DIR/.partial/<id>/`` (with a
+``state.json`` that lets a failed download resume where it stopped), the GeoPackage is assembled
+under a temporary name and renamed over ``cache_<id>.gpkg`` only after the last page, with its
+``provenance`` rows (:mod:`smr_siting.core.provenance`).  A failure never touches an earlier
+complete file; a cancel (RunContext) also removes the partial pages.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import errno
+import hashlib
+import http.client
+import json
+import math
+import os
+import re
+import secrets
+import shutil
+import socket
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping, Sequence
+
+from . import __version__
+from .catalogue import Catalogue, CatalogueEntry, load_catalogue
+from .errors import DataError, RunCancelled, SmrSitingError
+from .i18n import _
+from .progress import RunContext
+from .provenance import read_provenance, write_provenance
+
+RD_URI = "http://www.opengis.net/def/crs/EPSG/0/28992"
+FETCHABLE_KINDS = ("ogc-api-features", "wfs", "arcgis-featureserver", "download")
+PARTIAL_DIR = ".partial"
+PACK_FILE = "PACK.json"
+PACK_GENERATOR = "smr-siting fetch"
+DEFAULT_MARGIN_M = 30_000.0
+#: a partial download older than this is started afresh rather than resumed
+RESUME_MAX_AGE_S = 24 * 3600
+#: HTTP statuses worth asking again
+RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+#: EPSG:28992's area of use, a little generous (as in smr_siting.core.layers)
+RD_BOUNDS = (-25_000.0, 280_000.0, 310_000.0, 640_000.0)
+USER_AGENT = f"smr-siting/{__version__} (+https://github.com/smr-siting/smr-siting)"
+
+
+class FetchError(SmrSitingError):
+    """A service could not deliver a layer (after the retries), or delivered something unusable."""
+
+
+class NetworkError(FetchError):
+    """The service's host could not be reached at all (no network, DNS, proxy)."""
+
+
+# --------------------------------------------------------------------------- options and specs
+
+
+@dataclass(frozen=True)
+class FetchOptions:
+    timeout_s: float = 60.0
+    retries: int = 4
+    backoff_s: float = 1.0
+    max_backoff_s: float = 60.0
+    page_size: int = 1000
+    max_features: int = 2_000_000
+    max_pages: int = 20_000
+    refresh: bool = False
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A filter on the service's own attribute names, applied to what the service returns."""
+
+    field: str
+    op: str
+    value: Any
+
+    OPS = ("==", "!=", "in", "not in", "<", "<=", ">", ">=")
+
+    def test(self, properties: Mapping[str, Any]) -> bool:
+        value = properties.get(self.field)
+        if value is None:
+            return self.op in ("!=", "not in")
+        if self.op in ("in", "not in"):
+            wanted = self.value if isinstance(self.value, (list, tuple)) else [self.value]
+            hit = any(_same(value, w) for w in wanted)
+            return hit if self.op == "in" else not hit
+        if self.op == "==":
+            return _same(value, self.value)
+        if self.op == "!=":
+            return not _same(value, self.value)
+        try:
+            left, right = float(value), float(self.value)
+        except (TypeError, ValueError):
+            return False
+        return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[self.op]
+
+    def describe(self) -> str:
+        return f"{self.field} {self.op} {self.value!r}"
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return float(a) == float(b)
+    except (TypeError, ValueError):
+        return str(a) == str(b)
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """How to fetch one catalogue layer (built from its ``service:`` block)."""
+
+    layer_id: str
+    title: str
+    kind: str
+    url: str
+    collection: str = ""
+    params: Mapping[str, str] = field(default_factory=dict)
+    filter: tuple[Condition, ...] = ()
+    fields: Mapping[str, str] = field(default_factory=dict)
+    constants: Mapping[str, Any] = field(default_factory=dict)
+    national: bool = False
+    geometry: str = ""
+    owner: str = ""
+    licence: str = ""
+    vintage: str = ""
+    caveat: str = ""
+    names_from: str = ""
+    output_format: str = ""
+    file_name: str = ""
+
+    @property
+    def host(self) -> str:
+        return urllib.parse.urlsplit(self.url).netloc or self.url
+
+    def signature(self, bbox: tuple[float, float, float, float] | None, page_size: int) -> dict:
+        """What makes two downloads the same (a cached layer is reused only for the same request)."""
+        return {"layer_id": self.layer_id, "kind": self.kind, "url": self.url, "collection": self.collection,
+                "params": dict(self.params), "filter": [c.describe() for c in self.filter],
+                "fields": dict(self.fields), "set": dict(self.constants),
+                "bbox": list(bbox) if bbox is not None else None, "page_size": page_size}
+
+
+def cache_file_name(entry: CatalogueEntry) -> str:
+    """The cache's file name for a layer: the catalogue's ``cache_*.gpkg`` entry, else ``cache_<id>.gpkg``."""
+    for local in entry.files:
+        if local.file.startswith("cache_") and local.file.endswith(".gpkg"):
+            return local.file
+    return f"cache_{entry.id}.gpkg"
+
+
+def is_fetchable(entry: CatalogueEntry) -> bool:
+    service = entry.service or {}
+    return service.get("fetch", True) is not False and str(service.get("kind", "")) in FETCHABLE_KINDS
+
+
+def fetchable_ids(catalogue: Catalogue) -> list[str]:
+    return sorted(e.id for e in catalogue.entries.values() if is_fetchable(e))
+
+
+def why_not_fetchable(entry: CatalogueEntry) -> str:
+    service = entry.service or {}
+    reason = " ".join(str(service.get("why_not") or service.get("note") or "").split())
+    if not service:
+        return _("the catalogue names no service for it")
+    if reason:
+        return reason
+    return _("its service ({kind}) is not one the fetcher speaks ({kinds})").format(
+        kind=service.get("kind", "?"), kinds=", ".join(FETCHABLE_KINDS))
+
+
+def _split_override(text: str) -> tuple[str | None, str]:
+    head, sep, tail = text.partition(":")
+    if sep and head in FETCHABLE_KINDS:
+        return head, tail
+    return None, text
+
+
+def service_spec(entry: CatalogueEntry, override: str | None = None) -> ServiceSpec:
+    """The fetch recipe of a catalogue entry.  ``override``: ``URL`` replaces the service URL (a mirror,
+    a test server); ``KIND:URL`` also switches to the entry's alternative service of that kind
+    (``wfs:`` uses ``service.wfs``/``service.typename``, ``download:`` ``service.download``)."""
+    service = dict(entry.service or {})
+    kind = str(service.get("kind", ""))
+    url = str(service.get("url", ""))
+    collection = str(service.get("collection") or service.get("typename") or "")
+    if override is not None:
+        wanted, new_url = _split_override(override.strip())
+        if wanted is not None and wanted != kind:
+            alternatives = {"wfs": ("wfs", "typename"), "download": ("download", "download_layer"),
+                            "ogc-api-features": ("ogc_api", "collection"), "arcgis-featureserver": ("arcgis", "layer")}
+            url_key, name_key = alternatives[wanted]
+            url = str(service.get(url_key, ""))
+            collection = str(service.get(name_key, "") or "")
+            kind = wanted
+        if new_url:
+            url = new_url
+    elif not is_fetchable(entry):
+        raise FetchError(_("layer {layer!r} cannot be fetched: {why}").format(layer=entry.id,
+                                                                              why=why_not_fetchable(entry)),
+                         _("Keep it as a local file in the data folder, or leave it out of --layers"))
+    if kind not in FETCHABLE_KINDS:
+        raise FetchError(_("layer {layer!r} cannot be fetched: {why}").format(layer=entry.id,
+                                                                              why=why_not_fetchable(entry)),
+                         _("Give ID=KIND:URL with KIND one of {kinds}").format(kinds=", ".join(FETCHABLE_KINDS)))
+    if not url:
+        raise FetchError(_("layer {layer!r}: the catalogue gives no {kind} URL").format(layer=entry.id, kind=kind),
+                         _("Give one with --base-url-override {layer}=URL").format(layer=entry.id))
+    if kind in ("ogc-api-features", "wfs") and not collection:
+        raise FetchError(_("layer {layer!r}: the catalogue gives no collection / typeName for {kind}").format(
+            layer=entry.id, kind=kind), _("Add it to the layer's service block in layers/catalogue.yaml"))
+    conditions = []
+    for raw in service.get("filter") or []:
+        op = str(raw.get("op", "=="))
+        if op not in Condition.OPS:
+            raise DataError(_("layers/catalogue.yaml: {layer}: unknown filter operator {op!r}").format(
+                layer=entry.id, op=op), _("Use one of {ops}").format(ops=", ".join(Condition.OPS)))
+        value = raw.get("value")
+        conditions.append(Condition(str(raw["field"]), op, tuple(value) if isinstance(value, list) else value))
+    return ServiceSpec(
+        layer_id=entry.id, title=entry.title, kind=kind, url=url, collection=collection,
+        params={str(k): str(v) for k, v in (service.get("params") or {}).items()},
+        filter=tuple(conditions), fields={str(k): str(v) for k, v in (service.get("fields") or {}).items()},
+        constants=dict(service.get("set") or {}), national=str(service.get("extent", "")) == "national",
+        geometry=entry.geometry, owner=str(service.get("owner") or entry.owner),
+        licence=str(service.get("licence") or entry.licence), vintage=str(service.get("vintage") or ""),
+        caveat=" ".join(str(service.get("caveat") or "").split()), names_from=str(service.get("names") or ""),
+        output_format=str(service.get("format") or ""), file_name=cache_file_name(entry))
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+class _Transient(Exception):  # noqa: N818 - internal signal, never shown
+    """A failure worth retrying."""
+
+    def __init__(self, reason: str, connection: bool = False, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.connection = connection
+        self.retry_after = retry_after
+
+
+class _Offline(Exception):  # noqa: N818
+    """The host cannot be resolved or routed to: retrying will not help."""
+
+
+@dataclass
+class Response:
+    url: str
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    size: int
+    sha256: str
+    requested_at: str
+    attempts: int = 1
+    log: list[str] = field(default_factory=list)
+
+
+def _now_iso() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def _error_detail(error: urllib.error.HTTPError) -> str:
+    try:
+        body = error.read(4096).decode("utf-8", "replace")
+    except Exception:  # noqa: BLE001 - the detail is a courtesy
+        return ""
+    try:
+        data = json.loads(body)
+        if isinstance(data, dict):
+            for key in ("detail", "description", "title", "message", "error"):
+                if data.get(key):
+                    return " ".join(str(data[key]).split())[:200]
+    except ValueError:
+        pass
+    match = re.search(r"<(?:\w+:)?ExceptionText>(.*?)</", body, re.S)
+    if match:
+        return " ".join(match.group(1).split())[:200]
+    return ""
+
+
+class Http:
+    """GET with time-outs, retries and exponential back-off, cancellable through the RunContext."""
+
+    def __init__(self, options: FetchOptions, ctx: RunContext, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.options = options
+        self.ctx = ctx
+        self._sleep = sleep
+        self.reached: set[str] = set()
+        self.opener = urllib.request.build_opener()  # honours http_proxy / https_proxy / no_proxy
+        #: told about every retry (the CLI shows it on the progress line); the page's notes keep it too
+        self.on_retry: Callable[[str], None] | None = None
+
+    def _once(self, url: str, accept: str, sink: Path | None) -> Response:
+        host = urllib.parse.urlsplit(url).netloc
+        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": accept})
+        requested_at = _now_iso()
+        digest = hashlib.sha256()
+        try:
+            with self.opener.open(request, timeout=self.options.timeout_s) as handle:
+                self.reached.add(host)
+                headers = {k.lower(): v for k, v in handle.headers.items()}
+                size = 0
+                if sink is not None:
+                    with open(sink, "wb") as out:
+                        for chunk in iter(lambda: handle.read(1 << 20), b""):
+                            self.ctx.check_cancelled()
+                            digest.update(chunk)
+                            out.write(chunk)
+                            size += len(chunk)
+                    body = b""
+                else:
+                    body = handle.read()
+                    digest.update(body)
+                    size = len(body)
+                return Response(handle.geturl() or url, handle.status, headers, body, size, digest.hexdigest(),
+                                requested_at)
+        except urllib.error.HTTPError as error:
+            self.reached.add(host)
+            detail = _error_detail(error)
+            reason = f"HTTP {error.code} {error.reason}" + (f": {detail}" if detail else "")
+            if error.code in RETRY_STATUS:
+                raise _Transient(reason, retry_after=_retry_after(error.headers.get("Retry-After"))) from None
+            raise FetchError(_("{host} answered {reason} for {url}").format(host=host, reason=reason, url=url),
+                             _("Check the layer's service in layers/catalogue.yaml (or --base-url-override)")) from None
+        except urllib.error.URLError as error:
+            reason = error.reason
+            if isinstance(reason, (TimeoutError, socket.timeout)):
+                raise _Transient(_("no answer within {s:g} s").format(s=self.options.timeout_s),
+                                 connection=host not in self.reached) from None
+            if isinstance(reason, socket.gaierror):
+                raise _Offline(_("the name {host} cannot be resolved").format(host=host.split(":")[0])) from None
+            if isinstance(reason, OSError) and reason.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+                raise _Offline(str(reason.strerror or reason)) from None
+            if isinstance(reason, ConnectionRefusedError):
+                raise _Transient(_("connection refused"), connection=True) from None
+            text = str(getattr(reason, "strerror", None) or reason)
+            raise _Transient(text, connection=host not in self.reached) from None
+        except (TimeoutError, socket.timeout):
+            raise _Transient(_("no answer within {s:g} s").format(s=self.options.timeout_s),
+                             connection=host not in self.reached) from None
+        except http.client.IncompleteRead as error:
+            raise _Transient(_("the answer broke off after {n} bytes").format(n=len(error.partial))) from None
+        except (http.client.HTTPException, ConnectionError) as error:
+            raise _Transient(_("the connection broke ({error})").format(error=type(error).__name__)) from None
+
+    def get(self, url: str, parse: Callable[[Response], Any], accept: str, label: str,
+            sink: Path | None = None) -> tuple[Response, Any]:
+        """``parse`` may raise ``_Transient`` (e.g. a truncated JSON body) to have the request repeated."""
+        log: list[str] = []
+        last: _Transient | None = None
+        tries = self.options.retries + 1
+        host = urllib.parse.urlsplit(url).netloc
+        for attempt in range(tries):
+            self.ctx.check_cancelled()
+            try:
+                response = self._once(url, accept, sink)
+                response.attempts = attempt + 1
+                response.log = log
+                return response, parse(response)
+            except _Offline as error:
+                raise NetworkError(_("cannot reach {host} (no network?): {reason}").format(host=host, reason=error),
+                                   _("Check the connection (and https_proxy), or use --offline to work from the "
+                                     "cache")) from None
+            except _Transient as error:
+                last = error
+                log.append(_("attempt {n}: {reason}").format(n=attempt + 1, reason=error.reason))
+                if attempt + 1 >= tries:
+                    break
+                delay = min(self.options.max_backoff_s, self.options.backoff_s * (2 ** attempt))
+                if error.retry_after is not None:
+                    delay = max(delay, min(error.retry_after, self.options.max_backoff_s))
+                if self.on_retry is not None:
+                    self.on_retry(_("{label}: {reason}; retrying in {s:.1f} s").format(
+                        label=label, reason=error.reason, s=delay))
+                self._wait(delay)
+        assert last is not None
+        if last.connection and host not in self.reached:
+            raise NetworkError(_("cannot reach {host} (no network?): {reason} after {n} attempt(s)").format(
+                host=host, reason=last.reason, n=tries),
+                _("Check the connection (and https_proxy), or use --offline to work from the cache"))
+        raise FetchError(_("{label}: {host} failed {n} time(s), last: {reason}").format(
+            label=label, host=host, n=tries, reason=last.reason),
+            _("Try again later (a failed download resumes where it stopped), or raise --retries / --timeout"))
+
+    def _wait(self, delay: float) -> None:
+        """Sleep ``delay`` seconds, but stop at once when the user cancels."""
+        end = time.monotonic() + delay
+        while True:
+            self.ctx.check_cancelled()
+            left = end - time.monotonic()
+            if left <= 0:
+                return
+            self._sleep(min(left, 0.05))
+
+
+# --------------------------------------------------------------------------- pages
+
+
+@dataclass
+class Page:
+    features: list[dict]
+    crs: Any = None             # pyproj CRS, or None when the response declares none
+    crs_label: str = ""         # how it was declared (for the provenance)
+    authority_order: bool = False  # coordinates in the CRS's own axis order (OGC API Part 2), not x/y
+    next_url: str | None = None
+    number_matched: int | None = None
+
+
+def _crs_from_text(text: str) -> tuple[Any, str] | None:
+    """pyproj CRS from 'EPSG:28992', 'urn:ogc:def:crs:EPSG::28992', an OGC http URI or 'CRS84'."""
+    from pyproj import CRS
+
+    text = str(text).strip().strip("<>").strip()
+    if not text:
+        return None
+    match = re.search(r"/def/crs/(\w+)/[^/]*/([\w.]+)$", text) or re.search(r"crs:(\w+):[^:]*:([\w.]+)$", text)
+    if match:
+        authority, code = match.group(1).upper(), match.group(2)
+        label = "OGC:CRS84" if code.upper() == "CRS84" else f"{authority}:{code}"
+    else:
+        label = text
+    try:
+        return (CRS.from_user_input(label if label != "OGC:CRS84" else "OGC:CRS84"), label)
+    except Exception:  # noqa: BLE001 - pyproj raises CRSError and friends
+        return None
+
+
+def _json_body(response: Response, label: str) -> Any:
+    text = response.body.lstrip()[:1]
+    if text == b"<":
+        kind = response.headers.get("content-type", "")
+        raise FetchError(_("{label}: the service answered with XML/HTML ({kind}), not JSON").format(
+            label=label, kind=kind or "no content type"),
+            _("Check the URL (a proxy or captive portal answers like this too)"))
+    try:
+        return json.loads(response.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise _Transient(_("the JSON answer does not parse ({n} bytes; truncated?)").format(n=response.size)) from None
+
+
+def _feature_collection(data: Any, label: str) -> list[dict]:
+    if isinstance(data, dict) and isinstance(data.get("error"), dict):  # ArcGIS answers errors with HTTP 200
+        code = data["error"].get("code")
+        message = data["error"].get("message", "")
+        if isinstance(code, int) and code >= 500:
+            raise _Transient(f"error {code}: {message}")
+        raise FetchError(_("{label}: the service reports error {code}: {message}").format(
+            label=label, code=code, message=message), _("Check the layer's service in layers/catalogue.yaml"))
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(data.get("features"),
+                                                                                                list):
+        keys = ", ".join(sorted(data)[:8]) if isinstance(data, dict) else type(data).__name__
+        raise FetchError(_("{label}: the answer is not a GeoJSON FeatureCollection (it has {keys})").format(
+            label=label, keys=keys), _("Check the layer's service URL and collection in layers/catalogue.yaml"))
+    return data["features"]
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _declared_crs(data: Mapping[str, Any], response: Response) -> tuple[Any, str, bool]:
+    """(CRS, label, authority axis order) from the Content-Crs header (OGC API Part 2), JSON-FG
+    ``coordRefSys`` or the GeoJSON-2008 ``crs`` member; (None, '', False) if none is declared."""
+    header = response.headers.get("content-crs")
+    if header:
+        found = _crs_from_text(header)
+        if found:
+            return found[0], found[1] + " (Content-Crs)", True
+    member = data.get("coordRefSys")
+    if isinstance(member, str):
+        found = _crs_from_text(member)
+        if found:
+            return found[0], found[1] + " (coordRefSys)", True
+    member = data.get("crs")
+    if isinstance(member, dict):
+        name = (member.get("properties") or {}).get("name")
+        found = _crs_from_text(name) if name else None
+        if found:
+            return found[0], found[1] + " (crs member)", False
+    return None, "", False
+
+
+def _ogc_page(response: Response, label: str) -> Page:
+    data = _json_body(response, label)
+    features = _feature_collection(data, label)
+    crs, crs_label, authority = _declared_crs(data, response)
+    next_url = None
+    for link in data.get("links") or []:
+        if isinstance(link, dict) and link.get("rel") == "next" and link.get("href"):
+            next_url = urllib.parse.urljoin(response.url, str(link["href"]))
+            break
+    return Page(features, crs, crs_label, authority, next_url, _int(data.get("numberMatched")))
+
+
+def _with_query(url: str, **changes: Any) -> str:
+    parts = urllib.parse.urlsplit(url)
+    query = dict(urllib.parse.parse_qsl(parts.query, keep_blank_values=True))
+    query.update({k: str(v) for k, v in changes.items()})
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+
+
+def _query_value(url: str, *names: str) -> str | None:
+    query = {k.lower(): v for k, v in urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query)}
+    for name in names:
+        if name.lower() in query:
+            return query[name.lower()]
+    return None
+
+
+def _offset_next(url: str, returned: int, matched: int | None, offset_key: str, count_key: str) -> str | None:
+    offset = _int(_query_value(url, offset_key)) or 0
+    count = _int(_query_value(url, count_key)) or 0
+    if returned == 0:
+        return None
+    if matched is not None:
+        return _with_query(url, **{offset_key: offset + returned}) if offset + returned < matched else None
+    return _with_query(url, **{offset_key: offset + returned}) if returned >= count > 0 else None
+
+
+def _wfs_json_page(response: Response, label: str) -> Page:
+    data = _json_body(response, label)
+    features = _feature_collection(data, label)
+    crs, crs_label, authority = _declared_crs(data, response)
+    matched = _int(data.get("numberMatched")) if "numberMatched" in data else _int(data.get("totalFeatures"))
+    next_url = None
+    for link in data.get("links") or []:
+        if isinstance(link, dict) and link.get("rel") == "next" and link.get("href"):
+            next_url = urllib.parse.urljoin(response.url, str(link["href"]))
+    if next_url is None:
+        next_url = _offset_next(response.url, len(features), matched, "startIndex", "count")
+    return Page(features, crs, crs_label, authority, next_url, matched)
+
+
+def _gml_page(response: Response, label: str, work: Path) -> Page:
+    """A WFS 2.0 GML 3.2 FeatureCollection, read through OGR from a file."""
+    head = response.body[:8192].decode("utf-8", "replace")
+    if "ExceptionReport" in head:
+        match = re.search(r"<(?:\w+:)?ExceptionText>(.*?)</", response.body.decode("utf-8", "replace"), re.S)
+        text = " ".join(match.group(1).split())[:200] if match else head[:200]
+        raise FetchError(_("{label}: the WFS reports an exception: {text}").format(label=label, text=text),
+                         _("Check the typeName and parameters in layers/catalogue.yaml"))
+    root = re.search(r"<(?:\w+:)?FeatureCollection\b([^>]*)>", head, re.S)
+    if root is None:
+        raise _Transient(_("the GML answer has no FeatureCollection ({n} bytes; truncated?)").format(n=response.size))
+    attributes = dict(re.findall(r'([\w:]+)="([^"]*)"', root.group(1)))
+    matched = _int(attributes.get("numberMatched"))
+    returned = _int(attributes.get("numberReturned"))
+    next_url = attributes.get("next")
+    next_url = urllib.parse.urljoin(response.url, next_url.replace("&amp;", "&")) if next_url else None
+    features: list[dict] = []
+    crs = None
+    crs_label = ""
+    if returned != 0 and re.search(r"<(?:\w+:)?member\b|<(?:\w+:)?featureMember", response.body.decode(
+            "utf-8", "replace")):
+        import fiona
+        from pyproj import CRS
+        from shapely.geometry import mapping, shape
+
+        path = work / "response.gml"
+        path.write_bytes(response.body)
+        try:
+            with fiona.Env(GML_DOWNLOAD_WFS_SCHEMA="NO", GML_SKIP_RESOLVE_ELEMS="ALL"):
+                for layer in fiona.listlayers(str(path)):
+                    with fiona.open(str(path), layer=layer) as source:
+                        if source.crs_wkt:
+                            crs = CRS.from_wkt(source.crs_wkt)
+                            authority = crs.to_authority(min_confidence=90)
+                            crs_label = (f"{authority[0]}:{authority[1]}" if authority else crs.name) + " (GML srsName)"
+                        for item in source:
+                            geometry = item["geometry"]
+                            features.append({"type": "Feature", "id": item.get("id"),
+                                             "geometry": mapping(shape(geometry)) if geometry else None,
+                                             "properties": dict(item["properties"])})
+        except Exception as error:  # noqa: BLE001 - OGR: malformed or truncated XML
+            raise _Transient(_("the GML answer does not parse ({error})").format(error=str(error)[:120])) from None
+        finally:
+            for leftover in work.glob("response.*"):
+                leftover.unlink()
+    if next_url is None:
+        next_url = _offset_next(response.url, returned if returned is not None else len(features), matched,
+                                "startIndex", "count")
+    return Page(features, crs, crs_label, False, next_url, matched)
+
+
+def _arcgis_page(response: Response, label: str) -> Page:
+    data = _json_body(response, label)
+    features = _feature_collection(data, label)
+    crs, crs_label, authority = _declared_crs(data, response)
+    exceeded = bool(data.get("exceededTransferLimit") or (data.get("properties") or {}).get("exceededTransferLimit"))
+    next_url = None
+    if exceeded and features:
+        offset = _int(_query_value(response.url, "resultOffset")) or 0
+        next_url = _with_query(response.url, resultOffset=offset + len(features))
+    return Page(features, crs, crs_label, authority, next_url, None)
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+def first_url(spec: ServiceSpec, bbox: tuple[float, float, float, float] | None, page_size: int) -> str:
+    """The first request of a layer's download."""
+    box = ",".join(_fmt(v) for v in bbox) if bbox is not None else None
+    if spec.kind == "ogc-api-features":
+        base = spec.url.rstrip("/") + "/collections/" + urllib.parse.quote(spec.collection) + "/items"
+        query: dict[str, Any] = {"f": "json", "limit": page_size, "crs": RD_URI}
+        if box:
+            query.update({"bbox": box, "bbox-crs": RD_URI})
+    elif spec.kind == "wfs":
+        base = spec.url
+        query = {"service": "WFS", "version": "2.0.0", "request": "GetFeature", "typeNames": spec.collection,
+                 "srsName": "EPSG:28992", "count": page_size, "startIndex": 0}
+        if spec.output_format.lower() != "gml":
+            query["outputFormat"] = "application/json"
+        if box:
+            query["bbox"] = box + ",EPSG:28992"
+    elif spec.kind == "arcgis-featureserver":
+        base = spec.url.rstrip("/") + "/query"
+        query = {"where": "1=1", "outFields": "*", "returnGeometry": "true", "f": "geojson", "outSR": 28992,
+                 "resultOffset": 0, "resultRecordCount": page_size}
+        if box:
+            query.update({"geometry": box, "geometryType": "esriGeometryEnvelope", "inSR": 28992,
+                          "spatialRel": "esriSpatialRelIntersects"})
+    else:
+        return spec.url
+    query.update(spec.params)
+    separator = "&" if "?" in base else "?"
+    return base + separator + urllib.parse.urlencode(query, safe=",:/")
+
+
+# --------------------------------------------------------------------------- checking and reshaping features
+
+
+@dataclass
+class PageStats:
+    received: int = 0
+    kept: int = 0
+    outside_box: int = 0
+    filtered: int = 0
+    no_geometry: int = 0
+
+
+class Reshaper:
+    """Checks a page (CRS, location, box), reprojects to EPSG:28992, filters and renames attributes."""
+
+    def __init__(self, spec: ServiceSpec, bbox: tuple[float, float, float, float] | None) -> None:
+        from pyproj import CRS
+        from shapely.geometry import box as make_box
+
+        self.spec = spec
+        self.bbox = bbox
+        self.box = make_box(*bbox) if bbox is not None else None
+        self.rd = CRS.from_epsg(28992)
+        self.notes: list[str] = []
+        self.crs_seen: set[str] = set()
+        self._swap_told = False
+
+    def note(self, message: str) -> None:
+        if message not in self.notes:
+            self.notes.append(message)
+
+    def _transformer(self, crs: Any, authority_order: bool) -> Callable:
+        from pyproj import Transformer
+
+        return Transformer.from_crs(crs, self.rd, always_xy=not authority_order).transform
+
+    @staticmethod
+    def _bounds(geometries: Sequence[Any]) -> tuple[float, float, float, float] | None:
+        boxes = [g.bounds for g in geometries if g is not None and not g.is_empty]
+        if not boxes:
+            return None
+        return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+    @staticmethod
+    def _in_rd(bounds: tuple[float, float, float, float] | None) -> bool:
+        """Whether features with these bounds reach into the Netherlands in RD metres (degrees, swapped
+        axes or a wrong CRS land far away; Natura 2000 sites far offshore still reach in)."""
+        if bounds is None:
+            return True
+        if not all(math.isfinite(v) for v in bounds):
+            return False
+        x0, y0, x1, y1 = RD_BOUNDS
+        return bounds[2] >= x0 and bounds[0] <= x1 and bounds[3] >= y0 and bounds[1] <= y1
+
+    def _to_rd(self, geometries: list[Any], page: Page, label: str) -> list[Any]:
+        from shapely.ops import transform
+
+        if page.crs is None:
+            bounds = self._bounds(geometries)
+            if self._in_rd(bounds):
+                if bounds is not None:
+                    self.note(_("{label}: the service did not declare the CRS of its coordinates; they lie in "
+                                "the EPSG:28992 range and were taken as such.").format(label=label))
+                    self.crs_seen.add("undeclared (taken as EPSG:28992)")
+                return geometries
+            raise FetchError(
+                _("{label}: the service returned coordinates without declaring their CRS, and they are not "
+                  "EPSG:28992 metres (extent {minx:.6g}, {miny:.6g}, {maxx:.6g}, {maxy:.6g}); refusing to guess").format(
+                    label=label, minx=bounds[0], miny=bounds[1], maxx=bounds[2], maxy=bounds[3]),
+                _("Ask the service for EPSG:28992 (crs/srsName), or use a service that declares its CRS"))
+        self.crs_seen.add(page.crs_label)
+        if page.crs.equals(self.rd):
+            if self._in_rd(self._bounds(geometries)):
+                return geometries
+            raise FetchError(_("{label}: the service declares EPSG:28992 but its coordinates lie outside the "
+                               "Netherlands (degrees, or swapped axes?)").format(label=label),
+                             _("Check the service; the layer was not stored"))
+        orders = [page.authority_order, not page.authority_order]
+        for number, authority in enumerate(orders):
+            try:
+                function = self._transformer(page.crs, authority)
+                moved = [transform(function, g) if g is not None and not g.is_empty else g for g in geometries]
+            except Exception:  # noqa: BLE001 - pyproj cannot transform: try the other order, then refuse
+                continue
+            if self._in_rd(self._bounds(moved)):
+                self.note(_("{label}: features came in {crs}, not EPSG:28992; reprojected to EPSG:28992.").format(
+                    label=label, crs=page.crs_label))
+                if number == 1 and not self._swap_told:
+                    self._swap_told = True
+                    self.note(_("{label}: the coordinates came in the other axis order than {crs} prescribes; "
+                                "read them as such (they then lie in the Netherlands).").format(
+                        label=label, crs=page.crs_label))
+                return moved
+        raise FetchError(_("{label}: the features, read as {crs}, do not lie in the Netherlands").format(
+            label=label, crs=page.crs_label), _("Check the service's CRS; the layer was not stored"))
+
+    def reshape(self, page: Page, label: str) -> tuple[list[dict], PageStats]:
+        from shapely.geometry import mapping, shape
+
+        stats = PageStats(received=len(page.features))
+        geometries = []
+        for feature in page.features:
+            raw = feature.get("geometry") if isinstance(feature, dict) else None
+            try:
+                geometries.append(shape(raw) if raw else None)
+            except Exception:  # noqa: BLE001 - a malformed geometry: drop it, say so
+                geometries.append(None)
+        geometries = self._to_rd(geometries, page, label)
+        out = []
+        for feature, geometry in zip(page.features, geometries):
+            properties = dict(feature.get("properties") or {})
+            if geometry is None or geometry.is_empty:
+                stats.no_geometry += 1
+                continue
+            if self.box is not None:
+                minx, miny, maxx, maxy = geometry.bounds
+                bx0, by0, bx1, by1 = self.bbox  # type: ignore[misc]
+                if maxx < bx0 or minx > bx1 or maxy < by0 or miny > by1 or not (
+                        (minx >= bx0 and maxx <= bx1 and miny >= by0 and maxy <= by1) or geometry.intersects(self.box)):
+                    stats.outside_box += 1
+                    continue
+            if self.spec.filter and not all(c.test(properties) for c in self.spec.filter):
+                stats.filtered += 1
+                continue
+            if "fid" in {k.lower() for k in properties}:
+                properties = {("fid_service" if k.lower() == "fid" else k): v for k, v in properties.items()}
+            if feature.get("id") is not None and "feature_id" not in properties:
+                properties["feature_id"] = str(feature["id"])
+            properties = {self.spec.fields.get(k, k): v for k, v in properties.items()}
+            properties.update(self.spec.constants)
+            out.append({"type": "Feature", "geometry": mapping(geometry), "properties": properties})
+        stats.kept = len(out)
+        return out, stats
+
+
+# --------------------------------------------------------------------------- writing the GeoPackage
+
+
+_PROMOTE = {"Polygon": "MultiPolygon", "LineString": "MultiLineString", "Point": "MultiPoint"}
+_DEFAULT_GEOMETRY = {"polygon": "MultiPolygon", "line": "MultiLineString", "point": "Point"}
+
+
+def _geometry_type(kinds: set[str], fallback: str) -> str:
+    if not kinds:
+        return _DEFAULT_GEOMETRY.get(fallback, "Unknown")
+    if kinds <= {"Polygon", "MultiPolygon"}:
+        return "MultiPolygon"
+    if kinds <= {"LineString", "MultiLineString"}:
+        return "MultiLineString"
+    if kinds == {"Point"}:
+        return "Point"
+    if kinds <= {"Point", "MultiPoint"}:
+        return "MultiPoint"
+    return "Unknown"
+
+
+def _field_type(kinds: set[type]) -> str:
+    if not kinds or kinds & {str, dict, list}:
+        return "str"
+    if float in kinds:
+        return "float"
+    return "int"
+
+
+def _value(value: Any, kind: str) -> Any:
+    if value is None:
+        return None
+    if kind == "str":
+        return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False) if isinstance(
+            value, (dict, list)) else str(value)
+    if kind == "float":
+        return float(value)
+    return int(value)
+
+
+def _iter_page_features(files: Sequence[Path]) -> Iterator[dict]:
+    for path in files:
+        yield from json.loads(path.read_text(encoding="utf-8"))["features"]
+
+
+def assemble_gpkg(files: Sequence[Path], target: Path, layer: str, geometry_fallback: str,
+                  ctx: RunContext | None = None) -> tuple[int, str]:
+    """Write the reshaped pages into one GeoPackage layer (two passes: schema, then features)."""
+    fields: dict[str, set[type]] = {}
+    kinds: set[str] = set()
+    for feature in _iter_page_features(files):
+        for key, value in feature["properties"].items():
+            fields.setdefault(key, set())
+            if value is not None:
+                fields[key].add(type(value) if not isinstance(value, bool) else int)
+        if feature.get("geometry"):
+            kinds.add(feature["geometry"]["type"])
+    geometry_type = _geometry_type(kinds, geometry_fallback)
+    seen: set[str] = set()
+    schema_fields: dict[str, str] = {}
+    for key, types in fields.items():
+        if key.lower() in seen or key.lower() == "geometry":
+            continue
+        seen.add(key.lower())
+        schema_fields[key] = _field_type(types)
+    count = 0
+
+    def rows() -> Iterator[dict]:
+        nonlocal count
+        for feature in _iter_page_features(files):
+            if ctx is not None and count % 5000 == 0:
+                ctx.check_cancelled()
+            geometry = feature.get("geometry")
+            if geometry and geometry_type.startswith("Multi") and geometry["type"] in _PROMOTE:
+                geometry = {"type": _PROMOTE[geometry["type"]], "coordinates": [geometry["coordinates"]]}
+            properties = {k: _value(feature["properties"].get(k), t) for k, t in schema_fields.items()}
+            count += 1
+            yield {"type": "Feature", "geometry": geometry, "properties": properties}
+
+    _write_features(target, layer, geometry_type, schema_fields, rows())
+    return count, geometry_type
+
+
+def _write_features(target: Path, layer: str, geometry_type: str, schema_fields: Mapping[str, str],
+                    rows: Iterator[dict]) -> None:
+    from pyproj import CRS
+
+    from .vectorio import _fiona, _pyogrio
+
+    wkt = CRS.from_epsg(28992).to_wkt()
+    if _fiona is not None:
+        schema = {"geometry": geometry_type, "properties": dict(schema_fields)}
+        make = getattr(getattr(_fiona, "model", None), "Feature", None)
+        with _fiona.open(str(target), "w", driver="GPKG", layer=layer, schema=schema, crs_wkt=wkt) as sink:
+            batch = []
+            for row in rows:
+                batch.append(make.from_dict(**row) if make is not None and hasattr(make, "from_dict") else row)
+                if len(batch) >= 2000:
+                    sink.writerecords(batch)
+                    batch = []
+            if batch:
+                sink.writerecords(batch)
+        return
+    if _pyogrio is None:  # pragma: no cover - no OGR binding at all
+        raise DataError(_("neither fiona nor pyogrio is installed"), _("Install python3-fiona or pyogrio"))
+    # pragma: no cover - Debian 13 (geopandas 1.x, pyogrio); not exercised on Debian 12
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import shape
+
+    dtypes = {"str": object, "float": "float64", "int": "Int64"}
+    batch: list[dict] = []
+    written = False
+
+    def flush() -> None:
+        nonlocal batch, written
+        frame = pd.DataFrame([r["properties"] for r in batch], columns=list(schema_fields))
+        for name, kind in schema_fields.items():
+            frame[name] = frame[name].astype(dtypes[kind])
+        gdf = gpd.GeoDataFrame(frame, geometry=[shape(r["geometry"]) if r["geometry"] else None for r in batch],
+                               crs=wkt)
+        _pyogrio.write_dataframe(gdf, str(target), layer=layer, driver="GPKG", geometry_type=geometry_type,
+                                 append=written)
+        written = True
+        batch = []
+
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= 2000:
+            flush()
+    if batch or not written:
+        flush()
+
+
+# --------------------------------------------------------------------------- the cache
+
+
+@dataclass
+class CachedLayer:
+    layer_id: str
+    path: Path
+    row: dict
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float] | None:
+        text = str(self.row.get("bbox") or "")
+        if not text:
+            return None
+        return tuple(float(v) for v in text.split(","))  # type: ignore[return-value]
+
+    @property
+    def fetched_at(self) -> _dt.datetime | None:
+        try:
+            return _dt.datetime.fromisoformat(str(self.row.get("fetched_at")))
+        except ValueError:
+            return None
+
+    def age_s(self, now: _dt.datetime | None = None) -> float | None:
+        when = self.fetched_at
+        if when is None:
+            return None
+        return ((now or _dt.datetime.now(_dt.timezone.utc)) - when).total_seconds()
+
+    def covers(self, bbox: tuple[float, float, float, float] | None) -> bool:
+        mine = self.bbox
+        if mine is None:
+            return True
+        if bbox is None:
+            return False
+        return mine[0] <= bbox[0] and mine[1] <= bbox[1] and mine[2] >= bbox[2] and mine[3] >= bbox[3]
+
+
+def cached_layer(cache_dir: Path, spec_or_entry: Any) -> CachedLayer | None:
+    """The complete cached copy of a layer, or None (no file, or a file without a provenance row)."""
+    name = spec_or_entry.file_name if isinstance(spec_or_entry, ServiceSpec) else cache_file_name(spec_or_entry)
+    layer_id = spec_or_entry.layer_id if isinstance(spec_or_entry, ServiceSpec) else spec_or_entry.id
+    path = cache_dir / name
+    rows = read_provenance(path, layer_id)
+    return CachedLayer(layer_id, path, rows[-1]) if rows else None
+
+
+def describe_age(seconds: float | None) -> str:
+    if seconds is None:
+        return _("age unknown")
+    seconds = max(0.0, seconds)
+    if seconds < 90:
+        return _("{n:.0f} s old").format(n=seconds)
+    if seconds < 90 * 60:
+        return _("{n:.0f} min old").format(n=seconds / 60)
+    if seconds < 36 * 3600:
+        return _("{n:.0f} h old").format(n=seconds / 3600)
+    return _("{n:.0f} days old").format(n=seconds / 86400)
+
+
+@dataclass
+class LayerReport:
+    layer_id: str
+    status: str  # 'fetched', 'up to date', 'cached' (offline), 'failed'
+    path: Path | None = None
+    features: int = 0
+    pages: int = 0
+    fetched_at: str = ""
+    age_s: float | None = None
+    notes: list[str] = field(default_factory=list)
+    error: str = ""
+    seconds: float = 0.0
+
+
+def _write_json_atomic(path: Path, data: Any) -> None:
+    temp = path.with_name(f".{path.name}.partial-{secrets.token_hex(4)}")
+    temp.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+    os.replace(temp, path)
+
+
+def _remove(path: Path) -> None:
+    for leftover in (path, Path(f"{path}-journal"), Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            leftover.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def _remove_partial(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        folder.parent.rmdir()  # .partial/ when it is empty
+    except OSError:
+        pass
+
+
+def _hash_list(hashes: Sequence[str]) -> str:
+    return hashlib.sha256("".join(h + "\n" for h in hashes).encode("ascii")).hexdigest()
+
+
+class LayerFetcher:
+    """Downloads one layer into the cache folder: pages → partial folder → GeoPackage → rename."""
+
+    def __init__(self, spec: ServiceSpec, cache_dir: Path, bbox: tuple[float, float, float, float] | None,
+                 options: FetchOptions, ctx: RunContext, http: Http) -> None:
+        self.spec = spec
+        self.cache_dir = cache_dir
+        self.bbox = None if spec.national else bbox
+        self.options = options
+        self.ctx = ctx
+        self.http = http
+        self.target = cache_dir / spec.file_name
+        self.partial = cache_dir / PARTIAL_DIR / spec.layer_id
+        self.signature = spec.signature(self.bbox, options.page_size)
+        self.label = spec.layer_id
+
+    # ------------------------------------------------------------ state
+    def _load_state(self) -> dict | None:
+        path = self.partial / "state.json"
+        try:
+            state = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if state.get("signature") != self.signature or state.get("tool") != __version__:
+            return None
+        started = state.get("updated_monotonic_wall")
+        if isinstance(started, (int, float)) and time.time() - started > RESUME_MAX_AGE_S:
+            return None
+        if not all((self.partial / p["file"]).is_file() for p in state.get("pages", [])):
+            return None
+        return state
+
+    def _save_state(self, state: dict) -> None:
+        state["updated_monotonic_wall"] = time.time()
+        _write_json_atomic(self.partial / "state.json", state)
+
+    def up_to_date(self) -> CachedLayer | None:
+        cached = cached_layer(self.cache_dir, self.spec)
+        if cached is None:
+            return None
+        signature = dict(cached.row.get("signature") or {})
+        wanted = dict(self.signature)
+        signature.pop("bbox", None)
+        wanted.pop("bbox", None)
+        return cached if signature == wanted and cached.covers(self.bbox) else None
+
+    # ------------------------------------------------------------ run
+    def run(self) -> LayerReport:
+        started = time.perf_counter()
+        if not self.options.refresh:
+            cached = self.up_to_date()
+            if cached is not None:
+                return LayerReport(self.spec.layer_id, "up to date", cached.path, int(cached.row.get("features") or 0),
+                                   int(cached.row.get("pages") or 0), str(cached.row.get("fetched_at") or ""),
+                                   cached.age_s())
+        temp = self.cache_dir / f".{self.target.stem}.partial-{secrets.token_hex(4)}.gpkg"
+        try:
+            state = self._download()
+            self.ctx.report(0.95, _("{layer}: writing {name}").format(layer=self.label, name=self.target.name))
+            files = [self.partial / p["file"] for p in state["pages"]]
+            count, _geometry = assemble_gpkg(files, temp, self.spec.layer_id, self.spec.geometry, self.ctx)
+            row = self._provenance_row(state, count)
+            write_provenance(temp, [row], [{k: v for k, v in p.items() if k != "file"} | {"layer_id": self.label}
+                                           for p in state["pages"]])
+            self.ctx.check_cancelled()
+            os.replace(temp, self.target)  # the old complete file stays until this instant
+        except (RunCancelled, KeyboardInterrupt):
+            _remove(temp)
+            _remove_partial(self.partial)
+            raise
+        except BaseException:
+            _remove(temp)  # the partial pages stay: the next run resumes from them
+            raise
+        _remove_partial(self.partial)
+        self.ctx.report(1.0, _("{layer}: done").format(layer=self.label))
+        return LayerReport(self.spec.layer_id, "fetched", self.target, count, len(state["pages"]), row["fetched_at"],
+                           0.0, list(row["notes"]), seconds=time.perf_counter() - started)
+
+    def _download(self) -> dict:
+        state = self._load_state()
+        self.partial.mkdir(parents=True, exist_ok=True)
+        reshaper = Reshaper(self.spec, self.bbox)
+        if state is None:
+            shutil.rmtree(self.partial, ignore_errors=True)
+            self.partial.mkdir(parents=True, exist_ok=True)
+            state = {"signature": self.signature, "tool": __version__, "started_at": _now_iso(),
+                     "request": first_url(self.spec, self.bbox, self.options.page_size), "next_url": None,
+                     "pages": [], "notes": [], "crs": [], "number_matched": None, "received": 0, "kept": 0,
+                     "outside_box": 0, "filtered": 0, "no_geometry": 0, "done": False}
+            state["next_url"] = state["request"]
+        elif state["pages"]:
+            reshaper.notes.extend(state["notes"])
+            reshaper.note(_("{layer}: resumed an interrupted download after page {n} (pages 1–{n} are from "
+                            "{when}).").format(layer=self.label, n=len(state["pages"]), when=state["started_at"]))
+        if self.spec.kind == "download":
+            if not state["done"]:
+                self._download_file(state, reshaper)
+        else:
+            self._download_pages(state, reshaper)
+        state["notes"] = list(reshaper.notes)
+        state["crs"] = sorted(set(state["crs"]) | reshaper.crs_seen)
+        if state["outside_box"]:
+            state["notes"].append(_("{layer}: the service returned {n} feature(s) outside the requested box (it "
+                                    "ignores bbox?); they were dropped here.").format(layer=self.label,
+                                                                                      n=state["outside_box"]))
+        if state["filtered"]:
+            state["notes"].append(_("{layer}: {n} feature(s) dropped by the catalogue's filter ({filter}).").format(
+                layer=self.label, n=state["filtered"], filter="; ".join(c.describe() for c in self.spec.filter)))
+        if state["no_geometry"]:
+            state["notes"].append(_("{layer}: {n} feature(s) without geometry skipped.").format(
+                layer=self.label, n=state["no_geometry"]))
+        if state["kept"] == 0:
+            state["notes"].append(_("{layer}: the service has no features here (an empty collection); the layer "
+                                    "is stored complete with zero features.").format(layer=self.label))
+        for message in state["notes"]:
+            self.ctx.tell(message)
+        return state
+
+    def _parse(self, response: Response) -> Page:
+        if self.spec.kind == "ogc-api-features":
+            return _ogc_page(response, self.label)
+        if self.spec.kind == "arcgis-featureserver":
+            return _arcgis_page(response, self.label)
+        if response.body.lstrip()[:1] == b"<":
+            return _gml_page(response, self.label, self.partial)
+        return _wfs_json_page(response, self.label)
+
+    def _accept(self) -> str:
+        if self.spec.kind == "wfs":
+            return "application/json, application/geo+json;q=0.9, application/gml+xml;q=0.5, */*;q=0.1"
+        return "application/geo+json, application/json;q=0.9, */*;q=0.1"
+
+    def _store_page(self, state: dict, response: Response, page: Page, reshaper: Reshaper, url: str) -> None:
+        features, stats = reshaper.reshape(page, self.label)
+        number = len(state["pages"]) + 1
+        name = f"page-{number:05d}.json"
+        _write_json_atomic(self.partial / name, {"type": "FeatureCollection", "features": features})
+        state["pages"].append({"page": number, "url": url, "requested_at": response.requested_at,
+                               "http_status": response.status, "attempts": response.attempts,
+                               "bytes": response.size, "sha256": response.sha256,
+                               "features_received": stats.received, "features_kept": stats.kept,
+                               "content_type": response.headers.get("content-type", ""), "file": name})
+        for key in ("received", "kept", "outside_box", "filtered", "no_geometry"):
+            state[key] += getattr(stats, key)
+        if response.log:
+            reshaper.note(_("{layer}: page {n} needed {k} attempts ({log}).").format(
+                layer=self.label, n=number, k=response.attempts, log="; ".join(response.log)))
+        if state["number_matched"] is None and page.number_matched is not None:
+            state["number_matched"] = page.number_matched
+        state["notes"] = list(reshaper.notes)
+        state["crs"] = sorted(set(state["crs"]) | reshaper.crs_seen)
+
+    def _download_pages(self, state: dict, reshaper: Reshaper) -> None:
+        url = state["next_url"]
+        seen = {p["url"] for p in state["pages"]}
+        while url:
+            self.ctx.check_cancelled()
+            if len(state["pages"]) >= self.options.max_pages:
+                raise FetchError(_("{layer}: more than {n} pages").format(layer=self.label, n=self.options.max_pages),
+                                 _("Use a smaller region, or a service that pages in larger steps"))
+            number = len(state["pages"]) + 1
+            matched = state["number_matched"]
+            fraction = min(0.9, state["received"] / matched) if matched else 1.0 - 1.0 / (1.0 + 0.3 * len(state["pages"]))
+            self.ctx.report(0.9 * fraction, _("{layer}: page {n} ({count:,} features so far)").format(
+                layer=self.label, n=number, count=state["received"]))
+            response, page = self.http.get(url, self._parse, self._accept(), self.label)
+            self._store_page(state, response, page, reshaper, url)
+            if state["received"] > self.options.max_features:
+                raise FetchError(_("{layer}: more than {n:,} features").format(layer=self.label,
+                                                                                n=self.options.max_features),
+                                 _("Use a smaller region (or --margin), or raise the limit"))
+            next_url = page.next_url
+            if next_url is not None and (next_url == url or next_url in seen):
+                raise FetchError(_("{layer}: the service's paging loops (page {n} links back to an earlier "
+                                   "page)").format(layer=self.label, n=number),
+                                 _("Report it to the service; the layer was not stored"))
+            seen.add(url)
+            state["next_url"] = next_url
+            self._save_state(state)
+            url = next_url
+        matched = state["number_matched"]
+        if matched is not None and state["received"] < matched:
+            raise FetchError(_("{layer}: the service announced {matched:,} features but its pages ended after "
+                               "{received:,}").format(layer=self.label, matched=matched, received=state["received"]),
+                             _("Try again (the data may be changing); the layer was not stored"))
+        state["done"] = True
+        self._save_state(state)
+
+    def _download_file(self, state: dict, reshaper: Reshaper) -> None:
+        import geopandas as gpd
+        from pyproj import CRS
+        from shapely.geometry import box
+
+        from .vectorio import list_layers
+
+        suffix = Path(urllib.parse.urlsplit(self.spec.url).path).suffix or ".gpkg"
+        sink = self.partial / f"download{suffix}"
+
+        def check(response: Response) -> list[str]:
+            try:
+                return list_layers(sink)
+            except SmrSitingError:
+                raise _Transient(_("the downloaded file does not open ({n} bytes; truncated?)").format(
+                    n=response.size)) from None
+
+        self.ctx.report(0.05, _("{layer}: downloading {url}").format(layer=self.label, url=self.spec.url))
+        response, layers = self.http.get(self.spec.url, check, "*/*", self.label, sink=sink)
+        name = self.spec.collection or (layers[0] if len(layers) == 1 else "")
+        if name not in layers:
+            raise FetchError(_("{layer}: the download holds layers {layers}, not {name!r}").format(
+                layer=self.label, layers=", ".join(layers), name=name),
+                _("Set service.download_layer in layers/catalogue.yaml"))
+        self.ctx.check_cancelled()
+        bbox = gpd.GeoSeries([box(*self.bbox)], crs="EPSG:28992") if self.bbox is not None else None
+        gdf = gpd.read_file(str(sink), layer=name, bbox=bbox)
+        crs = CRS.from_user_input(gdf.crs) if gdf.crs is not None else None
+        authority = crs.to_authority(min_confidence=90) if crs is not None else None
+        label = (f"{authority[0]}:{authority[1]}" if authority else (crs.name if crs else "")) + " (file)"
+        columns = [c for c in gdf.columns if c != gdf.geometry.name]
+        chunk = 5000
+        for start in range(0, max(len(gdf), 1), chunk):
+            part = gdf.iloc[start:start + chunk]
+            features = []
+            for values, geometry in zip(part[columns].itertuples(index=False, name=None), part.geometry.values):
+                properties = {c: _plain(v) for c, v in zip(columns, values)}
+                features.append({"type": "Feature", "properties": properties,
+                                 "geometry": geometry.__geo_interface__ if geometry is not None else None})
+            page = Page(features, crs, label, False, None, None)
+            self._store_page(state, response, page, reshaper, self.spec.url)
+            self.ctx.check_cancelled()
+        sink.unlink()
+        state["done"] = True
+        self._save_state(state)
+
+    def _provenance_row(self, state: dict, count: int) -> dict:
+        bbox = ",".join(_fmt(v) for v in self.bbox) if self.bbox is not None else ""
+        query = {"bbox": bbox or None, "bbox_crs": "EPSG:28992" if bbox else None, "crs": "EPSG:28992",
+                 "page_size": self.options.page_size, "params": dict(self.spec.params),
+                 "filter": [c.describe() for c in self.spec.filter], "fields": dict(self.spec.fields),
+                 "set": dict(self.spec.constants)}
+        hashes = list(dict.fromkeys(p["sha256"] for p in state["pages"]))
+        fetched_at = _now_iso()
+        vintage = self.spec.vintage or _("as served on {date}").format(date=fetched_at[:10])
+        return {"layer_id": self.label, "layer_name": self.spec.layer_id, "title": self.spec.title, "complete": 1,
+                "service_kind": self.spec.kind, "service_url": self.spec.url, "collection": self.spec.collection,
+                "request": state["request"], "query": query, "bbox": bbox, "crs_received": ", ".join(state["crs"]),
+                "started_at": state["started_at"], "fetched_at": fetched_at, "features": count,
+                "pages": len(state["pages"]), "bytes": sum(int(p["bytes"]) for p in {p["sha256"]: p for p in
+                                                                                      state["pages"]}.values()),
+                "sha256": _hash_list(hashes), "owner": self.spec.owner, "licence": self.spec.licence,
+                "vintage": vintage, "caveat": self.spec.caveat, "names_from": self.spec.names_from,
+                "notes": list(state["notes"]), "signature": self.signature, "tool": f"smr-siting {__version__}"}
+
+
+def _plain(value: Any) -> Any:
+    """numpy / pandas scalars → JSON-able Python values (NaN → None)."""
+    if value is None:
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (bytes, bytearray)):
+        return value.hex()
+    return value
+
+
+# --------------------------------------------------------------------------- the whole fetch
+
+
+@dataclass(frozen=True)
+class FetchRequest:
+    cache_dir: Path
+    region: str | None = None
+    layers: Sequence[str] | None = None  # None or ['all']: every fetchable layer
+    offline: bool = False
+    data_dir: Path | None = None  # where to find the boundaries for the region (default: the cache)
+    url_overrides: Mapping[str, str] = field(default_factory=dict)
+    margin_m: float = DEFAULT_MARGIN_M
+    options: FetchOptions = field(default_factory=FetchOptions)
+
+
+@dataclass
+class FetchReport:
+    cache_dir: Path
+    region: Any = None
+    bbox: tuple[float, float, float, float] | None = None
+    layers: list[LayerReport] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[LayerReport]:
+        return [r for r in self.layers if r.status == "failed"]
+
+
+BOUNDARY_IDS = ("provinces", "municipalities")
+
+
+def resolve_layer_ids(requested: Sequence[str] | None, catalogue: Catalogue) -> list[str]:
+    """'all' (or nothing) → every fetchable layer; else the ids given (comma lists allowed), checked."""
+    names = [n.strip() for item in (requested or ["all"]) for n in str(item).split(",") if n.strip()]
+    if not names or "all" in names:
+        return fetchable_ids(catalogue)
+    out = []
+    for name in names:
+        entry = catalogue.get(name)
+        if entry is None:
+            close = difflib.get_close_matches(name, sorted(catalogue.ids), n=1)
+            raise DataError(_("unknown layer id {layer!r}").format(layer=name),
+                            (_("Did you mean {name!r}?").format(name=close[0]) + " " if close else "")
+                            + _("Fetchable layers: {ids}").format(ids=", ".join(fetchable_ids(catalogue))))
+        if name not in out:
+            out.append(name)
+    return out
+
+
+def region_bbox(region: Any, margin_m: float) -> tuple[float, float, float, float]:
+    minx, miny, maxx, maxy = region.geometry.bounds
+    return (math.floor(minx - margin_m), math.floor(miny - margin_m), math.ceil(maxx + margin_m),
+            math.ceil(maxy + margin_m))
+
+
+def _is_region_file(spec: str) -> bool:
+    from .layers import LayerInput
+
+    source = LayerInput.parse(spec)
+    return source.path.exists() or Path(spec).suffix.lower() in (".gpkg", ".shp", ".geojson", ".json", ".fgb")
+
+
+def _boundaries_in(folder: Path | None, catalogue: Catalogue, ctx: RunContext) -> bool:
+    from .layers import LayerStore
+
+    if folder is None or not folder.is_dir():
+        return False
+    store = LayerStore(catalogue, folder, {}, ctx)
+    try:
+        for layer_id in BOUNDARY_IDS:
+            source, origin = store.locate(layer_id)
+            if origin != "data folder":
+                return False
+    except DataError:
+        return False
+    return True
+
+
+class Fetcher:
+    """``smr-siting fetch``: resolve the region, then fetch (or, offline, check) each layer."""
+
+    def __init__(self, request: FetchRequest, ctx: RunContext | None = None,
+                 catalogue: Catalogue | None = None) -> None:
+        self.request = request
+        self.ctx = ctx or RunContext()
+        self.catalogue = catalogue or load_catalogue()
+        self.http = Http(request.options, self.ctx)
+        for layer_id in request.url_overrides:
+            if self.catalogue.get(layer_id) is None:
+                close = difflib.get_close_matches(layer_id, sorted(self.catalogue.ids), n=1)
+                raise DataError(_("--base-url-override names an unknown layer id {layer!r}").format(layer=layer_id),
+                                (_("Did you mean {name!r}?").format(name=close[0]) + " " if close else "")
+                                + _("Write it as ID=URL with an id from layers/catalogue.yaml"))
+
+    def spec(self, layer_id: str) -> ServiceSpec:
+        return service_spec(self.catalogue[layer_id], self.request.url_overrides.get(layer_id))
+
+    def _check_cache_dir(self) -> Path:
+        folder = self.request.cache_dir
+        if folder.exists() and not folder.is_dir():
+            raise SmrSitingError(_("the cache {path} is a file, not a folder").format(path=folder),
+                                 _("Give --cache a folder"))
+        if self.request.offline:
+            if not folder.is_dir():
+                raise FetchError(_("offline, and the cache folder {path} does not exist").format(path=folder),
+                                 _("Fetch once while online (without --offline)"))
+            return folder
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise SmrSitingError(_("cannot create the cache folder {path} ({reason})").format(
+                path=folder, reason=error.strerror), _("Choose a folder you can write to")) from None
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise SmrSitingError(_("cannot write to the cache folder {path}").format(path=folder),
+                                 _("Choose a folder you can write to"))
+        return folder
+
+    def run(self) -> FetchReport:
+        cache_dir = self._check_cache_dir()
+        layer_ids = resolve_layer_ids(self.request.layers, self.catalogue)
+        if not self.request.offline:
+            specs = {layer_id: self.spec(layer_id) for layer_id in layer_ids}  # refuse unfetchable ids up front
+        else:
+            specs = {}
+        report = FetchReport(cache_dir)
+        region = None
+        fetched_boundaries: set[str] = set()
+        needs_box = any(not self._national(layer_id) for layer_id in layer_ids)
+        if self.request.region:
+            region, fetched_boundaries = self._region(report)
+            report.region = region
+            report.bbox = region_bbox(region, self.request.margin_m)
+        elif needs_box:
+            raise SmrSitingError(_("no region given"), _("Name one with --region (e.g. Gelderland or Ede); "
+                                                         "the layers are fetched within its bounds"))
+        n = max(len(layer_ids), 1)
+        for i, layer_id in enumerate(layer_ids):
+            stage = self.ctx.stage(0.1 + 0.9 * i / n, 0.1 + 0.9 * (i + 1) / n)
+            if layer_id in fetched_boundaries:
+                continue
+            if self.request.offline:
+                report.layers.append(self._offline(layer_id, report.bbox))
+                continue
+            report.layers.append(self._fetch_one(specs[layer_id], report.bbox, stage))
+        if not self.request.offline:
+            write_pack(cache_dir, self.catalogue, self.ctx)
+        return report
+
+    def _national(self, layer_id: str) -> bool:
+        entry = self.catalogue[layer_id]
+        return str((entry.service or {}).get("extent", "")) == "national"
+
+    def _fetch_one(self, spec: ServiceSpec, bbox: tuple[float, float, float, float] | None,
+                   ctx: RunContext) -> LayerReport:
+        fetcher = LayerFetcher(spec, self.request.cache_dir, bbox, self.request.options, ctx, self.http)
+        started = time.perf_counter()
+        try:
+            return fetcher.run()
+        except NetworkError:
+            raise
+        except FetchError as error:
+            return LayerReport(spec.layer_id, "failed", fetcher.target, error=str(error),
+                               seconds=time.perf_counter() - started)
+
+    def _offline(self, layer_id: str, bbox: tuple[float, float, float, float] | None) -> LayerReport:
+        entry = self.catalogue[layer_id]
+        cached = cached_layer(self.request.cache_dir, entry)
+        if cached is None:
+            return LayerReport(layer_id, "failed", self.request.cache_dir / cache_file_name(entry),
+                               error=_("{layer}: not in the cache {folder}").format(
+                                   layer=layer_id, folder=self.request.cache_dir))
+        box = None if self._national(layer_id) else bbox
+        report = LayerReport(layer_id, "cached", cached.path, int(cached.row.get("features") or 0),
+                             int(cached.row.get("pages") or 0), str(cached.row.get("fetched_at") or ""),
+                             cached.age_s(), list(cached.row.get("notes") or []))
+        if box is not None and not cached.covers(box):
+            report.status = "failed"
+            report.error = _("{layer}: the cached copy covers box {have}, not the region's {want}").format(
+                layer=layer_id, have=cached.row.get("bbox"), want=",".join(_fmt(v) for v in box))
+        return report
+
+    def _region(self, report: FetchReport) -> tuple[Any, set[str]]:
+        from .layers import LayerStore
+        from .region import resolve_region
+
+        spec = str(self.request.region)
+        fetched: set[str] = set()
+        folder = self.request.data_dir or self.request.cache_dir
+        if not _is_region_file(spec) and not _boundaries_in(folder, self.catalogue, self.ctx):
+            if self.request.data_dir is not None:
+                raise DataError(_("the data folder {folder} holds no province and municipality boundaries to find "
+                                  "region {region!r} in").format(folder=folder, region=spec),
+                                _("Leave out --data to fetch the boundaries into the cache first"))
+            if self.request.offline:
+                raise FetchError(_("offline, and the cache {folder} holds no province and municipality boundaries "
+                                   "to find region {region!r} in").format(folder=folder, region=spec),
+                                 _("Fetch once while online (without --offline)"))
+            stage = self.ctx.stage(0.0, 0.1)
+            for layer_id in BOUNDARY_IDS:
+                stage.report(0.0, _("fetching {layer} to find the region").format(layer=layer_id))
+                layer_report = self._fetch_one(self.spec(layer_id), None, stage)
+                report.layers.append(layer_report)
+                fetched.add(layer_id)
+                if layer_report.status == "failed":
+                    raise FetchError(_("cannot find region {region!r}: {error}").format(
+                        region=spec, error=layer_report.error.rstrip(".")),
+                        _("Give --data a folder with the boundaries, or a region polygon file"))
+        store = LayerStore(self.catalogue, folder if folder.is_dir() else None, {}, self.ctx)
+        return resolve_region(spec, store), fetched
+
+
+def write_pack(cache_dir: Path, catalogue: Catalogue, ctx: RunContext) -> None:
+    """``PACK.json`` with the box every bbox-limited cached layer covers, so that ``smr-siting screen
+    --data CACHE`` refuses regions whose rule distances reach beyond the fetched data."""
+    pack = cache_dir / PACK_FILE
+    if pack.exists():
+        try:
+            ours = json.loads(pack.read_text(encoding="utf-8")).get("generator") == PACK_GENERATOR
+        except (OSError, ValueError, AttributeError):
+            ours = False
+        if not ours:
+            ctx.tell(_("{path} exists and is not the fetcher's; left as it is.").format(path=pack))
+            return
+    layers = {}
+    box: list[float] | None = None
+    for entry in sorted(catalogue.entries.values(), key=lambda e: e.id):
+        cached = cached_layer(cache_dir, entry)
+        if cached is None:
+            continue
+        layers[entry.id] = {"file": cached.path.name, "bbox": cached.row.get("bbox") or None,
+                            "fetched_at": cached.row.get("fetched_at"), "features": cached.row.get("features")}
+        mine = cached.bbox
+        if mine is not None:
+            box = list(mine) if box is None else [max(box[0], mine[0]), max(box[1], mine[1]), min(box[2], mine[2]),
+                                                  min(box[3], mine[3])]
+    data: dict[str, Any] = {"name": "smr-siting fetch cache", "generator": PACK_GENERATOR, "crs": "EPSG:28992",
+                            "layers": layers}
+    if box is not None:
+        data["box"] = box
+    _write_json_atomic(pack, data)
+
+
+def fetch(request: FetchRequest, ctx: RunContext | None = None, catalogue: Catalogue | None = None) -> FetchReport:
+    """Fetch (or, with ``request.offline``, check) the requested layers into ``request.cache_dir``."""
+    return Fetcher(request, ctx, catalogue).run()
