@@ -72,6 +72,16 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("{text!r} is not a whole number").format(text=text)) from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(_("{text!r} must be positive").format(text=text))
+    return value
+
+
 #: argparse's own error messages (it translates them through gettext's default domain, which has no Dutch)
 _ARGPARSE_MESSAGES = (
     (re.compile(r"the following arguments are required: (?P<arguments>.+)"),
@@ -136,6 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("layers", help=_("list the layer catalogue"))
     sub.add_parser("kinds", help=_("list the criterion kinds a profile can use"))
+    from .cli_scoring import add_parsers as add_scoring_parsers
+
+    add_scoring_parsers(sub, _positive_int)
     return parser
 
 
@@ -241,6 +254,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             return _cmd_check(args, out)
         if args.command == "layers":
             return _cmd_layers(out)
+        if args.command in ("rank", "sensitivity"):
+            from .cli_scoring import cmd_rank, cmd_sensitivity
+
+            bar = TerminalProgress(err, args.quiet)
+            return (cmd_rank if args.command == "rank" else cmd_sensitivity)(args, out, bar)
         if args.command == "kinds":
             return _cmd_kinds(out)
     except SmrSitingError as error:

@@ -29,7 +29,7 @@ def shape_label(shape: str) -> str:
     return labels.get(shape, shape)
 
 PROFILE_KEYS = frozenset({"name", "title", "title_nl", "description", "version", "resolution",
-                          "footprint", "criteria", "basis"})
+                          "footprint", "criteria", "basis", "scoring"})
 CRITERION_KEYS = frozenset({"id", "kind", "title", "title_nl", "group", "layers", "basis", "enabled", "note"})
 SOURCE_KEYS = frozenset({"layer", "where", "note"})
 FOOTPRINT_KEYS = frozenset({"area", "shape", "aspect", "basis"})
@@ -151,6 +151,8 @@ class Profile:
     text: str
     basis: Mapping[str, str] = field(default_factory=dict)
     title_nl: str = ""
+    #: the optional ``scoring:`` section (a ScoringSpec), checked when the profile is read
+    scoring: Any = None
 
     @property
     def sha256(self) -> str:
@@ -444,6 +446,11 @@ def parse_profile(text: str, source: str, layer_ids: set[str] | None = None) -> 
     if len(criteria) > 31:
         raise ProfileError(_("{count} criteria; the exclusion raster holds at most 31").format(count=len(criteria)),
                            _("Merge some rules"), ctx.at(raw, "criteria"))
+    scoring = None
+    if "scoring" in raw:
+        from .scoring.spec import parse_scoring
+
+        scoring = parse_scoring(raw["scoring"], source, layer_ids)
     return Profile(
         name=name,
         title=ctx.need_text(raw, "title", "", required=False) or name,
@@ -455,6 +462,7 @@ def parse_profile(text: str, source: str, layer_ids: set[str] | None = None) -> 
         path=source,
         text=text,
         basis=_parse_basis(raw.get("basis"), ctx, raw, ""),
+        scoring=scoring,
     )
 
 

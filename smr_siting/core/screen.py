@@ -148,14 +148,17 @@ def _check_data_extent(data_dir: Path | None, region: Region, reach: float) -> N
 
 
 def compute_exclusion(request: ScreeningRequest, ctx: RunContext | None = None,
-                      catalogue: Catalogue | None = None) -> ExclusionResult:
-    """Evaluate every rule of the profile on the analysis grid and fold them into one bit mask."""
+                      catalogue: Catalogue | None = None, profile: Profile | None = None) -> ExclusionResult:
+    """Evaluate every rule of the profile on the analysis grid and fold them into one bit mask.
+
+    ``profile``: use this (already parsed) profile instead of reading ``request.profile`` — for a
+    run rebuilt from its manifest, or a threshold sweep."""
     ctx = ctx or RunContext()
     timings: dict[str, float] = {}
     start = time.perf_counter()
     catalogue = catalogue or load_catalogue()
     ctx.report(0.0, _("reading the profile"))
-    profile = _resolve_profile(request, catalogue)
+    profile = profile or _resolve_profile(request, catalogue)
     resolution = request.resolution_m or profile.resolution_m
     if not 1.0 <= resolution <= 1000.0:
         raise SmrSitingError(_("resolution {resolution:g} m is outside 1 m .. 1000 m").format(resolution=resolution),

@@ -1,0 +1,83 @@
+"""``smr-siting rank`` and ``smr-siting sensitivity``: scoring, ranking and sensitivity on a screening folder."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from .core.i18n import _
+from .core.layers import LayerInput
+from .core.progress import RunContext
+
+
+def add_parsers(sub: Any, positive_int: Any) -> None:
+    rank = sub.add_parser("rank", help=_("suitability surface and ranked sites with explanations"),
+                          description=_("Score and rank candidate sites of a screening folder: adds suitability.tif, "
+                                        "ranked_sites.gpkg, ranked_sites.csv and ranking.json to it."))
+    rank.add_argument("--run", type=Path, required=True, help=_("a 'smr-siting screen' output folder"))
+    rank.add_argument("--sites", type=LayerInput.parse, metavar="FILE[:LAYER]",
+                      help=_("your own sites (points or parcels, any CRS); default: the best place in each candidate "
+                             "area"))
+    rank.add_argument("--overwrite", action="store_true", help=_("replace outputs that exist"))
+    rank.add_argument("--quiet", "-q", action="store_true", help=_("no progress bar and no notes"))
+
+    sens = sub.add_parser("sensitivity", help=_("how stable the ranking is (weights Monte Carlo, leave-one-out, "
+                                                "threshold sweeps)"),
+                          description=_("Adds sensitivity.csv (and sweeps.csv with --sweep) to a ranked screening "
+                                        "folder."))
+    sens.add_argument("--run", type=Path, required=True, help=_("a screening folder on which 'smr-siting rank' ran"))
+    sens.add_argument("--samples", type=positive_int, default=1000, help=_("Monte Carlo samples (default 1000)"))
+    sens.add_argument("--seed", type=int, default=1, help=_("random seed (default 1): the same seed gives the same "
+                                                            "numbers"))
+    sens.add_argument("--concentration", type=float, default=100.0,
+                      help=_("Dirichlet concentration around the weights (default 100; smaller = wider spread)"))
+    sens.add_argument("--sweep", action="append", default=[], metavar="RULE=D1,D2,…",
+                      help=_("rerun the exclusion with each distance for one rule, e.g. cooling_water=1km,2km,5km,10km "
+                             "(repeatable)"))
+    sens.add_argument("--overwrite", action="store_true", help=_("replace outputs that exist"))
+    sens.add_argument("--quiet", "-q", action="store_true", help=_("no progress bar and no notes"))
+
+
+def cmd_rank(args: argparse.Namespace, out: TextIO, bar: Any) -> int:
+    from .core.scoring.run import rank_run
+
+    ctx = RunContext(progress=bar.progress, notice=bar.notice)
+    started = time.perf_counter()
+    try:
+        written = rank_run(args.run, args.sites, args.overwrite, ctx)
+    finally:
+        bar.clear()
+    import csv
+
+    with open(written["ranked_sites.csv"], encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    ranked = [r for r in rows if r["status"] == "ranked"]
+    if not args.quiet:
+        for row in ranked[:10]:
+            out.write(_("{rank:>3}. {name} ({municipality}): score {score}").format(
+                rank=row["rank"], name=row["name"], municipality=row["municipality"] or "?",
+                score=row["score"]) + "\n")
+        for row in rows:
+            if row["status"] != "ranked":
+                out.write(_("  –  {name}: {status} {reasons}").format(
+                    name=row["name"], status=row["status"], reasons=row["excluded_by"]).rstrip() + "\n")
+    out.write(_("{count} site(s) ranked; outputs in {out} ({seconds:.1f} s)").format(
+        count=len(ranked), out=args.run, seconds=time.perf_counter() - started) + "\n")
+    return 0
+
+
+def cmd_sensitivity(args: argparse.Namespace, out: TextIO, bar: Any) -> int:
+    from .core.scoring.run import sensitivity_run
+
+    ctx = RunContext(progress=bar.progress, notice=bar.notice)
+    started = time.perf_counter()
+    try:
+        written = sensitivity_run(args.run, args.samples, args.seed, args.sweep, args.overwrite, args.concentration,
+                                  ctx)
+    finally:
+        bar.clear()
+    out.write(_("sensitivity written: {files} ({seconds:.1f} s)").format(
+        files=", ".join(str(p) for p in written.values()), seconds=time.perf_counter() - started) + "\n")
+    return 0
