@@ -51,7 +51,7 @@ def cmd_rank(args: argparse.Namespace, out: TextIO, bar: Any) -> int:
         bar.clear()
     import csv
 
-    with open(written["ranked_sites.csv"], encoding="utf-8") as handle:
+    with open(written["ranked_csv"], encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     ranked = [r for r in rows if r["status"] == "ranked"]
     if not args.quiet:

@@ -9,7 +9,7 @@
       <translation>&amp;SMR-locaties</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="333" />
+      <location filename="smr_siting/processing/algorithms.py" line="334" />
       <source>&lt;h3&gt;Inputs&lt;/h3&gt; &lt;ul&gt; &lt;li&gt;&lt;b&gt;Region&lt;/b&gt;: a province or municipality by name or CBS code (Gelderland, PV25, GM0202), or a polygon layer.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Criteria profile&lt;/b&gt;: nl-default, nl-strict or nl-datacentre, or your own YAML file. Every distance and threshold in a profile cites its source or says it is an assumption and which range to try.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Data folder&lt;/b&gt;: a folder with the layer catalogue's files (the demo pack, ../shared/data/nl, or a cache fetched from PDOK). Any layer can be replaced by a loaded QGIS layer (advanced parameters).&lt;/li&gt; &lt;li&gt;&lt;b&gt;Cell size&lt;/b&gt; [m]: default from the profile (25 m). The grid is EPSG:28992 and grows beyond the region by the largest rule distance, so distances and contiguous areas are right at the border.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Footprint&lt;/b&gt; [ha] and shape: the SMR site that must fit inside a candidate area.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Replace output files&lt;/b&gt;: off by default; existing outputs are then refused, never half-overwritten.&lt;/li&gt; &lt;/ul&gt; </source>
       <translation>&lt;h3&gt;Invoer&lt;/h3&gt; &lt;ul&gt; &lt;li&gt;&lt;b&gt;Gebied&lt;/b&gt;: een provincie of gemeente op naam of CBS-code (Gelderland, PV25, GM0202), of een vlakkenlaag.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Criteriaprofiel&lt;/b&gt;: nl-default, nl-strict of nl-datacentre, of een eigen YAML-bestand. Elke afstand en drempel in een profiel noemt haar bron, of zegt dat ze een aanname is en welk bereik het proberen waard is.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Gegevensmap&lt;/b&gt;: een map met de bestanden uit de lagencatalogus (het demopakket, ../shared/data/nl, of een cache die van PDOK is opgehaald). Elke laag kan worden vervangen door een geladen QGIS-laag (geavanceerde parameters).&lt;/li&gt; &lt;li&gt;&lt;b&gt;Celgrootte&lt;/b&gt; [m]: standaard die van het profiel (25 m). Het raster is EPSG:28992 en reikt voorbij het gebied tot de grootste afstand in de regels, zodat afstanden en aaneengesloten gebieden ook aan de grens kloppen.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Footprint&lt;/b&gt; [ha] en vorm: het SMR-terrein dat helemaal binnen een kansrijk gebied moet passen.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Bestaande uitvoerbestanden vervangen&lt;/b&gt;: standaard uit; bestaande uitvoer wordt dan geweigerd, nooit half overschreven.&lt;/li&gt; &lt;/ul&gt; </translation>
     </message>
@@ -19,12 +19,27 @@
       <translation>Een benodigd Python-pakket ontbreekt ({error}). {help}</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="361" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="227" />
+      <source>A threshold sweep was given but no SWEEPS output</source>
+      <translation>Er is een drempelreeks opgegeven maar geen SWEEPS-uitvoer</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="67" />
+      <source>AHP matrix parameter</source>
+      <translation>AHP-matrixparameter</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="48" />
+      <source>AHP pairwise comparison matrix (rows and columns in the order of the profile's scoring criteria; empty: the profile's weights)</source>
+      <translation>AHP-matrix van paarsgewijze vergelijkingen (rijen en kolommen in de volgorde van de scorecriteria van het profiel; leeg: de gewichten uit het profiel)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="362" />
       <source>Applies every exclusion rule of a criteria profile to a region and writes one raster in which each cell records &lt;b&gt;every&lt;/b&gt; rule that excludes it (one bit per rule; the legend is in the file's metadata, a .rules.json sidecar and the .qml style), plus a per-rule table: km² excluded by the rule, by the rule only, cumulative in profile order, and share of the region.</source>
       <translation>Past elke uitsluitingsregel van een criteriaprofiel toe op een gebied en schrijft één raster waarin elke cel &lt;b&gt;alle&lt;/b&gt; regels vastlegt die haar uitsluiten (één bit per regel; de legenda staat in de metadata van het bestand, in een .rules.json-bestand ernaast en in de .qml-stijl), plus een tabel per regel: km² uitgesloten door de regel, alleen door deze regel, cumulatief in de volgorde van het profiel, en het aandeel van het gebied.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="305" />
+      <location filename="smr_siting/processing/algorithms.py" line="306" />
       <source>Area not excluded [km²]</source>
       <translation>Niet uitgesloten oppervlakte [km²]</translation>
     </message>
@@ -39,12 +54,12 @@
       <translation>Kansrijke gebieden</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="329" />
+      <location filename="smr_siting/processing/algorithms.py" line="330" />
       <source>Candidate areas (where the footprint fits)</source>
       <translation>Kansrijke gebieden (waar de footprint past)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="382" />
+      <location filename="smr_siting/processing/algorithms.py" line="383" />
       <source>Candidate areas where an SMR footprint fits</source>
       <translation>Kansrijke gebieden waar een SMR-footprint past</translation>
     </message>
@@ -69,12 +84,12 @@
       <translation>Gegevensmap met de lagen uit de catalogus (bijv. het demopakket of ../shared/data/nl)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="304" />
+      <location filename="smr_siting/processing/algorithms.py" line="305" />
       <source>Excluded area [km²]</source>
       <translation>Uitgesloten oppervlakte [km²]</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="358" />
+      <location filename="smr_siting/processing/algorithms.py" line="359" />
       <source>Exclusion map with reasons</source>
       <translation>Uitsluitingskaart met redenen</translation>
     </message>
@@ -84,7 +99,7 @@
       <translation>Uitsluitingsvlakken per regel</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="319" />
+      <location filename="smr_siting/processing/algorithms.py" line="320" />
       <source>Exclusion polygons per rule (dissolved)</source>
       <translation>Uitsluitingsvlakken per regel (samengevoegd)</translation>
     </message>
@@ -94,12 +109,12 @@
       <translation>Redenen van uitsluiting</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="312" />
+      <location filename="smr_siting/processing/algorithms.py" line="313" />
       <source>Exclusion reasons (GeoTIFF: one bit per rule)</source>
       <translation>Redenen van uitsluiting (GeoTIFF: één bit per regel)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="385" />
+      <location filename="smr_siting/processing/algorithms.py" line="386" />
       <source>Finds contiguous land that no rule excludes and in which the SMR footprint (area and shape) fits wholly — not just the area total. Each area gets its area inside the region, the whole contiguous area (also beyond the border), the usable area (land some fitting footprint covers), its centroid and the municipality and province it lies in.</source>
       <translation>Zoekt aaneengesloten land dat door geen enkele regel wordt uitgesloten en waarin de SMR-footprint (oppervlakte en vorm) helemaal past — niet alleen qua totale oppervlakte. Elk gebied krijgt zijn oppervlakte binnen het gebied, de hele aaneengesloten oppervlakte (ook over de grens), de bruikbare oppervlakte (land dat een passende footprint bedekt), zijn zwaartepunt en de gemeente en provincie waarin het ligt.</translation>
     </message>
@@ -109,14 +124,24 @@
       <translation>Vorm van de footprint (leeg: die van het profiel)</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="199" />
+      <source>How stable is the ranking? Monte Carlo on the weights (Dirichlet around the chosen weights, seeded: the same seed gives the same numbers): per site the share of runs at rank 1, in the top 3 and top 5, and a rank interval; each site's rank with each criterion left out; and, optionally, threshold sweeps (e.g. cooling_water=1km,2km,5km,10km: km² left and candidate areas per value).</source>
+      <translation>Hoe stabiel is de rangschikking? Monte Carlo op de gewichten (Dirichlet rond de gekozen gewichten, met vaste seed: dezelfde seed geeft dezelfde getallen): per locatie het aandeel van de trekkingen op plaats 1, in de top 3 en de top 5, en een bandbreedte van de rang; de rang van elke locatie als elk criterium wordt weggelaten; en, desgewenst, drempelreeksen (bijv. cooling_water=1km,2km,5km,10km: overgebleven km² en kansrijke gebieden per waarde).</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/algorithms.py" line="138" />
       <source>Layer for '{id}' ({title}) instead of the data folder's</source>
       <translation>Laag voor '{id}' ({title}) in plaats van die uit de gegevensmap</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="324" />
+      <location filename="smr_siting/processing/algorithms.py" line="325" />
       <source>Manifest: inputs with sha256, profile, versions (JSON)</source>
       <translation>Manifest: invoer met sha256, profiel, versies (JSON)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="208" />
+      <source>Monte Carlo samples</source>
+      <translation>Aantal Monte Carlo-trekkingen</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/algorithms.py" line="183" />
@@ -124,7 +149,7 @@
       <translation>Geen gebied opgegeven: typ de naam van een provincie of gemeente (bijv. Gelderland) of kies een vlakkenlaag met het gebied.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="307" />
+      <location filename="smr_siting/processing/algorithms.py" line="308" />
       <source>Number of candidate areas</source>
       <translation>Aantal kansrijke gebieden</translation>
     </message>
@@ -139,7 +164,7 @@
       <translation>Uitvoer {name} moet een bestand zijn (GeoTIFF, GeoPackage, CSV of JSON), niet {path}</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="314" />
+      <location filename="smr_siting/processing/algorithms.py" line="315" />
       <source>Per-rule table (CSV)</source>
       <translation>Tabel per regel (CSV)</translation>
     </message>
@@ -149,7 +174,32 @@
       <translation>QGIS-laag {layer!r} heeft geen coördinatenreferentiesysteem. Ken er een toe (Laageigenschappen › Bron) en probeer het opnieuw.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="303" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="211" />
+      <source>Random seed</source>
+      <translation>Startwaarde toevalsgenerator (seed)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="153" />
+      <source>Rank candidate sites (with explanations)</source>
+      <translation>Kandidaatlocaties rangschikken (met toelichting)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="291" />
+      <source>Ranked sites</source>
+      <translation>Gerangschikte locaties</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="166" />
+      <source>Ranked sites (CSV)</source>
+      <translation>Gerangschikte locaties (CSV)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="156" />
+      <source>Ranks your sites, or the best place in each candidate area, by the profile's scoring (WLC score or TOPSIS closeness). Per site: rank, score, each criterion's raw value in words (e.g. '2.3 km to Waal'), its standardised score and weighted contribution, every exclusion rule it breaks, and its municipality and province.</source>
+      <translation>Rangschikt uw locaties, of de beste plek in elk kansrijk gebied, volgens de scoring van het profiel (WLC-score of TOPSIS-nabijheid). Per locatie: rang, score, de ruwe waarde van elk criterium in woorden (bijv. '2.3 km to Waal'), de gestandaardiseerde score en de gewogen bijdrage, elke uitsluitingsregel die de locatie schendt, en de gemeente en provincie.</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="304" />
       <source>Region area [km²] (cells)</source>
       <translation>Oppervlakte van het gebied [km²] (cellen)</translation>
     </message>
@@ -179,7 +229,17 @@
       <translation>SMR-locaties: screening op plekken voor kleine modulaire reactoren</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="408" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="123" />
+      <source>Scores the land that no rule excludes, 0..1: each scoring criterion of the profile is measured (e.g. metres to a substation), standardised (linear, sigmoid, bands or categories, as the profile cites) and combined with the profile's weights (direct or AHP; WLC or OWA). Excluded cells and land outside the region get no value.</source>
+      <translation>Geeft het land dat door geen regel wordt uitgesloten een score van 0..1: elk scorecriterium van het profiel wordt gemeten (bijv. meters tot een station), gestandaardiseerd (lineair, sigmoïde, klassen of categorieën, zoals het profiel onderbouwt) en gecombineerd met de gewichten uit het profiel (direct of AHP; WLC of OWA). Uitgesloten cellen en land buiten het gebied krijgen geen waarde.</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="36" />
+      <source>Scoring and ranking</source>
+      <translation>Scoren en rangschikken</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="409" />
       <source>Screen a region (exclusion map and candidate areas)</source>
       <translation>Gebied screenen (uitsluitingskaart en kansrijke gebieden)</translation>
     </message>
@@ -194,14 +254,64 @@
       <translation>Screening</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="317" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="196" />
+      <source>Sensitivity of the ranking</source>
+      <translation>Gevoeligheid van de rangschikking</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="216" />
+      <source>Sensitivity per site (CSV)</source>
+      <translation>Gevoeligheid per locatie (CSV)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="227" />
+      <source>Set the SWEEPS output</source>
+      <translation>Stel de SWEEPS-uitvoer in</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="290" />
+      <source>Suitability</source>
+      <translation>Geschiktheid</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="130" />
+      <source>Suitability (0..1)</source>
+      <translation>Geschiktheid (0..1)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="120" />
+      <source>Suitability surface</source>
+      <translation>Geschiktheidskaart</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="318" />
       <source>Summary (JSON)</source>
       <translation>Samenvatting (JSON)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="411" />
+      <location filename="smr_siting/processing/algorithms.py" line="412" />
       <source>The whole screening in one step: the exclusion map with reasons, the per-rule table and the candidate areas where the SMR footprint fits, with a manifest of every input (sha256), the profile and the software versions.</source>
       <translation>De hele screening in één stap: de uitsluitingskaart met redenen, de tabel per regel en de kansrijke gebieden waar de SMR-footprint past, met een manifest van alle invoer (sha256), het profiel en de softwareversies.</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="213" />
+      <source>Threshold sweep: RULE=D1,D2,… (e.g. cooling_water=1km,2km,5km,10km; several separated by ';')</source>
+      <translation>Drempelreeks: REGEL=A1,A2,… (bijv. cooling_water=1km,2km,5km,10km; meerdere gescheiden door ';')</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="218" />
+      <source>Threshold sweeps (CSV)</source>
+      <translation>Drempelreeksen (CSV)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="68" />
+      <source>Weights from the AHP matrix: {weights} (CR {cr:.3f})</source>
+      <translation>Gewichten uit de AHP-matrix: {weights} (CR {cr:.3f})</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="45" />
+      <source>Your own sites (points or parcels, any CRS; empty: the best place per candidate area)</source>
+      <translation>Eigen locaties (punten of percelen, elk CRS; leeg: de beste plek per kansrijk gebied)</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/algorithms.py" line="147" />

@@ -35,7 +35,8 @@ OUTPUT_NAMES = {
     "exclusion_vector": "exclusion_reasons.gpkg",
 }
 #: files written beside an output: QGIS loads a .qml of the same name as the layer's style
-SIDECARS = {"exclusion": (".qml", ".rules.json"), "candidates": (".qml",), "exclusion_vector": (".qml",)}
+SIDECARS = {"exclusion": (".qml", ".rules.json"), "candidates": (".qml",), "exclusion_vector": (".qml",),
+            "suitability": (".qml",), "ranked": (".qml",)}
 
 
 def sidecar_paths(key: str, path: Path) -> list[Path]:

@@ -287,7 +287,8 @@ class _ScreeningAlgorithm(QgsProcessingAlgorithm):
         return results
 
     LAYER_NAMES = {"exclusion": "Exclusion reasons", "candidates": "Candidate areas",
-                   "exclusion_vector": "Exclusion polygons per rule"}
+                   "exclusion_vector": "Exclusion polygons per rule", "suitability": "Suitability",
+                   "ranked": "Ranked sites"}
 
     def _style_output(self, path: str, key: str, context: QgsProcessingContext) -> None:
         if key not in self.LAYER_NAMES or not context.willLoadLayerOnCompletion(path):

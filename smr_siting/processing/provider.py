@@ -33,8 +33,10 @@ class SmrSitingProvider(QgsProcessingProvider):
 
     def loadAlgorithms(self) -> None:
         from .algorithms import CandidateAreasAlgorithm, ExclusionMapAlgorithm, ScreenRegionAlgorithm
+        from .scoring_algorithms import RankSitesAlgorithm, SensitivityAlgorithm, SuitabilityAlgorithm
 
-        for algorithm in (ExclusionMapAlgorithm(), CandidateAreasAlgorithm(), ScreenRegionAlgorithm()):
+        for algorithm in (ExclusionMapAlgorithm(), CandidateAreasAlgorithm(), ScreenRegionAlgorithm(),
+                          SuitabilityAlgorithm(), RankSitesAlgorithm(), SensitivityAlgorithm()):
             self.addAlgorithm(algorithm)
 
     def supportedOutputVectorLayerExtensions(self) -> list[str]:

@@ -21,7 +21,7 @@ import numpy as np
 from ..catalogue import load_catalogue
 from ..errors import DataError, SmrSitingError
 from ..layers import LayerInput, sha256_of
-from ..outputs import AtomicOutputs, write_gpkg, write_json
+from ..outputs import AtomicOutputs, write_gpkg, write_json, write_style
 from ..profile import Distance, Profile, parse_profile
 from ..progress import RunContext
 from ..units import parse_length
@@ -30,7 +30,8 @@ from .sites import STATUS_RANKED, best_sites_in_areas, evaluate_sites, read_user
 from .spec import ScoringSpec
 from .suitability import compute_suitability
 
-RANK_OUTPUTS = ("suitability.tif", "ranked_sites.gpkg", "ranked_sites.csv", "ranking.json")
+RANK_OUTPUTS = {"suitability": "suitability.tif", "ranked": "ranked_sites.gpkg", "ranked_csv": "ranked_sites.csv",
+                "ranking": "ranking.json"}
 SUITABILITY_NODATA = -9999.0
 
 
@@ -137,17 +138,19 @@ def write_suitability_tif(path: Path, surface: np.ndarray, grid: Any, spec: Scor
 def rank_run(run_dir: Path, sites: LayerInput | None = None, overwrite: bool = False,
              ctx: RunContext | None = None) -> dict[str, Path]:
     ctx = ctx or RunContext()
-    targets = {name: run_dir / name for name in RANK_OUTPUTS}
+    targets = {key: run_dir / name for key, name in RANK_OUTPUTS.items()}
     outputs = AtomicOutputs(targets, overwrite)
     outputs.check()
     result, profile, _ = _rebuild(run_dir, ctx.stage(0.0, 0.4))
     spec = scoring_spec(profile)
     suitability, table, summary = score_sites(result, spec, sites, ctx.stage(0.4, 0.95))
     with outputs:
-        write_suitability_tif(outputs.temp(targets["suitability.tif"]), suitability.surface, suitability.grid, spec)
-        write_gpkg(outputs.temp(targets["ranked_sites.gpkg"]), table, "ranked_sites", geometry_type="Point")
-        write_sites_csv(outputs.temp(targets["ranked_sites.csv"]), table, spec)
-        write_json(outputs.temp(targets["ranking.json"]), summary)
+        write_suitability_tif(outputs.temp(targets["suitability"]), suitability.surface, suitability.grid, spec)
+        write_style(outputs.temp(targets["suitability"].with_suffix(".qml")), "suitability.qml")
+        write_gpkg(outputs.temp(targets["ranked"]), table, "ranked_sites", geometry_type="Point")
+        write_style(outputs.temp(targets["ranked"].with_suffix(".qml")), "ranked_sites.qml")
+        write_sites_csv(outputs.temp(targets["ranked_csv"]), table, spec)
+        write_json(outputs.temp(targets["ranking"]), summary)
         ctx.check_cancelled()
         outputs.commit()
     ctx.report(1.0, "done")

@@ -320,3 +320,19 @@ def with_weights(spec: ScoringSpec, weights: np.ndarray) -> ScoringSpec:
 
 __all__ = ["MeasureSource", "ScoringCriterion", "ScoringSpec", "parse_scoring", "scoring_from_profile_text",
            "with_weights"]
+
+
+def with_ahp_matrix(spec: ScoringSpec, values: list[float] | np.ndarray, where: str = "AHP matrix") -> ScoringSpec:
+    """The spec with weights from another AHP matrix (row by row, criteria in the spec's order)."""
+    n = len(spec.criteria)
+    flat = np.asarray([_fraction(v, where) for v in values], dtype="float64")
+    if flat.size != n * n:
+        raise ProfileError(f"the AHP matrix has {flat.size} values; {n} scoring criteria need {n} × {n} = {n * n}",
+                           f"Give one row per criterion, in this order: {', '.join(spec.names)}", where)
+    result = ahp(flat.reshape(n, n), spec.names, where)
+    notices = list(spec.notices)
+    if result.consistency_ratio > 0.10:
+        notices.append(f"The AHP matrix is inconsistent: CR = {result.consistency_ratio:.3f} > 0.1; "
+                       "the weights are used anyway.")
+    return ScoringSpec(spec.criteria, result.weights, "ahp", spec.aggregation, spec.owa_alpha, spec.ranking, result,
+                       tuple(notices), spec.basis)

@@ -1,0 +1,238 @@
+"""Processing algorithms for scoring: ``smr_siting:suitability``, ``smr_siting:ranksites``,
+``smr_siting:sensitivity`` — the same inputs as the screening, plus sites and weights."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterMatrix,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterString,
+    QgsProcessingParameterVectorDestination,
+    QgsProcessingUtils,
+)
+
+from ..i18n import tr
+from .algorithms import INSTALL_HELP, _input_help, _ScreeningAlgorithm
+
+DEFAULT_CRITERIA = ("grid", "cooling", "population_distance", "population_density", "demand")
+
+
+class _ScoringAlgorithm(_ScreeningAlgorithm):
+    SITES = "SITES"
+    AHP_MATRIX = "AHP_MATRIX"
+
+    def group(self) -> str:
+        return tr("Scoring and ranking")
+
+    def groupId(self) -> str:
+        return "scoring"
+
+    def init_scoring_inputs(self, sites: bool) -> None:
+        self.init_inputs()
+        if sites:
+            self.addParameter(QgsProcessingParameterFeatureSource(
+                self.SITES, tr("Your own sites (points or parcels, any CRS; empty: the best place per candidate area)"),
+                [QgsProcessing.TypeVectorPoint, QgsProcessing.TypeVectorPolygon], optional=True))
+        self.addParameter(self._advanced(QgsProcessingParameterMatrix(
+            self.AHP_MATRIX, tr("AHP pairwise comparison matrix (rows and columns in the order of the profile's scoring "
+                                "criteria; empty: the profile's weights)"),
+            numberRows=len(DEFAULT_CRITERIA), hasFixedNumberRows=False, headers=list(DEFAULT_CRITERIA),
+            defaultValue=None, optional=True)))
+        self.init_overwrite()
+
+    def _scoring_run(self, parameters: dict[str, Any], context: QgsProcessingContext,
+                     feedback: QgsProcessingFeedback, work: Path, ctx: Any) -> tuple[Any, Any, Any]:
+        from ..core.layers import LayerInput
+        from ..core.scoring.run import scoring_spec
+        from ..core.scoring.spec import with_ahp_matrix
+        from ..core.screen import compute_exclusion
+
+        request = self.build_request(parameters, context, work)
+        result = compute_exclusion(request, ctx.stage(0.0, 0.4))
+        spec = scoring_spec(result.profile)
+        matrix = [v for v in (self.parameterAsMatrix(parameters, self.AHP_MATRIX, context) or [])
+                  if v is not None and str(v).strip() not in ("", "NULL")]  # empty cells: no matrix given
+        if matrix:
+            spec = with_ahp_matrix(spec, matrix, tr("AHP matrix parameter"))
+            feedback.pushInfo(tr("Weights from the AHP matrix: {weights} (CR {cr:.3f})").format(
+                weights=", ".join(f"{n} {w:.3f}" for n, w in zip(spec.names, spec.weights)),
+                cr=spec.ahp.consistency_ratio))
+        sites = None
+        if self.SITES in [d.name() for d in self.parameterDefinitions()]:
+            source = self.parameterAsSource(parameters, self.SITES, context)
+            if source is not None:
+                sites = LayerInput(self._export(source, "sites", work), "sites",
+                                   label=f"QGIS layer {source.sourceName()!r}")
+        return result, spec, sites
+
+    def processAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,
+                         feedback: QgsProcessingFeedback) -> dict[str, Any]:
+        feedback = feedback or QgsProcessingFeedback()
+        try:
+            from ..core.errors import RunCancelled, SmrSitingError
+            from ..core.outputs import AtomicOutputs
+        except ImportError as error:
+            raise QgsProcessingException(tr("A required Python package is missing ({error}). {help}").format(
+                error=error, help=INSTALL_HELP)) from None
+        ctx = self._run_context(feedback)
+        targets = self._targets(parameters, context)
+        overwrite = self.parameterAsBool(parameters, self.OVERWRITE, context)
+        try:
+            AtomicOutputs(targets, overwrite).check()
+            with tempfile.TemporaryDirectory(prefix="smr_siting_", dir=QgsProcessingUtils.tempFolder()) as tmp:
+                result, spec, sites = self._scoring_run(parameters, context, feedback, Path(tmp), ctx)
+                outputs = AtomicOutputs(targets, overwrite)
+                extra = self.compute_and_write(parameters, context, result, spec, sites, outputs, targets, ctx)
+        except SmrSitingError as error:
+            raise QgsProcessingException(str(error)) from None
+        except RunCancelled:
+            raise QgsProcessingException(tr("Cancelled; no output was written.")) from None
+        results: dict[str, Any] = dict(extra)
+        for key, name in self.OUTPUTS.items():
+            if key in targets:
+                results[name] = str(targets[key])
+                self._style_output(str(targets[key]), key, context)
+        return results
+
+    def compute_and_write(self, parameters: dict[str, Any], context: QgsProcessingContext, result: Any, spec: Any,
+                          sites: Any, outputs: Any, targets: dict[str, Path], ctx: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+class SuitabilityAlgorithm(_ScoringAlgorithm):
+    OUTPUTS = {"suitability": "SUITABILITY"}
+
+    def name(self) -> str:
+        return "suitability"
+
+    def displayName(self) -> str:
+        return tr("Suitability surface")
+
+    def shortHelpString(self) -> str:
+        return tr("Scores the land that no rule excludes, 0..1: each scoring criterion of the profile is measured "
+                  "(e.g. metres to a substation), standardised (linear, sigmoid, bands or categories, as the profile "
+                  "cites) and combined with the profile's weights (direct or AHP; WLC or OWA). Excluded cells and "
+                  "land outside the region get no value.") + _input_help()
+
+    def initAlgorithm(self, config: Any = None) -> None:
+        self.init_scoring_inputs(sites=False)
+        self.addParameter(QgsProcessingParameterRasterDestination("SUITABILITY", tr("Suitability (0..1)")))
+
+    def compute_and_write(self, parameters, context, result, spec, sites, outputs, targets, ctx):  # noqa: ANN001, ANN201
+        from ..core.outputs import write_style
+        from ..core.scoring.run import write_suitability_tif
+        from ..core.scoring.suitability import compute_suitability
+
+        surface = compute_suitability(result, spec, ctx.stage(0.4, 0.95))
+        with outputs:
+            write_suitability_tif(outputs.temp(targets["suitability"]), surface.surface, surface.grid, spec)
+            write_style(outputs.temp(targets["suitability"].with_suffix(".qml")), "suitability.qml")
+            ctx.check_cancelled()
+            outputs.commit()
+        return {}
+
+
+class RankSitesAlgorithm(_ScoringAlgorithm):
+    OUTPUTS = {"ranked": "RANKED_SITES", "ranked_csv": "RANKED_CSV", "suitability": "SUITABILITY"}
+
+    def name(self) -> str:
+        return "ranksites"
+
+    def displayName(self) -> str:
+        return tr("Rank candidate sites (with explanations)")
+
+    def shortHelpString(self) -> str:
+        return tr("Ranks your sites, or the best place in each candidate area, by the profile's scoring (WLC score or "
+                  "TOPSIS closeness). Per site: rank, score, each criterion's raw value in words (e.g. '2.3 km to "
+                  "Waal'), its standardised score and weighted contribution, every exclusion rule it breaks, and its "
+                  "municipality and province.") + _input_help()
+
+    def initAlgorithm(self, config: Any = None) -> None:
+        self.init_scoring_inputs(sites=True)
+        self.addParameter(QgsProcessingParameterVectorDestination(
+            "RANKED_SITES", tr("Ranked sites"), QgsProcessing.TypeVectorPoint))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "RANKED_CSV", tr("Ranked sites (CSV)"), fileFilter="CSV (*.csv)", optional=True, createByDefault=True))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            "SUITABILITY", tr("Suitability (0..1)"), optional=True, createByDefault=False))
+
+    def compute_and_write(self, parameters, context, result, spec, sites, outputs, targets, ctx):  # noqa: ANN001, ANN201
+        from ..core.outputs import write_gpkg, write_style
+        from ..core.scoring.run import score_sites, write_suitability_tif
+        from ..core.scoring.sites import STATUS_RANKED, write_sites_csv
+
+        surface, table, _summary = score_sites(result, spec, sites, ctx.stage(0.4, 0.95))
+        with outputs:
+            write_gpkg(outputs.temp(targets["ranked"]), table, "ranked_sites", geometry_type="Point")
+            write_style(outputs.temp(targets["ranked"].with_suffix(".qml")), "ranked_sites.qml")
+            if "ranked_csv" in targets:
+                write_sites_csv(outputs.temp(targets["ranked_csv"]), table, spec)
+            if "suitability" in targets:
+                write_suitability_tif(outputs.temp(targets["suitability"]), surface.surface, surface.grid, spec)
+                write_style(outputs.temp(targets["suitability"].with_suffix(".qml")), "suitability.qml")
+            ctx.check_cancelled()
+            outputs.commit()
+        return {"RANKED_COUNT": int((table["status"] == STATUS_RANKED).sum()) if len(table) else 0}
+
+
+class SensitivityAlgorithm(_ScoringAlgorithm):
+    OUTPUTS = {"sensitivity": "SENSITIVITY", "sweeps": "SWEEPS"}
+
+    def name(self) -> str:
+        return "sensitivity"
+
+    def displayName(self) -> str:
+        return tr("Sensitivity of the ranking")
+
+    def shortHelpString(self) -> str:
+        return tr("How stable is the ranking? Monte Carlo on the weights (Dirichlet around the chosen weights, "
+                  "seeded: the same seed gives the same numbers): per site the share of runs at rank 1, in the top 3 "
+                  "and top 5, and a rank interval; each site's rank with each criterion left out; and, optionally, "
+                  "threshold sweeps (e.g. cooling_water=1km,2km,5km,10km: km² left and candidate areas per value).") \
+            + _input_help()
+
+    def initAlgorithm(self, config: Any = None) -> None:
+        self.init_scoring_inputs(sites=True)
+        self.addParameter(QgsProcessingParameterNumber(
+            "SAMPLES", tr("Monte Carlo samples"), QgsProcessingParameterNumber.Integer, defaultValue=1000,
+            minValue=1, maxValue=1_000_000))
+        self.addParameter(QgsProcessingParameterNumber(
+            "SEED", tr("Random seed"), QgsProcessingParameterNumber.Integer, defaultValue=1, minValue=0))
+        self.addParameter(QgsProcessingParameterString(
+            "SWEEP", tr("Threshold sweep: RULE=D1,D2,… (e.g. cooling_water=1km,2km,5km,10km; several separated by ';')"),
+            defaultValue="", optional=True))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "SENSITIVITY", tr("Sensitivity per site (CSV)"), fileFilter="CSV (*.csv)"))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "SWEEPS", tr("Threshold sweeps (CSV)"), fileFilter="CSV (*.csv)", optional=True, createByDefault=False))
+
+    def compute_and_write(self, parameters, context, result, spec, sites, outputs, targets, ctx):  # noqa: ANN001, ANN201
+        from ..core.errors import SmrSitingError
+        from ..core.scoring.run import SWEEP_COLUMNS, _write_csv, parse_sweep, score_sites, sensitivity_rows, sweep_rows
+
+        sweep_text = self.parameterAsString(parameters, "SWEEP", context) or ""
+        sweeps = [parse_sweep(s) for s in sweep_text.split(";") if s.strip()]
+        if sweeps and "sweeps" not in targets:
+            raise SmrSitingError(tr("A threshold sweep was given but no SWEEPS output"), tr("Set the SWEEPS output"))
+        _surface, table, _summary = score_sites(result, spec, sites, ctx.stage(0.4, 0.7))
+        rows, columns = sensitivity_rows(table, spec, self.parameterAsInt(parameters, "SAMPLES", context),
+                                         self.parameterAsInt(parameters, "SEED", context))
+        sweep_table = sweep_rows(result.request, result.profile, sweeps, ctx.stage(0.7, 0.98)) if sweeps else []
+        with outputs:
+            _write_csv(outputs.temp(targets["sensitivity"]), rows, columns)
+            if "sweeps" in targets:
+                _write_csv(outputs.temp(targets["sweeps"]), sweep_table, SWEEP_COLUMNS)
+            ctx.check_cancelled()
+            outputs.commit()
+        return {}

@@ -1,0 +1,88 @@
+"""The scoring algorithms in real QGIS: suitability, ranksites, sensitivity through processing.run."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("qgis.core")
+from qgis.core import (  # noqa: E402
+    QgsFeature,
+    QgsGeometry,
+    QgsPointXY,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsRasterLayer,
+    QgsVectorLayer,
+)
+
+pytestmark = pytest.mark.qgis
+COMMON = {"REGION": "Gelderland", "RESOLUTION": 100}
+
+
+def _run(algorithm: str, params: dict) -> dict:
+    import processing
+
+    return processing.run(algorithm, params, feedback=QgsProcessingFeedback())
+
+
+def _sites_layer() -> QgsVectorLayer:
+    layer = QgsVectorLayer("Point?crs=EPSG:28992&field=name:string", "my sites", "memory")
+    features = []
+    for name, x, y in (("Veluwe", 186_000, 467_000), ("Dodewaard", 176_000, 434_700), ("Zeeland", 40_000, 390_000)):
+        feature = QgsFeature(layer.fields())
+        feature.setAttribute("name", name)
+        feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(x, y)))
+        features.append(feature)
+    layer.dataProvider().addFeatures(features)
+    return layer
+
+
+def test_ranksites_with_own_sites_and_an_ahp_matrix(loaded_plugin, shared_data, tmp_path) -> None:
+    sites = _sites_layer()
+    result = _run("smr_siting:ranksites", {
+        **COMMON, "DATA": str(shared_data), "SITES": sites,
+        "AHP_MATRIX": [1, 1, 1, 1, 1] * 5,  # equal weights
+        "RANKED_SITES": str(tmp_path / "ranked.gpkg"), "RANKED_CSV": str(tmp_path / "ranked.csv"),
+        "SUITABILITY": str(tmp_path / "suitability.tif")})
+    assert result["RANKED_COUNT"] == 1
+    with open(tmp_path / "ranked.csv", encoding="utf-8") as handle:
+        rows = {r["name"]: r for r in csv.DictReader(handle)}
+    assert rows["Veluwe"]["status"] == "excluded" and "Natura 2000 site" in rows["Veluwe"]["excluded_by"]
+    assert rows["Dodewaard"]["status"] == "ranked" and rows["Dodewaard"]["rank"] == "1"
+    assert rows["Zeeland"]["status"] == "outside region"
+    weights = [float(rows["Dodewaard"][f"{c}_contribution"]) / float(rows["Dodewaard"][f"{c}_score"])
+               for c in ("grid", "cooling", "population_density") if float(rows["Dodewaard"][f"{c}_score"]) > 0]
+    assert weights == pytest.approx([0.2] * len(weights), abs=1e-4)
+    layer = QgsVectorLayer(str(tmp_path / "ranked.gpkg"), "ranked", "ogr")
+    assert layer.isValid() and layer.featureCount() == 3
+    assert (tmp_path / "ranked.qml").exists() and (tmp_path / "suitability.qml").exists()
+    raster = QgsRasterLayer(str(tmp_path / "suitability.tif"), "s")
+    assert raster.isValid()
+    assert sites.featureCount() == 3 and not sites.isModified()
+
+
+def test_ahp_matrix_that_is_not_reciprocal_is_refused(loaded_plugin, shared_data, tmp_path) -> None:
+    matrix = [1, 3, 1, 1, 1,
+              3, 1, 1, 1, 1,  # [cooling, grid] should be 1/3
+              1, 1, 1, 1, 1,
+              1, 1, 1, 1, 1,
+              1, 1, 1, 1, 1]
+    with pytest.raises(QgsProcessingException, match=r"not reciprocal: cell \[grid, cooling\] is 3 but \[cooling, grid\]"):
+        _run("smr_siting:suitability", {**COMMON, "DATA": str(shared_data), "AHP_MATRIX": matrix,
+                                        "SUITABILITY": str(tmp_path / "s.tif")})
+    assert not list(tmp_path.iterdir())
+
+
+def test_sensitivity_algorithm_is_reproducible(loaded_plugin, shared_data, tmp_path) -> None:
+    params = {**COMMON, "DATA": str(shared_data), "SAMPLES": 300, "SEED": 3, "SWEEP": "cooling_water=2km,5km",
+              "SENSITIVITY": str(tmp_path / "a.csv"), "SWEEPS": str(tmp_path / "sweeps.csv")}
+    _run("smr_siting:sensitivity", params)
+    _run("smr_siting:sensitivity", {**params, "SWEEP": "", "SENSITIVITY": str(tmp_path / "b.csv"), "SWEEPS": None})
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+    with open(tmp_path / "sweeps.csv", encoding="utf-8") as handle:
+        sweeps = list(csv.DictReader(handle))
+    assert [float(r["distance_m"]) for r in sweeps] == [2000.0, 5000.0]
+    assert Path(tmp_path / "a.csv").read_text(encoding="utf-8").startswith("site_id,name,rank,share_rank1")
