@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import re
 import signal
 import sys
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Sequence, TextIO
+from typing import Any, Sequence, TextIO
 
 from .core import __version__
 from .core.errors import RunCancelled, SmrSitingError
@@ -144,6 +147,12 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check-profile", help=_("validate a profile file and summarise it"))
     check.add_argument("profile", help=_("profile name or .yaml file"))
 
+    verify = sub.add_parser("verify", help=_("check that a screening folder's results still hold"),
+                            description=_("Re-hashes the inputs, checks the outputs against the manifest and reruns the "
+                                          "screening; exit 0 if the results still hold, 3 if not."))
+    verify.add_argument("run", type=Path, help=_("a 'smr-siting screen' output folder"))
+    verify.add_argument("--quiet", "-q", action="store_true", help=_("no progress bar"))
+
     sub.add_parser("layers", help=_("list the layer catalogue"))
     sub.add_parser("kinds", help=_("list the criterion kinds a profile can use"))
     from .cli_scoring import add_parsers as add_scoring_parsers
@@ -156,7 +165,7 @@ def _cmd_screen(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .core.screen import ScreeningRequest, screen
 
     bar = TerminalProgress(err, args.quiet)
-    ctx = RunContext(progress=bar.progress, notice=bar.notice)
+    ctx = RunContext(progress=bar.progress, is_cancelled=cancel_requested, notice=bar.notice)
     request = ScreeningRequest(
         region=args.region, profile=args.profile, data_dir=args.data, layers=dict(args.layer),
         resolution_m=args.resolution, footprint_ha=args.footprint_ha, footprint_shape=args.footprint_shape,
@@ -219,6 +228,24 @@ def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .core.verify import verify_run
+
+    bar = TerminalProgress(err, args.quiet)
+    try:
+        report = verify_run(args.run, RunContext(progress=bar.progress, is_cancelled=cancel_requested))
+    finally:
+        bar.clear()
+    for line in report.lines():
+        out.write(f"- {line}\n")
+    if report.holds:
+        out.write(_("{folder}: the results still hold (inputs unchanged, outputs untouched, a rerun gives identical "
+                    "files).").format(folder=args.run) + "\n")
+        return 0
+    out.write(_("{folder}: the results no longer hold.").format(folder=args.run) + "\n")
+    return 3
+
+
 def _cmd_layers(out: TextIO) -> int:
     from .core.catalogue import load_catalogue
 
@@ -237,14 +264,34 @@ def _cmd_kinds(out: TextIO) -> int:
     return 0
 
 
+def _quiet_driver_cleanup(unraisable: Any) -> None:
+    """GDAL bindings report errors while closing a file they already failed to write (e.g. on a full disk)
+    as 'Exception ignored' tracebacks; the real error is reported once, by the command."""
+    module = type(unraisable.exc_value).__module__.split(".")[0] if unraisable.exc_value is not None else ""
+    if module in ("fiona", "rasterio", "pyogrio", "osgeo") and not os.environ.get("SMR_SITING_DEBUG"):
+        return
+    sys.__unraisablehook__(unraisable)
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
+    sys.unraisablehook = _quiet_driver_cleanup
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help(out)
         return 2
+    noise = io.StringIO()  # what libraries print on stderr (warnings, GDAL clean-up tracebacks)
+    try:
+        with contextlib.redirect_stderr(noise):
+            return _dispatch(args, out, err)
+    finally:
+        if os.environ.get("SMR_SITING_DEBUG") and noise.getvalue():
+            err.write(noise.getvalue())
+
+
+def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         if args.command == "screen":
             return _cmd_screen(args, out, err)
@@ -254,6 +301,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             return _cmd_check(args, out)
         if args.command == "layers":
             return _cmd_layers(out)
+        if args.command == "verify":
+            return _cmd_verify(args, out, err)
         if args.command in ("rank", "sensitivity"):
             from .cli_scoring import cmd_rank, cmd_sensitivity
 
@@ -282,9 +331,23 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     return 2
 
 
+#: set by Ctrl-C / SIGTERM; the engine sees it at its next check and stops cleanly (RunCancelled)
+CANCEL = threading.Event()
+
+
+def _request_cancel(signum: int, frame: Any) -> None:
+    CANCEL.set()
+    signal.signal(signum, signal.default_int_handler)  # a second Ctrl-C interrupts at once
+
+
+def cancel_requested() -> bool:
+    return CANCEL.is_set()
+
+
 def run() -> None:
     """Console-script entry point."""
-    signal.signal(signal.SIGTERM, lambda signum, frame: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGINT, _request_cancel)
+    signal.signal(signal.SIGTERM, _request_cancel)
     sys.exit(main())
 
 

@@ -58,6 +58,9 @@ class AtomicOutputs:
     targets: Mapping[str, Path]
     overwrite: bool = False
     temps: dict[Path, Path] = field(default_factory=dict)
+    last: Path | None = None
+    #: earlier outputs of ours that this run does not write again; removed once it succeeded (--overwrite)
+    stale: list[Path] = field(default_factory=list)
     created_dirs: list[Path] = field(default_factory=list)
     token: str = field(default_factory=lambda: secrets.token_hex(4))
 
@@ -87,6 +90,7 @@ class AtomicOutputs:
 
     def temp(self, target: Path) -> Path:
         """The temporary path to write ``target`` to (same folder, same extension)."""
+        self.last = target
         if target not in self.temps:
             folder = target.parent
             if not folder.exists():
@@ -104,6 +108,12 @@ class AtomicOutputs:
         for target in order:
             os.replace(self.temps[target], target)
         self.temps.clear()
+        for path in self.stale:
+            if path not in order:
+                try:
+                    path.unlink()
+                except FileNotFoundError:
+                    pass
 
     def abort(self) -> None:
         for temp in list(self.temps.values()):
@@ -125,9 +135,35 @@ class AtomicOutputs:
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if exc_type is not None:
+            target = self.last
+            folder = target.parent if target is not None else None
             self.abort()
             if isinstance(exc, OSError):
-                raise _os_error(exc, None) from None
+                raise _os_error(exc, target) from None
+            if type(exc).__module__.split(".")[0] in GDAL_BINDINGS:  # a driver failed while writing
+                raise _driver_error(exc, target, folder) from None
+
+
+#: Python bindings whose write errors are not OSErrors (GDAL reports ENOSPC as its own error)
+GDAL_BINDINGS = ("fiona", "rasterio", "pyogrio", "osgeo")
+
+
+def _driver_error(error: Exception, target: Path | None, folder: Path | None) -> OutputError:
+    import shutil
+
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    free = None
+    if folder is not None and folder.exists():
+        try:
+            free = shutil.disk_usage(folder).free
+        except OSError:
+            free = None
+    where = f" {target}" if target is not None else ""
+    if "No space" in text or (free is not None and free < 4 * 1024 * 1024):
+        return OutputError(_("the disk is full while writing{where}").format(where=where),
+                           _("Free some space or choose another output folder"))
+    return OutputError(_("cannot write{where} ({reason})").format(where=where, reason=text[:160]),
+                       _("Check the output folder"))
 
 
 def _os_error(error: OSError, path: Path | None) -> OutputError:

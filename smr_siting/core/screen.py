@@ -255,6 +255,26 @@ def compute_candidates(result: ExclusionResult, ctx: RunContext | None = None) -
 # --------------------------------------------------------------------------- outputs
 
 
+#: files a later step adds to a screening folder; a new screening makes them stale
+DERIVED_OUTPUTS = ("suitability.tif", "suitability.qml", "ranked_sites.gpkg", "ranked_sites.qml", "ranked_sites.csv",
+                   "ranking.json", "sensitivity.csv", "sweeps.csv")
+
+
+def stale_outputs(targets: Mapping[str, Path]) -> list[Path]:
+    """Our earlier files in a screening folder that a new run (with --overwrite) would leave inconsistent."""
+    folders = {p.parent for p in targets.values()}
+    if len(folders) != 1:
+        return []
+    folder = folders.pop()
+    names = set(OUTPUT_NAMES.values()) | set(DERIVED_OUTPUTS)
+    for key, name in OUTPUT_NAMES.items():
+        names |= {p.name for p in sidecar_paths(key, folder / name)}
+    keep = set(targets.values())
+    for key, path in targets.items():
+        keep |= set(sidecar_paths(key, path))
+    return [folder / n for n in sorted(names) if (folder / n).exists() and folder / n not in keep]
+
+
 def output_targets(out_dir: Path, want_vector: bool) -> dict[str, Path]:
     keys = [k for k in OUTPUT_NAMES if want_vector or k != "exclusion_vector"]
     return {k: out_dir / OUTPUT_NAMES[k] for k in keys}
@@ -275,7 +295,8 @@ def versions() -> dict[str, str]:
 def _inputs_json(inputs: list[UsedInput]) -> list[dict]:
     return [{"layer_id": u.layer_id, "title": u.title, "path": u.path, "layer": u.layer, "sha256": u.sha256,
              "bytes": u.bytes, "crs": u.crs, "features_read": u.features_read, "origin": u.origin, "owner": u.owner,
-             "licence": u.licence, "vintage": u.vintage, "caveat": u.caveat, "notes": u.notes} for u in inputs]
+             "licence": u.licence, "vintage": u.vintage, "caveat": u.caveat, "notes": u.notes,
+             "provenance": u.provenance} for u in inputs]
 
 
 def summary_dict(result: ExclusionResult, candidates: gpd.GeoDataFrame | None,
@@ -311,6 +332,8 @@ def write_screening(result: ExclusionResult, targets: Mapping[str, Path], overwr
     """Write the requested outputs atomically.  ``targets`` maps output keys (see OUTPUT_NAMES) to paths."""
     ctx = ctx or result.ctx
     outputs = AtomicOutputs(dict(targets), overwrite)
+    if overwrite:
+        outputs.stale = stale_outputs(targets)
     outputs.check()
     caveats = result.caveats()
     bits = result.bits
@@ -362,7 +385,7 @@ def write_screening(result: ExclusionResult, targets: Mapping[str, Path], overwr
             write_json(outputs.temp(targets["manifest"]), manifest)
         ctx.check_cancelled()
         outputs.commit()
-    ctx.report(1.0, _("done"))
+    ctx.progress(1.0, _("done"))  # after the commit: too late to cancel
     return dict(targets)
 
 

@@ -63,12 +63,16 @@ def parse_options(raw: LineDict, where: str) -> Mapping[str, Any]:
 
 def read_raster_on_grid(path: Any, grid: Grid, resampling: str, label: str) -> np.ndarray:
     """The raster's first band resampled onto the grid, float32, NaN where it has no value."""
+    import warnings
+
     import rasterio
     from rasterio.enums import Resampling
     from rasterio.warp import reproject
 
     try:
-        src = rasterio.open(path)
+        with warnings.catch_warnings():  # a missing georeference is reported below, as an error
+            warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+            src = rasterio.open(path)
     except Exception as error:  # noqa: BLE001
         raise DataError(_("{label}: cannot open the raster ({reason})").format(
             label=label, reason=str(error).splitlines()[0][:120]), _("Check that it is a complete GeoTIFF")) from None

@@ -1,0 +1,488 @@
+"""The bad-input battery: one parametrised test, one case per row (printed in the README's reliability
+section by scripts/battery_table.py).
+
+Each case runs the real command line on real Dutch data (municipality Zutphen, 250 m cells unless the
+case needs otherwise) and asserts: the exact message (names the problem and the fix), the exit code,
+that no input file changed (sha256 before/after) and that no output was left behind — or, for input
+that is acceptable with a notice (invalid geometry, another CRS, a profile that excludes everything,
+non-ASCII names), the exact notice and complete outputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely.affinity import translate
+from shapely.geometry import Point, Polygon
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = (ROOT / "smr_siting" / "profiles" / "nl-default.yaml").read_text(encoding="utf-8")
+OUTPUT_NAMES = {"exclusion.tif", "exclusion.qml", "exclusion.rules.json", "candidate_areas.gpkg",
+                "candidate_areas.qml", "summary.csv", "summary.json", "manifest.json"}
+
+
+@dataclass
+class Env:
+    tmp: Path
+    data: Path
+    out: Path
+    inputs: list[Path] = field(default_factory=list)
+    extra_env: dict[str, str] = field(default_factory=dict)
+    wrap: list[str] = field(default_factory=list)
+
+    def natura(self) -> gpd.GeoDataFrame:
+        return gpd.read_file(self.data / "nl_natura2000.gpkg", layer="natura2000")
+
+    def write_layer(self, name: str, frame: gpd.GeoDataFrame, layer: str = "natura2000") -> Path:
+        path = self.tmp / name
+        frame.to_file(path, layer=layer)
+        self.inputs.append(path)
+        return path
+
+    def profile(self, text: str, name: str = "mine.yaml") -> Path:
+        path = self.tmp / name
+        path.write_text(text, encoding="utf-8")
+        self.inputs.append(path)
+        return path
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    what: str
+    build: Callable[[Env], list[str]]
+    code: int
+    message: str  # exact; {tmp} {data} {out} are filled in
+
+
+def _replace(text: str, old: str, new: str) -> str:
+    assert old in text, old
+    return text.replace(old, new, 1)
+
+
+def _geometry_profile(kind_line: str = "") -> str:
+    return DEFAULT
+
+
+# ------------------------------------------------------------------------------ the cases
+def c_self_intersecting(env: Env) -> list[str]:
+    frame = env.natura().head(3).copy()
+    bowtie = Polygon([(210_000, 460_000), (214_000, 464_000), (214_000, 460_000), (210_000, 464_000)])
+    frame.loc[frame.index[0], "geometry"] = bowtie
+    path = env.write_layer("bowtie.gpkg", frame)
+    return ["--layer", f"natura2000={path}"]
+
+
+def c_mixed_types(env: Env) -> list[str]:
+    frame = env.natura().head(3).copy()
+    frame.loc[frame.index[0], "geometry"] = Point(211_000, 461_000)
+    path = env.write_layer("mixed.gpkg", frame)
+    return ["--layer", f"natura2000={path}"]
+
+
+def c_no_crs(env: Env) -> list[str]:
+    frame = env.natura().head(5).copy()
+    frame.crs = None
+    return ["--layer", f"natura2000={env.write_layer('no_crs.gpkg', frame)}"]
+
+
+def c_geographic_crs(env: Env) -> list[str]:
+    return ["--layer", f"natura2000={env.write_layer('wgs84.gpkg', env.natura().to_crs('EPSG:4326'))}"]
+
+
+def c_swapped_axes(env: Env) -> list[str]:
+    frame = env.natura().head(5).to_crs("EPSG:4326")
+    from shapely.ops import transform
+
+    frame["geometry"] = [transform(lambda x, y, z=None: (y, x), g) for g in frame.geometry]
+    return ["--layer", f"natura2000={env.write_layer('latlon.gpkg', frame)}"]
+
+
+def c_empty_layer(env: Env) -> list[str]:
+    return ["--layer", f"natura2000={env.write_layer('empty.gpkg', env.natura().head(0))}"]
+
+
+def c_outside_netherlands(env: Env) -> list[str]:
+    frame = env.natura().head(5).copy()
+    frame["geometry"] = [translate(g, 2_000_000, 0) for g in frame.geometry]
+    return ["--layer", f"natura2000={env.write_layer('far.gpkg', frame)}"]
+
+
+def c_outside_region(env: Env) -> list[str]:
+    natura = env.natura()
+    zeeland = natura[natura.geometry.centroid.y < 400_000]
+    return ["--layer", f"natura2000={env.write_layer('zeeland.gpkg', zeeland)}"]
+
+
+def c_corrupt_gpkg(env: Env) -> list[str]:
+    path = env.tmp / "corrupt.gpkg"
+    path.write_bytes((env.data / "nl_natura2000.gpkg").read_bytes()[:50_000])
+    env.inputs.append(path)
+    return ["--layer", f"natura2000={path}"]
+
+
+def _raster_profile(env: Env) -> Path:
+    text = _replace(DEFAULT, "  # ------------------------------------------------------------------ energy demand",
+                    "  - id: raster_rule\n    kind: raster_threshold\n    threshold: {op: '>', value: 1000, unit: m}\n"
+                    "    layers: [urban_areas]\n    basis: 'assumption: test rule; try 500-2000'\n\n"
+                    "  # ------------------------------------------------------------------ energy demand")
+    return env.profile(text)
+
+
+def c_raster_no_georeferencing(env: Env) -> list[str]:
+    import rasterio
+
+    path = env.tmp / "plain.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=10, height=10, count=1, dtype="float32") as dst:
+        dst.write(np.ones((1, 10, 10), dtype="float32"))
+    env.inputs.append(path)
+    return ["--profile", str(_raster_profile(env)), "--layer", f"urban_areas={path}"]
+
+
+def c_raster_all_nodata(env: Env) -> list[str]:
+    import rasterio
+    from rasterio.transform import from_origin
+
+    path = env.tmp / "nodata.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=20, height=20, count=1, dtype="float32", crs="EPSG:28992",
+                       transform=from_origin(200_000, 470_000, 1000, 1000), nodata=-1) as dst:
+        dst.write(np.full((1, 20, 20), -1, dtype="float32"))
+    env.inputs.append(path)
+    return ["--profile", str(_raster_profile(env)), "--layer", f"urban_areas={path}"]
+
+
+def c_unknown_region(env: Env) -> list[str]:
+    return ["--region", "Zutpen"]
+
+
+def c_key_typo(env: Env) -> list[str]:
+    return ["--profile", str(env.profile(_replace(DEFAULT, "    title: River channel", "    titel: River channel")))]
+
+
+def c_unknown_kind(env: Env) -> list[str]:
+    return ["--profile", str(env.profile(_replace(DEFAULT, "kind: exclude_within\n    group: space\n    title: River",
+                                                  "kind: exclude_near\n    group: space\n    title: River")))]
+
+
+def c_negative_distance(env: Env) -> list[str]:
+    return ["--profile", str(env.profile(_replace(DEFAULT, "        distance: 150 m", "        distance: -150 m")))]
+
+
+def c_absurd_distance(env: Env) -> list[str]:
+    return ["--profile", str(env.profile(_replace(DEFAULT, "        distance: 150 m", "        distance: 5000 km")))]
+
+
+def c_distance_without_unit(env: Env) -> list[str]:
+    return ["--profile", str(env.profile(_replace(DEFAULT, "        distance: 150 m", "        distance: 150")))]
+
+
+def _direct_weights(weights: list[str]) -> str:
+    text = _replace(DEFAULT, "  weights: ahp ", "  weights: direct ")
+    for cid, weight in zip(("grid", "cooling", "population_distance", "population_density", "demand"), weights):
+        text = _replace(text, f"    - id: {cid}\n", f"    - id: {cid}\n      weight: {weight}\n")
+    return text
+
+
+def c_negative_weight(env: Env) -> list[str]:
+    return ["--profile", str(env.profile(_direct_weights(["0.5", "-0.2", "0.3", "0.2", "0.2"])))]
+
+
+def c_zero_weights(env: Env) -> list[str]:
+    return ["--profile", str(env.profile(_direct_weights(["0", "0", "0", "0", "0"])))]
+
+
+def c_ahp_not_reciprocal(env: Env) -> list[str]:
+    return ["--profile", str(env.profile(_replace(DEFAULT, "      - [1/2, 1/2, 1,   2, 1]\n      - [1/3",
+                                                  "      - [1/2, 1/2, 1,   3, 1]\n      - [1/3")))]
+
+
+def c_footprint_too_big(env: Env) -> list[str]:
+    return ["--footprint-ha", "5000"]
+
+
+def c_excludes_everything(env: Env) -> list[str]:
+    return ["--profile", "nl-datacentre"]
+
+
+def c_resolution_too_fine(env: Env) -> list[str]:
+    return ["--region", "Gelderland", "--resolution", "1"]
+
+
+def c_output_exists(env: Env) -> list[str]:
+    env.out.mkdir()
+    (env.out / "summary.csv").write_text("the user's own table\n", encoding="utf-8")
+    env.inputs.append(env.out / "summary.csv")
+    return []
+
+
+def c_output_is_a_file(env: Env) -> list[str]:
+    env.out.write_text("a file\n", encoding="utf-8")
+    env.inputs.append(env.out)
+    return []
+
+
+def _tmpfs(env: Env, options: str) -> None:
+    if shutil.which("unshare") is None or subprocess.run(["unshare", "-rm", "true"]).returncode != 0:
+        pytest.skip("no mount namespaces here (unshare -rm) to make a read-only or full file system")
+    env.out = env.tmp / "mnt" / "out"
+    (env.tmp / "mnt").mkdir()
+    env.wrap = ["unshare", "-rm", "sh", "-c", f'mount -t tmpfs -o {options} tmpfs "$0" && exec "$@"',
+                str(env.tmp / "mnt")]
+
+
+def c_read_only_folder(env: Env) -> list[str]:
+    _tmpfs(env, "ro,size=1m")
+    return []
+
+
+def c_disk_full(env: Env) -> list[str]:
+    _tmpfs(env, "size=48k")
+    return []
+
+
+def c_missing_data_folder(env: Env) -> list[str]:
+    env.data = env.tmp / "no-such-folder"
+    return []
+
+
+def c_layer_missing(env: Env) -> list[str]:
+    folder = env.tmp / "partial"
+    folder.mkdir()
+    for name in ("nl_gemeenten_2022_cbs_generalised.gpkg", "nl_natura2000.gpkg"):
+        (folder / name).symlink_to(env.data / name)
+    env.data = folder
+    return []
+
+
+def c_not_utf8_profile(env: Env) -> list[str]:
+    path = env.tmp / "latin1.yaml"
+    path.write_bytes(DEFAULT.replace("—", "-").replace("…", "...").encode("latin-1", errors="replace") + b"# \xe9\n")
+    env.inputs.append(path)
+    return ["--profile", str(path)]
+
+
+def c_bad_yaml(env: Env) -> list[str]:
+    return ["--profile", str(env.profile(_replace(DEFAULT, "    layers: [sea, lakes]", "    layers: [sea, lakes")))]
+
+
+def c_unknown_footprint_shape(env: Env) -> list[str]:
+    return ["--profile", str(env.profile(_replace(DEFAULT, "  shape: square", "  shape: hexagon")))]
+
+
+def c_where_field_missing(env: Env) -> list[str]:
+    return ["--profile", str(env.profile(_replace(DEFAULT, "{field: typ, op: \"==\", value: substation}\n        distance",
+                                                  "{field: type, op: \"==\", value: substation}\n        distance")))]
+
+
+def c_unknown_layer_slot(env: Env) -> list[str]:
+    return ["--layer", f"natura={env.data / 'nl_natura2000.gpkg'}"]
+
+
+def c_non_ascii_names(env: Env) -> list[str]:
+    frame = env.natura()
+    path = env.tmp / "natuurgebieden_België_ë.gpkg"
+    frame.to_file(path, layer="natura_ñ_gebieden")
+    env.inputs.append(path)
+    env.out = env.tmp / "uitvoer – Zutphen ëï"
+    return ["--layer", f"natura2000={path}:natura_ñ_gebieden"]
+
+
+CASES = [
+    Case("self-intersecting", "a self-intersecting polygon", c_self_intersecting, 0,
+         "note: layer 'natura2000' (bowtie.gpkg): 1 invalid geometry (e.g. self-intersections) repaired "
+         "with make_valid."),
+    Case("mixed-geometry", "points among the polygons of a polygon layer", c_mixed_types, 2,
+         "smr-siting: error: layer 'natura2000' (mixed.gpkg) in rule 'natura2000' holds 1 Point; rule 'natura2000' "
+         "(exclude inside, no buffer) needs polygons. Use a polygon layer, or give the rule a buffer / use a distance "
+         "rule for points and lines."),
+    Case("no-crs", "a layer without a CRS", c_no_crs, 2,
+         "smr-siting: error: layer 'natura2000' (no_crs.gpkg) has no coordinate reference system. Assign "
+         "one (QGIS: Layer Properties › Source; GDAL: ogr2ogr -a_srs EPSG:28992) and retry."),
+    Case("geographic-crs", "a layer in EPSG:4326", c_geographic_crs, 0,
+         "note: layer 'natura2000' (wgs84.gpkg) is in EPSG:4326; reprojected to EPSG:28992."),
+    Case("swapped-axes", "lat/lon written as x/y", c_swapped_axes, 2,
+         "smr-siting: error: layer 'natura2000' (latlon.gpkg) lies wholly outside the Netherlands "
+         "(extent {extent} in EPSG:4326). Check its CRS: coordinates in degrees labelled as metres (or swapped axes) "
+         "land far away."),
+    Case("empty-layer", "a layer with no features", c_empty_layer, 2,
+         "smr-siting: error: layer 'natura2000' (empty.gpkg) is empty (no features). Use a layer with "
+         "features, or disable the rule."),
+    Case("outside-netherlands", "a layer far outside the Netherlands", c_outside_netherlands, 2,
+         "smr-siting: error: layer 'natura2000' (far.gpkg) lies wholly outside the Netherlands "
+         "(extent {extent} in EPSG:28992). Check its CRS: coordinates in degrees labelled as metres (or swapped axes) "
+         "land far away."),
+    Case("outside-region", "a layer with nothing near the region", c_outside_region, 0,
+         "note: layer 'natura2000' (zeeland.gpkg): none of its {count} features lies within reach of the "
+         "region; rules using it treat it as absent."),
+    Case("corrupt-gpkg", "a truncated GeoPackage", c_corrupt_gpkg, 2,
+         "smr-siting: error: cannot open {tmp}/corrupt.gpkg as a vector file ({detail}). Check that the file is a "
+         "complete GeoPackage or shapefile (open it in QGIS)."),
+    Case("raster-no-georef", "a GeoTIFF without georeferencing", c_raster_no_georeferencing, 2,
+         "smr-siting: error: layer 'urban_areas' (plain.tif) has no georeferencing (no CRS or no geotransform). "
+         "Georeference it (QGIS Georeferencer, or gdal_translate -a_srs EPSG:28992 -a_ullr ...)."),
+    Case("raster-all-nodata", "a raster with nodata everywhere", c_raster_all_nodata, 2,
+         "smr-siting: error: layer 'urban_areas' (nodata.tif) holds no values: every cell is nodata. Check the "
+         "raster's nodata setting, or use another raster."),
+    Case("unknown-region", "a misspelt region", c_unknown_region, 2,
+         "smr-siting: error: unknown region 'Zutpen'. Did you mean 'Zutphen', 'Putten', 'Houten'? Give a province or "
+         "municipality name or CBS code (PV25, GM0202), or a polygon file."),
+    Case("profile-key-typo", "a typo in a profile key", c_key_typo, 2,
+         "smr-siting: error: {tmp}/mine.yaml:{line} criteria[3] (river_channel): unknown key 'titel'. Did you mean "
+         "'title'? Allowed keys here: basis, enabled, group, id, kind, layers, method, note, title, title_nl."),
+    Case("unknown-kind", "an unknown criterion kind", c_unknown_kind, 2,
+         "smr-siting: error: {tmp}/mine.yaml:{line} criteria[3] (river_channel): unknown criterion kind "
+         "'exclude_near'. Did you mean 'exclude_inside'? Known kinds: exclude_inside, exclude_within, raster_threshold, "
+         "require_within, zone_membership."),
+    Case("negative-distance", "a negative distance", c_negative_distance, 2,
+         "smr-siting: error: {tmp}/mine.yaml:{line} criteria[3] (river_channel).layers[0].distance: distance '-150 m' "
+         "must be zero or positive. Use a distance like '500 m' (0 m means no buffer)."),
+    Case("absurd-distance", "a distance of 5,000 km", c_absurd_distance, 2,
+         "smr-siting: error: {tmp}/mine.yaml:{line} criteria[3] (river_channel).layers[0].distance: distance 5000 km "
+         "is larger than 100 km, the largest this screening supports. Check the unit (m or km) and the number."),
+    Case("distance-no-unit", "a distance without a unit", c_distance_without_unit, 2,
+         "smr-siting: error: {tmp}/mine.yaml:{line} criteria[3] (river_channel).layers[0].distance: distance 150 has no "
+         "unit. Write it with a unit, like '3 km'."),
+    Case("negative-weight", "a negative weight", c_negative_weight, 2,
+         "smr-siting: error: {tmp}/mine.yaml:{line} scoring: negative weight(s): cooling (-0.2). Weights must be zero "
+         "or positive."),
+    Case("zero-weights", "weights that are all zero", c_zero_weights, 2,
+         "smr-siting: error: {tmp}/mine.yaml:{line} scoring: all weights are zero. Give at least one criterion a "
+         "positive weight."),
+    Case("ahp-not-reciprocal", "an AHP matrix that is not reciprocal", c_ahp_not_reciprocal, 2,
+         "smr-siting: error: {tmp}/mine.yaml:{line} scoring.ahp.matrix: the AHP matrix is not reciprocal: cell "
+         "[population_distance, population_density] is 3 but [population_density, population_distance] is 0.5. Set "
+         "[population_density, population_distance] to 1/3 = 0.3333."),
+    Case("footprint-too-big", "a footprint bigger than the region", c_footprint_too_big, 2,
+         "smr-siting: error: the footprint (5000 ha) is larger than the region Zutphen ({ha} ha). Use a smaller "
+         "footprint."),
+    Case("excludes-everything", "a profile that excludes everything (valid)", c_excludes_everything, 0,
+         "note: The profile excludes all of Zutphen: no land is left. The outputs are written, with no candidate "
+         "areas."),
+    Case("resolution-too-fine", "a 1 m grid for a province", c_resolution_too_fine, 2,
+         "smr-siting: error: a {width} × {height} grid at 1 m needs about {need} GiB of memory, more than the {avail} GiB "
+         "available. Use a coarser resolution (e.g. --resolution 2) or a smaller region."),
+    Case("output-exists", "an existing output without --overwrite", c_output_exists, 2,
+         "smr-siting: error: output already exists: {out}/summary.csv. Choose another output folder, or pass "
+         "--overwrite to replace it."),
+    Case("output-is-a-file", "an output folder that is a file", c_output_is_a_file, 2,
+         "smr-siting: error: {out} is a file, not a folder. Choose an output folder."),
+    Case("read-only-folder", "a read-only output folder", c_read_only_folder, 2,
+         "smr-siting: error: cannot write to {parent} (permission denied). Choose a folder you can write to."),
+    Case("disk-full", "a full disk", c_disk_full, 2,
+         "smr-siting: error: the disk is full while writing {file}. Free some space or choose another output folder."),
+    Case("missing-data-folder", "a data folder that does not exist", c_missing_data_folder, 2,
+         "smr-siting: error: data folder {data} does not exist. Point --data at the folder that holds the layers."),
+    Case("layer-missing", "a data folder without one of the layers", c_layer_missing, 2,
+         "smr-siting: error: layer 'sea' (Sea and estuaries) was not found in {data}; looked for {files}. Point --data "
+         "at a folder holding one of those files, or give the file with --layer sea=FILE."),
+    Case("profile-not-utf8", "a profile that is not UTF-8", c_not_utf8_profile, 2,
+         "smr-siting: error: profile {tmp}/latin1.yaml is not UTF-8 text. Save it as UTF-8."),
+    Case("bad-yaml", "broken YAML", c_bad_yaml, 2,
+         "smr-siting: error: {tmp}/mine.yaml:{line}: this is not valid YAML (expected ',' or ']', but got "
+         "':'). Check indentation and colons; a value with ':' or '#' in it needs quotes."),
+    Case("unknown-shape", "an unknown footprint shape", c_unknown_footprint_shape, 2,
+         "smr-siting: error: {tmp}/mine.yaml:{line} footprint.shape: unknown footprint shape 'hexagon'. Use one of: "
+         "square, circle, rectangle."),
+    Case("where-field-missing", "a filter on a field that does not exist", c_where_field_missing, 2,
+         "smr-siting: error: layer 'hv_substations' (nl_hv_grid_osm2016_schematic.gpkg:nodes) in rule 'energy_demand': "
+         "filter field 'type' does not exist. Did you mean 'typ'? Fields: {fields}"),
+    Case("unknown-layer-slot", "--layer for a slot that does not exist", c_unknown_layer_slot, 2,
+         "smr-siting: error: unknown layer slot 'natura'. Did you mean 'natura2000'? Slots: {slots}."),
+    Case("non-ascii", "Dutch diacritics in paths and layer names (valid)", c_non_ascii_names, 0, ""),
+]
+
+
+def _sha(paths: list[Path]) -> dict[str, str]:
+    out = {}
+    for path in paths:
+        if path.is_file():
+            out[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def _left_behind(folder: Path, existed: list[str] | None) -> list[str]:
+    if not folder.exists() or not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir()
+                  if (p.name in OUTPUT_NAMES and p.name not in (existed or [])) or ".partial-" in p.name)
+
+
+def _matches(template: str, line: str, env: Env) -> bool:
+    pattern = re.escape(template.replace("{tmp}", str(env.tmp)).replace("{data}", str(env.data))
+                        .replace("{out}", str(env.out)))
+    for name in ("line", "count", "ha", "width", "height", "need", "avail"):
+        pattern = pattern.replace(re.escape("{" + name + "}"), r"[0-9][0-9,.]*")
+    for name in ("extent", "detail", "fields", "slots", "parent", "file", "files"):
+        pattern = pattern.replace(re.escape("{" + name + "}"), r".+")
+    return re.fullmatch(pattern, line) is not None
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input(case: Case, cli, shared_data, tmp_path) -> None:
+    env = Env(tmp_path, shared_data, tmp_path / "out")
+    extra = case.build(env)
+    args = ["screen", "--region", "Zutphen", "--data", str(env.data), "--out", str(env.out), "--resolution", "250"]
+    for i in range(0, len(extra), 2):  # options given by the case replace the defaults
+        if extra[i] in args:
+            args[args.index(extra[i]) + 1] = extra[i + 1]
+        else:
+            args += extra[i:i + 2]
+    data_hashes = _sha([p for p in Path(shared_data).iterdir() if p.is_file()])
+    before = _sha(env.inputs)
+    existed = sorted(p.name for p in env.out.iterdir()) if env.out.is_dir() else None
+    done = subprocess.run([*env.wrap, *cli, *args], capture_output=True, text=True, timeout=600,
+                          env={**os.environ, **env.extra_env})
+    lines = done.stderr.strip().splitlines()
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == case.code, done.stderr
+    assert _sha(env.inputs) == before, "an input file changed"
+    assert _sha([p for p in Path(shared_data).iterdir() if p.is_file()]) == data_hashes
+    if case.code == 0:
+        if case.message:
+            assert any(_matches(case.message, line, env) for line in lines), "\n".join(lines)
+        if not env.wrap:
+            assert OUTPUT_NAMES <= {p.name for p in env.out.iterdir()}
+    else:
+        errors = [line for line in lines if not line.startswith("note:")]
+        assert len(errors) == 1, done.stderr
+        assert _matches(case.message, errors[0], env), f"\n{errors[0]}\n{case.message}"
+        if env.out.is_dir():
+            now = sorted(p.name for p in env.out.iterdir())
+            assert now == (existed or []), f"left behind: {now}"
+        assert not _left_behind(env.out, existed)
+
+
+def test_ctrl_c_on_the_cli_leaves_nothing(cli, shared_data, tmp_path) -> None:
+    out = tmp_path / "out"
+    process = subprocess.Popen([*cli, "screen", "--region", "Gelderland", "--data", str(shared_data), "--out", str(out),
+                                "--resolution", "25"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    for line in process.stderr:
+        if "analysis grid" in line:
+            break
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130 and "Traceback" not in stderr
+    assert stderr.strip().splitlines()[-1] == "smr-siting: cancelled; no output was written."
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+if __name__ == "__main__":  # print the case list (README's reliability section)
+    for number, case in enumerate(CASES, start=1):
+        outcome = "refused, exit 2" if case.code == 2 else "accepted with a notice, exit 0"
+        print(f"| {number} | {case.what} | {outcome} |")
+    sys.exit(0)
