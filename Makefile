@@ -17,14 +17,15 @@ VERSION := $(shell sed -n 's/^version=//p' metadata.txt)
 SHARED_DATA ?= ../shared/data/nl
 DEMO_DATA := demo/data
 APT_PACKAGES := qgis python3-qgis qgis-providers python3-geopandas python3-rasterio python3-rtree \
-	python3-scipy python3-yaml python3-pytest python3-hypothesis python3-venv qttools5-dev-tools zip
+	python3-scipy python3-yaml python3-pytest python3-hypothesis python3-venv qttools5-dev-tools zip \
+	python3-fiona proj-bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 export QT_QPA_PLATFORM := offscreen
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: all deps apt venv demo test lint pytest plugin zip translations demo-data reference-layers \
-	demo-picture clean distclean
+	demo-picture clean distclean test-qgis340
 
 all: test
 
@@ -72,6 +73,13 @@ pytest: deps plugin
 	SMR_SHARED_DATA=$(abspath $(SHARED_DATA)) $(PY) -m pytest -q -p no:cacheprovider tests
 
 test: lint pytest
+
+## ---------------------------------------------------------------- the other Debian release
+# The whole pytest suite (engine, QGIS, qgis_process) on the *other* Debian release's QGIS, in a
+# debootstrap'ed root cached under build/ (on Debian 12: Debian 13's QGIS 3.40, Python 3.13, shapely 2,
+# geopandas 1, numpy 2; on Debian 13: Debian 12's QGIS 3.22).  Needs root (or sudo): debootstrap, chroot.
+test-qgis340:
+	SHARED_DATA=$(abspath $(SHARED_DATA)) bash scripts/qgis-other-release.sh
 
 ## ---------------------------------------------------------------- plugin
 translations: apt

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Collect the engine's and the CLI's ``_("…")`` messages into smr_siting/core/locale/nl.po (gettext).
 
-The message ids are the literal first arguments of ``_()`` and ``N_()`` calls in smr_siting/core/**/*.py and
-smr_siting/cli.py (implicitly concatenated literals are one string).  Existing translations are kept, new
-messages get an empty msgstr, messages no longer used are dropped; entries are sorted by msgid.  The plugin's
-Qt strings (``tr()``) live in resources/i18n instead (scripts/update_translations.py).
+The message ids are the literal first arguments of ``_()`` and ``N_()`` calls in smr_siting/core/**/*.py,
+smr_siting/cli.py and smr_siting/cli_scoring.py (implicitly concatenated literals are one string).  Existing
+translations are kept, new messages get an empty msgstr, messages no longer used are dropped; entries are sorted by
+msgid.  The plugin's Qt strings (``tr()``) live in resources/i18n instead (scripts/update_translations.py).
 
 Usage: scripts/update_engine_translations.py [--check]
   --check: change nothing; exit 1 listing the messages without a translation, with placeholders that differ
@@ -43,7 +43,8 @@ msgstr ""
 
 
 def sources() -> list[Path]:
-    return sorted((ROOT / "smr_siting" / "core").rglob("*.py")) + [ROOT / "smr_siting" / "cli.py"]
+    return sorted((ROOT / "smr_siting" / "core").rglob("*.py")) + [ROOT / "smr_siting" / name
+                                                                   for name in ("cli.py", "cli_scoring.py")]
 
 
 def collect(paths: list[Path] | None = None) -> dict[str, list[str]]:

@@ -346,7 +346,8 @@ def cancel_requested() -> bool:
 
 def run() -> None:
     """Console-script entry point."""
-    signal.signal(signal.SIGINT, _request_cancel)
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # a background job keeps ignoring Ctrl-C
+        signal.signal(signal.SIGINT, _request_cancel)
     signal.signal(signal.SIGTERM, _request_cancel)
     sys.exit(main())
 

@@ -7,9 +7,19 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from .core.i18n import _
+from .core.i18n import N_, _
 from .core.layers import LayerInput
 from .core.progress import RunContext
+
+
+def cancel_requested() -> bool:
+    from .cli import cancel_requested as requested
+
+    return requested()
+
+
+#: how the site statuses of ranked_sites.csv are shown (the files keep the English values: they are data)
+STATUS_TEXT = {"excluded": N_("excluded"), "outside region": N_("outside region"), "not scored": N_("not scored")}
 
 
 def add_parsers(sub: Any, positive_int: Any) -> None:
@@ -43,7 +53,7 @@ def add_parsers(sub: Any, positive_int: Any) -> None:
 def cmd_rank(args: argparse.Namespace, out: TextIO, bar: Any) -> int:
     from .core.scoring.run import rank_run
 
-    ctx = RunContext(progress=bar.progress, notice=bar.notice)
+    ctx = RunContext(progress=bar.progress, is_cancelled=cancel_requested, notice=bar.notice)
     started = time.perf_counter()
     try:
         written = rank_run(args.run, args.sites, args.overwrite, ctx)
@@ -62,7 +72,8 @@ def cmd_rank(args: argparse.Namespace, out: TextIO, bar: Any) -> int:
         for row in rows:
             if row["status"] != "ranked":
                 out.write(_("  –  {name}: {status} {reasons}").format(
-                    name=row["name"], status=row["status"], reasons=row["excluded_by"]).rstrip() + "\n")
+                    name=row["name"], status=_(STATUS_TEXT.get(row["status"], row["status"])),
+                    reasons=row["excluded_by"]).rstrip() + "\n")
     out.write(_("{count} site(s) ranked; outputs in {out} ({seconds:.1f} s)").format(
         count=len(ranked), out=args.run, seconds=time.perf_counter() - started) + "\n")
     return 0
@@ -71,7 +82,7 @@ def cmd_rank(args: argparse.Namespace, out: TextIO, bar: Any) -> int:
 def cmd_sensitivity(args: argparse.Namespace, out: TextIO, bar: Any) -> int:
     from .core.scoring.run import sensitivity_run
 
-    ctx = RunContext(progress=bar.progress, notice=bar.notice)
+    ctx = RunContext(progress=bar.progress, is_cancelled=cancel_requested, notice=bar.notice)
     started = time.perf_counter()
     try:
         written = sensitivity_run(args.run, args.samples, args.seed, args.sweep, args.overwrite, args.concentration,

@@ -27,7 +27,10 @@ class SmrSitingPlugin:
         if self.iface is None:
             return
         from qgis.PyQt.QtGui import QIcon
-        from qgis.PyQt.QtWidgets import QAction
+        try:  # Qt6 (and QGIS 3.40's Qt5 bindings) have QAction in QtGui
+            from qgis.PyQt.QtGui import QAction
+        except ImportError:  # QGIS 3.22
+            from qgis.PyQt.QtWidgets import QAction
 
         from .processing.provider import icon_path
 

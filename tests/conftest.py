@@ -66,7 +66,7 @@ def plugin_metadata(plugin_dir: Path) -> configparser.ConfigParser:
     return parser
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # module scope: the repository's modules come back after each QGIS test module
 def loaded_plugin(plugin_dir: Path, plugin_metadata, qgis_app, qgis_processing):  # noqa: ANN001, ANN201
     """Load the built plugin the way QGIS does: its folder on the plugin path, metadata.txt,
     ``classFactory(iface)``, ``initProcessing()`` (what qgis_process calls) — from build/, not the repo."""

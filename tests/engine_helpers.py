@@ -17,7 +17,12 @@ import geopandas as gpd
 import numpy as np
 import pytest
 from hypothesis import strategies as st
-from shapely import affinity, vectorized
+from shapely import affinity
+
+try:  # shapely >= 2.0 (shapely.vectorized is deprecated there and will go)
+    from shapely import contains_xy as _contains_xy
+except ImportError:  # shapely 1.8
+    from shapely.vectorized import contains as _contains_xy
 from shapely.geometry import LineString, MultiLineString, MultiPoint, Point, Polygon, box
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
@@ -108,7 +113,7 @@ def is_polygonal(geometry: BaseGeometry) -> bool:
 
 
 def contains(geometry: BaseGeometry, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-    return vectorized.contains(geometry, xs, ys)
+    return _contains_xy(geometry, xs, ys)
 
 
 def distances(geometry: BaseGeometry, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:

@@ -94,8 +94,8 @@ def c_mixed_types(env: Env) -> list[str]:
 
 
 def c_no_crs(env: Env) -> list[str]:
-    frame = env.natura().head(5).copy()
-    frame.crs = None
+    head = env.natura().head(5)
+    frame = gpd.GeoDataFrame(head.drop(columns=head.geometry.name), geometry=list(head.geometry))
     return ["--layer", f"natura2000={env.write_layer('no_crs.gpkg', frame)}"]
 
 
@@ -468,7 +468,8 @@ def test_bad_input(case: Case, cli, shared_data, tmp_path) -> None:
 def test_ctrl_c_on_the_cli_leaves_nothing(cli, shared_data, tmp_path) -> None:
     out = tmp_path / "out"
     process = subprocess.Popen([*cli, "screen", "--region", "Gelderland", "--data", str(shared_data), "--out", str(out),
-                                "--resolution", "25"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                "--resolution", "25"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert process.stderr is not None
     for line in process.stderr:
         if "analysis grid" in line:

@@ -74,8 +74,9 @@ def test_profile_listing_and_check(cli) -> None:
 
 def test_no_crs_is_refused(cli, shared_data, natura, tmp_path) -> None:
     layer = tmp_path / "n2k_no_crs.gpkg"
-    no_crs = natura.head(20).copy()
-    no_crs.crs = None  # geopandas 0.12 and 1.x both accept this
+    head = natura.head(20)
+    # a new frame without CRS: `frame.crs = None` is deprecated in geopandas 1.x, set_crs(None) fails on 0.12
+    no_crs = gpd.GeoDataFrame(head.drop(columns=head.geometry.name), geometry=list(head.geometry))
     no_crs.to_file(layer, layer="natura2000")
     digest = hashlib.sha256(layer.read_bytes()).hexdigest()
     done = _screen(cli, shared_data, tmp_path / "out", "--layer", f"natura2000={layer}")
@@ -172,7 +173,7 @@ def test_ctrl_c_mid_run_leaves_nothing(cli, shared_data, tmp_path) -> None:
     out = tmp_path / "out"
     process = subprocess.Popen([*cli, "screen", "--region", "Gelderland", "--data", str(shared_data), "--out",
                                 str(out), "--resolution", "25"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+                               text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert process.stderr is not None
     for line in process.stderr:  # wait until the rules are being evaluated
         if "analysis grid" in line:

@@ -175,3 +175,14 @@ def test_direct_weights_are_normalised_with_a_notice() -> None:
 
     with pytest.raises(ProfileError, match="negative weight"):
         parse_profile(bad, "mine.yaml")
+
+
+def test_rank_and_sensitivity_on_a_run_without_candidates(cli, shared_data, tmp_path) -> None:
+    out = tmp_path / "zutphen"
+    assert _run(cli, "screen", "--region", "Zutphen", "--data", str(shared_data), "--out", str(out), "--resolution",
+                "250", "--quiet").returncode == 0
+    done = _run(cli, "rank", "--run", str(out))
+    assert done.returncode == 0 and "0 site(s) ranked" in done.stdout, done.stderr
+    assert "no sites to rank" in done.stderr
+    assert _run(cli, "sensitivity", "--run", str(out), "--quiet").returncode == 0
+    assert len(_rows(out / "sensitivity.csv")) == 0

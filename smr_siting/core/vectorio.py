@@ -124,6 +124,10 @@ def fixed_gpkg_dates() -> Iterator[None]:
 
 
 def read_vector(info: VectorInfo, bbox: Any | None, label: str) -> gpd.GeoDataFrame:
+    if isinstance(bbox, (gpd.GeoSeries, gpd.GeoDataFrame)):
+        # Reproject the box to this layer's own CRS here, as geopandas 0.12 (fiona) does: geopandas 1.x with
+        # pyogrio takes the CRS of the file's *first* layer for it (and warns "More than one layer found").
+        bbox = tuple(float(v) for v in (bbox.to_crs(info.crs) if info.crs is not None else bbox).total_bounds)
     try:
         return gpd.read_file(str(info.path), layer=info.layer, bbox=bbox)
     except Exception as error:  # noqa: BLE001

@@ -163,11 +163,11 @@ class _ScreeningAlgorithm(QgsProcessingAlgorithm):
         options.layerName = name
         writer = QgsVectorFileWriter.create(str(path), source.fields(), source.wkbType(), source.sourceCrs(),
                                             QgsCoordinateTransformContext(), options)
-        if writer.hasError() != QgsVectorFileWriter.NoError:
+        if writer.hasError() != QgsVectorFileWriter.WriterError.NoError:
             raise QgsProcessingException(tr("Cannot export layer {name}: {error}").format(
                 name=source.sourceName(), error=writer.errorMessage()))
         for feature in source.getFeatures():
-            writer.addFeature(feature, QgsFeatureSink.FastInsert)
+            writer.addFeature(feature, QgsFeatureSink.Flag.FastInsert)
         del writer
         return path
 

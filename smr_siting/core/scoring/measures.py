@@ -15,6 +15,7 @@ from ..criteria.raster_threshold import read_raster_on_grid
 from ..errors import DataError
 from ..geometry import burn, burn_values
 from ..grid import Grid
+from ..i18n import _
 from ..layers import RASTER_SUFFIXES, LayerStore, apply_where
 from .spec import ScoringCriterion
 
@@ -29,7 +30,8 @@ def _features(criterion: ScoringCriterion, store: LayerStore) -> list[tuple[gpd.
     out = []
     for source in criterion.sources:
         gdf = store.vector(source.layer)
-        label = f"{store.label(source.layer)} in scoring criterion {criterion.id!r}"
+        label = _("{label} in scoring criterion {criterion!r}").format(label=store.label(source.layer),
+                                                                       criterion=criterion.id)
         if source.where:
             gdf = apply_where(gdf, source.where, label)
         out.append((gdf, label))
@@ -37,7 +39,7 @@ def _features(criterion: ScoringCriterion, store: LayerStore) -> list[tuple[gpd.
 
 
 def _is_raster(criterion: ScoringCriterion, store: LayerStore) -> bool:
-    located, _ = store.locate(criterion.sources[0].layer)
+    located, _located_as = store.locate(criterion.sources[0].layer)
     return located.path.suffix.lower() in RASTER_SUFFIXES
 
 
@@ -45,7 +47,7 @@ def measure_on_grid(criterion: ScoringCriterion, grid: Grid, store: LayerStore) 
     """Raw values per cell: metres to the nearest feature, a number, or a category (object array)."""
     if criterion.measure == "distance":
         touched = np.zeros(grid.shape, dtype=bool)
-        for gdf, _ in _features(criterion, store):
+        for gdf, _label in _features(criterion, store):
             touched |= burn(list(gdf.geometry.values), grid, all_touched=True)
         if not touched.any():
             return np.full(grid.shape, np.inf)
@@ -79,7 +81,8 @@ def _to_float(value: object) -> float | None:
 def _check_field(gdf: gpd.GeoDataFrame, criterion: ScoringCriterion, label: str) -> None:
     if criterion.field not in gdf.columns:
         fields = ", ".join(c for c in gdf.columns if c != "geometry")
-        raise DataError(f"{label} has no field {criterion.field!r}", f"Fields: {fields}")
+        raise DataError(_("{label} has no field {field!r}").format(label=label, field=criterion.field),
+                        _("Fields: {fields}").format(fields=fields))
 
 
 def measure_at_sites(criterion: ScoringCriterion, points: Sequence[Point], store: LayerStore) -> list[SiteValue]:
@@ -100,10 +103,11 @@ def measure_at_sites(criterion: ScoringCriterion, points: Sequence[Point], store
                 if best is None or distances[k] < best[0]:
                     best = (float(distances[k]), name)
             if best is None:
-                out.append(SiteValue(float("inf"), "no feature within reach"))
+                out.append(SiteValue(float("inf"), _("no feature within reach")))
                 continue
             metres, name = best
-            out.append(SiteValue(metres, f"{metres / 1000:.1f} km" + (f" to {name}" if name else "")))
+            km = metres / 1000
+            out.append(SiteValue(metres, _("{km:.1f} km to {name}").format(km=km, name=name) if name else f"{km:.1f} km"))
         return out
     if _is_raster(criterion, store):
         import rasterio
@@ -128,8 +132,8 @@ def measure_at_sites(criterion: ScoringCriterion, points: Sequence[Point], store
                 break
         if criterion.measure == "value":
             number = _to_float(found)
-            text = "no value" if number is None else f"{number:,.4g} {unit}".strip()
+            text = _("no value") if number is None else f"{number:,.4g} {unit}".strip()
             out.append(SiteValue(number, text))
         else:
-            out.append(SiteValue(None if found is None else str(found), "no category" if found is None else str(found)))
+            out.append(SiteValue(None if found is None else str(found), _("no category") if found is None else str(found)))
     return out

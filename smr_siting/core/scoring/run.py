@@ -20,6 +20,7 @@ import numpy as np
 
 from ..catalogue import load_catalogue
 from ..errors import DataError, SmrSitingError
+from ..i18n import _
 from ..layers import LayerInput, sha256_of
 from ..outputs import AtomicOutputs, write_gpkg, write_json, write_style
 from ..profile import Distance, Profile, parse_profile
@@ -41,25 +42,28 @@ def load_run(run_dir: Path) -> tuple[Any, Profile, dict]:
 
     manifest_path = run_dir / "manifest.json"
     if not manifest_path.is_file():
-        raise SmrSitingError(f"{run_dir} is not a screening output folder (no manifest.json)",
-                             "Run 'smr-siting screen --out FOLDER' first and pass that folder")
+        raise SmrSitingError(_("{folder} is not a screening output folder (no manifest.json)").format(folder=run_dir),
+                             _("Run 'smr-siting screen --out FOLDER' first and pass that folder"))
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         params = manifest["parameters"]
         recorded = manifest["profile"]
     except (ValueError, KeyError) as error:
-        raise SmrSitingError(f"{manifest_path} is damaged ({error})", "Run the screening again") from None
+        raise SmrSitingError(_("{path} is damaged ({error})").format(path=manifest_path, error=error),
+                             _("Run the screening again")) from None
     catalogue = load_catalogue()
-    profile = parse_profile(recorded["text"], f"{recorded['path']} (as recorded in {manifest_path.name})",
-                            catalogue.ids)
+    profile = parse_profile(recorded["text"], _("{path} (as recorded in {manifest})").format(
+        path=recorded["path"], manifest=manifest_path.name), catalogue.ids)
     for item in manifest.get("inputs", []):
         path = Path(item["path"])
         if not path.exists():
-            raise DataError(f"input {item['layer_id']!r} of this run, {path}, no longer exists",
-                            "Restore it, or run the screening again with the current data")
+            raise DataError(_("input {layer!r} of this run, {path}, no longer exists").format(
+                                layer=item["layer_id"], path=path),
+                            _("Restore it, or run the screening again with the current data"))
         if sha256_of(path) != item["sha256"]:
-            raise DataError(f"input {item['layer_id']!r} ({path}) changed since the screening (sha256 differs)",
-                            "Run 'smr-siting screen' again so that scores and exclusion belong together")
+            raise DataError(_("input {layer!r} ({path}) changed since the screening (sha256 differs)").format(
+                                layer=item["layer_id"], path=path),
+                            _("Run 'smr-siting screen' again so that scores and exclusion belong together"))
     layers = {k: LayerInput(Path(v["path"]), v.get("layer")) for k, v in (params.get("layers") or {}).items()}
     request = ScreeningRequest(
         region=params["region"], profile=params["profile"],
@@ -81,15 +85,17 @@ def _rebuild(run_dir: Path, ctx: RunContext) -> tuple[Any, Profile, dict]:
         with rasterio.open(exclusion) as src:
             same = src.shape == result.bits.shape and np.array_equal(src.read(1), result.bits)
         if not same:
-            raise SmrSitingError(f"the screening rebuilt from {run_dir / 'manifest.json'} no longer gives its "
-                                 "exclusion.tif", "Run 'smr-siting screen' again")
+            manifest_path = run_dir / "manifest.json"
+            raise SmrSitingError(_("the screening rebuilt from {manifest} no longer gives its exclusion.tif").format(
+                                     manifest=manifest_path), _("Run 'smr-siting screen' again"))
     return result, profile, manifest
 
 
 def scoring_spec(profile: Profile) -> ScoringSpec:
     if profile.scoring is None:
-        raise SmrSitingError(f"profile {profile.name!r} has no 'scoring' section, so sites cannot be scored",
-                             "Add one (see the scoring section of nl-default: smr-siting profiles --show nl-default)",
+        raise SmrSitingError(_("profile {name!r} has no 'scoring' section, so sites cannot be scored").format(
+                                 name=profile.name),
+                             _("Add one (see the scoring section of nl-default: smr-siting profiles --show nl-default)"),
                              profile.path)
     return profile.scoring
 
@@ -108,7 +114,7 @@ def score_sites(result: Any, spec: ScoringSpec, sites: LayerInput | None = None,
     else:
         chosen = best_sites_in_areas(result, suitability, areas)
         if not chosen:
-            ctx.tell("No candidate areas, so there are no sites to rank; the outputs hold none.")
+            ctx.tell(_("No candidate areas, so there are no sites to rank; the outputs hold none."))
     table = evaluate_sites(chosen, result, spec, ctx.stage(0.7, 1.0))
     summary = {
         "profile": result.profile.name, "region": result.region.name,
@@ -141,7 +147,7 @@ def rank_run(run_dir: Path, sites: LayerInput | None = None, overwrite: bool = F
     targets = {key: run_dir / name for key, name in RANK_OUTPUTS.items()}
     outputs = AtomicOutputs(targets, overwrite)
     outputs.check()
-    result, profile, _ = _rebuild(run_dir, ctx.stage(0.0, 0.4))
+    result, profile, _manifest = _rebuild(run_dir, ctx.stage(0.0, 0.4))
     spec = scoring_spec(profile)
     suitability, table, summary = score_sites(result, spec, sites, ctx.stage(0.4, 0.95))
     with outputs:
@@ -153,18 +159,20 @@ def rank_run(run_dir: Path, sites: LayerInput | None = None, overwrite: bool = F
         write_json(outputs.temp(targets["ranking"]), summary)
         ctx.check_cancelled()
         outputs.commit()
-    ctx.report(1.0, "done")
+    ctx.progress(1.0, _("done"))  # after the commit: too late to cancel
     return targets
 
 
 def parse_sweep(text: str) -> tuple[str, list[float]]:
     """``RULE=1km,2km,5km`` → ('RULE', [1000, 2000, 5000])."""
     if "=" not in text:
-        raise SmrSitingError(f"--sweep {text!r} is not RULE=VALUE,VALUE,…", "Write e.g. --sweep cooling_water=1km,2km,5km")
-    rule, _, values = text.partition("=")
-    metres = [parse_length(v.strip(), "sweep value", f"--sweep {rule}") for v in values.split(",") if v.strip()]
+        raise SmrSitingError(_("--sweep {text!r} is not RULE=VALUE,VALUE,…").format(text=text),
+                             _("Write e.g. --sweep cooling_water=1km,2km,5km"))
+    rule, _sep, values = text.partition("=")
+    metres = [parse_length(v.strip(), _("sweep value"), f"--sweep {rule}") for v in values.split(",") if v.strip()]
     if not metres:
-        raise SmrSitingError(f"--sweep {text!r} lists no values", "Write e.g. --sweep cooling_water=1km,2km,5km")
+        raise SmrSitingError(_("--sweep {text!r} lists no values").format(text=text),
+                             _("Write e.g. --sweep cooling_water=1km,2km,5km"))
     return rule.strip(), metres
 
 
@@ -175,15 +183,16 @@ def with_distance(profile: Profile, rule_id: str, metres: float) -> Profile:
         import difflib
 
         close = difflib.get_close_matches(rule_id, ids, n=1)
-        raise SmrSitingError(f"--sweep: the profile has no rule {rule_id!r}",
-                             (f"Did you mean {close[0]!r}? " if close else "") + f"Rules: {', '.join(ids)}")
+        raise SmrSitingError(_("--sweep: the profile has no rule {rule!r}").format(rule=rule_id),
+                             (_("Did you mean {name!r}?").format(name=close[0]) + " " if close else "")
+                             + _("Rules: {rules}").format(rules=", ".join(ids)))
     criteria = []
     for criterion in profile.criteria:
         if criterion.id == rule_id:
             if not any(s.distance is not None or s.buffer_m for s in criterion.sources) and \
                     criterion.kind != "exclude_inside":
-                raise SmrSitingError(f"--sweep: rule {rule_id!r} has no distance to vary",
-                                     "Sweep a rule with a distance or buffer")
+                raise SmrSitingError(_("--sweep: rule {rule!r} has no distance to vary").format(rule=rule_id),
+                                     _("Sweep a rule with a distance or buffer"))
             sources = tuple(dataclasses.replace(s, distance=Distance(metres=metres)) if s.distance is not None
                             else dataclasses.replace(s, buffer_m=metres) for s in criterion.sources)
             criterion = dataclasses.replace(criterion, sources=sources)
@@ -196,23 +205,25 @@ def sensitivity_run(run_dir: Path, samples: int = 1000, seed: int = 1, sweeps: S
                     ctx: RunContext | None = None) -> dict[str, Path]:
     ctx = ctx or RunContext()
     if samples < 1 or samples > 1_000_000:
-        raise SmrSitingError(f"--samples {samples} is outside 1 .. 1,000,000", "Use e.g. --samples 1000")
+        raise SmrSitingError(_("--samples {samples} is outside 1 .. 1,000,000").format(samples=samples),
+                             _("Use e.g. --samples 1000"))
     parsed = [parse_sweep(s) for s in sweeps]
     ranked_path = run_dir / "ranked_sites.gpkg"
     if not ranked_path.exists():
-        raise SmrSitingError(f"{run_dir} has no ranked_sites.gpkg", "Run 'smr-siting rank --run FOLDER' first")
+        raise SmrSitingError(_("{folder} has no ranked_sites.gpkg").format(folder=run_dir),
+                             _("Run 'smr-siting rank --run FOLDER' first"))
     targets = {"sensitivity": run_dir / "sensitivity.csv"}
     if parsed:
         targets["sweeps"] = run_dir / "sweeps.csv"
     outputs = AtomicOutputs(targets, overwrite)
     outputs.check()
-    request, profile, _ = load_run(run_dir)
+    request, profile, _manifest = load_run(run_dir)
     spec = scoring_spec(profile)
     table = gpd.read_file(ranked_path, layer="ranked_sites")
-    ctx.report(0.05, f"Monte Carlo on the weights ({samples} samples, seed {seed})")
+    ctx.report(0.05, _("Monte Carlo on the weights ({samples} samples, seed {seed})").format(samples=samples, seed=seed))
     rows, columns = sensitivity_rows(table, spec, samples, seed, concentration)
     if not rows:
-        ctx.tell("No ranked sites, so the weight sensitivity is empty.")
+        ctx.tell(_("No ranked sites, so the weight sensitivity is empty."))
     sweeps_table = sweep_rows(request, profile, parsed, ctx.stage(0.3, 0.95)) if parsed else []
     with outputs:
         _write_csv(outputs.temp(targets["sensitivity"]), rows, columns)
@@ -220,7 +231,7 @@ def sensitivity_run(run_dir: Path, samples: int = 1000, seed: int = 1, sweeps: S
             _write_csv(outputs.temp(targets["sweeps"]), sweeps_table, SWEEP_COLUMNS)
         ctx.check_cancelled()
         outputs.commit()
-    ctx.report(1.0, "done")
+    ctx.progress(1.0, _("done"))  # after the commit: too late to cancel
     return targets
 
 
@@ -239,7 +250,8 @@ def sensitivity_rows(table: gpd.GeoDataFrame, spec: ScoringSpec, samples: int = 
     ranked = table[table["status"] == STATUS_RANKED].sort_values("site_id").reset_index(drop=True)
     missing = [f"{n}_score" for n in names if f"{n}_score" not in ranked.columns]
     if missing:
-        raise SmrSitingError(f"the ranked sites lack {', '.join(missing)}", "Rank the sites again")
+        raise SmrSitingError(_("the ranked sites lack {columns}").format(columns=", ".join(missing)),
+                             _("Rank the sites again"))
     if len(ranked) == 0:
         return [], columns
     matrix = ranked[[f"{n}_score" for n in names]].to_numpy(dtype="float64")

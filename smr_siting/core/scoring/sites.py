@@ -21,6 +21,7 @@ from ..candidates import fit_and_usable, footprint_cells
 from ..errors import DataError
 from ..exclusion import describe_value
 from ..geometry import burn_values
+from ..i18n import _, localised
 from ..layers import LayerInput
 from ..progress import RunContext
 from .aggregate import ranks, topsis
@@ -52,7 +53,7 @@ def best_sites_in_areas(result: ExclusionResult, suitability: Suitability, areas
     if len(areas) == 0:
         return []
     cells = footprint_cells(result.footprint, result.analysis_grid.resolution)
-    fits_full, _ = fit_and_usable(result.bits_full == 0, cells, result.analysis_grid.resolution)
+    fits_full, _usable = fit_and_usable(result.bits_full == 0, cells, result.analysis_grid.resolution)
     r0, r1, c0, c1 = result.window
     fits = fits_full[r0:r1, c0:c1] & result.region_mask
     grid = suitability.grid
@@ -68,35 +69,38 @@ def best_sites_in_areas(result: ExclusionResult, suitability: Suitability, areas
         row, col = divmod(k, grid.width)
         x = grid.left + (col + 0.5) * grid.resolution
         y = grid.top - (row + 0.5) * grid.resolution
-        sites.append(Site(len(sites) + 1, "candidate area", f"best place in candidate area {int(area_id)}", Point(x, y),
-                          int(area_id)))
+        sites.append(Site(len(sites) + 1, "candidate area",
+                          _("best place in candidate area {area}").format(area=int(area_id)), Point(x, y), int(area_id)))
     return sites
 
 
 def read_user_sites(source: LayerInput, result: ExclusionResult, name_field: str | None = None) -> list[Site]:
     """Sites from a point or polygon file (any CRS: reprojected; parcels: their representative point)."""
-    label = f"site layer {source.path.name}"
+    label = _("site layer {name}").format(name=source.path.name)
     gdf = result.store.read("sites", source, "given", label, None)
     kinds = set(gdf.geometry.geom_type)
     if kinds - {"Point", "MultiPoint", "Polygon", "MultiPolygon"}:
-        raise DataError(f"{label} holds {', '.join(sorted(kinds))}; sites must be points or parcels (polygons)",
-                        "Use a point or polygon layer")
+        raise DataError(_("{label} holds {kinds}; sites must be points or parcels (polygons)").format(
+                            label=label, kinds=", ".join(sorted(kinds))),
+                        _("Use a point or polygon layer"))
     if kinds & {"Polygon", "MultiPolygon"}:
-        result.ctx.tell(f"{label}: parcels are judged at their representative point.")
+        result.ctx.tell(_("{label}: parcels are judged at their representative point.").format(label=label))
     name_field = name_field or next((c for c in ("name", "naam", "site", "locatie") if c in gdf.columns), None)
     sites = []
-    for i, (_, row) in enumerate(gdf.iterrows(), start=1):
+    for i, (_index, row) in enumerate(gdf.iterrows(), start=1):
         geometry = row.geometry
         point = geometry if geometry.geom_type == "Point" else geometry.representative_point()
-        name = str(row[name_field]) if name_field else f"site {i}"
+        name = str(row[name_field]) if name_field else _("site {number}").format(number=i)
         sites.append(Site(i, "user", name, point))
     inside = [s for s in sites if result.region.geometry.contains(s.point)]
     if not inside:
-        raise DataError(f"none of the {len(sites)} sites in {label} lies inside {result.region.name}",
-                        "Check the sites' CRS, or screen the region they lie in")
+        raise DataError(_("none of the {count} sites in {label} lies inside {region}").format(
+                            count=len(sites), label=label, region=result.region.name),
+                        _("Check the sites' CRS, or screen the region they lie in"))
     if len(inside) < len(sites):
-        result.ctx.tell(f"{len(sites) - len(inside)} of {len(sites)} sites lie outside {result.region.name}; they are "
-                        "listed as 'outside region' and not ranked.")
+        result.ctx.tell(_("{outside} of {count} sites lie outside {region}; they are listed as 'outside region' and "
+                          "not ranked.").format(outside=len(sites) - len(inside), count=len(sites),
+                                                region=result.region.name))
     return sites
 
 
@@ -112,13 +116,23 @@ def _cell(result: ExclusionResult, point: Point) -> tuple[int, int] | None:
 def evaluate_sites(sites: Sequence[Site], result: ExclusionResult, spec: ScoringSpec,
                    ctx: RunContext | None = None) -> gpd.GeoDataFrame:
     ctx = ctx or result.ctx
+    if not sites:  # an empty layer that still has every column
+        from ..outputs import empty_frame
+
+        text = {"origin", "name", "status", "excluded_by", "municipality", "province"}
+        text |= {f"{c.id}_text" for c in spec.criteria} | {f"{c.id}_value" for c in spec.criteria
+                                                            if c.measure == "category"}
+        integer = {"site_id", "area_id", "rank"}
+        columns = {c: ("object" if c in text else "int64" if c in integer else "float64") for c in site_columns(spec)}
+        return empty_frame(columns, result.analysis_grid.crs)
     points = [s.point for s in sites]
     n_sites, names = len(sites), spec.names
     weights = np.asarray(spec.weights)
     values: dict[str, list] = {}
     scores = np.full((n_sites, len(names)), np.nan)
     for j, criterion in enumerate(spec.criteria):
-        ctx.report(j / max(1, len(names)), f"sites: {criterion.title}")
+        ctx.report(j / max(1, len(names)), _("sites: {title}").format(
+            title=localised(criterion.title, criterion.title_nl)))
         measured = measure_at_sites(criterion, points, result.store)
         values[criterion.id] = measured
         raw = np.array([m.value for m in measured], dtype=object if criterion.measure == "category" else "float64")
@@ -210,5 +224,5 @@ def write_sites_csv(path: Path, gdf: gpd.GeoDataFrame, spec: ScoringSpec) -> Non
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(columns)
-        for _, row in gdf.iterrows():
+        for _index, row in gdf.iterrows():
             writer.writerow(["" if isinstance(row[c], float) and np.isnan(row[c]) else row[c] for c in columns])

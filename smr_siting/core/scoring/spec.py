@@ -9,6 +9,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..errors import ProfileError
+from ..i18n import _
 from ..profile import Condition, _Ctx, _parse_condition, _suggest
 from ..units import parse_length
 from ..yamlpos import LineDict, LineList, load_yaml
@@ -84,94 +85,101 @@ def _number(value: Any, what: str, where: str, length: bool = False) -> float:
     if length and isinstance(value, str):
         return parse_length(value, what, where)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        hint = "Write a number, or a length like '5 km' for distances" if length else "Write a number"
-        raise ProfileError(f"{what} {value!r} is not a number", hint, where)
+        hint = _("Write a number, or a length like '5 km' for distances") if length else _("Write a number")
+        raise ProfileError(_("{what} {value!r} is not a number").format(what=what, value=value), hint, where)
     return float(value)
 
 
 def _fraction(value: Any, where: str) -> float:
     if isinstance(value, bool):
-        raise ProfileError(f"AHP judgement {value!r} is not a number", "Use 1/9 .. 9, e.g. 3 or 1/3", where)
+        raise ProfileError(_("AHP judgement {value!r} is not a number").format(value=value),
+                           _("Use 1/9 .. 9, e.g. 3 or 1/3"), where)
     if isinstance(value, (int, float)):
         return float(value)
     try:
         return float(Fraction(str(value).strip()))
     except (ValueError, ZeroDivisionError):
-        raise ProfileError(f"AHP judgement {value!r} is not a number", "Use 1/9 .. 9, e.g. 3 or 1/3", where) from None
+        raise ProfileError(_("AHP judgement {value!r} is not a number").format(value=value),
+                           _("Use 1/9 .. 9, e.g. 3 or 1/3"), where) from None
 
 
 def _parse_standardise(raw: Any, ctx: _Ctx, parent: LineDict, label: str, measure: str) -> Standardisation:
     if not isinstance(raw, LineDict):
-        raise ProfileError("'standardise' is missing or not a mapping",
-                           "Add e.g. 'standardise: {method: linear, points: [[0 km, 1], [10 km, 0]]}'",
+        raise ProfileError(_("'standardise' is missing or not a mapping"),
+                           _("Add e.g. 'standardise: {method: linear, points: [[0 km, 1], [10 km, 0]]}'"),
                            ctx.at(parent, "standardise" if "standardise" in parent else None, label))
     slabel = label + ".standardise"
     ctx.check_keys(raw, STANDARDISE_KEYS, slabel)
     method = str(raw.get("method", "linear"))
     if method not in METHODS:
         hint = _suggest(method, METHODS)
-        raise ProfileError(f"unknown standardisation {method!r}", (hint + " " if hint else "") + f"Use one of: "
-                           f"{', '.join(METHODS)}", ctx.at(raw, "method", slabel))
+        raise ProfileError(_("unknown standardisation {method!r}").format(method=method), (hint + " " if hint else "")
+                           + _("Use one of: {choices}").format(choices=", ".join(METHODS)), ctx.at(raw, "method", slabel))
     direction = str(raw.get("direction", "benefit"))
     if direction not in DIRECTIONS:
-        raise ProfileError(f"unknown direction {direction!r}", "Use 'benefit' (more is better) or 'cost' (less is "
-                           "better)", ctx.at(raw, "direction", slabel))
+        raise ProfileError(_("unknown direction {direction!r}").format(direction=direction),
+                           _("Use 'benefit' (more is better) or 'cost' (less is better)"),
+                           ctx.at(raw, "direction", slabel))
     is_length = measure == "distance"
     where = ctx.at(raw, None, slabel)
     if method == "linear":
         points_raw = raw.get("points")
         if points_raw is not None:
             if not isinstance(points_raw, list) or len(points_raw) < 2:
-                raise ProfileError("'points' needs at least two [value, score] pairs", "Write [[0 km, 1], [10 km, 0]]",
-                                   where)
+                raise ProfileError(_("'points' needs at least two [value, score] pairs"),
+                                   _("Write [[0 km, 1], [10 km, 0]]"), where)
             points = []
             for pair in points_raw:
                 if not isinstance(pair, list) or len(pair) != 2:
-                    raise ProfileError(f"control point {pair!r} is not a [value, score] pair",
-                                       "Write [[0 km, 1], [10 km, 0]]", where)
-                x = _number(pair[0], "control value", where, is_length)
-                y = _number(pair[1], "control score", where)
+                    raise ProfileError(_("control point {pair!r} is not a [value, score] pair").format(pair=pair),
+                                       _("Write [[0 km, 1], [10 km, 0]]"), where)
+                x = _number(pair[0], _("control value"), where, is_length)
+                y = _number(pair[1], _("control score"), where)
                 if not 0.0 <= y <= 1.0:
-                    raise ProfileError(f"control score {y:g} is outside 0..1", "Scores run from 0 to 1", where)
+                    raise ProfileError(_("control score {score:g} is outside 0..1").format(score=y),
+                                       _("Scores run from 0 to 1"), where)
                 points.append((x, y))
             xs = [p[0] for p in points]
             if any(b <= a for a, b in zip(xs, xs[1:])):
-                raise ProfileError("control points must have increasing values", "Sort them by value", where)
+                raise ProfileError(_("control points must have increasing values"), _("Sort them by value"), where)
             return Standardisation("linear", direction, points=tuple(points))
         lower = _number(raw["lower"], "lower", where, is_length) if "lower" in raw else None
         upper = _number(raw["upper"], "upper", where, is_length) if "upper" in raw else None
         if lower is not None and upper is not None and upper <= lower:
-            raise ProfileError(f"'upper' ({upper:g}) must be larger than 'lower' ({lower:g})",
-                               "Use 'direction: cost' to score low values high", where)
+            raise ProfileError(_("'upper' ({upper:g}) must be larger than 'lower' ({lower:g})").format(
+                upper=upper, lower=lower), _("Use 'direction: cost' to score low values high"), where)
         return Standardisation("linear", direction, lower=lower, upper=upper)
     if method == "sigmoid":
         control = raw.get("control")
         if not isinstance(control, list) or len(control) not in (2, 4):
-            raise ProfileError("a sigmoid needs 'control' with 2 values (a, b: rising) or 4 (a, b, c, d: rising "
-                               "then falling)", "Write e.g. 'control: [1 km, 5 km]'", where)
-        values = tuple(_number(v, "control value", where, is_length) for v in control)
+            raise ProfileError(_("a sigmoid needs 'control' with 2 values (a, b: rising) or 4 (a, b, c, d: rising "
+                                 "then falling)"), _("Write e.g. 'control: [1 km, 5 km]'"), where)
+        values = tuple(_number(v, _("control value"), where, is_length) for v in control)
         if any(b <= a for a, b in zip(values, values[1:])):
-            raise ProfileError("sigmoid control values must increase", "Sort them: a < b (< c < d)", where)
+            raise ProfileError(_("sigmoid control values must increase"), _("Sort them: a < b (< c < d)"), where)
         return Standardisation("sigmoid", direction, control=values)
     if method == "bands":
         bands_raw = raw.get("bands")
         if not isinstance(bands_raw, list) or not bands_raw:
-            raise ProfileError("'bands' is missing", "Write '- {to: 2 km, score: 1}' lines, the last without 'to'",
-                               where)
+            raise ProfileError(_("'bands' is missing"),
+                               _("Write '- {to: 2 km, score: 1}' lines, the last without 'to'"), where)
         bands = []
         for band in bands_raw:
             if not isinstance(band, dict) or "score" not in band:
-                raise ProfileError(f"band {band!r} needs a 'score'", "Write '- {to: 2 km, score: 1}'", where)
-            upper = _number(band["to"], "band bound", where, is_length) if band.get("to") is not None else None
-            score = _number(band["score"], "band score", where)
+                raise ProfileError(_("band {band!r} needs a 'score'").format(band=band),
+                                   _("Write '- {to: 2 km, score: 1}'"), where)
+            upper = _number(band["to"], _("band bound"), where, is_length) if band.get("to") is not None else None
+            score = _number(band["score"], _("band score"), where)
             if not 0.0 <= score <= 1.0:
-                raise ProfileError(f"band score {score:g} is outside 0..1", "Scores run from 0 to 1", where)
+                raise ProfileError(_("band score {score:g} is outside 0..1").format(score=score),
+                                   _("Scores run from 0 to 1"), where)
             bands.append((upper, score))
         return Standardisation("bands", direction, bands=tuple(bands))
     categories = raw.get("categories")
     if not isinstance(categories, dict) or not categories:
-        raise ProfileError("'categories' is missing", "Write 'categories: {industrial: 1, agricultural: 0.5}'", where)
-    scores = {str(k): _number(v, "category score", where) for k, v in categories.items()}
+        raise ProfileError(_("'categories' is missing"), _("Write 'categories: {industrial: 1, agricultural: 0.5}'"),
+                           where)
+    scores = {str(k): _number(v, _("category score"), where) for k, v in categories.items()}
     return Standardisation("categories", direction, categories=scores)
 
 
@@ -179,34 +187,36 @@ def _parse_criterion(raw: Any, ctx: _Ctx, criteria: LineList, index: int, layer_
                      seen: set[str]) -> ScoringCriterion:
     label = f"scoring.criteria[{index}]"
     if not isinstance(raw, LineDict):
-        raise ProfileError("each scoring criterion must be a mapping", "Start it with '- id: ...'",
+        raise ProfileError(_("each scoring criterion must be a mapping"), _("Start it with '- id: ...'"),
                            f"{ctx.source}:{criteria.item_lines[index]} {label}")
     cid = ctx.need_text(raw, "id", label)
     label = f"{label} ({cid})"
     if cid in seen:
-        raise ProfileError(f"scoring criterion id {cid!r} is used twice", "Give each its own id", ctx.at(raw, "id", label))
+        raise ProfileError(_("scoring criterion id {id!r} is used twice").format(id=cid), _("Give each its own id"),
+                           ctx.at(raw, "id", label))
     seen.add(cid)
     ctx.check_keys(raw, CRITERION_KEYS, label)
     measure = ctx.need_text(raw, "measure", label)
     if measure not in MEASURES:
         hint = _suggest(measure, MEASURES)
-        raise ProfileError(f"unknown measure {measure!r}", (hint + " " if hint else "") + f"Use one of: "
-                           f"{', '.join(MEASURES)}", ctx.at(raw, "measure", label))
+        raise ProfileError(_("unknown measure {measure!r}").format(measure=measure), (hint + " " if hint else "")
+                           + _("Use one of: {choices}").format(choices=", ".join(MEASURES)), ctx.at(raw, "measure", label))
     layers = raw.get("layers")
     if not isinstance(layers, list) or not layers:
-        raise ProfileError("'layers' is missing or empty", "List the layers this criterion measures",
+        raise ProfileError(_("'layers' is missing or empty"), _("List the layers this criterion measures"),
                            ctx.at(raw, "layers" if "layers" in raw else None, label))
     sources = []
     for item in layers:
         node = item if isinstance(item, LineDict) else None
         layer = item if isinstance(item, str) else (node.get("layer") if node is not None else None)
         if not isinstance(layer, str):
-            raise ProfileError("each layer entry needs 'layer:'", "Write '- layer: hv_substations'",
+            raise ProfileError(_("each layer entry needs 'layer:'"), _("Write '- layer: hv_substations'"),
                                ctx.at(raw, "layers", label))
         if layer_ids is not None and layer not in layer_ids:
             hint = _suggest(layer, layer_ids)
-            raise ProfileError(f"unknown layer id {layer!r}", (hint[0].upper() + hint[1:] + " " if hint else "")
-                               + "Use an id from the layer catalogue", ctx.at(raw, "layers", label))
+            raise ProfileError(_("unknown layer id {layer!r}").format(layer=layer),
+                               (hint[0].upper() + hint[1:] + " " if hint else "") + _("Use an id from the layer catalogue"),
+                               ctx.at(raw, "layers", label))
         where: tuple[Condition, ...] = ()
         if node is not None:
             ctx.check_keys(node, frozenset({"layer", "where"}), label + ".layers")
@@ -217,9 +227,10 @@ def _parse_criterion(raw: Any, ctx: _Ctx, criteria: LineList, index: int, layer_
     field_name = ctx.need_text(raw, "field", label, required=False) or None
     if measure in ("value", "category") and field_name is None:
         located = [s.layer for s in sources]
-        raise ProfileError(f"a '{measure}' criterion needs 'field:' naming the attribute to read from "
-                           f"{', '.join(located)} (a raster layer needs none: give 'field: band1')",
-                           "Add e.g. 'field: bevolkingsdichtheid_km2'", ctx.at(raw, None, label))
+        raise ProfileError(_("a '{measure}' criterion needs 'field:' naming the attribute to read from {layers} "
+                             "(a raster layer needs none: give 'field: band1')").format(
+                               measure=measure, layers=", ".join(located)),
+                           _("Add e.g. 'field: bevolkingsdichtheid_km2'"), ctx.at(raw, None, label))
     weight = None
     if "weight" in raw:
         weight = _number(raw["weight"], "weight", ctx.at(raw, "weight", label))
@@ -236,27 +247,30 @@ def parse_scoring(raw: Any, source: str, layer_ids: set[str] | None = None) -> S
     """The scoring section (a mapping as read by :func:`load_yaml`)."""
     ctx = _Ctx(source)
     if not isinstance(raw, LineDict):
-        raise ProfileError("'scoring' must be a mapping", "See the scoring section of nl-default", source)
+        raise ProfileError(_("'scoring' must be a mapping"), _("See the scoring section of nl-default"), source)
     ctx.check_keys(raw, SCORING_KEYS, "scoring")
     criteria_raw = raw.get("criteria")
     if not isinstance(criteria_raw, LineList) or not criteria_raw:
-        raise ProfileError("'scoring.criteria' is missing or empty", "List the scoring criteria",
+        raise ProfileError(_("'scoring.criteria' is missing or empty"), _("List the scoring criteria"),
                            ctx.at(raw, "criteria" if "criteria" in raw else None, "scoring"))
     seen: set[str] = set()
     criteria = tuple(_parse_criterion(c, ctx, criteria_raw, i, layer_ids, seen) for i, c in enumerate(criteria_raw))
     names = [c.id for c in criteria]
     aggregation = str(raw.get("aggregation", "wlc"))
     if aggregation not in AGGREGATIONS:
-        raise ProfileError(f"unknown aggregation {aggregation!r}", f"Use one of: {', '.join(AGGREGATIONS)}",
+        raise ProfileError(_("unknown aggregation {aggregation!r}").format(aggregation=aggregation),
+                           _("Use one of: {choices}").format(choices=", ".join(AGGREGATIONS)),
                            ctx.at(raw, "aggregation", "scoring"))
     ranking = str(raw.get("ranking", "wlc"))
     if ranking not in RANKINGS:
-        raise ProfileError(f"unknown ranking {ranking!r}", f"Use one of: {', '.join(RANKINGS)}",
+        raise ProfileError(_("unknown ranking {ranking!r}").format(ranking=ranking),
+                           _("Use one of: {choices}").format(choices=", ".join(RANKINGS)),
                            ctx.at(raw, "ranking", "scoring"))
     alpha = _number(raw.get("owa_alpha", 1.0), "owa_alpha", ctx.at(raw, "owa_alpha", "scoring"))
     if not 0.01 <= alpha <= 100:
-        raise ProfileError(f"owa_alpha {alpha:g} is outside 0.01 .. 100",
-                           "1 = weighted average; < 1 optimistic; > 1 pessimistic", ctx.at(raw, "owa_alpha", "scoring"))
+        raise ProfileError(_("owa_alpha {alpha:g} is outside 0.01 .. 100").format(alpha=alpha),
+                           _("1 = weighted average; < 1 optimistic; > 1 pessimistic"),
+                           ctx.at(raw, "owa_alpha", "scoring"))
     weighting = str(raw.get("weights", "direct"))
     notices: list[str] = []
     ahp_result = None
@@ -264,41 +278,47 @@ def parse_scoring(raw: Any, source: str, layer_ids: set[str] | None = None) -> S
         node = raw.get("ahp")
         where = ctx.at(raw, "ahp" if "ahp" in raw else None, "scoring.ahp")
         if not isinstance(node, LineDict) or "matrix" not in node:
-            raise ProfileError("'weights: ahp' needs 'ahp: {matrix: [...]}'",
-                               "Give one row per scoring criterion, in their order", where)
+            raise ProfileError(_("'weights: ahp' needs 'ahp: {matrix: [...]}'"),
+                               _("Give one row per scoring criterion, in their order"), where)
         ctx.check_keys(node, frozenset({"matrix", "max_cr", "on_inconsistent", "basis"}), "scoring.ahp")
         rows = node["matrix"]
         where = ctx.at(node, "matrix", "scoring.ahp.matrix")
         if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-            raise ProfileError("the AHP matrix must be a list of rows", "Write '- [1, 3, 1/5]' per row", where)
+            raise ProfileError(_("the AHP matrix must be a list of rows"), _("Write '- [1, 3, 1/5]' per row"), where)
         if len(rows) != len(names) or any(len(r) != len(names) for r in rows):
-            raise ProfileError(f"the AHP matrix must be {len(names)} × {len(names)} (one row and column per scoring "
-                               f"criterion: {', '.join(names)})", "Add or remove rows / values", where)
+            raise ProfileError(_("the AHP matrix must be {n} × {n} (one row and column per scoring criterion: "
+                                 "{names})").format(n=len(names), names=", ".join(names)),
+                               _("Add or remove rows / values"), where)
         matrix = np.array([[_fraction(v, where) for v in row] for row in rows])
         ahp_result = ahp(matrix, names, where)
         max_cr = _number(node.get("max_cr", 0.10), "max_cr", where)
         mode = str(node.get("on_inconsistent", "warn"))
         if mode not in ("warn", "refuse"):
-            raise ProfileError(f"unknown on_inconsistent {mode!r}", "Use 'warn' or 'refuse'", where)
+            raise ProfileError(_("unknown on_inconsistent {mode!r}").format(mode=mode), _("Use 'warn' or 'refuse'"),
+                               where)
         if ahp_result.consistency_ratio > max_cr:
-            message = (f"the AHP matrix is inconsistent: CR = {ahp_result.consistency_ratio:.3f} > {max_cr:g} "
-                       f"(λmax = {ahp_result.lambda_max:.3f}, n = {len(names)})")
+            figures = {"cr": ahp_result.consistency_ratio, "max_cr": max_cr, "lambda_max": ahp_result.lambda_max,
+                       "n": len(names)}
             if mode == "refuse":
-                raise ProfileError(message, "Revise the judgements or set 'on_inconsistent: warn'", where)
-            notices.append(message[0].upper() + message[1:] + "; the weights are used anyway (on_inconsistent: warn).")
+                raise ProfileError(_("the AHP matrix is inconsistent: CR = {cr:.3f} > {max_cr:g} "
+                                     "(λmax = {lambda_max:.3f}, n = {n})").format(**figures),
+                                   _("Revise the judgements or set 'on_inconsistent: warn'"), where)
+            notices.append(_("The AHP matrix is inconsistent: CR = {cr:.3f} > {max_cr:g} (λmax = {lambda_max:.3f}, "
+                             "n = {n}); the weights are used anyway (on_inconsistent: warn).").format(**figures))
         weights = np.array(ahp_result.weights)
     elif weighting == "direct":
         missing = [c.id for c in criteria if c.weight is None]
         if missing:
-            raise ProfileError(f"no weight for {', '.join(missing)}",
-                               "Give each scoring criterion 'weight: …', or use 'weights: ahp'",
+            raise ProfileError(_("no weight for {criteria}").format(criteria=", ".join(missing)),
+                               _("Give each scoring criterion 'weight: …', or use 'weights: ahp'"),
                                ctx.at(raw, "criteria", "scoring"))
         weights, notice = normalise_weights(names, [c.weight for c in criteria],
                                             ctx.at(raw, "criteria", "scoring"))
         if notice:
             notices.append(notice)
     else:
-        raise ProfileError(f"unknown weighting {weighting!r}", "Use 'direct' or 'ahp'", ctx.at(raw, "weights", "scoring"))
+        raise ProfileError(_("unknown weighting {weighting!r}").format(weighting=weighting), _("Use 'direct' or 'ahp'"),
+                           ctx.at(raw, "weights", "scoring"))
     return ScoringSpec(criteria, tuple(float(w) for w in weights), weighting, aggregation, alpha, ranking, ahp_result,
                        tuple(notices), str(raw.get("basis", "")).strip())
 
@@ -306,8 +326,8 @@ def parse_scoring(raw: Any, source: str, layer_ids: set[str] | None = None) -> S
 def scoring_from_profile_text(text: str, source: str, layer_ids: set[str] | None = None) -> ScoringSpec:
     raw = load_yaml(text, source)
     if not isinstance(raw, Mapping) or "scoring" not in raw:
-        raise ProfileError("this profile has no 'scoring' section, so sites cannot be scored",
-                           "Add one (see the scoring section of nl-default: smr-siting profiles --show nl-default)",
+        raise ProfileError(_("this profile has no 'scoring' section, so sites cannot be scored"),
+                           _("Add one (see the scoring section of nl-default: smr-siting profiles --show nl-default)"),
                            source)
     return parse_scoring(raw["scoring"], source, layer_ids)
 
@@ -327,12 +347,14 @@ def with_ahp_matrix(spec: ScoringSpec, values: list[float] | np.ndarray, where: 
     n = len(spec.criteria)
     flat = np.asarray([_fraction(v, where) for v in values], dtype="float64")
     if flat.size != n * n:
-        raise ProfileError(f"the AHP matrix has {flat.size} values; {n} scoring criteria need {n} × {n} = {n * n}",
-                           f"Give one row per criterion, in this order: {', '.join(spec.names)}", where)
+        raise ProfileError(_("the AHP matrix has {size} values; {n} scoring criteria need {n} × {n} = {cells}").format(
+                               size=flat.size, n=n, cells=n * n),
+                           _("Give one row per criterion, in this order: {names}").format(names=", ".join(spec.names)),
+                           where)
     result = ahp(flat.reshape(n, n), spec.names, where)
     notices = list(spec.notices)
     if result.consistency_ratio > 0.10:
-        notices.append(f"The AHP matrix is inconsistent: CR = {result.consistency_ratio:.3f} > 0.1; "
-                       "the weights are used anyway.")
+        notices.append(_("The AHP matrix is inconsistent: CR = {cr:.3f} > 0.1; the weights are used anyway.").format(
+            cr=result.consistency_ratio))
     return ScoringSpec(spec.criteria, result.weights, "ahp", spec.aggregation, spec.owa_alpha, spec.ranking, result,
                        tuple(notices), spec.basis)

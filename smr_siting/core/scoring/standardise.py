@@ -14,6 +14,8 @@ from typing import Mapping
 
 import numpy as np
 
+from ..i18n import _
+
 METHODS = ("linear", "sigmoid", "bands", "categories")
 DIRECTIONS = ("benefit", "cost")
 
@@ -65,8 +67,9 @@ def standardise(values: np.ndarray, spec: Standardisation, name: str = "criterio
             lower = spec.lower if spec.lower is not None else (float(finite.min()) if finite.size else 0.0)
             upper = spec.upper if spec.upper is not None else (float(finite.max()) if finite.size else 0.0)
             if math.isclose(lower, upper):
-                warnings.append(f"{name}: every value is {lower:g}, so it cannot tell places apart; "
-                                "it scores 1 everywhere (check the layer or drop the criterion)")
+                warnings.append(_("{name}: every value is {value:g}, so it cannot tell places apart; "
+                                  "it scores 1 everywhere (check the layer or drop the criterion)").format(
+                                      name=name, value=lower))
                 scores = np.ones_like(values)
             else:
                 scores = np.clip((values - lower) / (upper - lower), 0.0, 1.0)
@@ -85,7 +88,8 @@ def standardise(values: np.ndarray, spec: Standardisation, name: str = "criterio
             assigned |= hit
         unbanded = np.isfinite(values) & ~assigned
         if unbanded.any():
-            warnings.append(f"{name}: {int(unbanded.sum())} value(s) above the last band score 0")
+            warnings.append(_("{name}: {count} value(s) above the last band score 0").format(
+                name=name, count=int(unbanded.sum())))
             scores[unbanded] = 0.0
     else:  # pragma: no cover - rejected when the profile is read
         raise ValueError(f"unknown standardisation {spec.method}")
@@ -119,5 +123,6 @@ def _categories(values: np.ndarray, spec: Standardisation, name: str) -> Standar
             unknown.add(key)
     warnings = ()
     if unknown:
-        warnings = (f"{name}: categories without a score ({', '.join(sorted(unknown)[:5])}) get no score",)
+        warnings = (_("{name}: categories without a score ({categories}) get no score").format(
+            name=name, categories=", ".join(sorted(unknown)[:5])),)
     return Standardised(scores.reshape(np.shape(values)), warnings)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..grid import Grid
+from ..i18n import _, localised
 from ..progress import RunContext
 from .aggregate import owa
 from .measures import measure_on_grid
@@ -44,7 +45,7 @@ def compute_suitability(result: ExclusionResult, spec: ScoringSpec, ctx: RunCont
     stack = [] if spec.aggregation == "owa" else None
     n = len(spec.criteria)
     for i, criterion in enumerate(spec.criteria):
-        ctx.report(i / (n + 1), f"scoring: {criterion.title}")
+        ctx.report(i / (n + 1), _("scoring: {title}").format(title=localised(criterion.title, criterion.title_nl)))
         raw = measure_on_grid(criterion, result.analysis_grid, result.store)[r0:r1, c0:c1]
         scored = standardise(raw, criterion.standardise, criterion.id)
         warnings.extend(scored.warnings)
@@ -54,7 +55,7 @@ def compute_suitability(result: ExclusionResult, spec: ScoringSpec, ctx: RunCont
             total += np.float32(weights[i]) * scores
         else:
             stack.append(scores)  # type: ignore[union-attr]
-    ctx.report(n / (n + 1), "combining the scores")
+    ctx.report(n / (n + 1), _("combining the scores"))
     surface = total if total is not None else owa(np.stack(stack), weights, spec.owa_alpha).astype("float32")
     bits = result.bits_full[r0:r1, c0:c1]
     surface = np.where((bits == 0) & result.region_mask, surface, np.nan).astype("float32")

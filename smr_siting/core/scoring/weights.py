@@ -16,6 +16,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import ProfileError
+from ..i18n import _
 
 SAATY_RI = (0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49, 1.51, 1.48, 1.56, 1.57, 1.59)
 #: n = 16..30, simulated by scripts/random_index.py (20,000 matrices per n, seed 1)
@@ -31,7 +32,8 @@ def random_index(n: int) -> float:
         return SAATY_RI[n - 1]
     if n <= len(SAATY_RI) + len(SIMULATED_RI):
         return SIMULATED_RI[n - len(SAATY_RI) - 1]
-    raise ProfileError(f"an AHP matrix of {n} criteria is larger than 30", "Group the criteria into a hierarchy")
+    raise ProfileError(_("an AHP matrix of {n} criteria is larger than 30").format(n=n),
+                       _("Group the criteria into a hierarchy"))
 
 
 @dataclass(frozen=True)
@@ -52,23 +54,27 @@ class AhpResult:
 def check_reciprocal(matrix: np.ndarray, names: Sequence[str], where: str = "") -> None:
     n = len(names)
     if matrix.shape != (n, n):
-        raise ProfileError(f"the AHP matrix is {matrix.shape[0]} × {matrix.shape[1] if matrix.ndim > 1 else 0} but "
-                           f"there are {n} criteria", f"Give one row and one column per criterion ({n} × {n})",
-                           where)
+        raise ProfileError(_("the AHP matrix is {rows} × {columns} but there are {n} criteria").format(
+                               rows=matrix.shape[0], columns=matrix.shape[1] if matrix.ndim > 1 else 0, n=n),
+                           _("Give one row and one column per criterion ({n} × {n})").format(n=n), where)
     if not np.all(np.isfinite(matrix)) or np.any(matrix <= 0):
         i, j = np.argwhere(~np.isfinite(matrix) | (matrix <= 0))[0]
-        raise ProfileError(f"AHP matrix cell [{names[i]}, {names[j]}] is {matrix[i, j]:g}; judgements must be "
-                           "positive", "Use Saaty's scale 1/9 .. 9", where)
+        raise ProfileError(_("AHP matrix cell [{row}, {column}] is {value:g}; judgements must be positive").format(
+                               row=names[i], column=names[j], value=matrix[i, j]),
+                           _("Use Saaty's scale 1/9 .. 9"), where)
     for i in range(n):
         if not np.isclose(matrix[i, i], 1.0):
-            raise ProfileError(f"AHP matrix cell [{names[i]}, {names[i]}] is {matrix[i, i]:g}, not 1",
-                               "A criterion compared with itself is 1", where)
+            raise ProfileError(_("AHP matrix cell [{row}, {column}] is {value:g}, not 1").format(
+                                   row=names[i], column=names[i], value=matrix[i, i]),
+                               _("A criterion compared with itself is 1"), where)
         for j in range(i + 1, n):
             if abs(matrix[i, j] * matrix[j, i] - 1.0) > RECIPROCAL_TOLERANCE:
                 raise ProfileError(
-                    f"the AHP matrix is not reciprocal: cell [{names[i]}, {names[j]}] is {matrix[i, j]:g} but "
-                    f"[{names[j]}, {names[i]}] is {matrix[j, i]:g}",
-                    f"Set [{names[j]}, {names[i]}] to 1/{matrix[i, j]:g} = {1.0 / matrix[i, j]:.4g}", where)
+                    _("the AHP matrix is not reciprocal: cell [{row}, {column}] is {value:g} but "
+                      "[{column}, {row}] is {mirrored:g}").format(
+                        row=names[i], column=names[j], value=matrix[i, j], mirrored=matrix[j, i]),
+                    _("Set [{column}, {row}] to 1/{value:g} = {inverse:.4g}").format(
+                        row=names[i], column=names[j], value=matrix[i, j], inverse=1.0 / matrix[i, j]), where)
 
 
 def ahp(matrix: Sequence[Sequence[float]] | np.ndarray, names: Sequence[str], where: str = "") -> AhpResult:
@@ -93,14 +99,16 @@ def normalise_weights(names: Sequence[str], weights: Sequence[float], where: str
     """Checked weights summing to 1, and a notice if they had to be normalised."""
     w = np.asarray(weights, dtype="float64")
     if w.shape != (len(names),) or not np.all(np.isfinite(w)):
-        raise ProfileError("every scoring criterion needs a finite weight", "Give each one 'weight: 0.2'", where)
+        raise ProfileError(_("every scoring criterion needs a finite weight"), _("Give each one 'weight: 0.2'"), where)
     negative = [f"{n} ({v:g})" for n, v in zip(names, w) if v < 0]
     if negative:
-        raise ProfileError(f"negative weight(s): {', '.join(negative)}", "Weights must be zero or positive", where)
+        raise ProfileError(_("negative weight(s): {weights}").format(weights=", ".join(negative)),
+                           _("Weights must be zero or positive"), where)
     total = float(w.sum())
     if total <= 0:
-        raise ProfileError("all weights are zero", "Give at least one criterion a positive weight", where)
+        raise ProfileError(_("all weights are zero"), _("Give at least one criterion a positive weight"), where)
     notice = ""
     if not np.isclose(total, 1.0, atol=1e-6):
-        notice = f"The weights sum to {total:g}, not 1; they were normalised (divided by {total:g})."
+        notice = _("The weights sum to {total:g}, not 1; they were normalised (divided by {total:g}).").format(
+            total=total)
     return w / total, notice
