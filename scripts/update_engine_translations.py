@@ -2,7 +2,7 @@
 """Collect the engine's and the CLI's ``_("…")`` messages into smr_siting/core/locale/nl.po (gettext).
 
 The message ids are the literal first arguments of ``_()`` and ``N_()`` calls in smr_siting/core/**/*.py,
-smr_siting/cli.py and smr_siting/cli_scoring.py (implicitly concatenated literals are one string).  Existing
+smr_siting/cli.py, cli_scoring.py and cli_fetch.py (implicitly concatenated literals are one string).  Existing
 translations are kept, new messages get an empty msgstr, messages no longer used are dropped; entries are sorted by
 msgid.  The plugin's Qt strings (``tr()``) live in resources/i18n instead (scripts/update_translations.py).
 
@@ -44,7 +44,7 @@ msgstr ""
 
 def sources() -> list[Path]:
     return sorted((ROOT / "smr_siting" / "core").rglob("*.py")) + [ROOT / "smr_siting" / name
-                                                                   for name in ("cli.py", "cli_scoring.py")]
+                                                                   for name in ("cli.py", "cli_scoring.py", "cli_fetch.py")]
 
 
 def collect(paths: list[Path] | None = None) -> dict[str, list[str]]:

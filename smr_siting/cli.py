@@ -158,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_scoring import add_parsers as add_scoring_parsers
 
     add_scoring_parsers(sub, _positive_int)
+    from .cli_fetch import add_parser as add_fetch_parser
+
+    add_fetch_parser(sub)
     return parser
 
 
@@ -301,6 +304,10 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             return _cmd_check(args, out)
         if args.command == "layers":
             return _cmd_layers(out)
+        if args.command == "fetch":
+            from .cli_fetch import run as run_fetch
+
+            return run_fetch(args, out, err)
         if args.command == "verify":
             return _cmd_verify(args, out, err)
         if args.command in ("rank", "sensitivity"):

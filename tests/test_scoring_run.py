@@ -107,8 +107,9 @@ def test_sensitivity_is_reproducible_and_sweeps_thresholds(cli, ranked) -> None:
         assert int(row["rank_p05"]) <= int(float(row["rank_median"])) <= int(row["rank_p95"])
     sweeps = _rows(ranked / "sweeps.csv")
     left = [float(r["km2_not_excluded"]) for r in sweeps]
-    assert [float(r["distance_m"]) for r in sweeps] == [1000, 2000, 5000, 10000]
+    assert [float(r["value"]) for r in sweeps] == [1000, 2000, 5000, 10000]
     assert left == sorted(left) and left[0] < left[-1]  # more cooling reach leaves more land
+    assert {r["parameter"] for r in sweeps} == {"cooling_water"} and {r["unit"] for r in sweeps} == {"m"}
 
 
 @pytest.mark.parametrize("sites, message", [
@@ -186,3 +187,21 @@ def test_rank_and_sensitivity_on_a_run_without_candidates(cli, shared_data, tmp_
     assert "no sites to rank" in done.stderr
     assert _run(cli, "sensitivity", "--run", str(out), "--quiet").returncode == 0
     assert len(_rows(out / "sensitivity.csv")) == 0
+
+
+def test_sweeps_of_a_footprint_and_a_threshold(ranked) -> None:
+    from smr_siting.core.errors import SmrSitingError
+    from smr_siting.core.progress import RunContext
+    from smr_siting.core.scoring.run import load_run, parse_sweep, sweep_rows, with_value
+
+    request, profile, _manifest = load_run(ranked)
+    target, values = parse_sweep("footprint=10ha,40ha,200ha")
+    rows = sweep_rows(request, profile, [(target, values)], RunContext())
+    counts = [r["candidate_areas"] for r in rows]
+    assert [r["value"] for r in rows] == [100_000.0, 400_000.0, 2_000_000.0] and rows[0]["unit"] == "m2"
+    assert counts == sorted(counts, reverse=True) and counts[0] > counts[-1]  # a bigger footprint fits less often
+    assert len({r["km2_not_excluded"] for r in rows}) == 1  # the exclusion does not depend on the footprint
+    with pytest.raises(SmrSitingError, match="has no threshold to vary"):
+        with_value(profile, "natura2000.threshold", 3.0)
+    with pytest.raises(SmrSitingError, match="no rule 'cooling'. Did you mean 'cooling_water'"):
+        with_value(profile, "cooling", 3.0)

@@ -375,6 +375,9 @@ class Http:
                 raise _Offline(str(reason.strerror or reason)) from None
             if isinstance(reason, ConnectionRefusedError):
                 raise _Transient(_("connection refused"), connection=True) from None
+            if isinstance(reason, str):  # urllib's own complaint, e.g. 'unknown url type'
+                raise FetchError(_("cannot ask {url}: {reason}").format(url=url, reason=reason),
+                                 _("Check the URL (--base-url-override or layers/catalogue.yaml)")) from None
             text = str(getattr(reason, "strerror", None) or reason)
             raise _Transient(text, connection=host not in self.reached) from None
         except (TimeoutError, socket.timeout):
@@ -384,6 +387,8 @@ class Http:
             raise _Transient(_("the answer broke off after {n} bytes").format(n=len(error.partial))) from None
         except (http.client.HTTPException, ConnectionError) as error:
             raise _Transient(_("the connection broke ({error})").format(error=type(error).__name__)) from None
+        except OSError as error:  # e.g. TLS errors while reading; a full disk shows in the final message
+            raise _Transient(str(error.strerror or error) or type(error).__name__) from None
 
     def get(self, url: str, parse: Callable[[Response], Any], accept: str, label: str,
             sink: Path | None = None) -> tuple[Response, Any]:
@@ -391,7 +396,12 @@ class Http:
         log: list[str] = []
         last: _Transient | None = None
         tries = self.options.retries + 1
-        host = urllib.parse.urlsplit(url).netloc
+        try:
+            host = urllib.parse.urlsplit(url).netloc
+            urllib.request.Request(url)
+        except ValueError as error:
+            raise FetchError(_("cannot ask {url}: {reason}").format(url=url, reason=error),
+                             _("Check the URL (--base-url-override or layers/catalogue.yaml)")) from None
         for attempt in range(tries):
             self.ctx.check_cancelled()
             try:
@@ -690,11 +700,9 @@ class Reshaper:
 
     def __init__(self, spec: ServiceSpec, bbox: tuple[float, float, float, float] | None) -> None:
         from pyproj import CRS
-        from shapely.geometry import box as make_box
 
         self.spec = spec
         self.bbox = bbox
-        self.box = make_box(*bbox) if bbox is not None else None
         self.rd = CRS.from_epsg(28992)
         self.notes: list[str] = []
         self.crs_seen: set[str] = set()
@@ -787,11 +795,10 @@ class Reshaper:
             if geometry is None or geometry.is_empty:
                 stats.no_geometry += 1
                 continue
-            if self.box is not None:
+            if self.bbox is not None:  # by envelope, as services filter: only a service ignoring bbox trips this
                 minx, miny, maxx, maxy = geometry.bounds
-                bx0, by0, bx1, by1 = self.bbox  # type: ignore[misc]
-                if maxx < bx0 or minx > bx1 or maxy < by0 or miny > by1 or not (
-                        (minx >= bx0 and maxx <= bx1 and miny >= by0 and maxy <= by1) or geometry.intersects(self.box)):
+                bx0, by0, bx1, by1 = self.bbox
+                if maxx < bx0 or minx > bx1 or maxy < by0 or miny > by1:
                     stats.outside_box += 1
                     continue
             if self.spec.filter and not all(c.test(properties) for c in self.spec.filter):
@@ -1114,6 +1121,8 @@ class LayerFetcher:
             raise
         except BaseException:
             _remove(temp)  # the partial pages stay: the next run resumes from them
+            if not (self.partial / "state.json").is_file():
+                _remove_partial(self.partial)  # nothing to resume
             raise
         _remove_partial(self.partial)
         self.ctx.report(1.0, _("{layer}: done").format(layer=self.label))
@@ -1174,14 +1183,18 @@ class LayerFetcher:
             return "application/json, application/geo+json;q=0.9, application/gml+xml;q=0.5, */*;q=0.1"
         return "application/geo+json, application/json;q=0.9, */*;q=0.1"
 
-    def _store_page(self, state: dict, response: Response, page: Page, reshaper: Reshaper, url: str) -> None:
+    def _store_page(self, state: dict, response: Response, page: Page, reshaper: Reshaper, url: str,
+                    same_request: bool = False) -> None:
+        """Reshape a page and keep it in the partial folder.  ``same_request``: another slice of the
+        previous request's answer (a downloaded file read in slices), so no second HTTP record."""
         features, stats = reshaper.reshape(page, self.label)
         number = len(state["pages"]) + 1
         name = f"page-{number:05d}.json"
         _write_json_atomic(self.partial / name, {"type": "FeatureCollection", "features": features})
         state["pages"].append({"page": number, "url": url, "requested_at": response.requested_at,
                                "http_status": response.status, "attempts": response.attempts,
-                               "bytes": response.size, "sha256": response.sha256,
+                               "bytes": 0 if same_request else response.size,
+                               "sha256": "" if same_request else response.sha256,
                                "features_received": stats.received, "features_kept": stats.kept,
                                "content_type": response.headers.get("content-type", ""), "file": name})
         for key in ("received", "kept", "outside_box", "filtered", "no_geometry"):
@@ -1270,7 +1283,7 @@ class LayerFetcher:
                 features.append({"type": "Feature", "properties": properties,
                                  "geometry": geometry.__geo_interface__ if geometry is not None else None})
             page = Page(features, crs, label, False, None, None)
-            self._store_page(state, response, page, reshaper, self.spec.url)
+            self._store_page(state, response, page, reshaper, self.spec.url, same_request=start > 0)
             self.ctx.check_cancelled()
         sink.unlink()
         state["done"] = True
@@ -1282,15 +1295,14 @@ class LayerFetcher:
                  "page_size": self.options.page_size, "params": dict(self.spec.params),
                  "filter": [c.describe() for c in self.spec.filter], "fields": dict(self.spec.fields),
                  "set": dict(self.spec.constants)}
-        hashes = list(dict.fromkeys(p["sha256"] for p in state["pages"]))
+        hashes = [p["sha256"] for p in state["pages"] if p["sha256"]]
         fetched_at = _now_iso()
         vintage = self.spec.vintage or _("as served on {date}").format(date=fetched_at[:10])
         return {"layer_id": self.label, "layer_name": self.spec.layer_id, "title": self.spec.title, "complete": 1,
                 "service_kind": self.spec.kind, "service_url": self.spec.url, "collection": self.spec.collection,
                 "request": state["request"], "query": query, "bbox": bbox, "crs_received": ", ".join(state["crs"]),
                 "started_at": state["started_at"], "fetched_at": fetched_at, "features": count,
-                "pages": len(state["pages"]), "bytes": sum(int(p["bytes"]) for p in {p["sha256"]: p for p in
-                                                                                      state["pages"]}.values()),
+                "pages": len(state["pages"]), "bytes": sum(int(p["bytes"]) for p in state["pages"]),
                 "sha256": _hash_list(hashes), "owner": self.spec.owner, "licence": self.spec.licence,
                 "vintage": vintage, "caveat": self.spec.caveat, "names_from": self.spec.names_from,
                 "notes": list(state["notes"]), "signature": self.signature, "tool": f"smr-siting {__version__}"}
@@ -1298,7 +1310,7 @@ class LayerFetcher:
 
 def _plain(value: Any) -> Any:
     """numpy / pandas scalars → JSON-able Python values (NaN → None)."""
-    if value is None:
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
         return None
     if hasattr(value, "isoformat"):
         return value.isoformat()
@@ -1442,7 +1454,7 @@ class Fetcher:
             region, fetched_boundaries = self._region(report)
             report.region = region
             report.bbox = region_bbox(region, self.request.margin_m)
-        elif needs_box:
+        elif needs_box and not self.request.offline:
             raise SmrSitingError(_("no region given"), _("Name one with --region (e.g. Gelderland or Ede); "
                                                          "the layers are fetched within its bounds"))
         n = max(len(layer_ids), 1)
@@ -1471,7 +1483,10 @@ class Fetcher:
         except NetworkError:
             raise
         except FetchError as error:
-            return LayerReport(spec.layer_id, "failed", fetcher.target, error=str(error),
+            text = str(error)
+            if not text.startswith(spec.layer_id):
+                text = f"{spec.layer_id}: {text}"
+            return LayerReport(spec.layer_id, "failed", fetcher.target, error=text,
                                seconds=time.perf_counter() - started)
 
     def _offline(self, layer_id: str, bbox: tuple[float, float, float, float] | None) -> LayerReport:
@@ -1479,15 +1494,16 @@ class Fetcher:
         cached = cached_layer(self.request.cache_dir, entry)
         if cached is None:
             return LayerReport(layer_id, "failed", self.request.cache_dir / cache_file_name(entry),
-                               error=_("{layer}: not in the cache {folder}").format(
-                                   layer=layer_id, folder=self.request.cache_dir))
+                               error=_("{layer}: not in the cache {folder}. Fetch it while online (without "
+                                       "--offline)").format(layer=layer_id, folder=self.request.cache_dir))
         box = None if self._national(layer_id) else bbox
         report = LayerReport(layer_id, "cached", cached.path, int(cached.row.get("features") or 0),
                              int(cached.row.get("pages") or 0), str(cached.row.get("fetched_at") or ""),
                              cached.age_s(), list(cached.row.get("notes") or []))
         if box is not None and not cached.covers(box):
             report.status = "failed"
-            report.error = _("{layer}: the cached copy covers box {have}, not the region's {want}").format(
+            report.error = _("{layer}: the cached copy covers box {have}, not the region's {want}. Fetch it for "
+                             "this region while online").format(
                 layer=layer_id, have=cached.row.get("bbox"), want=",".join(_fmt(v) for v in box))
         return report
 

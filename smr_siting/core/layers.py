@@ -70,6 +70,8 @@ class UsedInput:
     caveat: str = ""
     origin: str = "data folder"
     notes: list[str] = field(default_factory=list)
+    #: rows of the file's ``provenance`` table when it came from ``smr-siting fetch`` (a cache), else []
+    provenance: list[dict] = field(default_factory=list)
 
 
 def sha256_of(path: Path) -> str:
@@ -217,12 +219,17 @@ class LayerStore:
     def _record(self, layer_id: str, source: LayerInput, origin: str, crs: str) -> UsedInput:
         if layer_id not in self.used:
             entry = self.catalogue.get(layer_id) or CatalogueEntry(layer_id, layer_id, "", "", "", "", "", ())
+            from .provenance import fetched_entry, read_provenance
+
+            provenance = read_provenance(source.path, source.layer)
+            entry = fetched_entry(entry, provenance)  # a fetched layer: its service's owner, licence, caveat
             caveat = entry.caveat if origin != "given" else ""
             self.used[layer_id] = UsedInput(
                 layer_id=layer_id, path=str(source.path), layer=source.layer, sha256=sha256_of(source.path),
                 bytes=source.path.stat().st_size if source.path.is_file() else 0, crs=crs, title=entry.title,
                 owner=entry.owner if origin != "given" else "", licence=entry.licence if origin != "given" else "",
-                vintage=entry.vintage if origin != "given" else "", caveat=caveat, origin=origin)
+                vintage=entry.vintage if origin != "given" else "", caveat=caveat, origin=origin,
+                provenance=provenance)
         return self.used[layer_id]
 
     def note(self, layer_id: str, message: str) -> None:

@@ -33,10 +33,11 @@ class SmrSitingProvider(QgsProcessingProvider):
 
     def loadAlgorithms(self) -> None:
         from .algorithms import CandidateAreasAlgorithm, ExclusionMapAlgorithm, ScreenRegionAlgorithm
+        from .fetch_algorithm import FetchLayersAlgorithm
         from .scoring_algorithms import RankSitesAlgorithm, SensitivityAlgorithm, SuitabilityAlgorithm
 
         for algorithm in (ExclusionMapAlgorithm(), CandidateAreasAlgorithm(), ScreenRegionAlgorithm(),
-                          SuitabilityAlgorithm(), RankSitesAlgorithm(), SensitivityAlgorithm()):
+                          SuitabilityAlgorithm(), RankSitesAlgorithm(), SensitivityAlgorithm(), FetchLayersAlgorithm()):
             self.addAlgorithm(algorithm)
 
     def supportedOutputVectorLayerExtensions(self) -> list[str]:

@@ -25,7 +25,7 @@ from ..layers import LayerInput, sha256_of
 from ..outputs import AtomicOutputs, write_gpkg, write_json, write_style
 from ..profile import Distance, Profile, parse_profile
 from ..progress import RunContext
-from ..units import parse_length
+from ..units import parse_area, parse_length
 from .sensitivity import DEFAULT_CONCENTRATION, leave_one_out, monte_carlo
 from .sites import STATUS_RANKED, best_sites_in_areas, evaluate_sites, read_user_sites, write_sites_csv
 from .spec import ScoringSpec
@@ -164,20 +164,45 @@ def rank_run(run_dir: Path, sites: LayerInput | None = None, overwrite: bool = F
 
 
 def parse_sweep(text: str) -> tuple[str, list[float]]:
-    """``RULE=1km,2km,5km`` → ('RULE', [1000, 2000, 5000])."""
+    """What to sweep and its values: ``RULE=1km,2km`` (a rule's distance or buffer, metres),
+    ``RULE.threshold=500,1000`` (a raster_threshold rule's value, in its unit) or ``footprint=5ha,20ha`` (m²)."""
     if "=" not in text:
         raise SmrSitingError(_("--sweep {text!r} is not RULE=VALUE,VALUE,…").format(text=text),
                              _("Write e.g. --sweep cooling_water=1km,2km,5km"))
-    rule, _sep, values = text.partition("=")
-    metres = [parse_length(v.strip(), _("sweep value"), f"--sweep {rule}") for v in values.split(",") if v.strip()]
-    if not metres:
+    target, _sep, values = text.partition("=")
+    target = target.strip()
+    items = [v.strip() for v in values.split(",") if v.strip()]
+    where = f"--sweep {target}"
+    if target == "footprint":
+        parsed = [parse_area(v, _("sweep value"), where) for v in items]
+    elif target.endswith(".threshold"):
+        try:
+            parsed = [float(v) for v in items]
+        except ValueError:
+            raise SmrSitingError(_("--sweep {text!r}: threshold values must be plain numbers").format(text=text),
+                                 _("Write e.g. --sweep population_density.threshold=500,1000,2000")) from None
+    else:
+        parsed = [parse_length(v, _("sweep value"), where) for v in items]
+    if not parsed:
         raise SmrSitingError(_("--sweep {text!r} lists no values").format(text=text),
                              _("Write e.g. --sweep cooling_water=1km,2km,5km"))
-    return rule.strip(), metres
+    return target, parsed
 
 
-def with_distance(profile: Profile, rule_id: str, metres: float) -> Profile:
-    """The profile with every distance (or buffer) of one rule set to ``metres``."""
+def sweep_unit(target: str, profile: Profile) -> str:
+    if target == "footprint":
+        return "m2"
+    if target.endswith(".threshold"):
+        rule = next((c for c in profile.criteria if c.id == target.removesuffix(".threshold")), None)
+        return str(rule.options.get("unit", "")) if rule is not None else ""
+    return "m"
+
+
+def with_value(profile: Profile, target: str, value: float) -> Profile:
+    """The profile with one number changed: a rule's distances, a rule's threshold, or the footprint area."""
+    if target == "footprint":
+        return dataclasses.replace(profile, footprint=dataclasses.replace(profile.footprint, area_m2=value))
+    rule_id, threshold = (target.removesuffix(".threshold"), True) if target.endswith(".threshold") else (target, False)
     ids = [c.id for c in profile.criteria]
     if rule_id not in ids:
         import difflib
@@ -185,19 +210,30 @@ def with_distance(profile: Profile, rule_id: str, metres: float) -> Profile:
         close = difflib.get_close_matches(rule_id, ids, n=1)
         raise SmrSitingError(_("--sweep: the profile has no rule {rule!r}").format(rule=rule_id),
                              (_("Did you mean {name!r}?").format(name=close[0]) + " " if close else "")
-                             + _("Rules: {rules}").format(rules=", ".join(ids)))
+                             + _("Rules: {rules}").format(rules=", ".join(ids)) + "; " + _("or sweep 'footprint'"))
     criteria = []
     for criterion in profile.criteria:
         if criterion.id == rule_id:
-            if not any(s.distance is not None or s.buffer_m for s in criterion.sources) and \
-                    criterion.kind != "exclude_inside":
-                raise SmrSitingError(_("--sweep: rule {rule!r} has no distance to vary").format(rule=rule_id),
-                                     _("Sweep a rule with a distance or buffer"))
-            sources = tuple(dataclasses.replace(s, distance=Distance(metres=metres)) if s.distance is not None
-                            else dataclasses.replace(s, buffer_m=metres) for s in criterion.sources)
-            criterion = dataclasses.replace(criterion, sources=sources)
+            if threshold:
+                if "value" not in criterion.options:
+                    raise SmrSitingError(_("--sweep: rule {rule!r} has no threshold to vary").format(rule=rule_id),
+                                         _("Sweep RULE.threshold only for a raster_threshold rule"))
+                criterion = dataclasses.replace(criterion, options={**criterion.options, "value": float(value)})
+            else:
+                if not any(s.distance is not None or s.buffer_m for s in criterion.sources) and \
+                        criterion.kind != "exclude_inside":
+                    raise SmrSitingError(_("--sweep: rule {rule!r} has no distance to vary").format(rule=rule_id),
+                                         _("Sweep a rule with a distance or buffer"))
+                sources = tuple(dataclasses.replace(s, distance=Distance(metres=value)) if s.distance is not None
+                                else dataclasses.replace(s, buffer_m=value) for s in criterion.sources)
+                criterion = dataclasses.replace(criterion, sources=sources)
         criteria.append(criterion)
     return dataclasses.replace(profile, criteria=tuple(criteria))
+
+
+def with_distance(profile: Profile, rule_id: str, metres: float) -> Profile:
+    """The profile with every distance (or buffer) of one rule set to ``metres``."""
+    return with_value(profile, rule_id, metres)
 
 
 def sensitivity_run(run_dir: Path, samples: int = 1000, seed: int = 1, sweeps: Sequence[str] = (),
@@ -235,7 +271,8 @@ def sensitivity_run(run_dir: Path, samples: int = 1000, seed: int = 1, sweeps: S
     return targets
 
 
-SWEEP_COLUMNS = ["rule", "distance_m", "km2_not_excluded", "share_excluded", "candidate_areas", "candidate_area_ha"]
+SWEEP_COLUMNS = ["parameter", "value", "unit", "km2_not_excluded", "share_excluded", "candidate_areas",
+                 "candidate_area_ha"]
 
 
 def sensitivity_rows(table: gpd.GeoDataFrame, spec: ScoringSpec, samples: int = 1000, seed: int = 1,
@@ -282,10 +319,12 @@ def sweep_rows(request: Any, profile: Profile, sweeps: Sequence[tuple[str, list[
     for rule_id, values in sweeps:
         for metres in values:
             stage = ctx.stage(done / total, (done + 1) / total)
-            result = compute_exclusion(request, stage.stage(0.0, 0.8), profile=with_distance(profile, rule_id, metres))
+            changed = with_value(profile, rule_id, metres)
+            result = compute_exclusion(request, stage.stage(0.0, 0.8), profile=changed)
             areas, _cells = compute_candidates(result, stage.stage(0.8, 1.0))
             totals = result.totals()
-            rows.append({"rule": rule_id, "distance_m": metres, "km2_not_excluded": totals["not_excluded_km2"],
+            rows.append({"parameter": rule_id, "value": metres, "unit": sweep_unit(rule_id, profile),
+                         "km2_not_excluded": totals["not_excluded_km2"],
                          "share_excluded": totals["share_excluded"], "candidate_areas": len(areas),
                          "candidate_area_ha": round(float(areas["area_ha"].sum()), 2) if len(areas) else 0.0})
             done += 1

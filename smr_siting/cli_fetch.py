@@ -1,0 +1,199 @@
+"""``smr-siting fetch``: download the catalogue's layers for a region into a cache folder.
+
+Wired into :mod:`smr_siting.cli` with::
+
+    from . import cli_fetch
+    cli_fetch.add_parser(sub)                      # in build_parser()
+    if args.command == "fetch":                    # in main()
+        return cli_fetch.run(args, out, err)
+
+``run`` handles its own errors the way the rest of the command line does: one line
+``smr-siting: error: …`` and exit 2 for anything the user can fix (no network included), 130 when
+cancelled; the cache folder is then as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from .core.errors import RunCancelled, SmrSitingError
+from .core.i18n import _
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("{text!r} is not a number").format(text=text)) from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(_("{text!r} must be positive").format(text=text))
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("{text!r} is not a number").format(text=text)) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(_("{text!r} must not be negative").format(text=text))
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("{text!r} is not a whole number").format(text=text)) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(_("{text!r} must not be negative").format(text=text))
+    return value
+
+
+def _override(text: str) -> tuple[str, str]:
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(_("--base-url-override {text!r}: write it as ID=URL (or ID=wfs:URL)").format(
+            text=text))
+    layer_id, _sep, url = text.partition("=")
+    return layer_id.strip(), url.strip()
+
+
+def add_parser(subparsers: Any) -> None:
+    """Add the ``fetch`` subcommand to ``smr-siting``'s subparsers."""
+    fetch = subparsers.add_parser(
+        "fetch", help=_("download the catalogue's layers for a region (PDOK, CBS, ...) into a cache folder"),
+        description=_("Download the layers a region needs from their services (PDOK OGC API Features, WFS 2.0, "
+                      "...) into CACHE: one GeoPackage per layer with a provenance table (URL, query, time, "
+                      "feature count, sha256, licence). CACHE then works as --data for 'smr-siting screen'."))
+    fetch.add_argument("--region",
+                       help=_("province or municipality name or CBS code, or a polygon file; the layers are fetched "
+                              "within its bounds grown by --margin (not needed with --offline)"))
+    fetch.add_argument("--layers", action="append", metavar="all|ID[,ID...]",
+                       help=_("'all' (default: every layer with a download service) or catalogue ids, "
+                              "comma-separated (repeatable)"))
+    fetch.add_argument("--cache", type=Path, required=True, help=_("the cache folder (created if missing)"))
+    fetch.add_argument("--offline", action="store_true",
+                       help=_("no network: check that the cache holds the layers and say how old they are"))
+    fetch.add_argument("--data", type=Path,
+                       help=_("a data folder with province/municipality boundaries to find the region in "
+                              "(default: the cache; fetched into it first when missing)"))
+    fetch.add_argument("--base-url-override", action="append", type=_override, default=[], metavar="ID=URL",
+                       help=_("fetch layer ID from URL instead of the catalogue's (a mirror; ID=wfs:URL switches to "
+                              "the layer's WFS); repeatable"))
+    fetch.add_argument("--timeout", type=_positive_float, default=60.0, metavar="S",
+                       help=_("seconds to wait for an answer (default 60)"))
+    fetch.add_argument("--retries", type=_count, default=4, metavar="N",
+                       help=_("retries after a time-out, a broken answer or HTTP 5xx (default 4)"))
+    fetch.add_argument("--backoff", type=_non_negative_float, default=1.0, metavar="S",
+                       help=_("first wait before a retry, doubled each time (default 1 s)"))
+    fetch.add_argument("--margin", type=_non_negative_float, default=30.0, metavar="KM",
+                       help=_("grow the region's bounds by this much (default 30 km, beyond the largest rule "
+                              "distance of the shipped profiles)"))
+    fetch.add_argument("--refresh", action="store_true",
+                       help=_("download again even where the cache already holds the layer for this box"))
+    fetch.add_argument("--quiet", "-q", action="store_true", help=_("no progress line and no notes"))
+
+
+class _Progress:
+    """A one-line progress display on a terminal; notes as 'note: …' lines."""
+
+    def __init__(self, stream: TextIO, quiet: bool) -> None:
+        self.stream = stream
+        self.quiet = quiet
+        self.tty = bool(getattr(stream, "isatty", lambda: False)())
+        self.width = 0
+        self.last = -1.0
+
+    def progress(self, fraction: float, message: str) -> None:
+        if self.quiet or not self.tty:
+            return
+        now = time.monotonic()
+        if now - self.last < 0.1 and fraction < 1.0:
+            return
+        self.last = now
+        line = f"\r[{'#' * int(fraction * 30):.<30}] {fraction:4.0%} {message[:70]}"
+        self.stream.write(line.ljust(self.width))
+        self.width = len(line)
+        self.stream.flush()
+
+    def retry(self, message: str) -> None:
+        self.last = -1.0
+        self.progress(0.0, message)
+
+    def notice(self, message: str) -> None:
+        if self.quiet:
+            return
+        self.clear()
+        self.stream.write(_("note: {message}").format(message=message) + "\n")
+        self.stream.flush()
+
+    def clear(self) -> None:
+        if self.tty and self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.width = 0
+
+
+def _layer_line(report: Any) -> str:
+    from .core.fetch import describe_age
+
+    where = report.path.name if report.path is not None else ""
+    if report.status == "fetched":
+        return _("{layer:22} fetched     {count:>9,} features, {pages} page(s), {s:.1f} s → {file}").format(
+            layer=report.layer_id, count=report.features, pages=report.pages, s=report.seconds, file=where)
+    if report.status == "up to date":
+        return _("{layer:22} up to date  {count:>9,} features, fetched {when} ({age}) → {file}").format(
+            layer=report.layer_id, count=report.features, when=report.fetched_at, age=describe_age(report.age_s),
+            file=where)
+    return _("{layer:22} cached      {count:>9,} features, fetched {when} ({age}) → {file}").format(
+        layer=report.layer_id, count=report.features, when=report.fetched_at, age=describe_age(report.age_s),
+        file=where)
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Run ``smr-siting fetch`` for parsed ``args``; returns the exit code."""
+    from .core.fetch import DEFAULT_MARGIN_M, Fetcher, FetchOptions, FetchRequest
+    from .core.progress import RunContext
+
+    bar = _Progress(err, bool(getattr(args, "quiet", False)))
+    ctx = RunContext(progress=bar.progress, notice=bar.notice)
+    margin = getattr(args, "margin", None)
+    request = FetchRequest(
+        cache_dir=args.cache, region=args.region, layers=args.layers, offline=args.offline, data_dir=args.data,
+        url_overrides=dict(args.base_url_override or []),
+        margin_m=DEFAULT_MARGIN_M if margin is None else margin * 1000.0,
+        options=FetchOptions(timeout_s=args.timeout, retries=args.retries, backoff_s=args.backoff,
+                             refresh=bool(getattr(args, "refresh", False))))
+    started = time.perf_counter()
+    try:
+        if not request.offline and not request.region:
+            raise SmrSitingError(_("no region given"), _("Name one with --region (e.g. Gelderland or Ede), or "
+                                                         "use --offline to check the cache"))
+        fetcher = Fetcher(request, ctx)
+        fetcher.http.on_retry = bar.retry
+        report = fetcher.run()
+    except SmrSitingError as error:
+        bar.clear()
+        err.write(_("smr-siting: error: {error}").format(error=error) + "\n")
+        return error.exit_code
+    except (RunCancelled, KeyboardInterrupt):
+        bar.clear()
+        err.write(_("smr-siting: cancelled; the cache is as it was (no partial layer kept).") + "\n")
+        return 130
+    bar.clear()
+    for layer in report.layers:
+        if layer.status != "failed":
+            out.write(_layer_line(layer) + "\n")
+    region = report.region
+    if region is not None and report.bbox is not None:
+        out.write(_("{region}: {count} layer(s) in {cache} for box {box} (EPSG:28992), {s:.1f} s").format(
+            region=region.name, count=sum(1 for r in report.layers if r.status != "failed"), cache=request.cache_dir,
+            box=", ".join(f"{v:.0f}" for v in report.bbox), s=time.perf_counter() - started) + "\n")
+        if not report.failures and not request.offline:
+            out.write(_("Screen with: smr-siting screen --region {region} --data {cache} --profile PROFILE "
+                        "--out OUTDIR").format(region=args.region, cache=request.cache_dir) + "\n")
+    for layer in report.failures:
+        err.write(_("smr-siting: error: {error}").format(error=layer.error) + "\n")
+    return 2 if report.failures else 0
