@@ -4,7 +4,7 @@
   <context>
     <name>SmrSiting</name>
     <message>
-      <location filename="smr_siting/plugin.py" line="36" />
+      <location filename="smr_siting/plugin.py" line="39" />
       <source>&amp;SMR Siting</source>
       <translation>&amp;SMR-locaties</translation>
     </message>
@@ -44,9 +44,19 @@
       <translation>Niet uitgesloten oppervlakte [km²]</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="120" />
+      <source>Cache folder (use it as the screening's data folder)</source>
+      <translation>Cachemap (gebruik haar als gegevensmap van de screening)</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/algorithms.py" line="273" />
       <source>Cancelled; no output was written.</source>
       <translation>Geannuleerd; er is geen uitvoer geschreven.</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="179" />
+      <source>Cancelled; the cache is as it was.</source>
+      <translation>Geannuleerd; de cache is zoals hij was.</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/algorithms.py" line="289" />
@@ -79,9 +89,24 @@
       <translation>Criteriaprofiel</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="58" />
+      <source>Data</source>
+      <translation>Gegevens</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/algorithms.py" line="130" />
       <source>Data folder with the catalogue's layers (e.g. the demo pack or ../shared/data/nl)</source>
       <translation>Gegevensmap met de lagen uit de catalogus (bijv. het demopakket of ../shared/data/nl)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="105" />
+      <source>Download again even where the cache already holds a layer for this region</source>
+      <translation>Opnieuw downloaden, ook waar de cache een laag voor dit gebied al heeft</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="73" />
+      <source>Downloads the layers a region needs from their official services (PDOK OGC API Features, WFS 2.0, CBS, RVO, Rijkswaterstaat; see layers/catalogue.yaml) into a cache folder: one GeoPackage per layer, in EPSG:28992, cut to the region's bounds grown by a margin, each with a provenance table (URL, query, time, feature count, sha256, licence, vintage). Use the cache folder as the data folder of the screening algorithms; their manifest then lists these provenance rows. &lt;h3&gt;Inputs&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Region&lt;/b&gt;: a province or municipality name or CBS code (Gelderland, PV25, GM0228). The province and municipality boundaries are fetched first when the cache lacks them.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Layers&lt;/b&gt;: which catalogue layers to fetch.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Offline&lt;/b&gt;: contact no service; check that the cache holds the layers and report how old they are.&lt;/li&gt;&lt;/ul&gt;Failed requests are retried with increasing waits; a failed or cancelled download never damages a layer fetched earlier, and a failed one resumes where it stopped on the next run.</source>
+      <translation>Downloadt de lagen die een gebied nodig heeft van hun officiële diensten (PDOK OGC API Features, WFS 2.0, CBS, RVO, Rijkswaterstaat; zie layers/catalogue.yaml) naar een cachemap: één GeoPackage per laag, in EPSG:28992, beperkt tot het omsluitende kader van het gebied plus een marge, elk met een herkomsttabel (URL, verzoek, tijd, aantal objecten, sha256, licentie, peildatum). Gebruik de cachemap als gegevensmap van de screeningsalgoritmen; hun manifest noemt dan deze herkomstregels. &lt;h3&gt;Invoer&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Gebied&lt;/b&gt;: naam of CBS-code van een provincie of gemeente (Gelderland, PV25, GM0228). De provincie- en gemeentegrenzen worden eerst opgehaald als de cache ze niet heeft.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Lagen&lt;/b&gt;: welke lagen uit de catalogus op te halen.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Offline&lt;/b&gt;: geen dienst benaderen; controleer of de cache de lagen heeft en meld hoe oud ze zijn.&lt;/li&gt;&lt;/ul&gt;Mislukte verzoeken worden herhaald met steeds langere wachttijden; een mislukte of geannuleerde download beschadigt nooit een eerder opgehaalde laag, en een mislukte gaat bij de volgende keer verder waar hij stopte.</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/algorithms.py" line="305" />
@@ -114,6 +139,11 @@
       <translation>Redenen van uitsluiting (GeoTIFF: één bit per regel)</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="55" />
+      <source>Fetch layers from PDOK / CBS into a cache folder</source>
+      <translation>Lagen van PDOK / CBS ophalen naar een cachemap</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/algorithms.py" line="386" />
       <source>Finds contiguous land that no rule excludes and in which the SMR footprint (area and shape) fits wholly — not just the area total. Each area gets its area inside the region, the whole contiguous area (also beyond the border), the usable area (land some fitting footprint covers), its centroid and the municipality and province it lies in.</source>
       <translation>Zoekt aaneengesloten land dat door geen enkele regel wordt uitgesloten en waarin de SMR-footprint (oppervlakte en vorm) helemaal past — niet alleen qua totale oppervlakte. Elk gebied krijgt zijn oppervlakte binnen het gebied, de hele aaneengesloten oppervlakte (ook over de grens), de bruikbare oppervlakte (land dat een passende footprint bedekt), zijn zwaartepunt en de gemeente en provincie waarin het ligt.</translation>
@@ -134,9 +164,24 @@
       <translation>Laag voor '{id}' ({title}) in plaats van die uit de gegevensmap</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="121" />
+      <source>Layers fetched or already up to date</source>
+      <translation>Opgehaalde of al actuele lagen</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="100" />
+      <source>Layers to fetch</source>
+      <translation>Op te halen lagen</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/algorithms.py" line="325" />
       <source>Manifest: inputs with sha256, profile, versions (JSON)</source>
       <translation>Manifest: invoer met sha256, profiel, versies (JSON)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="108" />
+      <source>Margin around the region [km]</source>
+      <translation>Marge rond het gebied [km]</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/scoring_algorithms.py" line="208" />
@@ -144,14 +189,39 @@
       <translation>Aantal Monte Carlo-trekkingen</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="155" />
+      <source>No cache folder given.</source>
+      <translation>Geen cachemap opgegeven.</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/algorithms.py" line="183" />
       <source>No region given: type a province or municipality name (e.g. Gelderland) or choose a region polygon layer.</source>
       <translation>Geen gebied opgegeven: typ de naam van een provincie of gemeente (bijv. Gelderland) of kies een vlakkenlaag met het gebied.</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="150" />
+      <source>No region given: type a province or municipality name (e.g. Gelderland), or tick Offline to check the cache.</source>
+      <translation>Geen gebied opgegeven: typ de naam van een provincie of gemeente (bijv. Gelderland), of vink Offline aan om de cache te controleren.</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/algorithms.py" line="308" />
       <source>Number of candidate areas</source>
       <translation>Aantal kansrijke gebieden</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="103" />
+      <source>Offline: only check the cache and report how old its layers are</source>
+      <translation>Offline: alleen de cache controleren en melden hoe oud de lagen zijn</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="117" />
+      <source>Other service URLs, e.g. a mirror: ID=URL, separated by ';' (ID=wfs:URL uses the layer's WFS)</source>
+      <translation>Andere dienst-URL's, bijv. een spiegel: ID=URL, gescheiden door ';' (ID=wfs:URL gebruikt de WFS van de laag)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="161" />
+      <source>Other service URLs: write {item!r} as ID=URL</source>
+      <translation>Andere dienst-URL's: schrijf {item!r} als ID=URL</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/algorithms.py" line="275" />
@@ -209,9 +279,19 @@
       <translation>Gebied: naam of CBS-code van een provincie of gemeente (bijv. Gelderland, PV25, GM0202)</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="97" />
+      <source>Region: province or municipality name or CBS code (e.g. Gelderland, PV25, GM0228)</source>
+      <translation>Gebied: naam of CBS-code van een provincie of gemeente (bijv. Gelderland, PV25, GM0228)</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/algorithms.py" line="151" />
       <source>Replace output files that already exist</source>
       <translation>Bestaande uitvoerbestanden vervangen</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="114" />
+      <source>Retries after a time-out or a server error</source>
+      <translation>Nieuwe pogingen na een time-out of een serverfout</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/algorithms.py" line="143" />
@@ -244,7 +324,7 @@
       <translation>Gebied screenen (uitsluitingskaart en kansrijke gebieden)</translation>
     </message>
     <message>
-      <location filename="smr_siting/plugin.py" line="34" />
+      <location filename="smr_siting/plugin.py" line="37" />
       <source>Screen a region for SMR sites…</source>
       <translation>Gebied screenen op SMR-locaties…</translation>
     </message>
@@ -304,6 +384,11 @@
       <translation>Drempelreeksen (CSV)</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="111" />
+      <source>Time-out per request [s]</source>
+      <translation>Time-out per verzoek [s]</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/scoring_algorithms.py" line="68" />
       <source>Weights from the AHP matrix: {weights} (CR {cr:.3f})</source>
       <translation>Gewichten uit de AHP-matrix: {weights} (CR {cr:.3f})</translation>
@@ -332,6 +417,16 @@
       <location filename="smr_siting/processing/algorithms.py" line="147" />
       <source>square</source>
       <translation>vierkant</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="190" />
+      <source>{count} layer(s) could not be fetched: {layers}. The cache keeps whatever was complete before.</source>
+      <translation>{count} laag/lagen konden niet worden opgehaald: {layers}. De cache houdt wat eerder compleet was.</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="186" />
+      <source>{layer}: {status}, {count} features, fetched {when} ({age})</source>
+      <translation>{layer}: {status}, {count} objecten, opgehaald {when} ({age})</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/algorithms.py" line="127" />
