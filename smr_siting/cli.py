@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence, TextIO
 
+from .cli_args import positive_float, positive_int
 from .core import __version__
 from .core.errors import RunCancelled, SmrSitingError
 from .core.i18n import N_, _, localised
@@ -65,24 +66,8 @@ def _layer_option(text: str) -> tuple[str, LayerInput]:
     return layer_id.strip(), LayerInput.parse(path.strip())
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(_("{text!r} is not a number").format(text=text)) from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(_("{text!r} must be positive").format(text=text))
-    return value
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(_("{text!r} is not a whole number").format(text=text)) from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(_("{text!r} must be positive").format(text=text))
-    return value
 
 
 #: argparse's own error messages (it translates them through gettext's default domain, which has no Dutch)
@@ -130,8 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
                                "(default: nl-default)"))
     screen.add_argument("--data", type=Path, help=_("folder with the layers (e.g. ../shared/data/nl or demo/data)"))
     screen.add_argument("--out", type=Path, required=True, help=_("output folder (created if missing)"))
-    screen.add_argument("--resolution", type=_positive_float, help=_("cell size in metres (default: the profile's, 25)"))
-    screen.add_argument("--footprint-ha", type=_positive_float, help=_("SMR footprint in hectares (default: profile)"))
+    screen.add_argument("--resolution", type=positive_float, help=_("cell size in metres (default: the profile's, 25)"))
+    screen.add_argument("--footprint-ha", type=positive_float, help=_("SMR footprint in hectares (default: profile)"))
     screen.add_argument("--footprint-shape", choices=("square", "circle", "rectangle"),
                         help=_("footprint shape (default: profile)"))
     screen.add_argument("--layer", action="append", type=_layer_option, default=[], metavar="ID=FILE[:LAYER]",
@@ -157,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("kinds", help=_("list the criterion kinds a profile can use"))
     from .cli_scoring import add_parsers as add_scoring_parsers
 
-    add_scoring_parsers(sub, _positive_int)
+    add_scoring_parsers(sub, positive_int)
     from .cli_fetch import add_parser as add_fetch_parser
 
     add_fetch_parser(sub)

@@ -19,28 +19,9 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from .cli_args import non_negative_float, positive_float
 from .core.errors import RunCancelled, SmrSitingError
 from .core.i18n import _
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(_("{text!r} is not a number").format(text=text)) from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(_("{text!r} must be positive").format(text=text))
-    return value
-
-
-def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(_("{text!r} is not a number").format(text=text)) from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(_("{text!r} must not be negative").format(text=text))
-    return value
 
 
 def _count(text: str) -> int:
@@ -83,13 +64,13 @@ def add_parser(subparsers: Any) -> None:
     fetch.add_argument("--base-url-override", action="append", type=_override, default=[], metavar="ID=URL",
                        help=_("fetch layer ID from URL instead of the catalogue's (a mirror; ID=wfs:URL switches to "
                               "the layer's WFS); repeatable"))
-    fetch.add_argument("--timeout", type=_positive_float, default=60.0, metavar="S",
+    fetch.add_argument("--timeout", type=positive_float, default=60.0, metavar="S",
                        help=_("seconds to wait for an answer (default 60)"))
     fetch.add_argument("--retries", type=_count, default=4, metavar="N",
                        help=_("retries after a time-out, a broken answer or HTTP 5xx (default 4)"))
-    fetch.add_argument("--backoff", type=_non_negative_float, default=1.0, metavar="S",
+    fetch.add_argument("--backoff", type=non_negative_float, default=1.0, metavar="S",
                        help=_("first wait before a retry, doubled each time (default 1 s)"))
-    fetch.add_argument("--margin", type=_non_negative_float, default=30.0, metavar="KM",
+    fetch.add_argument("--margin", type=non_negative_float, default=30.0, metavar="KM",
                        help=_("grow the region's bounds by this much (default 30 km, beyond the largest rule "
                               "distance of the shipped profiles)"))
     fetch.add_argument("--refresh", action="store_true",

@@ -15,7 +15,6 @@ from qgis.core import (
     QgsCoordinateTransformContext,
     QgsFeatureSink,
     QgsProcessing,
-    QgsProcessingAlgorithm,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
@@ -34,20 +33,13 @@ from qgis.core import (
     QgsProcessingUtils,
     QgsVectorFileWriter,
 )
-from qgis.PyQt.QtGui import QIcon
 
 from ..core.catalogue import load_catalogue
 from ..core.profile import builtin_profiles
 from ..i18n import tr
-from .provider import icon_path
+from .common import SmrAlgorithm, engine_errors, require_engine, run_context
 
-HELP_URL = "https://github.com/smr-siting/smr-siting#readme"
 SHAPES = ["", "square", "circle", "rectangle"]
-INSTALL_HELP = (
-    "smr-siting needs geopandas, shapely, rasterio, scipy and rtree in QGIS's Python. "
-    "Debian/Ubuntu: sudo apt install python3-geopandas python3-rasterio python3-scipy python3-rtree; "
-    "Windows (OSGeo4W shell): pip install geopandas rasterio scipy rtree"
-)
 
 
 def _styles_dir() -> Path:
@@ -71,7 +63,7 @@ class StyleAndName(QgsProcessingLayerPostProcessorInterface):
             layer.triggerRepaint()
 
 
-class _ScreeningAlgorithm(QgsProcessingAlgorithm):
+class _ScreeningAlgorithm(SmrAlgorithm):
     """Shared inputs: region, profile, data folder, layer overrides, resolution, footprint."""
 
     REGION = "REGION"
@@ -98,15 +90,6 @@ class _ScreeningAlgorithm(QgsProcessingAlgorithm):
 
     def groupId(self) -> str:
         return "screening"
-
-    def icon(self) -> QIcon:
-        return QIcon(str(icon_path()))
-
-    def helpUrl(self) -> str:
-        return HELP_URL
-
-    def createInstance(self):  # noqa: ANN201
-        return type(self)()
 
     # ---------------------------------------------------------------- parameters
     def _advanced(self, parameter: QgsProcessingParameterDefinition) -> QgsProcessingParameterDefinition:
@@ -207,20 +190,6 @@ class _ScreeningAlgorithm(QgsProcessingAlgorithm):
         )
 
     # ---------------------------------------------------------------- running
-    @staticmethod
-    def _run_context(feedback: QgsProcessingFeedback) -> Any:
-        from ..core.progress import RunContext
-
-        last = {"message": ""}
-
-        def progress(fraction: float, message: str) -> None:
-            feedback.setProgress(100.0 * fraction)
-            if message and message != last["message"]:
-                last["message"] = message
-                feedback.setProgressText(message)
-
-        return RunContext(progress=progress, is_cancelled=feedback.isCanceled, notice=feedback.pushInfo)
-
     def _output_path(self, parameters: dict[str, Any], name: str, context: QgsProcessingContext,
                      silent: bool = False) -> str:
         if name not in [d.name() for d in self.destinationParameterDefinitions()]:
@@ -243,22 +212,17 @@ class _ScreeningAlgorithm(QgsProcessingAlgorithm):
 
     def processAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,
                          feedback: QgsProcessingFeedback) -> dict[str, Any]:
-        feedback = feedback or QgsProcessingFeedback()
-        try:
-            from ..core.errors import RunCancelled, SmrSitingError
-            from ..core.screen import compute_candidates, compute_exclusion, write_screening
-        except ImportError as error:
-            raise QgsProcessingException(tr("A required Python package is missing ({error}). {help}").format(
-                error=error, help=INSTALL_HELP)) from None
+        require_engine()
         import datetime as dt
 
+        from ..core.outputs import AtomicOutputs
+        from ..core.screen import compute_candidates, compute_exclusion, write_screening
+
         started = dt.datetime.now(dt.timezone.utc)
-        ctx = self._run_context(feedback)
+        ctx = run_context(feedback)
         overwrite = self.parameterAsBool(parameters, self.OVERWRITE, context)
         targets = self._targets(parameters, context)
-        try:
-            from ..core.outputs import AtomicOutputs
-
+        with engine_errors():
             AtomicOutputs(targets, overwrite).check()
             with tempfile.TemporaryDirectory(prefix="smr_siting_", dir=QgsProcessingUtils.tempFolder()) as tmp:
                 request = self.build_request(parameters, context, Path(tmp))
@@ -267,12 +231,6 @@ class _ScreeningAlgorithm(QgsProcessingAlgorithm):
                 if "candidates" in targets:
                     candidates = compute_candidates(result, ctx.stage(0.7, 0.85))
                 write_screening(result, targets, overwrite, candidates, ctx.stage(0.85, 1.0), started)
-        except SmrSitingError as error:
-            raise QgsProcessingException(str(error)) from None
-        except RunCancelled:
-            raise QgsProcessingException(tr("Cancelled; no output was written.")) from None
-        except MemoryError:
-            raise QgsProcessingException(tr("Out of memory. Use a larger cell size or a smaller region.")) from None
         totals = result.totals()
         results: dict[str, Any] = {
             "REGION_KM2": totals["region_km2_cells"], "EXCLUDED_KM2": totals["excluded_km2"],

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from qgis.core import (
-    QgsProcessingAlgorithm,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
@@ -20,12 +19,10 @@ from qgis.core import (
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
 )
-from qgis.PyQt.QtGui import QIcon
 
 from ..core.catalogue import load_catalogue
 from ..i18n import tr
-from .algorithms import HELP_URL, INSTALL_HELP
-from .provider import icon_path
+from .common import SmrAlgorithm, require_engine, run_context
 
 
 def _fetchable_ids() -> list[str]:
@@ -36,7 +33,7 @@ def _fetchable_ids() -> list[str]:
                   if (e.service or {}).get("fetch", True) is not False and str((e.service or {}).get("kind")) in kinds)
 
 
-class FetchLayersAlgorithm(QgsProcessingAlgorithm):
+class FetchLayersAlgorithm(SmrAlgorithm):
     REGION = "REGION"
     LAYERS = "LAYERS"
     CACHE = "CACHE"
@@ -59,15 +56,6 @@ class FetchLayersAlgorithm(QgsProcessingAlgorithm):
 
     def groupId(self) -> str:
         return "data"
-
-    def icon(self) -> QIcon:
-        return QIcon(str(icon_path()))
-
-    def helpUrl(self) -> str:
-        return HELP_URL
-
-    def createInstance(self):  # noqa: ANN201
-        return type(self)()
 
     def shortHelpString(self) -> str:
         return tr(
@@ -121,29 +109,13 @@ class FetchLayersAlgorithm(QgsProcessingAlgorithm):
         self.addOutput(QgsProcessingOutputNumber("FETCHED", tr("Layers fetched or already up to date")))
 
     # ---------------------------------------------------------------- running
-    @staticmethod
-    def _run_context(feedback: QgsProcessingFeedback) -> Any:
-        from ..core.progress import RunContext
-
-        last = {"message": ""}
-
-        def progress(fraction: float, message: str) -> None:
-            feedback.setProgress(100.0 * fraction)
-            if message and message != last["message"]:
-                last["message"] = message
-                feedback.setProgressText(message)
-
-        return RunContext(progress=progress, is_cancelled=feedback.isCanceled, notice=feedback.pushInfo)
-
     def processAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,
                          feedback: QgsProcessingFeedback) -> dict[str, Any]:
         feedback = feedback or QgsProcessingFeedback()
-        try:
-            from ..core.errors import RunCancelled, SmrSitingError
-            from ..core.fetch import Fetcher, FetchOptions, FetchRequest, describe_age
-        except ImportError as error:
-            raise QgsProcessingException(tr("A required Python package is missing ({error}). {help}").format(
-                error=error, help=INSTALL_HELP)) from None
+        require_engine()
+        from ..core.errors import RunCancelled, SmrSitingError
+        from ..core.fetch import Fetcher, FetchOptions, FetchRequest, describe_age
+
         region = (self.parameterAsString(parameters, self.REGION, context) or "").strip()
         offline = self.parameterAsBool(parameters, self.OFFLINE, context)
         if not region and not offline:
@@ -168,7 +140,7 @@ class FetchLayersAlgorithm(QgsProcessingAlgorithm):
             options=FetchOptions(timeout_s=self.parameterAsDouble(parameters, self.TIMEOUT, context),
                                  retries=self.parameterAsInt(parameters, self.RETRIES, context),
                                  refresh=self.parameterAsBool(parameters, self.REFRESH, context)))
-        ctx = self._run_context(feedback)
+        ctx = run_context(feedback)
         try:
             fetcher = Fetcher(request, ctx)
             fetcher.http.on_retry = feedback.pushInfo

@@ -10,7 +10,6 @@ from typing import Any
 from qgis.core import (
     QgsProcessing,
     QgsProcessingContext,
-    QgsProcessingException,
     QgsProcessingFeedback,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFileDestination,
@@ -23,7 +22,8 @@ from qgis.core import (
 )
 
 from ..i18n import tr
-from .algorithms import INSTALL_HELP, _input_help, _ScreeningAlgorithm
+from .algorithms import _input_help, _ScreeningAlgorithm
+from .common import engine_errors, require_engine, run_context
 
 DEFAULT_CRITERIA = ("grid", "cooling", "population_distance", "population_density", "demand")
 
@@ -78,26 +78,18 @@ class _ScoringAlgorithm(_ScreeningAlgorithm):
 
     def processAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,
                          feedback: QgsProcessingFeedback) -> dict[str, Any]:
-        feedback = feedback or QgsProcessingFeedback()
-        try:
-            from ..core.errors import RunCancelled, SmrSitingError
-            from ..core.outputs import AtomicOutputs
-        except ImportError as error:
-            raise QgsProcessingException(tr("A required Python package is missing ({error}). {help}").format(
-                error=error, help=INSTALL_HELP)) from None
-        ctx = self._run_context(feedback)
+        require_engine()
+        from ..core.outputs import AtomicOutputs
+
+        ctx = run_context(feedback)
         targets = self._targets(parameters, context)
         overwrite = self.parameterAsBool(parameters, self.OVERWRITE, context)
-        try:
+        with engine_errors():
             AtomicOutputs(targets, overwrite).check()
             with tempfile.TemporaryDirectory(prefix="smr_siting_", dir=QgsProcessingUtils.tempFolder()) as tmp:
                 result, spec, sites = self._scoring_run(parameters, context, feedback, Path(tmp), ctx)
                 outputs = AtomicOutputs(targets, overwrite)
                 extra = self.compute_and_write(parameters, context, result, spec, sites, outputs, targets, ctx)
-        except SmrSitingError as error:
-            raise QgsProcessingException(str(error)) from None
-        except RunCancelled:
-            raise QgsProcessingException(tr("Cancelled; no output was written.")) from None
         results: dict[str, Any] = dict(extra)
         for key, name in self.OUTPUTS.items():
             if key in targets:
