@@ -43,8 +43,8 @@ msgstr ""
 
 
 def sources() -> list[Path]:
-    return sorted((ROOT / "smr_siting" / "core").rglob("*.py")) + [ROOT / "smr_siting" / name
-                                                                   for name in ("cli.py", "cli_args.py", "cli_scoring.py", "cli_fetch.py")]
+    cli = ("cli.py", "cli_args.py", "cli_scoring.py", "cli_fetch.py")
+    return sorted((ROOT / "smr_siting" / "core").rglob("*.py")) + [ROOT / "smr_siting" / name for name in cli]
 
 
 def collect(paths: list[Path] | None = None) -> dict[str, list[str]]:

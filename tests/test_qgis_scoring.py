@@ -86,3 +86,26 @@ def test_sensitivity_algorithm_is_reproducible(loaded_plugin, shared_data, tmp_p
         sweeps = list(csv.DictReader(handle))
     assert [float(r["value"]) for r in sweeps] == [2000.0, 5000.0]
     assert Path(tmp_path / "a.csv").read_text(encoding="utf-8").startswith("site_id,name,rank,share_rank1")
+
+
+def test_the_shipped_model_runs_screening_and_ranking(loaded_plugin, plugin_dir, shared_data, tmp_path) -> None:
+    from qgis.core import QgsProcessingContext, QgsProcessingModelAlgorithm
+
+    model = QgsProcessingModelAlgorithm()
+    assert model.fromFile(str(plugin_dir / "resources" / "models" / "smr_screen_and_rank.model3"))
+    assert {c.algorithmId() for c in model.childAlgorithms().values()} == {"smr_siting:screenregion",
+                                                                              "smr_siting:ranksites"}
+    ok, message = model.canExecute()
+    assert ok, message
+    outputs = {d.name(): str(tmp_path / f"{d.name().split(':')[-1]}") for d in model.destinationParameterDefinitions()}
+    for name in outputs:
+        suffix = ".tif" if "Exclusion" in name else ".csv" if ("table" in name or "Per-rule" in name) else ".gpkg"
+        outputs[name] += suffix
+    context = QgsProcessingContext()
+    feedback = QgsProcessingFeedback()
+    results, ok = model.run({"REGION": "Gelderland", "PROFILE": "nl-default", "DATA": str(shared_data),
+                             "RESOLUTION": 100, **outputs}, context, feedback)
+    assert ok
+    with open(next(p for n, p in outputs.items() if "Ranked sites table" in n), encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows and rows[0]["rank"] == "1"
