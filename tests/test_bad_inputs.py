@@ -235,11 +235,14 @@ def c_output_is_a_file(env: Env) -> list[str]:
 
 
 def _tmpfs(env: Env, options: str) -> None:
-    if shutil.which("unshare") is None or subprocess.run(["unshare", "-rm", "true"]).returncode != 0:
-        pytest.skip("no mount namespaces here (unshare -rm) to make a read-only or full file system")
+    """Run the command in a private mount namespace with a small tmpfs over the output's parent
+    (as root a plain mount namespace; otherwise a user namespace, which a chroot does not allow)."""
+    flags = "-m" if os.geteuid() == 0 else "-rm"
+    if shutil.which("unshare") is None or subprocess.run(["unshare", flags, "true"]).returncode != 0:
+        pytest.skip(f"no mount namespaces here (unshare {flags}) to make a read-only or full file system")
     env.out = env.tmp / "mnt" / "out"
     (env.tmp / "mnt").mkdir()
-    env.wrap = ["unshare", "-rm", "sh", "-c", f'mount -t tmpfs -o {options} tmpfs "$0" && exec "$@"',
+    env.wrap = ["unshare", flags, "sh", "-c", f'mount -t tmpfs -o {options} tmpfs "$0" && exec "$@"',
                 str(env.tmp / "mnt")]
 
 
