@@ -149,6 +149,17 @@ class Checker(ast.NodeVisitor):
                 self.add(node, "QT6-015", "compiled resources (resources_rc) are removed in Qt6 → load files by path")
         self.generic_visit(node)
 
+    def visit_Try(self, node: ast.Try) -> None:
+        """``try: from qgis.PyQt.QtGui import X`` / ``except ImportError: from qgis.PyQt.QtWidgets import X``
+        is the recommended Qt5/Qt6 spelling: the fallback import in the handler is not a finding."""
+        first = {a.name for n in node.body if isinstance(n, ast.ImportFrom) and (n.module or "").endswith("QtGui")
+                 for a in n.names}
+        self.qtgui_first = getattr(self, "qtgui_first", set())
+        added = first - self.qtgui_first
+        self.qtgui_first |= first
+        self.generic_visit(node)
+        self.qtgui_first -= added
+
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         module = node.module or ""
         if module.split(".")[0] == "PyQt5":
@@ -162,7 +173,8 @@ class Checker(ast.NodeVisitor):
                 self.add(node, "QT6-004", "QRegExp is removed in Qt6 → QRegularExpression (Qt5 and Qt6)")
             if alias.name == "resources_rc":
                 self.add(node, "QT6-015", "compiled resources (resources_rc) are removed in Qt6 → load files by path")
-            if alias.name in MOVED_TO_QTGUI and module.endswith("QtWidgets"):
+            if alias.name in MOVED_TO_QTGUI and module.endswith("QtWidgets") and \
+                    alias.name not in getattr(self, "qtgui_first", set()):
                 self.add(node, "QT6-016", f"{alias.name} moved from QtWidgets to QtGui in Qt6 → try: from qgis.PyQt.QtGui "
                                           f"import {alias.name} / except ImportError: from {module} import {alias.name}")
         self.generic_visit(node)
