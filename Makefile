@@ -18,14 +18,14 @@ SHARED_DATA ?= ../shared/data/nl
 DEMO_DATA := demo/data
 APT_PACKAGES := qgis python3-qgis qgis-providers python3-geopandas python3-rasterio python3-rtree \
 	python3-scipy python3-yaml python3-pytest python3-hypothesis python3-venv qttools5-dev-tools zip \
-	python3-fiona proj-bin
+	python3-fiona proj-bin python3-dask python3-distributed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 export QT_QPA_PLATFORM := offscreen
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: all deps apt venv demo test lint pytest plugin zip translations demo-data reference-layers \
-	demo-picture clean distclean test-qgis340
+	demo-picture clean distclean test-qgis340 bench
 
 all: test
 
@@ -80,6 +80,21 @@ test: lint pytest
 # geopandas 1, numpy 2; on Debian 13: Debian 12's QGIS 3.22).  Needs root (or sudo): debootstrap, chroot.
 test-qgis340:
 	SHARED_DATA=$(abspath $(SHARED_DATA)) bash scripts/qgis-other-release.sh
+
+## ---------------------------------------------------------------- benchmark
+# Our engine against the QGIS Processing GDAL chain, a bare numpy/scipy floor and atlite (PyPI, in its own venv
+# under build/ without the system packages, so it cannot disturb QGIS's), Gelderland at 25 m from $(SHARED_DATA);
+# a few minutes.  Results: docs/benchmark.md; the national tiled run: benchmarks/national.py.
+BENCH_ATLITE_VENV := build/bench-atlite-venv
+
+$(BENCH_ATLITE_VENV)/.installed:
+	$(SYSTEM_PYTHON) -m venv $(BENCH_ATLITE_VENV)
+	$(BENCH_ATLITE_VENV)/bin/pip install -q --disable-pip-version-check "atlite==0.7.0"
+	touch $@
+
+bench: deps $(BENCH_ATLITE_VENV)/.installed
+	$(PY) benchmarks/run.py --data $(SHARED_DATA) --qgis-python $(SYSTEM_PYTHON) \
+	  --atlite-python $(BENCH_ATLITE_VENV)/bin/python
 
 ## ---------------------------------------------------------------- plugin
 translations: apt

@@ -146,6 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_fetch import add_parser as add_fetch_parser
 
     add_fetch_parser(sub)
+    from .cli_national import add_parser as add_national_parser
+
+    add_national_parser(sub)
     return parser
 
 
@@ -289,6 +292,10 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             return _cmd_check(args, out)
         if args.command == "layers":
             return _cmd_layers(out)
+        if args.command == "national":
+            from .cli_national import run as run_national
+
+            return run_national(args, out, err)
         if args.command == "fetch":
             from .cli_fetch import run as run_fetch
 

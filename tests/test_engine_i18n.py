@@ -49,7 +49,8 @@ criteria:
 def scanned_files() -> list[Path]:
     core = ROOT / "smr_siting" / "core"
     files = [p for p in sorted(core.rglob("*.py")) if p.relative_to(core).parts[0] not in NOT_YET_TRANSLATED]
-    return files + [ROOT / "smr_siting" / name for name in ("cli.py", "cli_args.py", "cli_scoring.py", "cli_fetch.py")]
+    cli = ("cli.py", "cli_args.py", "cli_scoring.py", "cli_fetch.py", "cli_national.py")
+    return files + [ROOT / "smr_siting" / name for name in cli]
 
 
 def _callee(call: ast.Call) -> str:

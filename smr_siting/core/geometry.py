@@ -27,12 +27,18 @@ EDT_VERTEX_THRESHOLD = 400_000
 
 def burn(geometries: Iterable[BaseGeometry], grid: Grid, all_touched: bool = False) -> np.ndarray:
     """Boolean mask: True where the cell centre is inside any geometry (or touched, if ``all_touched``)."""
+    return burn_into(np.zeros(grid.shape, dtype=bool), geometries, grid, all_touched)
+
+
+def burn_into(mask: np.ndarray, geometries: Iterable[BaseGeometry], grid: Grid, all_touched: bool = False) -> np.ndarray:
+    """Set ``mask`` (boolean, on ``grid``) True where :func:`burn` would, in place; returns ``mask``.
+
+    Burning several layers into one mask spares a grid-sized array and a pass over it per layer."""
     shapes = [(g, 1) for g in geometries if g is not None and not g.is_empty]
-    if not shapes:
-        return np.zeros(grid.shape, dtype=bool)
-    out = features.rasterize(shapes, out_shape=grid.shape, transform=grid.transform, fill=0,
-                             all_touched=all_touched, dtype="uint8")
-    return out.astype(bool)
+    if shapes:
+        assert mask.dtype == bool and mask.shape == grid.shape and mask.flags.c_contiguous
+        features.rasterize(shapes, out=mask.view(np.uint8), transform=grid.transform, all_touched=all_touched)
+    return mask
 
 
 def burn_values(pairs: Sequence[tuple[BaseGeometry, float]], grid: Grid) -> np.ndarray:
@@ -84,9 +90,14 @@ def buffered(geometries: Sequence[BaseGeometry], distances: Sequence[float], gri
     return out
 
 
-def within_distance_buffer(geometries: Sequence[BaseGeometry], distances: Sequence[float], grid: Grid) -> np.ndarray:
-    """True where the cell centre is within the feature's distance of some feature (inclusive)."""
-    return burn(buffered(geometries, distances, grid), grid)
+def within_distance_buffer(geometries: Sequence[BaseGeometry], distances: Sequence[float], grid: Grid,
+                           out: np.ndarray | None = None) -> np.ndarray:
+    """True where the cell centre is within the feature's distance of some feature (inclusive).
+
+    ``out``: a boolean mask on ``grid`` to add these cells to (in place) instead of a new one."""
+    if out is None:
+        out = np.zeros(grid.shape, dtype=bool)
+    return burn_into(out, buffered(geometries, distances, grid), grid)
 
 
 def within_distance_edt(geometries: Sequence[BaseGeometry], distance: float, grid: Grid) -> np.ndarray:

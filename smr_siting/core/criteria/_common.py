@@ -39,30 +39,47 @@ def source_features(source: Source, criterion: Criterion, store: LayerStore) -> 
     return gdf, label
 
 
+def distance_features(source: Source, criterion: Criterion, store: LayerStore) -> tuple[list, np.ndarray]:
+    """The features of one source of a distance rule that have a distance, and their distances in metres."""
+    gdf, label = source_features(source, criterion, store)
+    if len(gdf) == 0:
+        return [], np.zeros(0)
+    assert source.distance is not None
+    distances = feature_distances(gdf, source.distance, label)
+    usable = ~np.isnan(distances)
+    return list(gdf.geometry.values[usable]), distances[usable]
+
+
+def uses_edt(criterion: Criterion, number: int, source: Source, geoms: list) -> bool:
+    """Whether source ``number`` of a distance rule is measured by the distance transform (else by buffers).
+
+    ``auto`` picks the transform for very dense geometry with one distance.  A tiled run
+    (:mod:`smr_siting.core.tiles`) makes this choice once, on the features an untiled run reads, and
+    pins it in ``options['source_methods']``: every tile then measures the way the untiled run does."""
+    pinned = criterion.options.get("source_methods")
+    if pinned is not None:
+        return pinned[number] == "edt"
+    method = criterion.options.get("method", "auto")
+    if method == "auto":
+        assert source.distance is not None
+        return source.distance.is_constant and sum(vertex_count(g) for g in geoms) > EDT_VERTEX_THRESHOLD
+    return method == "edt"
+
+
 def within_any(criterion: Criterion, grid: Grid, store: LayerStore, ctx: RunContext) -> np.ndarray:
     """True where a cell is within the given distance of a feature of any of the rule's layers."""
     hit = np.zeros(grid.shape, dtype=bool)
-    method = criterion.options.get("method", "auto")
     for number, source in enumerate(criterion.sources):
         ctx.report(number / max(1, len(criterion.sources)), f"{criterion.id}: {source.layer}")
-        gdf, label = source_features(source, criterion, store)
-        if len(gdf) == 0:
-            continue
-        assert source.distance is not None
-        distances = feature_distances(gdf, source.distance, label)
-        usable = ~np.isnan(distances)
-        geoms = list(gdf.geometry.values[usable])
-        distances = distances[usable]
+        geoms, distances = distance_features(source, criterion, store)
         if not geoms:
             continue
-        use_edt = method == "edt"
-        if method == "auto" and source.distance.is_constant:
-            use_edt = sum(vertex_count(g) for g in geoms) > EDT_VERTEX_THRESHOLD
-        if use_edt:
+        assert source.distance is not None
+        if uses_edt(criterion, number, source, geoms):
             if not source.distance.is_constant:
                 raise ProfileError(_("rule {rule!r}: method 'edt' needs one distance, not distance bands").format(
                     rule=criterion.id), _("Use method 'buffer' or 'auto'"), f"{criterion.id}")
             hit |= within_distance_edt(geoms, float(distances[0]), grid)
         else:
-            hit |= within_distance_buffer(geoms, list(distances), grid)
+            within_distance_buffer(geoms, list(distances), grid, out=hit)
     return hit

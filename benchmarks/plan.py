@@ -1,0 +1,95 @@
+"""The benchmark's plan: the profile's rules as plain data (files, SQL filters, distances) for every contender.
+
+Built with the engine's own profile parser, catalogue and grid, so that every contender screens the same
+layers, with the same filters and distances, on the same grid.  Only the engine contender and this module
+import smr_siting; the others read the plan (JSON) and nothing else of ours.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from smr_siting.core.catalogue import load_catalogue
+from smr_siting.core.grid import snap_grid
+from smr_siting.core.layers import LayerStore
+from smr_siting.core.profile import Condition, load_profile
+from smr_siting.core.region import resolve_region
+
+
+def _sql_value(value: Any) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(float(value))
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def condition_sql(cond: Condition) -> str:
+    """A profile filter as an OGR (SQLite) WHERE term; missing values pass only with keep_missing."""
+    name = cond.field if cond.field.isidentifier() else '"' + cond.field.replace('"', '""') + '"'
+    if cond.op in ("in", "not in"):
+        values = cond.value if isinstance(cond.value, tuple) else (cond.value,)
+        term = f"{name} {'IN' if cond.op == 'in' else 'NOT IN'} ({', '.join(_sql_value(v) for v in values)})"
+    else:
+        op = {"==": "=", "!=": "<>"}.get(cond.op, cond.op)
+        term = f"{name} {op} {_sql_value(cond.value)}"
+    if cond.keep_missing:
+        return f"({term} OR {name} IS NULL)"
+    return f"({term} AND {name} IS NOT NULL)"
+
+
+def _conditions(conds: tuple[Condition, ...]) -> list[dict]:
+    return [{"field": c.field, "op": c.op, "value": list(c.value) if isinstance(c.value, tuple) else c.value,
+             "keep_missing": c.keep_missing} for c in conds]
+
+
+def build_plan(region: str, data_dir: Path, profile_name: str = "nl-default", resolution: float | None = None) -> dict:
+    catalogue = load_catalogue()
+    profile = load_profile(profile_name, catalogue.ids)
+    store = LayerStore(catalogue, data_dir, {})
+    res = float(resolution or profile.resolution_m)
+    found = resolve_region(region, store)
+    margin = profile.max_distance_m + 2 * res
+    grid = snap_grid(found.geometry.bounds, res, margin)  # as compute_exclusion
+    window = grid.window_for(found.geometry.bounds)
+    rules = []
+    for criterion in profile.criteria:
+        sources = []
+        for source in criterion.sources:
+            located, _origin = store.locate(source.layer)
+            entry: dict[str, Any] = {
+                "layer_id": source.layer, "path": str(located.path), "layer": located.layer,
+                "where": " AND ".join(condition_sql(c) for c in source.where) or None,
+                "conditions": _conditions(source.where), "buffer": source.buffer_m, "distance": None, "bands": [],
+            }
+            if source.distance is not None and source.distance.is_constant:
+                entry["distance"] = float(source.distance.metres)
+            elif source.distance is not None:
+                field = source.distance.field
+                for band in source.distance.bands:
+                    extra = [Condition(field, ">=", band.lower)]
+                    if band.upper is not None:
+                        extra.append(Condition(field, "<", band.upper))
+                    entry["bands"].append({
+                        "metres": band.metres,
+                        "where": " AND ".join(condition_sql(c) for c in (*source.where, *extra)),
+                        "conditions": _conditions((*source.where, *extra))})
+            sources.append(entry)
+        if criterion.kind not in ("zone_membership", "exclude_inside", "exclude_within", "require_within"):
+            raise SystemExit(f"benchmark: rule {criterion.id}: kind {criterion.kind} has no GDAL/atlite equivalent here")
+        rules.append({"id": criterion.id, "kind": criterion.kind, "mode": criterion.options.get("mode"),
+                      "sources": sources})
+    return {
+        "region": found.name, "profile": profile.name, "crs": grid.crs,
+        "grid": {"left": grid.left, "top": grid.top, "resolution": grid.resolution, "width": grid.width,
+                 "height": grid.height, "bounds": list(grid.bounds)},
+        "window": list(window),
+        "read_bounds": list(grid.expanded_bounds(margin)),
+        "rules": rules,
+    }
+
+
+if __name__ == "__main__":  # python benchmarks/plan.py REGION DATA: print the plan
+    import sys
+
+    print(json.dumps(build_plan(sys.argv[1], Path(sys.argv[2])), indent=1))
