@@ -15,48 +15,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence, TextIO
 
-from .cli_args import positive_float, positive_int
+from .cli_args import TerminalProgress, positive_float, positive_int
 from .core import __version__
 from .core.errors import RunCancelled, SmrSitingError
 from .core.i18n import N_, _, localised
 from .core.layers import LayerInput
 from .core.progress import RunContext
-
-
-class TerminalProgress:
-    """A one-line progress bar on a terminal; plain lines (or nothing) otherwise."""
-
-    def __init__(self, stream: TextIO, quiet: bool) -> None:
-        self.stream = stream
-        self.quiet = quiet
-        self.tty = stream.isatty()
-        self.last = -1.0
-        self.width = 0
-
-    def progress(self, fraction: float, message: str) -> None:
-        if self.quiet or not self.tty:
-            return
-        now = time.monotonic()
-        if now - self.last < 0.1 and fraction < 1.0:
-            return
-        self.last = now
-        filled = int(fraction * 30)
-        line = f"\r[{'#' * filled}{'.' * (30 - filled)}] {fraction:4.0%} {message[:60]}"
-        self.stream.write(line.ljust(self.width))
-        self.width = len(line)
-        self.stream.flush()
-
-    def notice(self, message: str) -> None:
-        if self.quiet:
-            return
-        self.clear()
-        self.stream.write(_("note: {message}").format(message=message) + "\n")
-        self.stream.flush()
-
-    def clear(self) -> None:
-        if self.tty and self.width:
-            self.stream.write("\r" + " " * self.width + "\r")
-            self.width = 0
 
 
 def _layer_option(text: str) -> tuple[str, LayerInput]:

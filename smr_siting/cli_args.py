@@ -1,8 +1,10 @@
-"""Number options of the command line: one clear message for a wrong value."""
+"""What the command-line modules share: number options with one clear message, and the progress line."""
 
 from __future__ import annotations
 
 import argparse
+import time
+from typing import TextIO
 
 from .core.i18n import _
 
@@ -34,3 +36,44 @@ def positive_int(text: str) -> int:
     if value <= 0:
         raise argparse.ArgumentTypeError(_("{text!r} must be positive").format(text=text))
     return value
+
+
+class TerminalProgress:
+    """A one-line progress bar on a terminal; plain lines (or nothing) otherwise."""
+
+    def __init__(self, stream: TextIO, quiet: bool) -> None:
+        self.stream = stream
+        self.quiet = quiet
+        self.tty = bool(getattr(stream, "isatty", lambda: False)())
+        self.last = -1.0
+        self.width = 0
+
+    def progress(self, fraction: float, message: str) -> None:
+        if self.quiet or not self.tty:
+            return
+        now = time.monotonic()
+        if now - self.last < 0.1 and fraction < 1.0:
+            return
+        self.last = now
+        filled = int(fraction * 30)
+        line = f"\r[{'#' * filled}{'.' * (30 - filled)}] {fraction:4.0%} {message[:60]}"
+        self.stream.write(line.ljust(self.width))
+        self.width = len(line)
+        self.stream.flush()
+
+    def retry(self, message: str) -> None:
+        """A retry message shows at once, whatever the throttle."""
+        self.last = -1.0
+        self.progress(0.0, message)
+
+    def notice(self, message: str) -> None:
+        if self.quiet:
+            return
+        self.clear()
+        self.stream.write(_("note: {message}").format(message=message) + "\n")
+        self.stream.flush()
+
+    def clear(self) -> None:
+        if self.tty and self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.width = 0

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from .cli_args import non_negative_float, positive_float
+from .cli_args import TerminalProgress, non_negative_float, positive_float
 from .core.errors import RunCancelled, SmrSitingError
 from .core.i18n import _
 
@@ -78,45 +78,6 @@ def add_parser(subparsers: Any) -> None:
     fetch.add_argument("--quiet", "-q", action="store_true", help=_("no progress line and no notes"))
 
 
-class _Progress:
-    """A one-line progress display on a terminal; notes as 'note: …' lines."""
-
-    def __init__(self, stream: TextIO, quiet: bool) -> None:
-        self.stream = stream
-        self.quiet = quiet
-        self.tty = bool(getattr(stream, "isatty", lambda: False)())
-        self.width = 0
-        self.last = -1.0
-
-    def progress(self, fraction: float, message: str) -> None:
-        if self.quiet or not self.tty:
-            return
-        now = time.monotonic()
-        if now - self.last < 0.1 and fraction < 1.0:
-            return
-        self.last = now
-        line = f"\r[{'#' * int(fraction * 30):.<30}] {fraction:4.0%} {message[:70]}"
-        self.stream.write(line.ljust(self.width))
-        self.width = len(line)
-        self.stream.flush()
-
-    def retry(self, message: str) -> None:
-        self.last = -1.0
-        self.progress(0.0, message)
-
-    def notice(self, message: str) -> None:
-        if self.quiet:
-            return
-        self.clear()
-        self.stream.write(_("note: {message}").format(message=message) + "\n")
-        self.stream.flush()
-
-    def clear(self) -> None:
-        if self.tty and self.width:
-            self.stream.write("\r" + " " * self.width + "\r")
-            self.width = 0
-
-
 def _layer_line(report: Any) -> str:
     from .core.fetch import describe_age
 
@@ -138,7 +99,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .core.fetch import DEFAULT_MARGIN_M, Fetcher, FetchOptions, FetchRequest
     from .core.progress import RunContext
 
-    bar = _Progress(err, bool(getattr(args, "quiet", False)))
+    bar = TerminalProgress(err, bool(getattr(args, "quiet", False)))
     ctx = RunContext(progress=bar.progress, notice=bar.notice)
     margin = getattr(args, "margin", None)
     request = FetchRequest(

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .cli_args import positive_float, positive_int
-from .core.errors import RunCancelled, SmrSitingError
+from .core.errors import SmrSitingError
 from .core.i18n import _, localised
 from .core.layers import LayerInput
 
@@ -97,7 +97,8 @@ def _summary(result: Any, request: Any) -> dict:
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Run ``smr-siting national`` for parsed ``args``; returns the exit code."""
-    from .cli import TerminalProgress, cancel_requested, format_rule_table
+    from .cli import cancel_requested, format_rule_table
+    from .cli_args import TerminalProgress
     from .core.outputs import AtomicOutputs, write_json, write_summary_csv
     from .core.progress import RunContext
     from .core.screen import ScreeningRequest
@@ -122,15 +123,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             write_summary_csv(outputs.temp(targets["summary_csv"]), result.table)
             write_json(outputs.temp(targets["summary_json"]), _summary(result, request))
             outputs.commit()
-    except SmrSitingError as error:
+    finally:  # errors and a cancel are reported by the command line's dispatcher, like every command's
         bar.clear()
-        err.write(_("smr-siting: error: {error}").format(error=error) + "\n")
-        return error.exit_code
-    except (RunCancelled, KeyboardInterrupt):
-        bar.clear()
-        err.write(_("smr-siting: cancelled; no output was written.") + "\n")
-        return 130
-    bar.clear()
     from dataclasses import replace
 
     if not args.quiet:

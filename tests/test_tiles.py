@@ -175,25 +175,22 @@ def test_bad_tile_size_and_existing_output_are_refused(tmp_path):
 
 
 def test_national_command_writes_the_exclusion_and_the_table(zutphen, tmp_path):
-    """``smr-siting national`` (smr_siting.cli_national, for the lead to wire into cli.py) on a small region."""
-    import argparse
+    """``smr-siting national`` on a small region, through the command line's own entry point."""
     import io
     import json
 
-    from smr_siting import cli_national
+    from smr_siting.cli import main
 
     _, untiled, tiled, _ = zutphen
-    parser = argparse.ArgumentParser(prog="smr-siting")
-    cli_national.add_parser(parser.add_subparsers(dest="command"))
     argv = ["national", "--region", "Zutphen", "--data", str(real_data()), "--resolution", "100", "--tile-size",
             str(tiled.tile_size), "--out", str(tmp_path / "run"), "--quiet"]
     out, err = io.StringIO(), io.StringIO()
-    assert cli_national.run(parser.parse_args(argv), out, err) == 0, err.getvalue()
+    assert main(argv, out, err) == 0, err.getvalue()
     assert np.array_equal(_read(tmp_path / "run" / "exclusion.tif")[0], untiled.bits)
     summary = json.loads((tmp_path / "run" / "summary.json").read_text(encoding="utf-8"))
     assert summary["rules"] == [row.as_dict() for row in untiled.table] and summary["tiles"]["count"] >= 4
     assert (tmp_path / "run" / "summary.csv").read_text(encoding="utf-8").startswith("order,bit,id,title")
     assert "Zutphen" in out.getvalue()
     err = io.StringIO()
-    assert cli_national.run(parser.parse_args(argv), io.StringIO(), err) == 2  # outputs exist, no --overwrite
+    assert main(argv, io.StringIO(), err) == 2  # outputs exist, no --overwrite
     assert "already exists" in err.getvalue()

@@ -75,7 +75,7 @@ class AtomicOutputs:
         """Refuse before any work: outputs that exist (without overwrite), folders we cannot write."""
         existing = [p for p in self.all_targets() if p.exists()]
         if existing and not self.overwrite:
-            names = ", ".join(str(p) for p in existing[:4]) + (" …" if len(existing) > 4 else "")
+            names = ", ".join(str(p) for p in existing[:4]) + (f" (+{len(existing) - 4})" if len(existing) > 4 else "")
             raise OutputError(_("output already exists: {names}").format(names=names),
                               _("Choose another output folder, or pass --overwrite to replace it"))
         for path in {p.parent for p in self.all_targets()}:
