@@ -14,10 +14,10 @@ import rasterio
 from engine_helpers import real_data
 
 from smr_siting.core.errors import SmrSitingError
-from smr_siting.core.exclusion import RuleInfo, bits_dtype, rule_table
+from smr_siting.core.exclusion import RuleInfo, RuleStats, bits_dtype, rule_counts, rule_table, table_from_counts, value_counts
 from smr_siting.core.grid import Grid
 from smr_siting.core.screen import ScreeningRequest, compute_exclusion
-from smr_siting.core.tiles import rule_counts, table_from_counts, tile_windows, tiled_exclusion, value_counts
+from smr_siting.core.tiles import tile_windows, tiled_exclusion
 
 #: (region, resolution m, tile size in cells): Zutphen 130 × 91 cells → 3 × 2 tiles; Ede 556 × 360 → 3 × 2
 CASES = [("Zutphen", 100.0, 48), ("Ede", 50.0, 200)]
@@ -161,7 +161,23 @@ def test_the_table_from_summed_tile_counts_is_rule_table(n_rules):
         counts += rule_counts(values, per_value, n_rules)
         cells += int(per_value.sum())
     assert cells == int(region.sum())
-    assert table_from_counts(counts, cells, rules, 0.0025) == rule_table(bits, region, rules, 0.0025)
+    expected = _per_rule_table(bits, region, rules, 0.0025)
+    assert table_from_counts(counts, cells, rules, 0.0025) == expected == rule_table(bits, region, rules, 0.0025)
+
+
+def _per_rule_table(bits, region, rules, cell_km2):
+    """The table the plain way, three passes per rule (the reference for the histogram counts)."""
+    inside = bits[region]
+    cells = max(int(inside.size), 1)
+    table, cumulative = [], np.zeros(inside.shape, dtype=bool)
+    for order, rule in enumerate(rules):
+        own = (inside & np.array(rule.value, dtype=bits.dtype)) != 0
+        cumulative |= own
+        alone, only, cum = int(own.sum()), int((inside == rule.value).sum()), int(cumulative.sum())
+        table.append(RuleStats(order + 1, rule.bit, rule.id, rule.title, rule.group, round(alone * cell_km2, 4),
+                               round(only * cell_km2, 4), round(cum * cell_km2, 4), round(alone / cells, 6),
+                               round(cum / cells, 6)))
+    return table
 
 
 def test_bad_tile_size_and_existing_output_are_refused(tmp_path):

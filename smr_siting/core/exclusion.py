@@ -26,6 +26,14 @@ def nodata_value(dtype: np.dtype) -> int:
     return int(np.iinfo(dtype).max)
 
 
+def set_rule_bit(bits: np.ndarray, mask: np.ndarray, bit: int) -> None:
+    """``bits |= mask << bit`` in place, with one temporary of the mask's size (bytes, for up to 8 rules)."""
+    if bits.dtype == np.uint8 and mask.dtype == bool:
+        np.bitwise_or(bits, np.multiply(mask.view(np.uint8), np.uint8(1 << bit)), out=bits)
+    else:
+        np.bitwise_or(bits, np.left_shift(mask.astype(bits.dtype), bits.dtype.type(bit)), out=bits)
+
+
 @dataclass(frozen=True)
 class RuleInfo:
     """A rule as recorded in the outputs: its bit, names and the reason text."""
@@ -64,24 +72,48 @@ class RuleStats:
         return asdict(self)
 
 
+def value_counts(bits: np.ndarray, region: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The cell values present in the region and how many cells hold each (one pass over the tile)."""
+    inside = bits[region]
+    if bits.dtype.itemsize <= 2:
+        histogram = np.bincount(inside, minlength=1 << (8 * bits.dtype.itemsize))
+        values = np.flatnonzero(histogram)
+        return values, histogram[values]
+    return np.unique(inside, return_counts=True)
+
+
+def rule_counts(values: np.ndarray, counts: np.ndarray, n_rules: int) -> np.ndarray:
+    """Per rule, from the value histogram: [cells it excludes, cells only it excludes, cumulative cells]
+    (the cell counts behind :func:`rule_table`)."""
+    values = values.astype(np.int64)
+    out = np.zeros((n_rules, 3), dtype=np.int64)
+    for i in range(n_rules):
+        bit = 1 << i
+        out[i] = (counts[(values & bit) != 0].sum(), counts[values == bit].sum(),
+                  counts[(values & ((bit << 1) - 1)) != 0].sum())
+    return out
+
+
+def table_from_counts(counts: np.ndarray, region_cells: int, rules: Sequence[RuleInfo],
+                      cell_km2: float) -> list[RuleStats]:
+    """The per-rule table of :func:`rule_table` from cell counts (summed over tiles, say)."""
+    cells = max(int(region_cells), 1)
+    table = []
+    for order, rule in enumerate(rules):
+        alone, only, cumulative = (int(v) for v in counts[order])
+        table.append(RuleStats(order + 1, rule.bit, rule.id, rule.title, rule.group, round(alone * cell_km2, 4),
+                               round(only * cell_km2, 4), round(cumulative * cell_km2, 4), round(alone / cells, 6),
+                               round(cumulative / cells, 6)))
+    return table
+
+
 def rule_table(bits: np.ndarray, region: np.ndarray, rules: Sequence[RuleInfo], cell_km2: float) -> list[RuleStats]:
     """Per rule, inside the region: km² it excludes by itself ('alone'), km² no other rule excludes
-    ('only'), km² excluded by it and the rules before it ('cumulative'), and shares of the region."""
-    inside = bits[region]
-    region_cells = max(int(inside.size), 1)
-    table = []
-    cumulative_mask = np.zeros(inside.shape, dtype=bool)
-    for order, rule in enumerate(rules):
-        value = np.array(rule.value, dtype=bits.dtype)
-        own = (inside & value) != 0
-        only = inside == value
-        cumulative_mask |= own
-        alone_cells, only_cells, cum_cells = int(own.sum()), int(only.sum()), int(cumulative_mask.sum())
-        table.append(RuleStats(order + 1, rule.bit, rule.id, rule.title, rule.group,
-                               round(alone_cells * cell_km2, 4), round(only_cells * cell_km2, 4),
-                               round(cum_cells * cell_km2, 4), round(alone_cells / region_cells, 6),
-                               round(cum_cells / region_cells, 6)))
-    return table
+    ('only'), km² excluded by it and the rules before it ('cumulative'), and shares of the region.
+
+    Counted from one histogram of the cell values (one pass over the region), not three passes per rule."""
+    values, counts = value_counts(bits, region)
+    return table_from_counts(rule_counts(values, counts, len(rules)), int(counts.sum()), rules, cell_km2)
 
 
 def describe_value(value: int, rules: Sequence[RuleInfo], dutch: bool | None = None) -> str:

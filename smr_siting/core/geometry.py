@@ -19,6 +19,7 @@ from scipy import ndimage
 from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
+from . import ogrio
 from .grid import Grid
 
 #: above this many vertices a constant-distance rule switches to the distance transform
@@ -33,11 +34,17 @@ def burn(geometries: Iterable[BaseGeometry], grid: Grid, all_touched: bool = Fal
 def burn_into(mask: np.ndarray, geometries: Iterable[BaseGeometry], grid: Grid, all_touched: bool = False) -> np.ndarray:
     """Set ``mask`` (boolean, on ``grid``) True where :func:`burn` would, in place; returns ``mask``.
 
-    Burning several layers into one mask spares a grid-sized array and a pass over it per layer."""
-    shapes = [(g, 1) for g in geometries if g is not None and not g.is_empty]
+    Burning several layers into one mask spares a grid-sized array and a pass over it per layer.  GDAL
+    burns either way (same rules, same cells); through ``osgeo`` the geometries travel as WKB, through
+    rasterio as GeoJSON-like dicts (slower for large polygons)."""
+    shapes = [g for g in geometries if g is not None and not g.is_empty]
     if shapes:
         assert mask.dtype == bool and mask.shape == grid.shape and mask.flags.c_contiguous
-        features.rasterize(shapes, out=mask.view(np.uint8), transform=grid.transform, all_touched=all_touched)
+        if ogrio.available():
+            ogrio.burn_wkb(mask, [g.wkb for g in shapes], grid.transform.to_gdal(), all_touched)
+        else:
+            features.rasterize([(g, 1) for g in shapes], out=mask.view(np.uint8), transform=grid.transform,
+                               all_touched=all_touched)
     return mask
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import math
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -21,13 +22,14 @@ from pyproj import CRS
 from shapely.geometry import box
 from shapely.validation import make_valid
 
+from . import ogrio
 from .catalogue import Catalogue, CatalogueEntry
-from .errors import DataError
+from .errors import DataError, SmrSitingError
 from .grid import CRS as RD_CRS
 from .i18n import _, localised
 from .profile import Condition
 from .progress import RunContext
-from .vectorio import VectorInfo, crs_name, read_vector, vector_info
+from .vectorio import VectorInfo, crs_name, frame_from_features, layer_bbox, read_error, read_vector, vector_info
 
 RD = CRS.from_user_input(RD_CRS)
 #: EPSG:28992's area of use, a little generous
@@ -164,6 +166,8 @@ class LayerStore:
         self.read_bounds: tuple[float, float, float, float] | None = None
         self._cache: dict[tuple[str, Any], gpd.GeoDataFrame] = {}
         self._info: dict[str, VectorInfo] = {}
+        self._pending: dict[tuple[str, Any], Future] = {}
+        self._pools: list[ThreadPoolExecutor] = []
         self.used: dict[str, UsedInput] = {}
         for layer_id in self.overrides:
             if layer_id not in catalogue.ids:
@@ -246,12 +250,65 @@ class LayerStore:
                             _("Give a vector file (GeoPackage, shapefile) for this slot"))
         return self.read(layer_id, source, origin, self.label(layer_id), bounds or self.read_bounds)
 
+    def prefetch(self, layer_ids: Iterable[str]) -> None:
+        """Start reading these vector layers within the read bounds in a background thread, in this order.
+
+        The thread only reads through OGR and runs GEOS's validity check (both without the GIL); everything
+        else — checks, notes, errors, repairs — happens when a rule asks for the layer (:meth:`read`), in the
+        same order and with the same messages as without prefetching.  A layer that cannot be prefetched is
+        simply read then.  Without ``osgeo`` this does nothing."""
+        if not ogrio.available() or self.read_bounds is None:
+            return
+        area = gpd.GeoSeries([box(*self.read_bounds)], crs=RD)
+        jobs = []
+        for layer_id in layer_ids:
+            cache_key = (layer_id, self.read_bounds)
+            if cache_key in self._cache or cache_key in self._pending:
+                continue
+            try:
+                source, _origin = self.locate(layer_id)
+                if source.path.suffix.lower() in RASTER_SUFFIXES:
+                    continue
+                if layer_id not in self._info:
+                    self._info[layer_id] = vector_info(source.path, source.layer, self.label(layer_id))
+                info = self._info[layer_id]
+                if info.crs is None or info.count == 0:
+                    continue
+                bbox = layer_bbox(info, area)
+            except SmrSitingError:  # reported when a rule reads the layer
+                continue
+            # validity is checked after reprojection when there is one, so here only for layers already in RD
+            jobs.append((cache_key, str(info.path), info.layer, bbox, info.crs.equals(RD)))
+        if not jobs:
+            return
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smr-siting-read")
+        self._pools.append(pool)
+        for cache_key, path, layer, bbox, check_valid in jobs:
+            self._pending[cache_key] = pool.submit(ogrio.read_features, path, layer, bbox, check_valid)
+
+    def close(self) -> None:
+        """Stop prefetching: layers not started are dropped, the one being read finishes on its own."""
+        for pool in self._pools:
+            pool.shutdown(wait=False, cancel_futures=True)
+        self._pools.clear()
+        self._pending.clear()
+
+    def _prefetched(self, cache_key: tuple[str, Any]) -> ogrio.Features | None:
+        pending = self._pending.pop(cache_key, None)
+        if pending is None:
+            return None
+        try:
+            return pending.result()
+        except Exception:  # noqa: BLE001 - read again in this thread, which reports the problem properly
+            return None
+
     def read(self, key: str, source: LayerInput, origin: str, label: str,
              bounds: tuple[float, float, float, float] | None) -> gpd.GeoDataFrame:
         """Read any vector source, checked and in RD; recorded under ``key`` for the manifest."""
         cache_key = (key, bounds)
         if cache_key in self._cache:
             return self._cache[cache_key]
+        features = self._prefetched(cache_key)
         if key not in self._info:
             self._info[key] = vector_info(source.path, source.layer, label)
         info = self._info[key]
@@ -265,13 +322,22 @@ class LayerStore:
         if not info.crs.equals(RD):
             self.note(key, _("{label} is in {crs}; reprojected to EPSG:28992.").format(label=label, crs=crs_name(info.crs)))
         self._check_location(info, label)
-        bbox = gpd.GeoSeries([box(*bounds)], crs=RD) if bounds is not None else None
-        gdf = read_vector(info, bbox, label)
+        if features is not None:
+            try:
+                gdf = frame_from_features(info, features)
+            except Exception as error:  # noqa: BLE001 - e.g. WKB that GEOS refuses
+                raise read_error(label, info, error) from None
+        else:
+            bbox = gpd.GeoSeries([box(*bounds)], crs=RD) if bounds is not None else None
+            gdf = read_vector(info, bbox, label)
         if gdf.crs is None:
             gdf = gdf.set_crs(info.crs)
+        valid = None
         if not gdf.crs.equals(RD):
             gdf = gdf.to_crs(RD)
-        gdf = self._clean(gdf, key, label)
+        elif features is not None and features.valid is not None:
+            valid = pd.Series(features.valid, index=gdf.index, dtype=bool)
+        gdf = self._clean(gdf, key, label, valid)
         if len(gdf) == 0 and bounds is not None:
             self.note(key, _("{label}: none of its {count} features lies within reach of the region; "
                              "rules using it treat it as absent.").format(label=label, count=info.count))
@@ -304,7 +370,10 @@ class LayerStore:
                     crs=crs_name(info.crs)),
                 _("Check its CRS: coordinates in degrees labelled as metres (or swapped axes) land far away"))
 
-    def _clean(self, gdf: gpd.GeoDataFrame, layer_id: str, label: str) -> gpd.GeoDataFrame:
+    def _clean(self, gdf: gpd.GeoDataFrame, layer_id: str, label: str,
+               valid: pd.Series | None = None) -> gpd.GeoDataFrame:
+        """Drop features without geometry, repair invalid ones.  ``valid``: GEOS's verdict per feature when it
+        is already known (:meth:`prefetch`), else it is asked here."""
         if len(gdf) == 0:
             return gdf
         missing = gdf.geometry.isna() | gdf.geometry.is_empty
@@ -312,7 +381,7 @@ class LayerStore:
             self.note(layer_id, _("{label}: {count} feature(s) without geometry were skipped.").format(
                 label=label, count=int(missing.sum())))
             gdf = gdf[~missing]
-        invalid = ~gdf.geometry.is_valid
+        invalid = ~(gdf.geometry.is_valid if valid is None else valid.loc[gdf.index])
         if invalid.any():
             fixed = [(_polygonal(make_valid(g)) if g.geom_type.endswith("Polygon") else make_valid(g)) if bad else g
                      for g, bad in zip(gdf.geometry.values, invalid.values)]

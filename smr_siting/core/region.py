@@ -77,11 +77,11 @@ def resolve_region(spec: str, store: LayerStore) -> Region:
             if column not in gdf.columns:
                 raise DataError(_("{label} has no field {field!r}").format(label=store.label(layer_id), field=column),
                                 _("Use the CBS/PDOK boundary layer named in layers/catalogue.yaml"))
-        for _index, row in gdf.iterrows():
-            name, code = str(row[name_field]), str(row[code_field])
+        for name, code, geometry in zip(map(str, gdf[name_field].tolist()), map(str, gdf[code_field].tolist()),
+                                        gdf.geometry.values):
             candidates.append((kind, name, code, layer_id))
             if wanted in (_norm(name), _norm(code)) or (code.upper().startswith("GM") and wanted == code[2:]):
-                found.append((kind, (name, code, row.geometry, layer_id)))
+                found.append((kind, (name, code, geometry, layer_id)))
     if not found:
         names = sorted({c[1] for c in candidates})
         close = difflib.get_close_matches(spec, names, n=3, cutoff=0.6) or \

@@ -18,7 +18,7 @@ from .candidates import FootprintCells, find_candidate_areas
 from .catalogue import Catalogue, load_catalogue
 from .criteria import get_kind
 from .errors import SmrSitingError
-from .exclusion import RuleInfo, RuleStats, bits_dtype, nodata_value, rule_infos, rule_table
+from .exclusion import RuleInfo, RuleStats, bits_dtype, nodata_value, rule_infos, rule_table, set_rule_bit
 from .geometry import burn
 from .grid import Grid, check_memory, snap_grid
 from .i18n import _, localised
@@ -180,16 +180,23 @@ def compute_exclusion(request: ScreeningRequest, ctx: RunContext | None = None,
                "(the largest rule distance) so that distances and areas are right at the border.").format(
         name=region.name, kind=kind_label(region.kind), area=region.area_km2, width=grid.width, height=grid.height,
         resolution=resolution, margin=margin / 1000))
-    store.read_bounds = grid.expanded_bounds(profile.max_distance_m + 2 * resolution)
-    timings["prepare_s"] = time.perf_counter() - start
-
     footprint_area = profile.footprint.area_m2 if request.footprint_ha is None else request.footprint_ha * 1e4
     if footprint_area > region.geometry.area:
         raise SmrSitingError(_("the footprint ({footprint:g} ha) is larger than the region "
                                "{region} ({area:,.0f} ha)").format(
             footprint=footprint_area / 1e4, region=region.name, area=region.geometry.area / 1e4),
             _("Use a smaller footprint"))
+    store.read_bounds = grid.expanded_bounds(profile.max_distance_m + 2 * resolution)
+    store.prefetch(profile.layer_ids)
+    try:
+        return _evaluate_rules(request, ctx, profile, store, region, grid, timings, start)
+    finally:
+        store.close()
 
+
+def _evaluate_rules(request: ScreeningRequest, ctx: RunContext, profile: Profile, store: LayerStore, region: Region,
+                    grid: Grid, timings: dict[str, float], start: float) -> ExclusionResult:
+    timings["prepare_s"] = time.perf_counter() - start
     rules = rule_infos(profile.criteria)
     dtype = bits_dtype(len(rules))
     bits = np.zeros(grid.shape, dtype=dtype)
@@ -202,14 +209,14 @@ def compute_exclusion(request: ScreeningRequest, ctx: RunContext | None = None,
         kind = get_kind(criterion.kind)
         assert kind is not None
         mask = kind.evaluate(criterion, grid, store, stage)
-        bits |= mask.astype(dtype) << dtype.type(i)
+        set_rule_bit(bits, mask, i)
         del mask
         timings[f"rule_{criterion.id}_s"] = round(time.perf_counter() - t0, 3)
     ctx.report(0.86, _("exclusion table"))
     region_full = burn([region.geometry], grid)
     if not region_full.any():
         raise SmrSitingError(_("region {region} is smaller than one {resolution:g} m cell").format(
-            region=region.name, resolution=resolution), _("Use a finer resolution or a larger region"))
+            region=region.name, resolution=grid.resolution), _("Use a finer resolution or a larger region"))
     r0, r1, c0, c1 = grid.window_for(region.geometry.bounds)
     window = (r0, r1, c0, c1)
     table = rule_table(bits, region_full, rules, grid.cell_area_km2)

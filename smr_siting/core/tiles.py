@@ -40,7 +40,17 @@ from .catalogue import Catalogue, load_catalogue
 from .criteria import get_kind
 from .criteria._common import distance_features, uses_edt
 from .errors import SmrSitingError
-from .exclusion import RuleInfo, RuleStats, bits_dtype, nodata_value, rule_infos
+from .exclusion import (
+    RuleInfo,
+    RuleStats,
+    bits_dtype,
+    nodata_value,
+    rule_counts,
+    rule_infos,
+    set_rule_bit,
+    table_from_counts,
+    value_counts,
+)
 from .geometry import burn
 from .grid import Grid, snap_grid
 from .i18n import _, localised
@@ -195,41 +205,6 @@ def prepare(request: ScreeningRequest, ctx: RunContext | None = None, catalogue:
 # --------------------------------------------------------------------------- one tile
 
 
-def value_counts(bits: np.ndarray, region: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The cell values present in the region and how many cells hold each (one pass over the tile)."""
-    inside = bits[region]
-    if bits.dtype.itemsize <= 2:
-        histogram = np.bincount(inside, minlength=1 << (8 * bits.dtype.itemsize))
-        values = np.flatnonzero(histogram)
-        return values, histogram[values]
-    return np.unique(inside, return_counts=True)
-
-
-def rule_counts(values: np.ndarray, counts: np.ndarray, n_rules: int) -> np.ndarray:
-    """Per rule, from the value histogram: [cells it excludes, cells only it excludes, cumulative cells]
-    (the cell counts behind :func:`~smr_siting.core.exclusion.rule_table`)."""
-    values = values.astype(np.int64)
-    out = np.zeros((n_rules, 3), dtype=np.int64)
-    for i in range(n_rules):
-        bit = 1 << i
-        out[i] = (counts[(values & bit) != 0].sum(), counts[values == bit].sum(),
-                  counts[(values & ((bit << 1) - 1)) != 0].sum())
-    return out
-
-
-def table_from_counts(counts: np.ndarray, region_cells: int, rules: Sequence[RuleInfo],
-                      cell_km2: float) -> list[RuleStats]:
-    """The per-rule table of :func:`~smr_siting.core.exclusion.rule_table`, from summed cell counts."""
-    cells = max(int(region_cells), 1)
-    table = []
-    for order, rule in enumerate(rules):
-        alone, only, cumulative = (int(v) for v in counts[order])
-        table.append(RuleStats(order + 1, rule.bit, rule.id, rule.title, rule.group, round(alone * cell_km2, 4),
-                               round(only * cell_km2, 4), round(cumulative * cell_km2, 4), round(alone / cells, 6),
-                               round(cumulative / cells, 6)))
-    return table
-
-
 def evaluate_tile(setup: TileSetup, window: tuple[int, int, int, int]) -> TilePart:
     """Screen one tile (runs in a Dask worker as well)."""
     started = time.perf_counter()
@@ -246,7 +221,7 @@ def evaluate_tile(setup: TileSetup, window: tuple[int, int, int, int]) -> TilePa
         kind = get_kind(criterion.kind)
         assert kind is not None
         mask = kind.evaluate(criterion, grid, store, quiet)
-        bits |= mask.astype(dtype) << dtype.type(i)
+        set_rule_bit(bits, mask, i)
         del mask
     if pad:
         bits = bits[pad:pad + tile.height, pad:pad + tile.width].copy()

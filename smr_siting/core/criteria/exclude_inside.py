@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..geometry import buffered, burn
+from ..geometry import buffered, burn_into
 from ..grid import Grid
 from ..i18n import N_, _
 from ..layers import LayerStore, polygons_only
@@ -22,10 +22,10 @@ def evaluate(criterion: Criterion, grid: Grid, store: LayerStore, ctx: RunContex
             continue
         if source.buffer_m > 0:
             geoms = list(gdf.geometry.values)
-            mask |= burn(buffered(geoms, [source.buffer_m] * len(geoms), grid), grid)
+            burn_into(mask, buffered(geoms, [source.buffer_m] * len(geoms), grid), grid)
         else:
             purpose = _("rule {rule!r} (exclude inside, no buffer)").format(rule=criterion.id)
-            mask |= burn(polygons_only(gdf, label, purpose), grid)
+            burn_into(mask, polygons_only(gdf, label, purpose), grid)
     return mask
 
 

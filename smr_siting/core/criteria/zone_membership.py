@@ -11,7 +11,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..errors import ProfileError
-from ..geometry import burn
+from ..geometry import burn_into
 from ..grid import Grid
 from ..i18n import N_, _
 from ..layers import LayerStore, polygons_only
@@ -40,12 +40,12 @@ def evaluate(criterion: Criterion, grid: Grid, store: LayerStore, ctx: RunContex
     for source in criterion.sources:
         gdf, label = source_features(source, criterion, store)
         if len(gdf):
-            inside |= burn(polygons_only(gdf, label, _("rule {rule!r} (zones)").format(rule=criterion.id)), grid)
+            burn_into(inside, polygons_only(gdf, label, _("rule {rule!r} (zones)").format(rule=criterion.id)), grid)
     if criterion.options["mode"] == "inside":
         if not inside.any():
             ctx.tell(_("Rule {rule!r} excludes everything: no zone of {layers} "
                        "lies within the analysis extent.").format(rule=criterion.id, layers=", ".join(criterion.layer_ids)))
-        return ~inside
+        return np.logical_not(inside, out=inside)
     return inside
 
 
