@@ -260,7 +260,7 @@ class LayerStore:
         if not ogrio.available() or self.read_bounds is None:
             return
         area = gpd.GeoSeries([box(*self.read_bounds)], crs=RD)
-        jobs = []
+        pool: ThreadPoolExecutor | None = None
         for layer_id in layer_ids:
             cache_key = (layer_id, self.read_bounds)
             if cache_key in self._cache or cache_key in self._pending:
@@ -277,14 +277,13 @@ class LayerStore:
                 bbox = layer_bbox(info, area)
             except SmrSitingError:  # reported when a rule reads the layer
                 continue
-            # validity is checked after reprojection when there is one, so here only for layers already in RD
-            jobs.append((cache_key, str(info.path), info.layer, bbox, info.crs.equals(RD)))
-        if not jobs:
-            return
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smr-siting-read")
-        self._pools.append(pool)
-        for cache_key, path, layer, bbox, check_valid in jobs:
-            self._pending[cache_key] = pool.submit(ogrio.read_features, path, layer, bbox, check_valid)
+            if pool is None:
+                pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smr-siting-read")
+                self._pools.append(pool)
+            # submitted at once, so the first layers are read while this loop looks at the others; validity is
+            # checked after reprojection when there is one, so here only for layers already in RD
+            self._pending[cache_key] = pool.submit(ogrio.read_features, str(info.path), info.layer, bbox,
+                                                   info.crs.equals(RD))
 
     def close(self) -> None:
         """Stop prefetching: layers not started are dropped, the one being read finishes on its own."""
