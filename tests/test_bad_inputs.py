@@ -209,6 +209,14 @@ def c_ahp_not_reciprocal(env: Env) -> list[str]:
                                                   "      - [1/2, 1/2, 1,   3, 1]\n      - [1/3")))]
 
 
+def c_region_below_one_cell(env: Env) -> list[str]:
+    """A 2.25 ha field near Zutphen that holds no 1 km cell centre (those lie on ...500 m)."""
+    field_ = Polygon([(210010, 463010), (210160, 463010), (210160, 463160), (210010, 463160)])
+    path = env.write_layer("akker.gpkg", gpd.GeoDataFrame({"naam": ["akker"]}, geometry=[field_], crs="EPSG:28992"),
+                           layer="akker")
+    return ["--region", str(path), "--resolution", "1000", "--footprint-ha", "1"]
+
+
 def c_footprint_too_big(env: Env) -> list[str]:
     return ["--footprint-ha", "5000"]
 
@@ -371,6 +379,9 @@ CASES = [
     Case("footprint-too-big", "a footprint bigger than the region", c_footprint_too_big, 2,
          "smr-siting: error: the footprint (5000 ha) is larger than the region Zutphen ({ha} ha). Use a smaller "
          "footprint."),
+    Case("region-below-one-cell", "a region smaller than one grid cell", c_region_below_one_cell, 2,
+         "smr-siting: error: region akker is smaller than one 1000 m cell. Use a finer resolution or a larger "
+         "region."),
     Case("excludes-everything", "a profile that excludes everything (valid)", c_excludes_everything, 0,
          "note: The profile excludes all of Zutphen: no land is left. The outputs are written, with no candidate "
          "areas."),

@@ -196,6 +196,12 @@ def compute_exclusion(request: ScreeningRequest, ctx: RunContext | None = None,
 
 def _evaluate_rules(request: ScreeningRequest, ctx: RunContext, profile: Profile, store: LayerStore, region: Region,
                     grid: Grid, timings: dict[str, float], start: float) -> ExclusionResult:
+    # the region's cells first: a region smaller than a cell fails before any rule runs, and the burn uses
+    # time the first rules would otherwise spend waiting for the reading thread
+    region_full = burn([region.geometry], grid)
+    if not region_full.any():
+        raise SmrSitingError(_("region {region} is smaller than one {resolution:g} m cell").format(
+            region=region.name, resolution=grid.resolution), _("Use a finer resolution or a larger region"))
     timings["prepare_s"] = time.perf_counter() - start
     rules = rule_infos(profile.criteria)
     dtype = bits_dtype(len(rules))
@@ -213,10 +219,6 @@ def _evaluate_rules(request: ScreeningRequest, ctx: RunContext, profile: Profile
         del mask
         timings[f"rule_{criterion.id}_s"] = round(time.perf_counter() - t0, 3)
     ctx.report(0.86, _("exclusion table"))
-    region_full = burn([region.geometry], grid)
-    if not region_full.any():
-        raise SmrSitingError(_("region {region} is smaller than one {resolution:g} m cell").format(
-            region=region.name, resolution=grid.resolution), _("Use a finer resolution or a larger region"))
     r0, r1, c0, c1 = grid.window_for(region.geometry.bounds)
     window = (r0, r1, c0, c1)
     table = rule_table(bits, region_full, rules, grid.cell_area_km2)
