@@ -25,25 +25,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-
-def _filter(gdf, conditions):  # noqa: ANN001, ANN202 - geopandas in another venv
-    import pandas as pd
-
-    keep = pd.Series(True, index=gdf.index)
-    for cond in conditions:
-        column, value, op = gdf[cond["field"]], cond["value"], cond["op"]
-        if op in ("in", "not in"):
-            hit = column.isin(value if isinstance(value, list) else [value])
-            hit = hit if op == "in" else ~hit
-        else:
-            hit = {"==": column == value, "!=": column != value, "<": column < value, "<=": column <= value,
-                   ">": column > value, ">=": column >= value}[op]
-        hit &= column.notna()
-        if cond["keep_missing"]:
-            hit |= column.isna()
-        keep &= hit
-    return gdf[keep]
+from filters import select  # benchmarks/ (the script's folder)
 
 
 def run_once(plan: dict) -> tuple[np.ndarray, float]:
@@ -72,9 +54,9 @@ def run_once(plan: dict) -> tuple[np.ndarray, float]:
             gdf = read(source)
             if source["bands"]:
                 for band in source["bands"]:
-                    parts.append((_filter(gdf, band["conditions"]), band["metres"]))
+                    parts.append((select(gdf, band["conditions"]), band["metres"]))
             else:
-                parts.append((_filter(gdf, source["conditions"]), source["distance"] or source["buffer"] or 0))
+                parts.append((select(gdf, source["conditions"]), source["distance"] or source["buffer"] or 0))
         if invert:  # one inverted collection: the union of everything the cell may be near / inside
             series = [frame.geometry.buffer(d) if d else frame.geometry for frame, d in parts if len(frame)]
             union = gpd.GeoSeries(pd.concat(series, ignore_index=True), crs=28992)

@@ -24,27 +24,10 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 from affine import Affine
+from filters import select  # benchmarks/ (the script's folder)
 from rasterio import features
 from scipy import ndimage
-
-
-def _filter(gdf: gpd.GeoDataFrame, conditions: list[dict]) -> gpd.GeoDataFrame:
-    keep = pd.Series(True, index=gdf.index)
-    for cond in conditions:
-        column, value, op = gdf[cond["field"]], cond["value"], cond["op"]
-        if op in ("in", "not in"):
-            hit = column.isin(value if isinstance(value, list) else [value])
-            hit = hit if op == "in" else ~hit
-        else:
-            hit = {"==": column == value, "!=": column != value, "<": column < value, "<=": column <= value,
-                   ">": column > value, ">=": column >= value}[op]
-        hit &= column.notna()
-        if cond["keep_missing"]:
-            hit |= column.isna()
-        keep &= hit
-    return gdf[keep]
 
 
 def run_once(plan: dict) -> tuple[np.ndarray, dict]:
@@ -93,9 +76,9 @@ def run_once(plan: dict) -> tuple[np.ndarray, dict]:
             gdf = read(source)
             if source["bands"]:
                 for band in source["bands"]:
-                    frames.append((_filter(gdf, band["conditions"]), band["metres"]))
+                    frames.append((select(gdf, band["conditions"]), band["metres"]))
             else:
-                frames.append((_filter(gdf, source["conditions"]), source["distance"] or source["buffer"]))
+                frames.append((select(gdf, source["conditions"]), source["distance"] or source["buffer"]))
         read_s = time.perf_counter() - t0
         if rule["kind"] in ("zone_membership", "exclude_inside") and not any(d for _f, d in frames):
             t1 = time.perf_counter()
