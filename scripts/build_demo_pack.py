@@ -94,6 +94,10 @@ PACK: tuple[FileSpec, ...] = (
     FileSpec("nl_hv_grid_osm2016_schematic.gpkg", (LayerSpec("nodes", CLIP), LayerSpec("links_straight", CLIP))),
     FileSpec("nl_powerplants_ppm.gpkg", (LayerSpec("powerplants", CLIP),)),
     FileSpec("nl_cbs_bevolkingskernen2021_centroids.gpkg", (LayerSpec("bevolkingskernen_2021_centroids", CLIP),)),
+    FileSpec("nl_hv_grid_entsoe_gridkit_2022.gpkg", (LayerSpec("buses", CLIP),)),
+    FileSpec("nl_water_krw_and_osm_relations.gpkg",
+             (LayerSpec("krw_waterlichamen_nlmod", CLIP), LayerSpec("osm_water_relations", WHOLE_OR_ALL))),
+    FileSpec("nl_airports_openflights.gpkg", (LayerSpec("airports_openflights", CLIP),)),
 )
 
 #: bullets of the source PROVENANCE.md quoted for each file: those whose bold label starts with one of these
@@ -516,7 +520,8 @@ project.
 
 Contains data from CBS / PDOK (CC BY 4.0), RVO (public domain) and RCE (CC BY 4.0) via
 BoerderijenNatura2000NL (CC BY 4.0), © OpenStreetMap contributors (ODbL 1.0), Natural Earth (public
-domain) and powerplantmatching (CC BY 4.0).
+domain), powerplantmatching (CC BY 4.0), the ENTSO-E grid map via PyPSA-Eur (CC BY 4.0), Rijkswaterstaat
+KRW water bodies via nlmod, and OpenFlights (ODbL 1.0).
 
 ## Per file
 
@@ -566,6 +571,28 @@ Layers: {count("nl_cbs_bevolkingskernen2021_centroids.gpkg")}.
   licence file and none in its pyproject; its data README says "CBS data is published under CC BY 4.0").
 - **Attribution:** Centraal Bureau voor de Statistiek (CBS), Bevolkingskernen in Nederland 2021, CC BY 4.0;
   centroids by AMC-LAEB/NL_PP.
+
+### nl_hv_grid_entsoe_gridkit_2022.gpkg
+Layers: {count("nl_hv_grid_entsoe_gridkit_2022.gpkg")}.
+- **Licence:** CC BY 4.0, per the `REUSE.toml` of PyPSA/pypsa-eur for `data/entsoegridkit/*`
+  ("The PyPSA-Eur Authors"). The map content is ENTSO-E's; ENTSO-E's own terms were not available, and the
+  source README calls the data an unofficial extract "neither approved nor endorsed by ENTSO-E".
+- **Attribution:** ENTSO-E transmission system map (extract of March 2022), GridKit processing by the
+  PyPSA-Eur authors, CC BY 4.0.
+
+### nl_water_krw_and_osm_relations.gpkg
+Layers: {count("nl_water_krw_and_osm_relations.gpkg")}.
+- `krw_waterlichamen_nlmod`: Water Framework Directive (KRW) surface water bodies, Rijkswaterstaat /
+  Informatiehuis Water, bundled by gwmod/nlmod (MIT; no separate licence is stated for the data file).
+  **Licence:** *upstream, not stated in the source* — check the Nationaal Georegister record before
+  redistributing. **Attribution:** Rijkswaterstaat, KRW oppervlaktewaterlichamen, via nlmod.
+- `osm_water_relations`: **Licence:** ODbL 1.0. **Attribution:** © OpenStreetMap contributors (relations
+  6846427, 5909370, 3123125, via jelmerkk/topoquiz). ODbL is share-alike: pass this layer on under ODbL 1.0.
+
+### nl_airports_openflights.gpkg
+Layers: {count("nl_airports_openflights.gpkg")}.
+- **Licence:** ODbL 1.0 (`data/LICENSE` of jpatokal/openflights), with the Database Contents License for
+  the individual contents. **Attribution:** OpenFlights.org (from OurAirports). ODbL is share-alike.
 
 ### PACK.json
 A description of the pack written by `scripts/build_demo_pack.py` (part of smr-siting, GPL-2.0-or-later).

@@ -102,7 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("run", type=Path, help=_("a 'smr-siting screen' output folder"))
     verify.add_argument("--quiet", "-q", action="store_true", help=_("no progress bar"))
 
-    sub.add_parser("layers", help=_("list the layer catalogue"))
+    layers = sub.add_parser("layers", help=_("list the layer catalogue; with --data, what a folder holds"),
+                            description=_("Lists the layer catalogue. With --data: per slot the file found in the "
+                                          "folder (or why none), and per rule of the profile which source it would "
+                                          "use (sources in order of authority)."))
+    layers.add_argument("--data", type=Path, help=_("a data folder or fetch cache to look into"))
+    layers.add_argument("--profile", default=None,
+                        help=_("with --data: the profile whose sources to show (default: every built-in profile)"))
     sub.add_parser("kinds", help=_("list the criterion kinds a profile can use"))
     from .cli_scoring import add_parsers as add_scoring_parsers
 
@@ -179,7 +185,11 @@ def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
         shape=shape_label(profile.footprint.shape), resolution=profile.resolution_m,
         distance=format_length(profile.max_distance_m)) + "\n")
     for criterion in profile.criteria:
-        out.write(f"  {criterion.id:22} {criterion.kind:17} {', '.join(criterion.layer_ids)}\n")
+        entries = criterion.alternatives or tuple((s,) for s in criterion.sources)
+        layers = ", ".join(dict.fromkeys(" > ".join(s.layer for s in entry) for entry in entries))
+        out.write(f"  {criterion.id:24} {criterion.kind:17} {layers}\n")
+    if any(criterion.alternatives for criterion in profile.criteria):
+        out.write(_("  ('a > b': the first of these layers present in the data folder is used)") + "\n")
     return 0
 
 
@@ -201,11 +211,50 @@ def _cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 3
 
 
-def _cmd_layers(out: TextIO) -> int:
+def _cmd_layers(args: argparse.Namespace, out: TextIO) -> int:
     from .core.catalogue import load_catalogue
 
-    for entry in sorted(load_catalogue().entries.values(), key=lambda e: e.id):
-        out.write(f"{entry.id:20} {localised(entry.title, entry.title_nl)} — {entry.owner} ({entry.licence})\n")
+    catalogue = load_catalogue()
+    if args.data is None:
+        if args.profile:
+            raise SmrSitingError(_("--profile goes with --data"), _("Add --data FOLDER, or leave out --profile"))
+        for entry in sorted(catalogue.entries.values(), key=lambda e: e.id):
+            out.write(f"{entry.id:24} {localised(entry.title, entry.title_nl)} — {entry.owner} ({entry.licence})\n")
+        return 0
+    from .core.layers import LayerStore
+    from .core.profile import builtin_profiles, load_profile
+    from .core.sources import resolve_profile
+
+    store = LayerStore(catalogue, args.data, {}, None)
+    out.write(_("Layers in {folder}:").format(folder=args.data) + "\n")
+    for entry in sorted(catalogue.entries.values(), key=lambda e: e.id):
+        why = store.absence(entry.id)
+        if why is None:
+            located, origin = store.locate(entry.id)
+            name = located.path.name + (f":{located.layer}" if located.layer else "")
+            found = name if origin == "data folder" else f"{name} ({origin})"
+        else:
+            found = "— " + why.describe()
+        out.write(f"  {entry.id:24} {found}\n")
+    for name in ([args.profile] if args.profile else builtin_profiles()):
+        profile = load_profile(name, catalogue.ids)
+        out.write("\n" + _("Profile {name} on this folder:").format(name=profile.name) + "\n")
+        try:
+            _resolved, choices = resolve_profile(profile, store.absence)
+        except SmrSitingError as error:
+            out.write("  " + _("cannot run here: {problem}").format(problem=error.problem) + "\n")
+            continue
+        for choice in choices:
+            if len(choice.alternatives) == 1 and store.absence(choice.chosen) is None:
+                continue
+            section = _("rule") if choice.section == "rule" else _("scoring")
+            if store.absence(choice.chosen) is not None:
+                state = _("missing")
+            elif choice.is_fallback:
+                state = _("fallback for {layers}").format(layers=", ".join(layer for layer, _why in choice.skipped))
+            else:
+                state = _("most authoritative")
+            out.write(f"  {section:8} {choice.criterion:22} {choice.chosen:24} {state}\n")
     return 0
 
 
@@ -255,7 +304,7 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.command == "check-profile":
             return _cmd_check(args, out)
         if args.command == "layers":
-            return _cmd_layers(out)
+            return _cmd_layers(args, out)
         if args.command == "national":
             from .cli_national import run as run_national
 

@@ -16,11 +16,20 @@ LAYER_IDS = load_catalogue().ids
 
 #: what counts as citing a source: the project's criteria notes, the government letters, the law, the
 #: regulators and institutes the profiles quote, and the data owners
-CITATION = re.compile(r"\.\./shared/CRITERIA\.md|PROVENANCE|Kamerbrief|government letters|\bBkl\b|Stb\. ?\d|"
-                      r"\bNRC\b|\bCFR\b|Directives?\b|National Academies|\bINL\b|\bCBS\b", re.IGNORECASE)
+CITATION = re.compile(r"Kamerbrief|government letters|\bBkl\b|Stb\. ?\d|\bNUREG\b|layer catalogue|"
+                      r"\bNRC\b|\bCFR\b|Directives?\b|\bDirective \d|National Academies|Idaho National Laboratory|"
+                      r"\bCBS\b|\bSEV III\b", re.IGNORECASE)
 ASSUMPTION = re.compile(r"\bassumption\b", re.IGNORECASE)
 #: "try 250–1,000 m", "Try 5, 20 and 40 ha": the word try followed by numbers
 TRY_RANGE = re.compile(r"\btry\b[^.;]*?\d[^.;]*?(?:[-–]|,|\band\b|\bor\b)\s*[\d.,]*\d", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_profiles_stand_on_their_own(name):
+    """A user's copy of a profile must not point into the development tree or the issue tracker."""
+    text = (PROFILE_DIR / f"{name}.yaml").read_text(encoding="utf-8")
+    assert "../shared" not in text and "CRITERIA.md" not in text and "PROVENANCE" not in text
+    assert not re.search(r"\bissues? \d|#\d", text), "an issue number in a shipped profile"
 
 
 def _profiles():

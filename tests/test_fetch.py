@@ -773,8 +773,10 @@ def _profile_layer_uses() -> dict[str, set[str]]:
         for tag, criteria in sections:
             for criterion in criteria:
                 for item in criterion.get("layers") or []:
-                    layer_id = item if isinstance(item, str) else item["layer"]
-                    uses.setdefault(layer_id, set()).add(f"{name}/{tag}{criterion['id']}")
+                    options = item["one_of"] if isinstance(item, dict) and "one_of" in item else [item]
+                    for option in options:
+                        layer_id = option if isinstance(option, str) else option["layer"]
+                        uses.setdefault(layer_id, set()).add(f"{name}/{tag}{criterion['id']}")
     return uses
 
 

@@ -54,7 +54,7 @@ def test_ranked_sites_are_explained_in_every_column(ranked) -> None:
             if key != "excluded_by":
                 assert value != "", (key, row["name"])
         assert row["province"] == "Gelderland"
-        assert row["grid_text"].endswith(tuple("abcdefghijklmnopqrstuvwxyz")) and " km to " in row["grid_text"]
+        assert " km to " in row["grid_text"] and any(ch.isalpha() for ch in row["grid_text"].split(" km to ")[1])
         assert " km to " in row["cooling_text"]
         contributions = sum(float(row[f"{c}_contribution"]) for c in ("grid", "cooling", "population_distance",
                                                                        "population_density", "demand"))

@@ -29,6 +29,7 @@ from .grid import CRS as RD_CRS
 from .i18n import _, localised
 from .profile import Condition
 from .progress import RunContext
+from .sources import Missing
 from .vectorio import VectorInfo, crs_name, frame_from_features, layer_bbox, read_error, read_vector, vector_info
 
 RD = CRS.from_user_input(RD_CRS)
@@ -209,6 +210,21 @@ class LayerStore:
             _("Point --data at a folder holding one of those files, or give the file with --layer {layer}=FILE").format(
                 layer=layer_id),
         )
+
+    def absence(self, layer_id: str) -> Missing | None:
+        """None when ``layer_id`` can be located, else why not (for sources in order of authority)."""
+        if layer_id in self.overrides:
+            return None
+        entry = self.entry(layer_id)
+        looked = []
+        if self.data_dir is not None:
+            for local in entry.files:
+                if (self.data_dir / local.file).exists():
+                    return None
+                looked.append(local.file)
+        if entry.reference is not None and entry.reference.exists():
+            return None
+        return Missing(None if self.data_dir is None else str(self.data_dir), tuple(looked))
 
     def label(self, layer_id: str) -> str:
         source, _origin = self.locate(layer_id)

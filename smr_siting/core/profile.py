@@ -31,7 +31,8 @@ def shape_label(shape: str) -> str:
 PROFILE_KEYS = frozenset({"name", "title", "title_nl", "description", "version", "resolution",
                           "footprint", "criteria", "basis", "scoring"})
 CRITERION_KEYS = frozenset({"id", "kind", "title", "title_nl", "group", "layers", "basis", "enabled", "note"})
-SOURCE_KEYS = frozenset({"layer", "where", "note"})
+SOURCE_KEYS = frozenset({"layer", "where", "note", "fallback", "min_area", "min_width"})
+ONE_OF_KEYS = frozenset({"one_of", "note"})
 FOOTPRINT_KEYS = frozenset({"area", "shape", "aspect", "basis"})
 CONDITION_KEYS = frozenset({"field", "op", "value", "keep_missing"})
 
@@ -98,6 +99,14 @@ class Source:
     buffer_m: float = 0.0
     field: str | None = None
     line: int = 0
+    #: what using this source means when it is a fallback (an alternative after the first of a ``one_of``)
+    fallback: str = ""
+    #: after dissolving the features, parts smaller than this (m²) are dropped (0: keep all)
+    min_area_m2: float = 0.0
+    #: after dissolving the features, parts narrower than this (m) are opened away (0: keep all)
+    min_width_m: float = 0.0
+    #: raster_threshold: the field's values are multiplied by this before the comparison
+    scale: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -111,12 +120,27 @@ class Criterion:
     basis: Mapping[str, str] = field(default_factory=dict)
     title_nl: str = ""
     line: int = 0
+    #: per entry of ``layers:``, its alternatives in order of authority (``one_of``); empty when no entry
+    #: has alternatives.  :func:`smr_siting.core.sources.resolve_profile` picks one per entry and puts it
+    #: in ``sources``; before that, ``sources`` holds the first alternative of each entry.
+    alternatives: tuple[tuple[Source, ...], ...] = ()
+
+    @property
+    def is_resolved(self) -> bool:
+        return not self.alternatives
+
+    @property
+    def all_layer_ids(self) -> tuple[str, ...]:
+        """Every layer this rule may read, in any alternative."""
+        if not self.alternatives:
+            return self.layer_ids
+        return tuple(dict.fromkeys(s.layer for entry in self.alternatives for s in entry))
 
     @property
     def max_distance_m(self) -> float:
         """The farthest this rule looks beyond a cell (sets the analysis grid's margin)."""
         reach = 0.0
-        for source in self.sources:
+        for source in (s for entry in self.alternatives for s in entry) if self.alternatives else self.sources:
             reach = max(reach, source.buffer_m)
             if source.distance is not None:
                 reach = max(reach, source.distance.max_metres)
@@ -165,6 +189,17 @@ class Profile:
     @property
     def layer_ids(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(layer for c in self.criteria for layer in c.layer_ids))
+
+    @property
+    def is_resolved(self) -> bool:
+        """True once every ``one_of`` entry (rules and scoring) has been resolved to one source."""
+        scoring_resolved = self.scoring is None or getattr(self.scoring, "is_resolved", True)
+        return all(c.is_resolved for c in self.criteria) and scoring_resolved
+
+    @property
+    def all_layer_ids(self) -> tuple[str, ...]:
+        """Every layer a rule may read, in any alternative (the scoring section not included)."""
+        return tuple(dict.fromkeys(layer for c in self.criteria for layer in c.all_layer_ids))
 
 
 # --------------------------------------------------------------------------- helpers
@@ -323,7 +358,50 @@ def _parse_source(raw: Any, ctx: _Ctx, parent: LineList, index: int, label: str,
         buffer_m = parse_length(raw["buffer"], "buffer", ctx.at(raw, "buffer", slabel + ".buffer"))
         _check_reach(buffer_m, ctx.at(raw, "buffer", slabel + ".buffer"))
     field_name = ctx.need_text(raw, "field", slabel, required=False) or None
-    return Source(layer, conditions, distance, buffer_m, field_name, raw.line)
+    min_area = 0.0
+    if "min_area" in raw:
+        min_area = parse_area(raw["min_area"], "min_area", ctx.at(raw, "min_area", slabel + ".min_area"))
+    scale = 1.0
+    if "scale" in raw:
+        scale = _parse_scale(raw["scale"], ctx.at(raw, "scale", slabel + ".scale"))
+    min_width = 0.0
+    if "min_width" in raw:
+        min_width = parse_length(raw["min_width"], "min_width", ctx.at(raw, "min_width", slabel + ".min_width"))
+        _check_reach(min_width, ctx.at(raw, "min_width", slabel + ".min_width"))
+    fallback = ctx.need_text(raw, "fallback", slabel, required=False)
+    return Source(layer, conditions, distance, buffer_m, field_name, raw.line, fallback, min_area, min_width, scale)
+
+
+def _parse_scale(raw: Any, where: str) -> float:
+    import math
+
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not math.isfinite(raw) or raw <= 0:
+        raise ProfileError(_("'scale' must be a positive number, not {value!r}").format(value=raw),
+                           _("Write e.g. 'scale: 100' (inhabitants per 100 m square × 100 = per km²)"), where)
+    return float(raw)
+
+
+def _parse_entry(raw: Any, ctx: _Ctx, parent: LineList, index: int, label: str, kind: Any,
+                 layer_ids: set[str] | None) -> tuple[Source, ...]:
+    """One entry of ``layers:``: a source, or ``one_of:`` a list of sources in order of authority."""
+    if not (isinstance(raw, LineDict) and "one_of" in raw):
+        return (_parse_source(raw, ctx, parent, index, label, kind, layer_ids),)
+    elabel = f"{label}.layers[{index}]"
+    ctx.check_keys(raw, ONE_OF_KEYS, elabel)
+    options = raw["one_of"]
+    if not isinstance(options, LineList) or not options:
+        raise ProfileError(_("'one_of' must be a non-empty list of layer entries, most authoritative first"),
+                           _("Write '- one_of: [{layer: built_up_areas, distance: 500 m}, {layer: population_centres, "
+                             "distance: 2 km}]'"), ctx.at(raw, "one_of", elabel))
+    sources = tuple(_parse_source(item, ctx, options, i, f"{elabel}.one_of", kind, layer_ids)
+                    for i, item in enumerate(options))
+    layers = [s.layer for s in sources]
+    twice = sorted({layer for layer in layers if layers.count(layer) > 1})
+    if twice:
+        raise ProfileError(_("'one_of' names layer {layer!r} twice").format(layer=twice[0]),
+                           _("List each layer once; the first one present in the data is used"),
+                           ctx.at(raw, "one_of", elabel))
+    return sources
 
 
 def _parse_basis(raw: Any, ctx: _Ctx, parent: LineDict, label: str) -> dict[str, str]:
@@ -372,7 +450,9 @@ def _parse_criterion(raw: Any, ctx: _Ctx, criteria: LineList, index: int, layer_
     if not isinstance(layers, LineList) or not layers:
         raise ProfileError(_("'layers' is missing or empty"), _("List the layers this rule reads: 'layers: [natura2000]'"),
                            ctx.at(raw, "layers" if "layers" in raw else None, label))
-    sources = tuple(_parse_source(s, ctx, layers, i, label, kind, layer_ids) for i, s in enumerate(layers))
+    entries = tuple(_parse_entry(s, ctx, layers, i, label, kind, layer_ids) for i, s in enumerate(layers))
+    sources = tuple(entry[0] for entry in entries)
+    alternatives = entries if any(len(entry) > 1 for entry in entries) else ()
     options = dict(kind.parse_options(raw, ctx.at(raw, None, label)))
     criterion = Criterion(
         id=cid,
@@ -384,6 +464,7 @@ def _parse_criterion(raw: Any, ctx: _Ctx, criteria: LineList, index: int, layer_
         options=options,
         basis=_parse_basis(raw.get("basis"), ctx, raw, label),
         line=line,
+        alternatives=alternatives,
     )
     return criterion if enabled else None
 

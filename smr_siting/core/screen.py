@@ -39,6 +39,7 @@ from .outputs import (
 from .profile import Footprint, Profile, load_profile, shape_label
 from .progress import RunContext
 from .region import Region, kind_label, resolve_region
+from .sources import SourceChoice, choices_json, describe_choices, resolve_profile
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,9 @@ class ScreeningRequest:
     footprint_shape: str | None = None
     exclusion_vector: bool = False
     memory_limit_bytes: int | None = None
+    #: source choices recorded by an earlier run (``SourceChoice.key`` → layer id); a run rebuilt from its
+    #: manifest passes them so that it reads the same layers (not recorded in ``parameters()``)
+    source_pins: Mapping[str, str] = field(default_factory=dict)
 
     def parameters(self) -> dict:
         return {
@@ -79,6 +83,8 @@ class ExclusionResult:
     store: LayerStore
     ctx: RunContext
     timings: dict[str, float]
+    #: which layer each entry of each rule and scoring criterion used (sources in order of authority)
+    sources: tuple[SourceChoice, ...] = ()
 
     @property
     def grid(self) -> Grid:
@@ -111,7 +117,9 @@ class ExclusionResult:
         return Footprint(area, shape, aspect, footprint.basis)
 
     def caveats(self) -> list[str]:
-        return [f"{u.layer_id}: {u.caveat}" for u in self.store.inputs() if u.caveat]
+        layers = [f"{u.layer_id}: {u.caveat}" for u in self.store.inputs() if u.caveat]
+        fallbacks = [f"{c.criterion}: {c.meaning}" for c in self.sources if c.is_fallback and c.meaning]
+        return layers + list(dict.fromkeys(fallbacks))
 
     def totals(self) -> dict:
         inside = self.bits_full[self.region_full]
@@ -167,8 +175,11 @@ def compute_exclusion(request: ScreeningRequest, ctx: RunContext | None = None,
         raise SmrSitingError(_("footprint {area:g} ha is outside 0.01 .. 10,000 ha").format(area=request.footprint_ha),
                              _("Give the footprint in hectares, e.g. 10"))
     store = LayerStore(catalogue, request.data_dir, request.layers, ctx)
+    profile, choices = resolve_profile(profile, store.absence, request.source_pins)
     for layer_id in profile.layer_ids:  # fail early, before any heavy work, if a layer is missing
         store.locate(layer_id)
+    for line in describe_choices(choices):
+        ctx.tell(line)
     ctx.report(0.02, _("finding the region"))
     region = resolve_region(request.region, store)
     margin = profile.max_distance_m + 2 * resolution
@@ -189,9 +200,11 @@ def compute_exclusion(request: ScreeningRequest, ctx: RunContext | None = None,
     store.read_bounds = grid.expanded_bounds(profile.max_distance_m + 2 * resolution)
     store.prefetch(profile.layer_ids)
     try:
-        return _evaluate_rules(request, ctx, profile, store, region, grid, timings, start)
+        result = _evaluate_rules(request, ctx, profile, store, region, grid, timings, start)
     finally:
         store.close()
+    result.sources = choices
+    return result
 
 
 def _evaluate_rules(request: ScreeningRequest, ctx: RunContext, profile: Profile, store: LayerStore, region: Region,
@@ -330,6 +343,7 @@ def summary_dict(result: ExclusionResult, candidates: gpd.GeoDataFrame | None,
                           "area_ha_on_grid": round(cells.area_m2 / 1e4, 4), "cells": cells.cells,
                           "rows": cells.rows, "cols": cells.cols, "radius_m": round(cells.radius_m, 3)},
         }
+    data["sources"] = choices_json(result.sources)
     data["caveats"] = result.caveats()
     data["notices"] = list(result.ctx.notices)
     return data
@@ -388,6 +402,7 @@ def write_screening(result: ExclusionResult, targets: Mapping[str, Path], overwr
                             "sha256": result.profile.sha256, "text": result.profile.text},
                 "region": summary["region"], "grid": summary["grid"],
                 "inputs": _inputs_json(result.store.inputs()),
+                "sources": choices_json(result.sources),
                 "outputs": produced, "caveats": caveats, "notices": list(result.ctx.notices),
                 "versions": versions(),
             }

@@ -7,10 +7,16 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..errors import ProfileError
-from ..geometry import EDT_VERTEX_THRESHOLD, vertex_count, within_distance_buffer, within_distance_edt
+from ..geometry import (
+    EDT_VERTEX_THRESHOLD,
+    large_water_parts,
+    vertex_count,
+    within_distance_buffer,
+    within_distance_edt,
+)
 from ..grid import Grid
 from ..i18n import _
-from ..layers import LayerStore, apply_where, feature_distances
+from ..layers import LayerStore, apply_where, feature_distances, polygons_only
 from ..profile import Criterion, Source
 from ..progress import RunContext
 from ..yamlpos import LineDict
@@ -36,7 +42,32 @@ def source_features(source: Source, criterion: Criterion, store: LayerStore) -> 
         store.ctx.tell(_("Rule {rule!r}: {count} of {total} features of {layer!r} near the region "
                          "match {conditions}.").format(rule=criterion.id, count=len(gdf), total=before,
                                                        layer=source.layer, conditions=conditions))
+    if (source.min_area_m2 > 0 or source.min_width_m > 0) and len(gdf):
+        gdf = large_parts(gdf, source, criterion, store, label)
     return gdf, label
+
+
+def large_parts(gdf: Any, source: Source, criterion: Criterion, store: LayerStore, label: str) -> Any:
+    """The features dissolved into connected parts, narrower parts than ``source.min_width_m`` opened away
+    and parts smaller than ``source.min_area_m2`` dropped (:func:`~smr_siting.core.geometry.large_water_parts`).
+
+    E.g. TOP10NL water polygons: a river is cut into many polygons (at bridges, locks, name changes), so
+    the thresholds apply to the connected water body, not to each piece.  Attributes are dropped, so these
+    keys do not go with distance bands or a value field."""
+    import geopandas as gpd
+
+    if source.field or (source.distance is not None and not source.distance.is_constant):
+        raise ProfileError(_("rule {rule!r}: 'min_area' and 'min_width' dissolve the features of {layer!r}, so "
+                             "they cannot be combined with distance bands or a value field").format(
+                                 rule=criterion.id, layer=source.layer),
+                           _("Use one distance, or drop 'min_area' and 'min_width'"), criterion.id)
+    purpose = _("rule {rule!r} (min_area, min_width)").format(rule=criterion.id)
+    big = large_water_parts(polygons_only(gdf, label, purpose), source.min_width_m, source.min_area_m2)
+    store.ctx.tell(_("Rule {rule!r}: of the {count} features of {layer!r} near the region, {big} connected "
+                     "part(s) at least {width:g} m wide and {area} large count.").format(
+        rule=criterion.id, count=len(gdf), layer=source.layer, big=len(big), width=source.min_width_m,
+        area=_area_text(source.min_area_m2)))
+    return gpd.GeoDataFrame({"geometry": big}, geometry="geometry", crs=gdf.crs)
 
 
 def distance_features(source: Source, criterion: Criterion, store: LayerStore) -> tuple[list, np.ndarray]:
@@ -83,3 +114,9 @@ def within_any(criterion: Criterion, grid: Grid, store: LayerStore, ctx: RunCont
         else:
             within_distance_buffer(geoms, list(distances), grid, out=hit)
     return hit
+
+
+def _area_text(square_metres: float) -> str:
+    if square_metres >= 1_000_000:
+        return f"{square_metres / 1_000_000:g} km²"
+    return f"{square_metres / 10_000:g} ha"

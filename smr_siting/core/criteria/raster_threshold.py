@@ -117,7 +117,7 @@ def evaluate(criterion: Criterion, grid: Grid, store: LayerStore, ctx: RunContex
                 raise DataError(_("{label}: field {field!r} is not numeric").format(label=label, field=source.field),
                                 _("Name a numeric field")) from None
             # negative numbers are CBS's codes for 'secret' or 'missing'
-            numbers = numbers.where(numbers >= 0)
+            numbers = numbers.where(numbers >= 0) * source.scale
             purpose = _("rule {rule!r}").format(rule=criterion.id)
             values = burn_values(list(zip(polygons_only(gdf, label, purpose), numbers)), grid)
         missing = np.isnan(values)
@@ -135,7 +135,7 @@ KIND = CriterionKind(
     summary=N_("Exclude cells whose value (a raster, or a polygon layer's numeric field) crosses a threshold."),
     evaluate=evaluate,
     criterion_keys=frozenset({"threshold", "resampling", "nodata"}),
-    source_keys=frozenset({"field"}),
+    source_keys=frozenset({"field", "scale"}),
     parse_options=parse_options,
     layer_type="any",
     examples=("- id: density\n  kind: raster_threshold\n  threshold: {op: '>', value: 1000, unit: inhabitants/km2}\n"

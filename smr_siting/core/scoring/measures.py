@@ -13,7 +13,7 @@ from shapely.geometry import Point
 
 from ..criteria.raster_threshold import read_raster_on_grid
 from ..errors import DataError
-from ..geometry import burn, burn_values
+from ..geometry import burn, burn_values, large_water_parts
 from ..grid import Grid
 from ..i18n import _
 from ..layers import RASTER_SUFFIXES, LayerStore, apply_where
@@ -34,6 +34,9 @@ def _features(criterion: ScoringCriterion, store: LayerStore) -> list[tuple[gpd.
                                                                        criterion=criterion.id)
         if source.where:
             gdf = apply_where(gdf, source.where, label)
+        if (source.min_width_m > 0 or source.min_area_m2 > 0) and len(gdf):
+            parts = large_water_parts(list(gdf.geometry.values), source.min_width_m, source.min_area_m2)
+            gdf = gpd.GeoDataFrame({"geometry": parts}, geometry="geometry", crs=gdf.crs)
         out.append((gdf, label))
     return out
 
@@ -70,6 +73,23 @@ def measure_on_grid(criterion: ScoringCriterion, grid: Grid, store: LayerStore) 
     return out
 
 
+def feature_label(row: object, field: str | None, template: str = "") -> str:
+    """How a feature is named in an explanation: the source's ``label`` template (``"{voltage_kv:g} kV
+    station"``) filled from its attributes, else the criterion's ``label_field``; '' when neither gives one."""
+    def present(value: object) -> bool:
+        return value is not None and not (isinstance(value, float) and np.isnan(value))
+
+    values = {k: v for k, v in dict(row).items() if k != "geometry"}  # type: ignore[call-overload]
+    if template:
+        try:
+            return template.format(**values)
+        except (KeyError, ValueError, TypeError, IndexError):
+            pass
+    if field and field in values and present(values[field]):
+        return str(values[field])
+    return ""
+
+
 def _to_float(value: object) -> float | None:
     try:
         number = float(value)  # type: ignore[arg-type]
@@ -89,17 +109,14 @@ def measure_at_sites(criterion: ScoringCriterion, points: Sequence[Point], store
     """Exact raw values at site points, with a short explanation each."""
     unit = criterion.unit
     if criterion.measure == "distance":
-        frames = [gdf for gdf, _ in _features(criterion, store) if len(gdf)]
+        frames = [(gdf, source) for (gdf, _), source in zip(_features(criterion, store), criterion.sources) if len(gdf)]
         out = []
         for point in points:
             best: tuple[float, str] | None = None
-            for gdf in frames:
+            for gdf, source in frames:
                 distances = gdf.geometry.distance(point).to_numpy()
                 k = int(np.argmin(distances))
-                name = ""
-                if criterion.label_field and criterion.label_field in gdf.columns:
-                    raw = gdf.iloc[k][criterion.label_field]
-                    name = "" if raw is None or (isinstance(raw, float) and np.isnan(raw)) else str(raw)
+                name = feature_label(gdf.iloc[k], criterion.label_field, source.label)
                 if best is None or distances[k] < best[0]:
                     best = (float(distances[k]), name)
             if best is None:

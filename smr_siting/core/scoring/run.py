@@ -25,6 +25,7 @@ from ..layers import LayerInput, sha256_of
 from ..outputs import AtomicOutputs, write_gpkg, write_json, write_style
 from ..profile import Distance, Profile, parse_profile
 from ..progress import RunContext
+from ..sources import pins_from_json, resolve_profile
 from ..units import parse_area, parse_length
 from .sensitivity import DEFAULT_CONCENTRATION, leave_one_out, monte_carlo
 from .sites import STATUS_RANKED, best_sites_in_areas, evaluate_sites, read_user_sites, write_sites_csv
@@ -65,11 +66,15 @@ def load_run(run_dir: Path) -> tuple[Any, Profile, dict]:
                                 layer=item["layer_id"], path=path),
                             _("Run 'smr-siting screen' again so that scores and exclusion belong together"))
     layers = {k: LayerInput(Path(v["path"]), v.get("layer")) for k, v in (params.get("layers") or {}).items()}
+    pins = pins_from_json(manifest.get("sources"))
     request = ScreeningRequest(
         region=params["region"], profile=params["profile"],
         data_dir=Path(params["data_dir"]) if params.get("data_dir") else None, layers=layers,
         resolution_m=params.get("resolution_m"), footprint_ha=params.get("footprint_ha"),
-        footprint_shape=params.get("footprint_shape"))
+        footprint_shape=params.get("footprint_shape"), source_pins=pins)
+    # the layers the screening used (sources in order of authority), so that scores, sweeps and the rebuilt
+    # exclusion read the same ones even if a more authoritative layer has appeared in the folder since
+    profile, _choices = resolve_profile(profile, lambda _layer: None, pins)
     return request, profile, manifest
 
 

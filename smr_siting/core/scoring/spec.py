@@ -11,7 +11,7 @@ import numpy as np
 from ..errors import ProfileError
 from ..i18n import _
 from ..profile import Condition, _Ctx, _parse_condition, _suggest
-from ..units import parse_length
+from ..units import parse_area, parse_length
 from ..yamlpos import LineDict, LineList, load_yaml
 from .standardise import DIRECTIONS, METHODS, Standardisation
 from .weights import AhpResult, ahp, normalise_weights
@@ -29,6 +29,13 @@ STANDARDISE_KEYS = frozenset({"method", "direction", "lower", "upper", "points",
 class MeasureSource:
     layer: str
     where: tuple[Condition, ...] = ()
+    #: what using this source means when it is a fallback (a later alternative of a ``one_of``)
+    fallback: str = ""
+    #: as for a rule's source: dissolve, open away parts narrower than this, drop parts smaller than that
+    min_width_m: float = 0.0
+    min_area_m2: float = 0.0
+    #: how a feature of this source is named in explanations, e.g. "{voltage_kv:g} kV station" ('' = label_field)
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,9 @@ class ScoringCriterion:
     unit: str = ""
     weight: float | None = None
     basis: str = ""
+    #: per ``layers:`` entry its alternatives in order of authority (``one_of``); empty when there are none.
+    #: Resolved, like a rule's, by :func:`smr_siting.core.sources.resolve_profile`.
+    alternatives: tuple[tuple[MeasureSource, ...], ...] = ()
 
     @property
     def layer_ids(self) -> tuple[str, ...]:
@@ -65,6 +75,10 @@ class ScoringSpec:
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(c.id for c in self.criteria)
+
+    @property
+    def is_resolved(self) -> bool:
+        return not any(c.alternatives for c in self.criteria)
 
     def weight_of(self, criterion_id: str) -> float:
         return self.weights[self.names.index(criterion_id)]
@@ -205,25 +219,9 @@ def _parse_criterion(raw: Any, ctx: _Ctx, criteria: LineList, index: int, layer_
     if not isinstance(layers, list) or not layers:
         raise ProfileError(_("'layers' is missing or empty"), _("List the layers this criterion measures"),
                            ctx.at(raw, "layers" if "layers" in raw else None, label))
-    sources = []
-    for item in layers:
-        node = item if isinstance(item, LineDict) else None
-        layer = item if isinstance(item, str) else (node.get("layer") if node is not None else None)
-        if not isinstance(layer, str):
-            raise ProfileError(_("each layer entry needs 'layer:'"), _("Write '- layer: hv_substations'"),
-                               ctx.at(raw, "layers", label))
-        if layer_ids is not None and layer not in layer_ids:
-            hint = _suggest(layer, layer_ids)
-            raise ProfileError(_("unknown layer id {layer!r}").format(layer=layer),
-                               (hint[0].upper() + hint[1:] + " " if hint else "") + _("Use an id from the layer catalogue"),
-                               ctx.at(raw, "layers", label))
-        where: tuple[Condition, ...] = ()
-        if node is not None:
-            ctx.check_keys(node, frozenset({"layer", "where"}), label + ".layers")
-            where_raw = node.get("where", [])
-            where_raw = [where_raw] if isinstance(where_raw, LineDict) else where_raw
-            where = tuple(_parse_condition(c, ctx, node, label) for c in where_raw)
-        sources.append(MeasureSource(layer, where))
+    entries = [_parse_entry(item, ctx, raw, label, layer_ids) for item in layers]
+    sources = [entry[0] for entry in entries]
+    alternatives = tuple(entries) if any(len(entry) > 1 for entry in entries) else ()
     field_name = ctx.need_text(raw, "field", label, required=False) or None
     if measure in ("value", "category") and field_name is None:
         located = [s.layer for s in sources]
@@ -240,7 +238,72 @@ def _parse_criterion(raw: Any, ctx: _Ctx, criteria: LineList, index: int, layer_
         standardise=_parse_standardise(raw.get("standardise"), ctx, raw, label, measure), field=field_name,
         label_field=ctx.need_text(raw, "label_field", label, required=False) or None,
         unit=ctx.need_text(raw, "unit", label, required=False), weight=weight,
-        basis=str(raw.get("basis", "")).strip())
+        basis=str(raw.get("basis", "")).strip(), alternatives=alternatives)
+
+
+def _parse_measure_source(item: Any, ctx: _Ctx, raw: LineDict, label: str,
+                          layer_ids: set[str] | None) -> MeasureSource:
+    node = item if isinstance(item, LineDict) else None
+    layer = item if isinstance(item, str) else (node.get("layer") if node is not None else None)
+    if not isinstance(layer, str):
+        raise ProfileError(_("each layer entry needs 'layer:'"), _("Write '- layer: hv_substations'"),
+                           ctx.at(raw, "layers", label))
+    if layer_ids is not None and layer not in layer_ids:
+        hint = _suggest(layer, layer_ids)
+        raise ProfileError(_("unknown layer id {layer!r}").format(layer=layer),
+                           (hint[0].upper() + hint[1:] + " " if hint else "") + _("Use an id from the layer catalogue"),
+                           ctx.at(raw, "layers", label))
+    where: tuple[Condition, ...] = ()
+    fallback = ""
+    min_width = min_area = 0.0
+    if node is not None:
+        ctx.check_keys(node, frozenset({"layer", "where", "fallback", "min_width", "min_area", "label"}),
+                       label + ".layers")
+        where_raw = node.get("where", [])
+        where_raw = [where_raw] if isinstance(where_raw, LineDict) else where_raw
+        where = tuple(_parse_condition(c, ctx, node, label) for c in where_raw)
+        fallback = ctx.need_text(node, "fallback", label + ".layers", required=False)
+        if "min_width" in node:
+            min_width = parse_length(node["min_width"], "min_width", ctx.at(node, "min_width", label + ".min_width"))
+        if "min_area" in node:
+            min_area = parse_area(node["min_area"], "min_area", ctx.at(node, "min_area", label + ".min_area"))
+        template = ctx.need_text(node, "label", label + ".layers", required=False)
+        _check_template(template, ctx.at(node, "label", label + ".layers.label"))
+    else:
+        template = ""
+    return MeasureSource(layer, where, fallback, min_width, min_area, template)
+
+
+def _check_template(template: str, where: str) -> None:
+    import string
+
+    try:
+        fields = [name for _text, name, _spec, _conv in string.Formatter().parse(template) if name is not None]
+    except ValueError:
+        fields = ["?"]
+    if any(not name.isidentifier() for name in fields):
+        raise ProfileError(_("label {label!r} is not a valid template").format(label=template),
+                           _("Name attributes in braces, e.g. 'label: \"{voltage_kv:g} kV station\"'"), where)
+
+
+def _parse_entry(item: Any, ctx: _Ctx, raw: LineDict, label: str,
+                 layer_ids: set[str] | None) -> tuple[MeasureSource, ...]:
+    """One entry of a scoring criterion's ``layers:``: a layer, or ``one_of:`` layers in order of authority."""
+    if not (isinstance(item, LineDict) and "one_of" in item):
+        return (_parse_measure_source(item, ctx, raw, label, layer_ids),)
+    ctx.check_keys(item, frozenset({"one_of", "note"}), label + ".layers")
+    options = item["one_of"]
+    if not isinstance(options, list) or not options:
+        raise ProfileError(_("'one_of' must be a non-empty list of layer entries, most authoritative first"),
+                           _("Write '- one_of: [hv_stations_tennet, hv_substations]'"), ctx.at(item, "one_of", label))
+    entry = tuple(_parse_measure_source(option, ctx, item, label, layer_ids) for option in options)
+    names = [s.layer for s in entry]
+    if len(set(names)) != len(names):
+        twice = sorted({n for n in names if names.count(n) > 1})[0]
+        raise ProfileError(_("'one_of' names layer {layer!r} twice").format(layer=twice),
+                           _("List each layer once; the first one present in the data is used"),
+                           ctx.at(item, "one_of", label))
+    return entry
 
 
 def parse_scoring(raw: Any, source: str, layer_ids: set[str] | None = None) -> ScoringSpec:
