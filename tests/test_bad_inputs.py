@@ -178,15 +178,15 @@ def c_unknown_kind(env: Env) -> list[str]:
 
 
 def c_negative_distance(env: Env) -> list[str]:
-    return ["--profile", str(env.profile(_replace(DEFAULT, "        distance: 150 m", "        distance: -150 m")))]
+    return ["--profile", str(env.profile(_replace(DEFAULT, "            distance: 150 m", "            distance: -150 m")))]
 
 
 def c_absurd_distance(env: Env) -> list[str]:
-    return ["--profile", str(env.profile(_replace(DEFAULT, "        distance: 150 m", "        distance: 5000 km")))]
+    return ["--profile", str(env.profile(_replace(DEFAULT, "            distance: 150 m", "            distance: 5000 km")))]
 
 
 def c_distance_without_unit(env: Env) -> list[str]:
-    return ["--profile", str(env.profile(_replace(DEFAULT, "        distance: 150 m", "        distance: 150")))]
+    return ["--profile", str(env.profile(_replace(DEFAULT, "            distance: 150 m", "            distance: 150")))]
 
 
 def _direct_weights(weights: list[str]) -> str:
@@ -286,7 +286,7 @@ def c_not_utf8_profile(env: Env) -> list[str]:
 
 
 def c_bad_yaml(env: Env) -> list[str]:
-    return ["--profile", str(env.profile(_replace(DEFAULT, "    layers: [sea, lakes]", "    layers: [sea, lakes")))]
+    return ["--profile", str(env.profile(_replace(DEFAULT, "    layers: [municipalities]", "    layers: [municipalities")))]
 
 
 def c_unknown_footprint_shape(env: Env) -> list[str]:
@@ -294,8 +294,8 @@ def c_unknown_footprint_shape(env: Env) -> list[str]:
 
 
 def c_where_field_missing(env: Env) -> list[str]:
-    return ["--profile", str(env.profile(_replace(DEFAULT, "{field: typ, op: \"==\", value: substation}\n        distance",
-                                                  "{field: type, op: \"==\", value: substation}\n        distance")))]
+    return ["--profile", str(env.profile(_replace(DEFAULT, "{field: tag_country, op: \"==\", value: NL}\n            distance",
+                                                  "{field: tag_cuntry, op: \"==\", value: NL}\n            distance")))]
 
 
 def c_unknown_layer_slot(env: Env) -> list[str]:
@@ -358,13 +358,13 @@ CASES = [
          "'exclude_near'. Did you mean 'exclude_inside'? Known kinds: exclude_inside, exclude_within, raster_threshold, "
          "require_within, zone_membership."),
     Case("negative-distance", "a negative distance", c_negative_distance, 2,
-         "smr-siting: error: {tmp}/mine.yaml:{line} criteria[3] (river_channel).layers[0].distance: distance '-150 m' "
+         "smr-siting: error: {tmp}/mine.yaml:{line} criteria[3] (river_channel).layers[0].one_of[1].distance: distance '-150 m' "
          "must be zero or positive. Use a distance like '500 m' (0 m means no buffer)."),
     Case("absurd-distance", "a distance of 5,000 km", c_absurd_distance, 2,
-         "smr-siting: error: {tmp}/mine.yaml:{line} criteria[3] (river_channel).layers[0].distance: distance 5000 km "
+         "smr-siting: error: {tmp}/mine.yaml:{line} criteria[3] (river_channel).layers[0].one_of[1].distance: distance 5000 km "
          "is larger than 100 km, the largest this screening supports. Check the unit (m or km) and the number."),
     Case("distance-no-unit", "a distance without a unit", c_distance_without_unit, 2,
-         "smr-siting: error: {tmp}/mine.yaml:{line} criteria[3] (river_channel).layers[0].distance: distance 150 has no "
+         "smr-siting: error: {tmp}/mine.yaml:{line} criteria[3] (river_channel).layers[0].one_of[1].distance: distance 150 has no "
          "unit. Write it with a unit, like '3 km'."),
     Case("negative-weight", "a negative weight", c_negative_weight, 2,
          "smr-siting: error: {tmp}/mine.yaml:{line} scoring: negative weight(s): cooling (-0.2). Weights must be zero "
@@ -400,8 +400,10 @@ CASES = [
     Case("missing-data-folder", "a data folder that does not exist", c_missing_data_folder, 2,
          "smr-siting: error: data folder {data} does not exist. Point --data at the folder that holds the layers."),
     Case("layer-missing", "a data folder without one of the layers", c_layer_missing, 2,
-         "smr-siting: error: layer 'sea' (Sea and estuaries) was not found in {data}; looked for {files}. Point --data "
-         "at a folder holding one of those files, or give the file with --layer sea=FILE."),
+         "smr-siting: error: rule 'open_water' needs one of the layers surface_water, sea, and none is available "
+         "('surface_water': not in {data} (looked for surface_water.gpkg, cache_surface_water.gpkg); 'sea': not in {data} "
+         "(looked for nl_water_osm.gpkg, sea.gpkg)). Put one of them in the data folder (smr-siting fetch can download "
+         "the official ones), or give one with --layer surface_water=FILE."),
     Case("profile-not-utf8", "a profile that is not UTF-8", c_not_utf8_profile, 2,
          "smr-siting: error: profile {tmp}/latin1.yaml is not UTF-8 text. Save it as UTF-8."),
     Case("bad-yaml", "broken YAML", c_bad_yaml, 2,
@@ -411,8 +413,8 @@ CASES = [
          "smr-siting: error: {tmp}/mine.yaml:{line} footprint.shape: unknown footprint shape 'hexagon'. Use one of: "
          "square, circle, rectangle."),
     Case("where-field-missing", "a filter on a field that does not exist", c_where_field_missing, 2,
-         "smr-siting: error: layer 'hv_substations' (nl_hv_grid_osm2016_schematic.gpkg:nodes) in rule 'energy_demand': "
-         "filter field 'type' does not exist. Did you mean 'typ'? Fields: {fields}"),
+         "smr-siting: error: layer 'hv_substations_entsoe' (nl_hv_grid_entsoe_gridkit_2022.gpkg:buses) in rule "
+         "'energy_demand': filter field 'tag_cuntry' does not exist. Did you mean 'tag_country'? Fields: {fields}"),
     Case("unknown-layer-slot", "--layer for a slot that does not exist", c_unknown_layer_slot, 2,
          "smr-siting: error: unknown layer slot 'natura'. Did you mean 'natura2000'? Slots: {slots}."),
     Case("non-ascii", "Dutch diacritics in paths and layer names (valid)", c_non_ascii_names, 0, ""),

@@ -321,8 +321,8 @@ def _check_reach(metres: float, where: str) -> None:
 
 
 def _parse_source(raw: Any, ctx: _Ctx, parent: LineList, index: int, label: str, kind: Any,
-                  layer_ids: set[str] | None) -> Source:
-    slabel = f"{label}.layers[{index}]"
+                  layer_ids: set[str] | None, slabel: str | None = None) -> Source:
+    slabel = slabel or f"{label}.layers[{index}]"
     line = parent.item_lines[index] if index < len(parent.item_lines) else parent.line
     if isinstance(raw, str):
         raw_map = LineDict(layer=raw)
@@ -393,7 +393,7 @@ def _parse_entry(raw: Any, ctx: _Ctx, parent: LineList, index: int, label: str, 
         raise ProfileError(_("'one_of' must be a non-empty list of layer entries, most authoritative first"),
                            _("Write '- one_of: [{layer: built_up_areas, distance: 500 m}, {layer: population_centres, "
                              "distance: 2 km}]'"), ctx.at(raw, "one_of", elabel))
-    sources = tuple(_parse_source(item, ctx, options, i, f"{elabel}.one_of", kind, layer_ids)
+    sources = tuple(_parse_source(item, ctx, options, i, label, kind, layer_ids, f"{elabel}.one_of[{i}]")
                     for i, item in enumerate(options))
     layers = [s.layer for s in sources]
     twice = sorted({layer for layer in layers if layers.count(layer) > 1})
