@@ -364,8 +364,8 @@ CASES = [
          "smr-siting: error: {tmp}/mine.yaml:{line} criteria[3] (river_channel).layers[0].one_of[1].distance: distance 5000 km "
          "is larger than 100 km, the largest this screening supports. Check the unit (m or km) and the number."),
     Case("distance-no-unit", "a distance without a unit", c_distance_without_unit, 2,
-         "smr-siting: error: {tmp}/mine.yaml:{line} criteria[3] (river_channel).layers[0].one_of[1].distance: distance 150 has no "
-         "unit. Write it with a unit, like '3 km'."),
+         "smr-siting: error: {tmp}/mine.yaml:{line} criteria[3] (river_channel).layers[0].one_of[1].distance: "
+         "distance 150 has no unit. Write it with a unit, like '3 km'."),
     Case("negative-weight", "a negative weight", c_negative_weight, 2,
          "smr-siting: error: {tmp}/mine.yaml:{line} scoring: negative weight(s): cooling (-0.2). Weights must be zero "
          "or positive."),
