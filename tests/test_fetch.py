@@ -162,13 +162,21 @@ def real(shared_data: Path) -> dict[str, Any]:
     provinces = gpd.read_file(boundaries, layer="provincies_dissolved_from_gemeenten_2022")
     nodes = gpd.read_file(shared_data / "nl_hv_grid_osm2016_schematic.gpkg", layer="nodes")
     # as the services name the attributes (BRK Bestuurlijke Gebieden): the fetcher maps them back
-    brk_municipalities = municipalities.rename(columns={"statnaam": "naam", "statcode": "code",
+    # BRK: `identificatie` holds 'GM0344' / 'PV21', `code` the bare number
+    brk_municipalities = municipalities.rename(columns={"statnaam": "naam", "statcode": "identificatie",
                                                         "prov_naam": "ligt_in_provincie_naam",
                                                         "prov_code": "ligt_in_provincie_code"})
-    brk_municipalities = brk_municipalities[["code", "naam", "ligt_in_provincie_code", "ligt_in_provincie_naam",
-                                             "geometry"]]
-    brk_provinces = provinces.rename(columns={"prov_naam": "naam", "prov_code": "code"})[["code", "naam", "geometry"]]
-    stations = nodes[nodes["typ"] == "substation"][["name", "voltage", "operator", "geometry"]]
+    brk_municipalities["code"] = brk_municipalities["identificatie"].str[2:]
+    brk_municipalities = brk_municipalities[["code", "identificatie", "naam", "ligt_in_provincie_code",
+                                             "ligt_in_provincie_naam", "geometry"]]
+    brk_provinces = provinces.rename(columns={"prov_naam": "naam", "prov_code": "identificatie"})
+    brk_provinces["code"] = brk_provinces["identificatie"].str[2:]
+    brk_provinces = brk_provinces[["code", "identificatie", "naam", "geometry"]]
+    stations = nodes[nodes["typ"] == "substation"][["name", "voltage", "operator", "geometry"]].copy()
+    # as TenneT's layer spells it: 'SPANNINGSNIVEAU' text such as '150/380 kV'
+    stations["SPANNINGSNIVEAU"] = [f"{v} kV" if v else None for v in
+                                   stations["voltage"].fillna("").astype(str).str.replace(";", "/")
+                                   .str.replace("000", "")]
     small = natura[natura["naam"].isin(SMALL_SITES)]
     return {"natura_all": _features(natura), "natura_small": _features(small),
             "municipalities": _features(brk_municipalities), "provinces": _features(brk_provinces),
@@ -679,7 +687,8 @@ def _serve_region(server: Server, real: dict, prefix: str) -> list[str]:
         "municipalities": server.route(f"{prefix}/brk-m", ogc_items(real["municipalities"], "gemeentegebied",
                                                                      max_limit=100)),
         "natura2000": server.route(f"{prefix}/n2k", ogc_items(real["natura_all"], "natura2000", max_limit=3)),
-        "hv_substations": server.route(f"{prefix}/tennet/FeatureServer/5", arcgis_query(real["stations"], max_count=1)),
+        "hv_stations_tennet": server.route(f"{prefix}/tennet/FeatureServer/5", arcgis_query(real["stations"],
+                                                                                         max_count=1)),
     }
     options = []
     for layer_id, url in routes.items():
@@ -714,9 +723,9 @@ criteria:
     kind: require_within
     title: Far from a high-voltage substation
     layers:
-      - layer: hv_substations
+      - layer: hv_stations_tennet
         where:
-          - {field: typ, op: "==", value: substation}
+          - {field: voltage_kv, op: ">=", value: 110}
         distance: 15 km
     basis:
       rule: "Government letters: no energy demand nearby excludes a location."
@@ -729,10 +738,10 @@ def test_screening_on_a_fetched_cache_lists_the_provenance_in_its_manifest(serve
 
     cache = tmp_path / "cache"
     overrides = _serve_region(server, real, f"/{tmp_path.name}")
-    code, out, err = _run("--region", "Ede", "--layers", "natura2000,hv_substations", "--cache", str(cache),
+    code, out, err = _run("--region", "Ede", "--layers", "natura2000,hv_stations_tennet", "--cache", str(cache),
                           "--retries", "1", "--backoff", "0.01", *overrides)
     assert code == 0, err
-    for layer_id in ("provinces", "municipalities", "natura2000", "hv_substations"):
+    for layer_id in ("provinces", "municipalities", "natura2000", "hv_stations_tennet"):
         assert f"{layer_id}" in out and (cache / f"cache_{layer_id}.gpkg").is_file()
     assert "Ede:" in out and "smr-siting screen --region Ede --data" in out
     pack = json.loads((cache / "PACK.json").read_text(encoding="utf-8"))
@@ -744,11 +753,16 @@ def test_screening_on_a_fetched_cache_lists_the_provenance_in_its_manifest(serve
     with fiona.open(cache / "cache_municipalities.gpkg", layer="municipalities") as source:
         assert {"statnaam", "statcode", "prov_naam"} <= set(source.schema["properties"])
         assert len(source) == len(real["municipalities"])
-    with fiona.open(cache / "cache_hv_substations.gpkg", layer="hv_substations") as source:
-        assert {f["properties"]["typ"] for f in source} == {"substation"}  # the catalogue's `set`
+    with fiona.open(cache / "cache_hv_stations_tennet.gpkg", layer="hv_stations_tennet") as source:
+        rows = [f["properties"] for f in source]
+        assert {r["typ"] for r in rows} == {"substation"}  # the catalogue's `set`
+        for row in rows:  # voltage_kv: the highest number in SPANNINGSNIVEAU, which is kept
+            numbers = [float(n) for n in (row["SPANNINGSNIVEAU"] or "").replace(" kV", "").split("/") if n]
+            assert row["voltage_kv"] == (max(numbers) if numbers else None)
+        assert any(r["voltage_kv"] and r["voltage_kv"] >= 150 for r in rows)
 
     # offline: the cache is found and its age told
-    code, out_offline, err = _run("--region", "Ede", "--layers", "natura2000,hv_substations", "--cache", str(cache),
+    code, out_offline, err = _run("--region", "Ede", "--layers", "natura2000,hv_stations_tennet", "--cache", str(cache),
                                   "--offline")
     assert code == 0, err
     assert "natura2000" in out_offline and "cached" in out_offline and "s old" in out_offline
@@ -757,7 +771,7 @@ def test_screening_on_a_fetched_cache_lists_the_provenance_in_its_manifest(serve
 
     # a second fetch is answered from the cache
     before = len(server.log)
-    code, out_again, err = _run("--region", "Ede", "--layers", "natura2000,hv_substations", "--cache", str(cache),
+    code, out_again, err = _run("--region", "Ede", "--layers", "natura2000,hv_stations_tennet", "--cache", str(cache),
                                 *overrides)
     assert code == 0 and out_again.count("up to date") == 2 and len(server.log) == before, err
 
@@ -768,7 +782,7 @@ def test_screening_on_a_fetched_cache_lists_the_provenance_in_its_manifest(serve
     assert result.region.name == "Ede" and result.totals()["excluded_km2"] > 0
     manifest = json.loads(written["manifest"].read_text(encoding="utf-8"))
     inputs = {i["layer_id"]: i for i in manifest["inputs"]}
-    assert {"municipalities", "natura2000", "hv_substations", "provinces"} <= set(inputs)
+    assert {"municipalities", "natura2000", "hv_stations_tennet", "provinces"} <= set(inputs)
     for layer_id, item in inputs.items():
         rows = item["provenance"]
         assert len(rows) == 1, layer_id
@@ -778,8 +792,8 @@ def test_screening_on_a_fetched_cache_lists_the_provenance_in_its_manifest(serve
         assert item["path"].endswith(f"cache_{layer_id}.gpkg")
     # the manifest describes what was fetched, not the catalogue's local files
     assert inputs["natura2000"]["caveat"] == "" and "Waddenzee" not in json.dumps(manifest["caveats"])
-    assert inputs["hv_substations"]["licence"].startswith("NOT VERIFIED")
-    assert any(c.startswith("hv_substations: TenneT") for c in manifest["caveats"])
+    assert inputs["hv_stations_tennet"]["licence"].startswith("NOT VERIFIED")
+    assert any(c.startswith("hv_stations_tennet: TenneT") for c in manifest["caveats"])
 
 
 def test_a_screening_on_local_files_has_no_provenance_rows(shared_data, tmp_path) -> None:
@@ -827,13 +841,14 @@ def test_catalogue_names_every_profile_layer_with_owner_licence_and_service() ->
         where = f"layers/catalogue.yaml: {layer_id}"
         for key in ("owner", "licence", "vintage", "names"):
             assert str(service.get(key) or "").strip(), f"{where}: service.{key} is missing"
-        assert "[docs]" in service["names"] or "[code]" in service["names"], f"{where}: say [docs] or [code]"
+        assert any(tag in service["names"] for tag in ("[docs", "[code", "[recorded")), f"{where}: say where"
         last = entry.files[-1]
         assert (last.file, last.layer) == (f"cache_{layer_id}.gpkg", layer_id), f"{where}: cache file not last"
         spec = service_spec(entry)
         assert spec.kind in ("ogc-api-features", "wfs", "arcgis-featureserver", "download")
     for new in ("flood_risk_zones", "seveso_installations", "industrial_estates", "population_grid_100m",
-                "population_grid_500m", "built_up_areas", "surface_water"):
+                "population_grid_500m", "built_up_areas", "surface_water", "hv_stations_tennet",
+                "population_centre_areas"):
         assert new in fetchable_ids(catalogue), new
     assert "FALLBACK GEOMETRY" in catalogue["hyperscale_zones"].caveat
     assert "hyperscale_zones" not in fetchable_ids(catalogue)
