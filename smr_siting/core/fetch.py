@@ -812,6 +812,12 @@ def _with_query(url: str, **changes: Any) -> str:
     return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query, safe=",:/")))
 
 
+def _without_query(url: str, name: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    query = [(k, v) for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True) if k.lower() != name.lower()]
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query, safe=",:/")))
+
+
 def _query_value(url: str, *names: str) -> str | None:
     query = {k.lower(): v for k, v in urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query)}
     for name in names:
@@ -1714,6 +1720,13 @@ class LayerFetcher:
                                                sink=self.partial / "response.body",
                                                max_bytes=min(self.options.max_page_bytes, left))
             except FetchError as error:
+                if self.spec.kind == "wfs" and not state["pages"] and _query_value(url, "sortBy") \
+                        and "HTTP 400" in str(error):
+                    reshaper.note(_("{layer}: the WFS refused sortBy={field} ({error}); paged unsorted, so pages "
+                                    "may shift if the data changes meanwhile.").format(
+                        layer=self.label, field=self.spec.sort_by, error=str(error).split(": ", 1)[-1][:120]))
+                    url = state["request"] = state["next_url"] = _without_query(url, "sortBy")
+                    continue
                 if "bytes" in str(error) and left < self.options.max_page_bytes:
                     raise FetchError(_("{layer}: more than {n:,} bytes").format(
                         layer=self.label, n=self.options.max_layer_bytes),
