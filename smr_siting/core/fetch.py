@@ -1965,6 +1965,18 @@ class Fetcher:
         return folder
 
     def run(self) -> FetchReport:
+        existed = self.request.cache_dir.exists()
+        try:
+            return self._run()
+        except (RunCancelled, KeyboardInterrupt):
+            if not existed:  # a cancel leaves nothing behind, not even the folder it made
+                try:
+                    self.request.cache_dir.rmdir()
+                except OSError:
+                    pass
+            raise
+
+    def _run(self) -> FetchReport:
         cache_dir = self._check_cache_dir()
         layer_ids = resolve_layer_ids(self.request.layers, self.catalogue)
         if not self.request.offline:

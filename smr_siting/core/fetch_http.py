@@ -128,7 +128,9 @@ class _Watchdog:
     def __init__(self, deadline: float, cancelled: Callable[[], bool]) -> None:
         self.deadline = deadline
         self.cancelled = cancelled
-        self.connection: http.client.HTTPConnection | None = None
+        #: the connected socket (http.client drops its own reference once a 'Connection: close'
+        #: answer starts, so the watchdog keeps one)
+        self.sock: socket.socket | None = None
         self.fired: str | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="smr-fetch-watchdog", daemon=True)
@@ -150,8 +152,7 @@ class _Watchdog:
                 return
 
     def _close(self) -> None:
-        connection = self.connection
-        sock = getattr(connection, "sock", None)
+        sock = self.sock
         if sock is not None:
             try:
                 sock.shutdown(socket.SHUT_RDWR)
@@ -238,13 +239,15 @@ class HttpTransport:
         timeout = max(0.05, min(idle_timeout, left))
         connection, target = self._connection(url, timeout)
         watchdog = _Watchdog(deadline, cancelled)
-        watchdog.connection = connection
         received = False
         try:
             try:
                 connection.connect()
             except OSError as error:
                 raise self._connect_error(error, url, watchdog) from None
+            watchdog.sock = connection.sock
+            if watchdog.fired:
+                raise self._fired(watchdog, False)
             request_headers = {"Host": urllib.parse.urlsplit(url).netloc, "User-Agent": self.user_agent,
                                "Accept-Encoding": "identity", "Connection": "close", **dict(headers)}
             request_headers.update(getattr(connection, "_smr_proxy_headers", {}))
