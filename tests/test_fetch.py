@@ -528,7 +528,7 @@ def _lon_lat(feature: dict) -> dict:
 CASES = {
     # name: (route options, expected outcome, fragment of the note or message)
     "http 500, then success": ({"faults": faults_on(1, kind="500")}, "fetched", "needed 2 attempts"),
-    "time-out, then success": ({"faults": faults_on(1, kind="sleep")}, "fetched", "no answer within 0.5 s"),
+    "time-out, then success": ({"faults": faults_on(1, kind="sleep")}, "fetched", "answer within 0.5 s"),
     "truncated JSON, then success": ({"faults": faults_on(2, kind="truncate"), "max_limit": 3}, "fetched",
                                      "does not parse"),
     "HTTP 500 every time": ({"faults": faults_on(kind="500", always=True)}, "failed", "HTTP 500"),

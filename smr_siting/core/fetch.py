@@ -438,8 +438,8 @@ class Http:
             raise FetchError(_("{host}: {reason}").format(host=host, reason=error.reason),
                              _("Check the layer's service in layers/catalogue.yaml (or --base-url-override)")) from None
         except Timeout as error:
-            raise _Transient(_("no complete answer within {s:g} s").format(s=self.options.timeout_s)
-                             if not error.connection else error.reason, connection=error.connection) from None
+            raise _Transient(_("no complete answer within {s:g} s").format(s=self.options.timeout_s),
+                             connection=error.connection) from None
         except TransportError as error:
             raise _Transient(error.reason, connection=error.connection and host not in self.reached) from None
         self.reached.add(host)

@@ -307,7 +307,7 @@ class HttpTransport:
     def _fired(watchdog: _Watchdog, received: bool) -> TransportError:
         if watchdog.fired == "cancelled":
             return Cancelled(_("cancelled by the user"))
-        return Timeout(_("the request did not end within its deadline"), connection=not received)
+        return Timeout(_("the request did not end within its deadline"), connection=False)
 
     def _connect_error(self, error: OSError, url: str, watchdog: _Watchdog) -> TransportError:
         host = urllib.parse.urlsplit(url).hostname or url
