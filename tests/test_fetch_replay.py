@@ -341,3 +341,34 @@ def test_fetch_check_without_a_network_prints_one_line_and_exits_2() -> None:
     assert code == 2 and out == ""
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("smr-siting: error: no service of the catalogue can be reached")
+
+
+# --------------------------------------------------------------------------- region names
+
+
+@pytest.mark.parametrize("spelling, name, code", [
+    ("Friesland", "Fryslân", "PV21"), ("Fryslân", "Fryslân", "PV21"), ("provincie fryslan", "Fryslân", "PV21"),
+    ("Zuidwest-Friesland", "Súdwest-Fryslân", "GM1900"), ("Noord Holland", "Noord-Holland", "PV27"),
+    ("Bergen NH", "Bergen (NH.)", "GM0373"), ("Den Haag", "'s-Gravenhage", "GM0518")])
+def test_official_and_other_spellings_name_the_same_region(spelling, name, code, shared_data) -> None:
+    from smr_siting.core.layers import LayerStore
+    from smr_siting.core.region import resolve_region
+
+    region = resolve_region(spelling, LayerStore(load_catalogue(), shared_data, {}))
+    assert (region.name, region.code) == (name, code)
+
+
+def test_fetch_region_friesland_on_boundaries_fetched_from_the_replay(world, replay, tmp_path) -> None:
+    mount_catalogue(replay, world)
+    cache = tmp_path / "cache"
+    out, err = io.StringIO(), io.StringIO()
+    code = cli_fetch.run(_parse("--region", "Friesland", "--layers", "natura2000", "--cache", str(cache),
+                                "--mirror", replay.url, "--retries", "0"), out, err)
+    assert code == 0, err.getvalue()
+    assert "Fryslân: 3 layer(s)" in out.getvalue()
+    statcodes = {r["statcode"] for r in _rows(cache / "cache_municipalities.gpkg", "municipalities")}
+    assert "GM1900" in statcodes  # BRK's identificatie, not its bare code '1900'
+    out, err = io.StringIO(), io.StringIO()
+    code = cli_fetch.run(_parse("--region", "Fryslân", "--layers", "natura2000", "--cache", str(cache), "--offline"),
+                         out, err)
+    assert code == 0 and "natura2000" in out.getvalue(), err.getvalue()
