@@ -372,3 +372,38 @@ def test_fetch_region_friesland_on_boundaries_fetched_from_the_replay(world, rep
     code = cli_fetch.run(_parse("--region", "Fryslân", "--layers", "natura2000", "--cache", str(cache), "--offline"),
                          out, err)
     assert code == 0 and "natura2000" in out.getvalue(), err.getvalue()
+
+
+@pytest.mark.qgis
+def test_processing_check_option_reports_per_entry_and_fails_on_a_mismatch(world, replay, tmp_path, qgis_app) -> None:
+    pytest.importorskip("qgis.core")
+    from qgis.core import QgsProcessingContext, QgsProcessingException, QgsProcessingFeedback
+
+    from smr_siting.processing.fetch_algorithm import FetchLayersAlgorithm
+
+    class Feedback(QgsProcessingFeedback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lines: list[str] = []
+
+        def pushInfo(self, info: str) -> None:  # noqa: N802 - QGIS's name
+            self.lines.append(info)
+
+        def reportError(self, error: str, fatalError: bool = False) -> None:  # noqa: N802, N803
+            self.lines.append("ERROR " + error)
+
+    mount_catalogue(replay, world, skip=("surface_water",))
+    algorithm = FetchLayersAlgorithm()
+    algorithm.initAlgorithm()
+    assert {"CHECK", "MIRROR"} <= {p.name() for p in algorithm.parameterDefinitions()}
+    params = {"REGION": "", "LAYERS": ["natura2000", "built_up_areas"], "CHECK": True, "MIRROR": replay.url,
+              "CACHE": str(tmp_path / "c"), "RETRIES": 0, "TIMEOUT": 5}
+    feedback = Feedback()
+    algorithm.processAlgorithm(params, QgsProcessingContext(), feedback)
+    assert any(line.startswith("natura2000: ok") for line in feedback.lines)
+    assert any(line.startswith("built_up_areas: ok") and "CountDefault 10" in line for line in feedback.lines)
+    feedback = Feedback()
+    with pytest.raises(QgsProcessingException, match="1 mismatch.*surface_water"):
+        algorithm.processAlgorithm({**params, "LAYERS": ["natura2000", "surface_water"]}, QgsProcessingContext(),
+                                   feedback)
+    assert any(line.startswith("ERROR surface_water: every known address answers 404") for line in feedback.lines)
