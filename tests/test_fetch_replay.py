@@ -212,11 +212,13 @@ def test_gokoala_answers_400_to_an_unknown_parameter_and_the_message_says_which(
 def test_old_paths_answer_404_and_the_known_variant_is_tried(world, replay, tmp_path) -> None:
     mount_catalogue(replay, world, skip=("surface_water",))
     service = OgcService({"waterdeel_vlak": world["surface_water"]})
-    replay.mount("https://api.pdok.nl/kadaster/brt-top10nl/ogc/v1", service)  # only the other spelling answers
+    replay.mount("https://api.pdok.nl/brt/top10nl/ogc/v1", service)  # only the older spelling answers
     report = fetch("surface_water", tmp_path, replay, bbox=None, spec_changes={"national": True})
     assert report.features == len(world["surface_water"])
+    asked = [p for p, _q, _s in replay.log if "top10nl" in p]
+    assert asked[0].startswith("/api.pdok.nl/kadaster/brt-top10nl/") and asked[1].startswith("/api.pdok.nl/brt/")
     row = read_provenance(tmp_path / "cache_surface_water.gpkg")[0]
-    assert row["service_url"].endswith("/api.pdok.nl/kadaster/brt-top10nl/ogc/v1")
+    assert row["service_url"].endswith("/api.pdok.nl/brt/top10nl/ogc/v1")
     assert any("answered 404; the service was found at" in n for n in row["notes"])
 
 
