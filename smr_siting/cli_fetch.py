@@ -119,8 +119,9 @@ def _signals() -> Iterator[dict]:
         return
 
     def handler(signum: int, frame: Any) -> None:
-        if caught["signum"] is None:
-            caught["signum"] = signum
+        if caught["signum"] is not None:
+            raise KeyboardInterrupt  # a second signal interrupts at once
+        caught["signum"] = signum
         caught["event"].set()
 
     previous = {}

@@ -937,7 +937,9 @@ def first_url(spec: ServiceSpec, bbox: tuple[float, float, float, float] | None,
     elif spec.kind == "arcgis-featureserver":
         base = service.rstrip("/") + "/query"
         query = {"where": "1=1", "outFields": "*", "returnGeometry": "true", "f": "geojson", "outSR": 28992,
-                 "resultOffset": 0, "resultRecordCount": page_size, "orderByFields": spec.sort_by or "OBJECTID"}
+                 "resultOffset": 0, "resultRecordCount": page_size}
+        if spec.sort_by:
+            query["orderByFields"] = spec.sort_by
         if box:
             query.update({"geometry": box, "geometryType": "esriGeometryEnvelope", "inSR": 28992,
                           "spatialRel": "esriSpatialRelIntersects"})
@@ -1081,10 +1083,12 @@ class Reshaper:
             raise FetchError(_("{label}: the service declares EPSG:28992 but its coordinates lie outside the "
                                "Netherlands (degrees, or swapped axes?)").format(label=label),
                              _("Check the service; the layer was not stored"))
+        if bounds is None:  # an empty page: nothing to move, nothing to tell
+            return self._transformer(page.crs, page.authority_order)
         for number, authority in enumerate([page.authority_order, not page.authority_order]):
             try:
                 function = self._transformer(page.crs, authority)
-                moved = self._moved_bounds(function, bounds) if bounds is not None else None
+                moved = self._moved_bounds(function, bounds)
             except Exception:  # noqa: BLE001 - pyproj cannot transform: try the other order, then refuse
                 continue
             if self._in_rd(moved):
