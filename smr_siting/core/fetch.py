@@ -16,6 +16,15 @@ Services (``service.kind`` in the catalogue):
   ``resultOffset`` paging;
 - ``download`` — one file (a GeoPackage, e.g. from a PDOK ATOM feed), read within the box.
 
+How the servers really behave (PDOK's MapServer WFS and GoKoala OGC API) shapes the paging: a WFS
+page holds at most the capabilities' ``CountDefault`` whatever ``count`` asks and its
+``numberMatched`` is a running total, so pages step by what came until one is empty and the total
+comes from ``resultType=hits``; OGC API pages follow ``next`` links (their ``cursor``) on the
+request's own origin only, and only parameters GoKoala knows are sent.  Known older addresses of a
+service (``url_variants``) are tried after a 404.  Every request goes through one small
+:class:`~smr_siting.core.fetch_http.Transport` (a total deadline, a byte limit, cancel), its body
+streamed to a file and parsed one feature at a time (:class:`JsonStream`), so memory stays bounded.
+
 Every response is checked: JSON that does not parse (a truncated body) is requested again;
 features are reprojected to EPSG:28992 when the response declares another CRS and refused when it
 declares none and the coordinates are not RD metres; features outside the box (a service that
@@ -1933,11 +1942,12 @@ class Fetcher:
     """``smr-siting fetch``: resolve the region, then fetch (or, offline, check) each layer."""
 
     def __init__(self, request: FetchRequest, ctx: RunContext | None = None,
-                 catalogue: Catalogue | None = None) -> None:
+                 catalogue: Catalogue | None = None, transport: Transport | None = None) -> None:
+        """``transport``: another :class:`~.fetch_http.Transport` (e.g. one on QGIS's network manager)."""
         self.request = request
         self.ctx = ctx or RunContext()
         self.catalogue = catalogue or load_catalogue()
-        self.http = Http(request.options, self.ctx)
+        self.http = Http(request.options, self.ctx, transport=transport)
         for layer_id in request.url_overrides:
             if self.catalogue.get(layer_id) is None:
                 close = difflib.get_close_matches(layer_id, sorted(self.catalogue.ids), n=1)
@@ -2109,6 +2119,7 @@ def write_pack(cache_dir: Path, catalogue: Catalogue, ctx: RunContext) -> None:
     _write_json_atomic(pack, data)
 
 
-def fetch(request: FetchRequest, ctx: RunContext | None = None, catalogue: Catalogue | None = None) -> FetchReport:
+def fetch(request: FetchRequest, ctx: RunContext | None = None, catalogue: Catalogue | None = None,
+          transport: Transport | None = None) -> FetchReport:
     """Fetch (or, with ``request.offline``, check) the requested layers into ``request.cache_dir``."""
-    return Fetcher(request, ctx, catalogue).run()
+    return Fetcher(request, ctx, catalogue, transport).run()
