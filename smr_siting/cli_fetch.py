@@ -80,7 +80,7 @@ def add_parser(subparsers: Any) -> None:
                        help=_("fetch layer ID from URL instead of the catalogue's (a mirror; ID=wfs:URL switches to "
                               "the layer's WFS); repeatable"))
     fetch.add_argument("--timeout", type=positive_float, default=60.0, metavar="S",
-                       help=_("seconds to wait for an answer (default 60)"))
+                       help=_("seconds one request may take in all, however slowly the server sends (default 60)"))
     fetch.add_argument("--retries", type=_count, default=4, metavar="N",
                        help=_("retries after a time-out, a broken answer or HTTP 5xx (default 4)"))
     fetch.add_argument("--backoff", type=non_negative_float, default=1.0, metavar="S",

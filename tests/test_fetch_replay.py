@@ -409,3 +409,19 @@ def test_processing_check_option_reports_per_entry_and_fails_on_a_mismatch(world
         algorithm.processAlgorithm({**params, "LAYERS": ["natura2000", "surface_water"]}, QgsProcessingContext(),
                                    feedback)
     assert any(line.startswith("ERROR surface_water: every known address answers 404") for line in feedback.lines)
+
+
+def test_fetch_check_of_the_real_catalogue_offline_says_so_in_one_line() -> None:
+    import socket
+    import time
+
+    try:
+        socket.getaddrinfo("service.pdok.nl", 443)
+    except OSError:
+        pass
+    else:
+        pytest.skip("this machine resolves service.pdok.nl: it has a network, the offline case cannot be shown")
+    started = time.monotonic()
+    code, out, err = _check("--timeout", "3")
+    assert code == 2 and out == "" and time.monotonic() - started < 30
+    assert err.count("\n") == 1 and "no service of the catalogue can be reached" in err
