@@ -162,13 +162,21 @@ def real(shared_data: Path) -> dict[str, Any]:
     provinces = gpd.read_file(boundaries, layer="provincies_dissolved_from_gemeenten_2022")
     nodes = gpd.read_file(shared_data / "nl_hv_grid_osm2016_schematic.gpkg", layer="nodes")
     # as the services name the attributes (BRK Bestuurlijke Gebieden): the fetcher maps them back
-    brk_municipalities = municipalities.rename(columns={"statnaam": "naam", "statcode": "code",
+    # BRK: `identificatie` holds 'GM0344' / 'PV21', `code` the bare number
+    brk_municipalities = municipalities.rename(columns={"statnaam": "naam", "statcode": "identificatie",
                                                         "prov_naam": "ligt_in_provincie_naam",
                                                         "prov_code": "ligt_in_provincie_code"})
-    brk_municipalities = brk_municipalities[["code", "naam", "ligt_in_provincie_code", "ligt_in_provincie_naam",
-                                             "geometry"]]
-    brk_provinces = provinces.rename(columns={"prov_naam": "naam", "prov_code": "code"})[["code", "naam", "geometry"]]
-    stations = nodes[nodes["typ"] == "substation"][["name", "voltage", "operator", "geometry"]]
+    brk_municipalities["code"] = brk_municipalities["identificatie"].str[2:]
+    brk_municipalities = brk_municipalities[["code", "identificatie", "naam", "ligt_in_provincie_code",
+                                             "ligt_in_provincie_naam", "geometry"]]
+    brk_provinces = provinces.rename(columns={"prov_naam": "naam", "prov_code": "identificatie"})
+    brk_provinces["code"] = brk_provinces["identificatie"].str[2:]
+    brk_provinces = brk_provinces[["code", "identificatie", "naam", "geometry"]]
+    stations = nodes[nodes["typ"] == "substation"][["name", "voltage", "operator", "geometry"]].copy()
+    # as TenneT's layer spells it: 'SPANNINGSNIVEAU' text such as '150/380 kV'
+    stations["SPANNINGSNIVEAU"] = [f"{v} kV" if v else None for v in
+                                   stations["voltage"].fillna("").astype(str).str.replace(";", "/")
+                                   .str.replace("000", "")]
     small = natura[natura["naam"].isin(SMALL_SITES)]
     return {"natura_all": _features(natura), "natura_small": _features(small),
             "municipalities": _features(brk_municipalities), "provinces": _features(brk_provinces),
@@ -204,8 +212,13 @@ def ogc_items(features: list[dict], collection: str, *, honour_bbox: bool = True
               faults: Callable[[int], str | None] | None = None) -> Callable[[Req], Reply]:
     """PDOK OGC API Features /collections/{id}/items: cursor paging through links rel=next."""
 
+    items = {"n": 0}
+
     def handle(req: Req) -> Reply:
-        fault = faults(req.number) if faults else None
+        if req.path.endswith(f"/collections/{collection}"):  # the fetcher's first look: is it there?
+            return Reply(200, {"Content-Type": "application/json"}, _json({"id": collection, "links": []}))
+        items["n"] += 1
+        fault = faults(items["n"]) if faults else None
         if fault == "500":
             return Reply(500, {"Content-Type": "application/problem+json"},
                          _json({"title": "Internal Server Error", "status": 500}))
@@ -240,12 +253,29 @@ def ogc_items(features: list[dict], collection: str, *, honour_bbox: bool = True
     return handle
 
 
+def _capabilities(typename: str) -> Reply:
+    xml = ('<?xml version="1.0" encoding="UTF-8"?><WFS_Capabilities xmlns="http://www.opengis.net/wfs/2.0" '
+           'version="2.0.0"><FeatureTypeList><FeatureType><Name>' + typename + '</Name></FeatureType>'
+           '</FeatureTypeList></WFS_Capabilities>')
+    return Reply(200, {"Content-Type": "text/xml"}, xml.encode())
+
+
+def _hits(n: int) -> Reply:
+    xml = (f'<?xml version="1.0"?><wfs:FeatureCollection xmlns:wfs="http://www.opengis.net/wfs/2.0" '
+           f'numberMatched="{n}" numberReturned="0"/>')
+    return Reply(200, {"Content-Type": "text/xml"}, xml.encode())
+
+
 def wfs_geojson(features: list[dict], typename: str, *, max_count: int = 1000) -> Callable[[Req], Reply]:
     """WFS 2.0 GetFeature, GeoJSON output (GeoServer style: crs member, numberMatched)."""
 
     def handle(req: Req) -> Reply:
         query = {k.lower(): v for k, v in req.query.items()}
+        if query.get("request") == "GetCapabilities":
+            return _capabilities(typename)
         assert query["service"] == "WFS" and query["version"] == "2.0.0" and query["request"] == "GetFeature"
+        if query.get("resulttype") == "hits":
+            return _hits(len([f for f in features if _touches(f, _box_param(query.get("bbox")))]))
         assert query["typenames"] == typename and query["srsname"] == "EPSG:28992"
         count = min(int(query.get("count", 1000)), max_count)
         start = int(query.get("startindex", 0))
@@ -286,6 +316,10 @@ def wfs_gml(features: list[dict], typename: str, *, max_count: int = 1000) -> Ca
 
     def handle(req: Req) -> Reply:
         query = {k.lower(): v for k, v in req.query.items()}
+        if query.get("request") == "GetCapabilities":
+            return _capabilities(typename)
+        if query.get("resulttype") == "hits":
+            return _hits(len([f for f in features if _touches(f, _box_param(query.get("bbox")))]))
         count = min(int(query.get("count", 1000)), max_count)
         start = int(query.get("startindex", 0))
         box = _box_param(query.get("bbox"))
@@ -318,7 +352,9 @@ def arcgis_query(features: list[dict], *, max_count: int = 1000) -> Callable[[Re
     """ArcGIS FeatureServer layer /query with f=geojson, resultOffset paging, exceededTransferLimit."""
 
     def handle(req: Req) -> Reply:
-        assert req.path.endswith("/query") and req.query["f"] == "geojson" and req.query["outSR"] == "28992"
+        if not req.path.endswith("/query"):
+            return Reply(200, {"Content-Type": "application/json"}, _json({"id": 5, "name": "Stations"}))
+        assert req.query["f"] == "geojson" and req.query["outSR"] == "28992"
         count = min(int(req.query.get("resultRecordCount", 1000)), max_count)
         start = int(req.query.get("resultOffset", 0))
         box = _box_param(req.query.get("geometry"))
@@ -397,7 +433,7 @@ def test_ogc_api_follows_next_links_into_a_cache_the_engine_reads(server, real, 
     assert target.name == cache_file_name(load_catalogue()["natura2000"])
     assert set(fiona.listlayers(target)) == {"natura2000", "provenance", "provenance_requests"}
     assert _names(target, "natura2000") == expected
-    requests = server.requests(prefix)
+    requests = server.requests(prefix + "/collections/natura2000/items")
     first = requests[0][1]
     assert first["bbox"] == "150000,440000,175000,476000" and first["bbox-crs"] == RD_URI and first["crs"] == RD_URI
     assert first["limit"] == "1000" and "cursor" not in first and all("cursor" in q for _p, q in requests[1:])
@@ -428,7 +464,7 @@ def test_ogc_api_follows_next_links_into_a_cache_the_engine_reads(server, real, 
     # a second run for the same box asks the service nothing
     again = fetch_layer("natura2000", url, cache)
     assert again.status == "up to date" and again.features == 5
-    assert len(server.requests(prefix)) == len(requests)
+    assert len(server.requests(prefix + "/collections/natura2000/items")) == len(requests)
 
 
 def test_wfs_geojson_pages_with_startindex_and_count(server, real, tmp_path) -> None:
@@ -437,8 +473,8 @@ def test_wfs_geojson_pages_with_startindex_and_count(server, real, tmp_path) -> 
     cache = tmp_path / "cache"
     report = fetch_layer("natura2000", f"wfs:{url}", cache)
     assert report.status == "fetched" and report.features == 5
-    starts = [int(q["startIndex"]) for _p, q in server.requests(prefix)]
-    assert starts == [0, 2, 4]  # the server returned fewer than count=1000; numberMatched kept it paging
+    starts = [int(q["startIndex"]) for _p, q in server.requests(prefix) if "startIndex" in q]
+    assert starts == [0, 2, 4, 5]  # the server returned fewer than count=1000: paged on until an empty page
     assert _names(cache / "cache_natura2000.gpkg", "natura2000") == _small(real)
     row = read_provenance(cache / "cache_natura2000.gpkg")[0]
     assert row["service_kind"] == "wfs" and row["collection"] == "natura2000:natura2000"
@@ -450,7 +486,7 @@ def test_wfs_gml32_answer_is_read_through_ogr(server, real, tmp_path) -> None:
     url = server.route(prefix, wfs_gml(real["natura_small"], "natura2000:natura2000", max_count=3))
     cache = tmp_path / "cache"
     report = fetch_layer("natura2000", f"wfs:{url}", cache)
-    assert report.status == "fetched" and report.features == 5 and report.pages == 2
+    assert report.status == "fetched" and report.features == 5 and report.pages == 3  # 3 + 2 + the empty page
     target = cache / "cache_natura2000.gpkg"
     assert _names(target, "natura2000") == _small(real)
     written = gpd.read_file(target, layer="natura2000").set_index("naam")
@@ -492,7 +528,7 @@ def _lon_lat(feature: dict) -> dict:
 CASES = {
     # name: (route options, expected outcome, fragment of the note or message)
     "http 500, then success": ({"faults": faults_on(1, kind="500")}, "fetched", "needed 2 attempts"),
-    "time-out, then success": ({"faults": faults_on(1, kind="sleep")}, "fetched", "no answer within 0.5 s"),
+    "time-out, then success": ({"faults": faults_on(1, kind="sleep")}, "fetched", "answer within 0.5 s"),
     "truncated JSON, then success": ({"faults": faults_on(2, kind="truncate"), "max_limit": 3}, "fetched",
                                      "does not parse"),
     "HTTP 500 every time": ({"faults": faults_on(kind="500", always=True)}, "failed", "HTTP 500"),
@@ -501,7 +537,7 @@ CASES = {
                                       "fetched", "reprojected to EPSG:28992"),
     "no CRS declared, degrees": ({"crs_uri": None, "convert": _lon_lat}, "failed", "refusing to guess"),
     "server ignores the bbox": ({"honour_bbox": False}, "fetched", "1 feature(s) outside the requested box"),
-    "empty collection": ({"empty": True}, "fetched", "empty collection"),
+    "empty collection": ({"empty": True}, "fetched", "NO FEATURES in the requested box"),
 }
 
 
@@ -567,7 +603,7 @@ def test_a_failed_download_resumes_where_it_stopped(server, real, earlier_cache,
     broken["on"] = False
     report = fetch_layer("natura2000", url, cache, refresh=True)
     assert report.status == "fetched" and report.features == 5 and report.pages == 3
-    cursors = [q.get("cursor") for _p, q in server.requests(prefix)]
+    cursors = [q.get("cursor") for _p, q in server.requests(prefix + "/collections/natura2000/items")]
     assert cursors.count(None) == 1  # page 1 was not asked again
     assert any("resumed an interrupted download after page 1" in n for n in read_provenance(target)[0]["notes"])
     assert not (cache / ".partial").exists()
@@ -651,7 +687,8 @@ def _serve_region(server: Server, real: dict, prefix: str) -> list[str]:
         "municipalities": server.route(f"{prefix}/brk-m", ogc_items(real["municipalities"], "gemeentegebied",
                                                                      max_limit=100)),
         "natura2000": server.route(f"{prefix}/n2k", ogc_items(real["natura_all"], "natura2000", max_limit=3)),
-        "hv_substations": server.route(f"{prefix}/tennet/FeatureServer/5", arcgis_query(real["stations"], max_count=1)),
+        "hv_stations_tennet": server.route(f"{prefix}/tennet/FeatureServer/5", arcgis_query(real["stations"],
+                                                                                         max_count=1)),
     }
     options = []
     for layer_id, url in routes.items():
@@ -686,9 +723,9 @@ criteria:
     kind: require_within
     title: Far from a high-voltage substation
     layers:
-      - layer: hv_substations
+      - layer: hv_stations_tennet
         where:
-          - {field: typ, op: "==", value: substation}
+          - {field: voltage_kv, op: ">=", value: 110}
         distance: 15 km
     basis:
       rule: "Government letters: no energy demand nearby excludes a location."
@@ -701,26 +738,31 @@ def test_screening_on_a_fetched_cache_lists_the_provenance_in_its_manifest(serve
 
     cache = tmp_path / "cache"
     overrides = _serve_region(server, real, f"/{tmp_path.name}")
-    code, out, err = _run("--region", "Ede", "--layers", "natura2000,hv_substations", "--cache", str(cache),
+    code, out, err = _run("--region", "Ede", "--layers", "natura2000,hv_stations_tennet", "--cache", str(cache),
                           "--retries", "1", "--backoff", "0.01", *overrides)
     assert code == 0, err
-    for layer_id in ("provinces", "municipalities", "natura2000", "hv_substations"):
+    for layer_id in ("provinces", "municipalities", "natura2000", "hv_stations_tennet"):
         assert f"{layer_id}" in out and (cache / f"cache_{layer_id}.gpkg").is_file()
     assert "Ede:" in out and "smr-siting screen --region Ede --data" in out
     pack = json.loads((cache / "PACK.json").read_text(encoding="utf-8"))
     assert pack["generator"] == "smr-siting fetch" and len(pack["box"]) == 4
-    n2k_query = server.requests(f"/{tmp_path.name}/n2k")[0][1]
+    n2k_query = server.requests(f"/{tmp_path.name}/n2k/collections/natura2000/items")[0][1]
     assert n2k_query["bbox"] == ",".join(f"{v:.0f}" for v in pack["box"])  # Ede's bounds grown by 30 km
-    assert "bbox" not in server.requests(f"/{tmp_path.name}/brk-m")[0][1]  # boundaries come whole
+    assert "bbox" not in server.requests(f"/{tmp_path.name}/brk-m/collections/gemeentegebied/items")[0][1]
     # the boundaries came with BRK attribute names; the cache has the engine's
     with fiona.open(cache / "cache_municipalities.gpkg", layer="municipalities") as source:
         assert {"statnaam", "statcode", "prov_naam"} <= set(source.schema["properties"])
         assert len(source) == len(real["municipalities"])
-    with fiona.open(cache / "cache_hv_substations.gpkg", layer="hv_substations") as source:
-        assert {f["properties"]["typ"] for f in source} == {"substation"}  # the catalogue's `set`
+    with fiona.open(cache / "cache_hv_stations_tennet.gpkg", layer="hv_stations_tennet") as source:
+        rows = [f["properties"] for f in source]
+        assert {r["typ"] for r in rows} == {"substation"}  # the catalogue's `set`
+        for row in rows:  # voltage_kv: the highest number in SPANNINGSNIVEAU, which is kept
+            numbers = [float(n) for n in (row["SPANNINGSNIVEAU"] or "").replace(" kV", "").split("/") if n]
+            assert row["voltage_kv"] == (max(numbers) if numbers else None)
+        assert any(r["voltage_kv"] and r["voltage_kv"] >= 150 for r in rows)
 
     # offline: the cache is found and its age told
-    code, out_offline, err = _run("--region", "Ede", "--layers", "natura2000,hv_substations", "--cache", str(cache),
+    code, out_offline, err = _run("--region", "Ede", "--layers", "natura2000,hv_stations_tennet", "--cache", str(cache),
                                   "--offline")
     assert code == 0, err
     assert "natura2000" in out_offline and "cached" in out_offline and "s old" in out_offline
@@ -729,7 +771,7 @@ def test_screening_on_a_fetched_cache_lists_the_provenance_in_its_manifest(serve
 
     # a second fetch is answered from the cache
     before = len(server.log)
-    code, out_again, err = _run("--region", "Ede", "--layers", "natura2000,hv_substations", "--cache", str(cache),
+    code, out_again, err = _run("--region", "Ede", "--layers", "natura2000,hv_stations_tennet", "--cache", str(cache),
                                 *overrides)
     assert code == 0 and out_again.count("up to date") == 2 and len(server.log) == before, err
 
@@ -740,7 +782,7 @@ def test_screening_on_a_fetched_cache_lists_the_provenance_in_its_manifest(serve
     assert result.region.name == "Ede" and result.totals()["excluded_km2"] > 0
     manifest = json.loads(written["manifest"].read_text(encoding="utf-8"))
     inputs = {i["layer_id"]: i for i in manifest["inputs"]}
-    assert {"municipalities", "natura2000", "hv_substations", "provinces"} <= set(inputs)
+    assert {"municipalities", "natura2000", "hv_stations_tennet", "provinces"} <= set(inputs)
     for layer_id, item in inputs.items():
         rows = item["provenance"]
         assert len(rows) == 1, layer_id
@@ -750,8 +792,8 @@ def test_screening_on_a_fetched_cache_lists_the_provenance_in_its_manifest(serve
         assert item["path"].endswith(f"cache_{layer_id}.gpkg")
     # the manifest describes what was fetched, not the catalogue's local files
     assert inputs["natura2000"]["caveat"] == "" and "Waddenzee" not in json.dumps(manifest["caveats"])
-    assert inputs["hv_substations"]["licence"].startswith("NOT VERIFIED")
-    assert any(c.startswith("hv_substations: TenneT") for c in manifest["caveats"])
+    assert inputs["hv_stations_tennet"]["licence"].startswith("NOT VERIFIED")
+    assert any(c.startswith("hv_stations_tennet: TenneT") for c in manifest["caveats"])
 
 
 def test_a_screening_on_local_files_has_no_provenance_rows(shared_data, tmp_path) -> None:
@@ -801,13 +843,14 @@ def test_catalogue_names_every_profile_layer_with_owner_licence_and_service() ->
         where = f"layers/catalogue.yaml: {layer_id}"
         for key in ("owner", "licence", "vintage", "names"):
             assert str(service.get(key) or "").strip(), f"{where}: service.{key} is missing"
-        assert "[docs]" in service["names"] or "[code]" in service["names"], f"{where}: say [docs] or [code]"
+        assert any(tag in service["names"] for tag in ("[docs", "[code", "[recorded")), f"{where}: say where"
         last = entry.files[-1]
         assert (last.file, last.layer) == (f"cache_{layer_id}.gpkg", layer_id), f"{where}: cache file not last"
         spec = service_spec(entry)
         assert spec.kind in ("ogc-api-features", "wfs", "arcgis-featureserver", "download")
     for new in ("flood_risk_zones", "seveso_installations", "industrial_estates", "population_grid_100m",
-                "population_grid_500m", "built_up_areas", "surface_water"):
+                "population_grid_500m", "built_up_areas", "surface_water", "hv_stations_tennet",
+                "population_centre_areas"):
         assert new in fetchable_ids(catalogue), new
     assert "FALLBACK GEOMETRY" in catalogue["hyperscale_zones"].caveat
     assert "hyperscale_zones" not in fetchable_ids(catalogue)

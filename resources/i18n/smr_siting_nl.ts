@@ -44,9 +44,14 @@
       <translation>Niet uitgesloten oppervlakte [km²]</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="108" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="119" />
       <source>Cache folder (use it as the screening's data folder)</source>
       <translation>Cachemap (gebruik haar als gegevensmap van de screening)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="202" />
+      <source>Cancelled.</source>
+      <translation>Geannuleerd.</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/common.py" line="75" />
@@ -54,7 +59,7 @@
       <translation>Geannuleerd; er is geen uitvoer geschreven.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="151" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="165" />
       <source>Cancelled; the cache is as it was.</source>
       <translation>Geannuleerd; de cache is zoals hij was.</translation>
     </message>
@@ -84,12 +89,17 @@
       <translation>Celgrootte [m] (leeg: die van het profiel, 25 m)</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="99" />
+      <source>Check the catalogue against the live services (download nothing)</source>
+      <translation>De catalogus controleren tegen de live diensten (niets downloaden)</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/algorithms.py" line="107" />
       <source>Criteria profile</source>
       <translation>Criteriaprofiel</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="55" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="57" />
       <source>Data</source>
       <translation>Gegevens</translation>
     </message>
@@ -99,14 +109,14 @@
       <translation>Gegevensmap met de lagen uit de catalogus (bijv. het demopakket of ../shared/data/nl)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="93" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="101" />
       <source>Download again even where the cache already holds a layer for this region</source>
       <translation>Opnieuw downloaden, ook waar de cache een laag voor dit gebied al heeft</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="61" />
-      <source>Downloads the layers a region needs from their official services (PDOK OGC API Features, WFS 2.0, CBS, RVO, Rijkswaterstaat; see layers/catalogue.yaml) into a cache folder: one GeoPackage per layer, in EPSG:28992, cut to the region's bounds grown by a margin, each with a provenance table (URL, query, time, feature count, sha256, licence, vintage). Use the cache folder as the data folder of the screening algorithms; their manifest then lists these provenance rows. &lt;h3&gt;Inputs&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Region&lt;/b&gt;: a province or municipality name or CBS code (Gelderland, PV25, GM0228). The province and municipality boundaries are fetched first when the cache lacks them.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Layers&lt;/b&gt;: which catalogue layers to fetch.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Offline&lt;/b&gt;: contact no service; check that the cache holds the layers and report how old they are.&lt;/li&gt;&lt;/ul&gt;Failed requests are retried with increasing waits; a failed or cancelled download never damages a layer fetched earlier, and a failed one resumes where it stopped on the next run.</source>
-      <translation>Downloadt de lagen die een gebied nodig heeft van hun officiële diensten (PDOK OGC API Features, WFS 2.0, CBS, RVO, Rijkswaterstaat; zie layers/catalogue.yaml) naar een cachemap: één GeoPackage per laag, in EPSG:28992, beperkt tot het omsluitende kader van het gebied plus een marge, elk met een herkomsttabel (URL, verzoek, tijd, aantal objecten, sha256, licentie, peildatum). Gebruik de cachemap als gegevensmap van de screeningsalgoritmen; hun manifest noemt dan deze herkomstregels. &lt;h3&gt;Invoer&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Gebied&lt;/b&gt;: naam of CBS-code van een provincie of gemeente (Gelderland, PV25, GM0228). De provincie- en gemeentegrenzen worden eerst opgehaald als de cache ze niet heeft.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Lagen&lt;/b&gt;: welke lagen uit de catalogus op te halen.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Offline&lt;/b&gt;: geen dienst benaderen; controleer of de cache de lagen heeft en meld hoe oud ze zijn.&lt;/li&gt;&lt;/ul&gt;Mislukte verzoeken worden herhaald met steeds langere wachttijden; een mislukte of geannuleerde download beschadigt nooit een eerder opgehaalde laag, en een mislukte gaat bij de volgende keer verder waar hij stopte.</translation>
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="63" />
+      <source>Downloads the layers a region needs from their official services (PDOK OGC API Features, WFS 2.0, CBS, RVO, Rijkswaterstaat; see layers/catalogue.yaml) into a cache folder: one GeoPackage per layer, in EPSG:28992, cut to the region's bounds grown by a margin, each with a provenance table (URL, query, time, feature count, sha256, licence, vintage). Use the cache folder as the data folder of the screening algorithms; their manifest then lists these provenance rows. &lt;h3&gt;Inputs&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Region&lt;/b&gt;: a province or municipality name or CBS code (Gelderland, PV25, GM0228). The province and municipality boundaries are fetched first when the cache lacks them.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Layers&lt;/b&gt;: which catalogue layers to fetch.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Offline&lt;/b&gt;: contact no service; check that the cache holds the layers and report how old they are.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Check the catalogue&lt;/b&gt;: download nothing; probe each selected layer's service (landing page, GetCapabilities, collections) and report whether it is reachable, whether its typeName or collection and the attributes the catalogue uses are there, and its page cap. Fails with one line per mismatch.&lt;/li&gt;&lt;/ul&gt;Failed requests are retried with increasing waits; a failed or cancelled download never damages a layer fetched earlier, and a failed one resumes where it stopped on the next run.</source>
+      <translation>Downloadt de lagen die een gebied nodig heeft van hun officiële diensten (PDOK OGC API Features, WFS 2.0, CBS, RVO, Rijkswaterstaat; zie layers/catalogue.yaml) naar een cachemap: één GeoPackage per laag, in EPSG:28992, beperkt tot het omsluitende kader van het gebied plus een marge, elk met een herkomsttabel (URL, verzoek, tijd, aantal objecten, sha256, licentie, peildatum). Gebruik de cachemap als gegevensmap van de screeningsalgoritmen; hun manifest noemt dan deze herkomstregels. &lt;h3&gt;Invoer&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Gebied&lt;/b&gt;: naam of CBS-code van een provincie of gemeente (Gelderland, PV25, GM0228). De provincie- en gemeentegrenzen worden eerst opgehaald als de cache ze niet heeft.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Lagen&lt;/b&gt;: welke lagen uit de catalogus op te halen.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Offline&lt;/b&gt;: geen dienst benaderen; controleer of de cache de lagen heeft en meld hoe oud ze zijn.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Catalogus controleren&lt;/b&gt;: niets downloaden; bevraag de dienst van elke gekozen laag (landingspagina, GetCapabilities, collections) en meld of hij bereikbaar is, of zijn typeName of collectie en de attributen die de catalogus gebruikt er zijn, en zijn paginagrens. Mislukt met één regel per afwijking.&lt;/li&gt;&lt;/ul&gt;Mislukte verzoeken worden herhaald met steeds langere wachttijden; een mislukte of geannuleerde download beschadigt nooit een eerder opgehaalde laag, en een mislukte gaat bij de volgende keer verder waar hij stopte.</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/algorithms.py" line="263" />
@@ -139,7 +149,7 @@
       <translation>Redenen van uitsluiting (GeoTIFF: één bit per regel)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="52" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="54" />
       <source>Fetch layers from PDOK / CBS into a cache folder</source>
       <translation>Lagen van PDOK / CBS ophalen naar een cachemap</translation>
     </message>
@@ -164,12 +174,12 @@
       <translation>Laag voor '{id}' ({title}) in plaats van die uit de gegevensmap</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="109" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="120" />
       <source>Layers fetched or already up to date</source>
       <translation>Opgehaalde of al actuele lagen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="88" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="94" />
       <source>Layers to fetch</source>
       <translation>Op te halen lagen</translation>
     </message>
@@ -179,9 +189,14 @@
       <translation>Manifest: invoer met sha256, profiel, versies (JSON)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="96" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="104" />
       <source>Margin around the region [km]</source>
       <translation>Marge rond het gebied [km]</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="116" />
+      <source>Mirror of the services: ask URL/HOST/PATH instead of https://HOST/PATH</source>
+      <translation>Spiegel van de diensten: vraag URL/HOST/PAD in plaats van https://HOST/PAD</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/scoring_algorithms.py" line="200" />
@@ -189,7 +204,7 @@
       <translation>Aantal Monte Carlo-trekkingen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="127" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="141" />
       <source>No cache folder given.</source>
       <translation>Geen cachemap opgegeven.</translation>
     </message>
@@ -199,9 +214,14 @@
       <translation>Geen gebied opgegeven: typ de naam van een provincie of gemeente (bijv. Gelderland) of kies een vlakkenlaag met het gebied.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="122" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="136" />
       <source>No region given: type a province or municipality name (e.g. Gelderland), or tick Offline to check the cache.</source>
       <translation>Geen gebied opgegeven: typ de naam van een provincie of gemeente (bijv. Gelderland), of vink Offline aan om de cache te controleren.</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="204" />
+      <source>No service of the catalogue can be reached (no network?); nothing was checked.</source>
+      <translation>Geen enkele dienst van de catalogus is bereikbaar (geen netwerk?); er is niets gecontroleerd.</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/algorithms.py" line="266" />
@@ -209,17 +229,17 @@
       <translation>Aantal kansrijke gebieden</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="91" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="97" />
       <source>Offline: only check the cache and report how old its layers are</source>
       <translation>Offline: alleen de cache controleren en melden hoe oud de lagen zijn</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="105" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="113" />
       <source>Other service URLs, e.g. a mirror: ID=URL, separated by ';' (ID=wfs:URL uses the layer's WFS)</source>
       <translation>Andere dienst-URL's, bijv. een spiegel: ID=URL, gescheiden door ';' (ID=wfs:URL gebruikt de WFS van de laag)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="133" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="147" />
       <source>Other service URLs: write {item!r} as ID=URL</source>
       <translation>Andere dienst-URL's: schrijf {item!r} als ID=URL</translation>
     </message>
@@ -279,7 +299,7 @@
       <translation>Gebied: naam of CBS-code van een provincie of gemeente (bijv. Gelderland, PV25, GM0202)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="85" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="91" />
       <source>Region: province or municipality name or CBS code (e.g. Gelderland, PV25, GM0228)</source>
       <translation>Gebied: naam of CBS-code van een provincie of gemeente (bijv. Gelderland, PV25, GM0228)</translation>
     </message>
@@ -289,7 +309,7 @@
       <translation>Bestaande uitvoerbestanden vervangen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="102" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="110" />
       <source>Retries after a time-out or a server error</source>
       <translation>Nieuwe pogingen na een time-out of een serverfout</translation>
     </message>
@@ -384,7 +404,7 @@
       <translation>Drempelreeksen (CSV)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="99" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="107" />
       <source>Time-out per request [s]</source>
       <translation>Time-out per verzoek [s]</translation>
     </message>
@@ -419,12 +439,32 @@
       <translation>vierkant</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="162" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="180" />
       <source>{count} layer(s) could not be fetched: {layers}. The cache keeps whatever was complete before.</source>
       <translation>{count} laag/lagen konden niet worden opgehaald: {layers}. De cache houdt wat eerder compleet was.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="158" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="213" />
+      <source>{count} mismatch(es) between the catalogue and the services: {layers}</source>
+      <translation>{count} afwijking(en) tussen de catalogus en de diensten: {layers}</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="208" />
+      <source>{layer}: ok (reachable; page cap: {cap})</source>
+      <translation>{layer}: in orde (bereikbaar; paginagrens: {cap})</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="173" />
+      <source>{layer}: the service has NO features in the region's box; stored as an empty layer. Check it (a wrong collection, filter or CRS gives this too).</source>
+      <translation>{layer}: de dienst heeft GEEN objecten in het kader van de regio; opgeslagen als lege laag. Controleer het (een verkeerde collectie, filter of CRS geeft dit ook).</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="211" />
+      <source>{layer}: {mismatch}</source>
+      <translation>{layer}: {mismatch}</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="176" />
       <source>{layer}: {status}, {count} features, fetched {when} ({age})</source>
       <translation>{layer}: {status}, {count} objecten, opgehaald {when} ({age})</translation>
     </message>

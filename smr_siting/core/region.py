@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,8 +15,11 @@ from .errors import DataError, SmrSitingError
 from .i18n import _
 from .layers import RASTER_SUFFIXES, LayerInput, LayerStore, polygons_only
 
-ALIASES = {"friesland": "fryslan", "den bosch": "'s-hertogenbosch", "the hague": "'s-gravenhage",
-           "den haag": "'s-gravenhage"}
+#: other spellings (Dutch beside the official Frisian names, common short forms); keys and values
+#: as :func:`_norm` writes them
+ALIASES = {"friesland": "fryslan", "den bosch": "s hertogenbosch", "the hague": "s gravenhage",
+           "den haag": "s gravenhage", "zuidwest friesland": "sudwest fryslan",
+           "noordoost friesland": "noardeast fryslan", "de friese meren": "de fryske marren"}
 
 
 @dataclass(frozen=True)
@@ -38,8 +42,12 @@ def kind_label(kind: str) -> str:
 
 
 def _norm(text: str) -> str:
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
-    text = " ".join(text.casefold().replace("gemeente ", "").replace("provincie ", "").split())
+    """A name as compared: no accents, case, 'gemeente'/'provincie', hyphens, apostrophes, dots or
+    brackets ('Fryslân' = 'Friesland', 'Noord Holland' = 'Noord-Holland', 'Bergen NH' = 'Bergen (NH.)')."""
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii").casefold()
+    text = re.sub(r"[-'’`.()/,]", " ", text)
+    words = [w for w in text.split() if w not in ("gemeente", "provincie")]
+    text = " ".join(words)
     return ALIASES.get(text, text)
 
 

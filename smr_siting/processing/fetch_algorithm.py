@@ -43,6 +43,8 @@ class FetchLayersAlgorithm(SmrAlgorithm):
     TIMEOUT = "TIMEOUT"
     RETRIES = "RETRIES"
     SERVICES = "SERVICES"
+    CHECK = "CHECK"
+    MIRROR = "MIRROR"
 
     # ---------------------------------------------------------------- identity
     def name(self) -> str:
@@ -69,7 +71,11 @@ class FetchLayersAlgorithm(SmrAlgorithm):
             "province and municipality boundaries are fetched first when the cache lacks them.</li>"
             "<li><b>Layers</b>: which catalogue layers to fetch.</li>"
             "<li><b>Offline</b>: contact no service; check that the cache holds the layers and report how old "
-            "they are.</li></ul>"
+            "they are.</li>"
+            "<li><b>Check the catalogue</b>: download nothing; probe each selected layer's service (landing page, "
+            "GetCapabilities, collections) and report whether it is reachable, whether its typeName or collection "
+            "and the attributes the catalogue uses are there, and its page cap. Fails with one line per mismatch."
+            "</li></ul>"
             "Failed requests are retried with increasing waits; a failed or cancelled download never damages a "
             "layer fetched earlier, and a failed one resumes where it stopped on the next run.")
 
@@ -89,6 +95,8 @@ class FetchLayersAlgorithm(SmrAlgorithm):
             usesStaticStrings=True))  # scripts write LAYERS=natura2000, not an index
         self.addParameter(QgsProcessingParameterBoolean(
             self.OFFLINE, tr("Offline: only check the cache and report how old its layers are"), defaultValue=False))
+        self.addParameter(QgsProcessingParameterBoolean(
+            self.CHECK, tr("Check the catalogue against the live services (download nothing)"), defaultValue=False))
         self.addParameter(self._advanced(QgsProcessingParameterBoolean(
             self.REFRESH, tr("Download again even where the cache already holds a layer for this region"),
             defaultValue=False)))
@@ -104,6 +112,9 @@ class FetchLayersAlgorithm(SmrAlgorithm):
         self.addParameter(self._advanced(QgsProcessingParameterString(
             self.SERVICES, tr("Other service URLs, e.g. a mirror: ID=URL, separated by ';' (ID=wfs:URL uses the "
                               "layer's WFS)"), defaultValue="", optional=True)))
+        self.addParameter(self._advanced(QgsProcessingParameterString(
+            self.MIRROR, tr("Mirror of the services: ask URL/HOST/PATH instead of https://HOST/PATH"), defaultValue="",
+            optional=True)))
         self.addParameter(QgsProcessingParameterFolderDestination(
             self.CACHE, tr("Cache folder (use it as the screening's data folder)")))
         self.addOutput(QgsProcessingOutputNumber("FETCHED", tr("Layers fetched or already up to date")))
@@ -118,6 +129,9 @@ class FetchLayersAlgorithm(SmrAlgorithm):
 
         region = (self.parameterAsString(parameters, self.REGION, context) or "").strip()
         offline = self.parameterAsBool(parameters, self.OFFLINE, context)
+        mirror = (self.parameterAsString(parameters, self.MIRROR, context) or "").strip() or None
+        if self.parameterAsBool(parameters, self.CHECK, context):
+            return self._check(parameters, context, feedback, mirror)
         if not region and not offline:
             raise QgsProcessingException(tr("No region given: type a province or municipality name (e.g. "
                                             "Gelderland), or tick Offline to check the cache."))
@@ -135,7 +149,7 @@ class FetchLayersAlgorithm(SmrAlgorithm):
                 overrides[layer_id.strip()] = url.strip()
         request = FetchRequest(
             cache_dir=Path(cache), region=region or None, layers=list(layers) if layers else None, offline=offline,
-            url_overrides=overrides,
+            url_overrides=overrides, mirror=mirror,
             margin_m=1000.0 * self.parameterAsDouble(parameters, self.MARGIN, context),
             options=FetchOptions(timeout_s=self.parameterAsDouble(parameters, self.TIMEOUT, context),
                                  retries=self.parameterAsInt(parameters, self.RETRIES, context),
@@ -155,6 +169,10 @@ class FetchLayersAlgorithm(SmrAlgorithm):
                 feedback.reportError(layer.error, False)
                 continue
             done += 1
+            if layer.empty:
+                feedback.pushWarning(tr("{layer}: the service has NO features in the region's box; stored as an "
+                                        "empty layer. Check it (a wrong collection, filter or CRS gives this too).")
+                                     .format(layer=layer.layer_id))
             feedback.pushInfo(tr("{layer}: {status}, {count} features, fetched {when} ({age})").format(
                 layer=layer.layer_id, status=layer.status, count=layer.features, when=layer.fetched_at,
                 age=describe_age(layer.age_s)))
@@ -163,3 +181,37 @@ class FetchLayersAlgorithm(SmrAlgorithm):
                                             "whatever was complete before.").format(
                 count=len(report.failures), layers=", ".join(r.layer_id for r in report.failures)))
         return {self.CACHE: cache, "FETCHED": done}
+
+    def _check(self, parameters: dict[str, Any], context: QgsProcessingContext, feedback: QgsProcessingFeedback,
+               mirror: str | None) -> dict[str, Any]:
+        """Probe the catalogue's services (smr_siting.core.fetch_check); raise on any mismatch."""
+        from ..core.errors import RunCancelled, SmrSitingError
+        from ..core.fetch import FetchOptions, Http
+        from ..core.fetch_check import check_catalogue
+
+        layers = self.parameterAsEnumStrings(parameters, self.LAYERS, context) or None
+        options = FetchOptions(timeout_s=self.parameterAsDouble(parameters, self.TIMEOUT, context),
+                               retries=self.parameterAsInt(parameters, self.RETRIES, context))
+        ctx = run_context(feedback)
+        try:
+            report = check_catalogue(load_catalogue(), Http(options, ctx), list(layers) if layers else None,
+                                     mirror=mirror)
+        except SmrSitingError as error:
+            raise QgsProcessingException(str(error)) from None
+        except RunCancelled:
+            raise QgsProcessingException(tr("Cancelled.")) from None
+        if report.offline:
+            raise QgsProcessingException(tr("No service of the catalogue can be reached (no network?); nothing was "
+                                            "checked."))
+        for entry in report.entries:
+            if entry.ok:
+                feedback.pushInfo(tr("{layer}: ok (reachable; page cap: {cap})").format(
+                    layer=entry.layer_id, cap=entry.page_cap or "-"))
+        for layer_id, mismatch in report.mismatches:
+            feedback.reportError(tr("{layer}: {mismatch}").format(layer=layer_id, mismatch=mismatch), False)
+        if report.mismatches:
+            raise QgsProcessingException(tr("{count} mismatch(es) between the catalogue and the services: {layers}")
+                                         .format(count=len(report.mismatches),
+                                                 layers=", ".join(sorted({m[0] for m in report.mismatches}))))
+        cache = self.parameterAsFileOutput(parameters, self.CACHE, context)
+        return {self.CACHE: cache, "FETCHED": 0}
