@@ -160,6 +160,17 @@ def test_an_interrupted_paged_fetch_resumes_and_ends_complete(world, replay, tmp
     assert not (tmp_path / ".partial").exists()
 
 
+def test_a_wfs_that_ignores_startindex_is_caught_by_the_hits_total(world, replay, tmp_path) -> None:
+    services = mount_catalogue(replay, world)
+    wfs: WfsService = services["population_grid_100m"]
+    original = wfs.handle
+    wfs.handle = lambda server, path, query: original(server, path, {k: v for k, v in query.items()  # type: ignore
+                                                                     if k != "startIndex"})
+    with pytest.raises(FetchError, match=r"more features \(4,000\) than resultType=hits announced \(2,500\)"):
+        fetch("population_grid_100m", tmp_path, replay)
+    assert len([q for _p, q, _s in replay.log if "startIndex" in q]) == 4
+
+
 def test_a_sortby_the_wfs_refuses_is_dropped_with_a_note(world, replay, tmp_path) -> None:
     mount_catalogue(replay, world)
     report = fetch("population_grid_100m", tmp_path, replay, spec_changes={"sort_by": "no_such_field"})
