@@ -436,3 +436,21 @@ def test_fetch_check_of_the_real_catalogue_offline_says_so_in_one_line() -> None
     code, out, err = _check("--timeout", "3")
     assert code == 2 and out == "" and time.monotonic() - started < 30
     assert err.count("\n") == 1 and "no service of the catalogue can be reached" in err
+
+
+def test_recorded_gokoala_3d_page_is_read_feature_by_feature_and_flattened() -> None:
+    """GoKoala's recorded 3D page (two LineStrings with Z), through the streaming reader and the
+    reshaper: every coordinate comes out 2D (the page lies at 0..3 degrees, so no CRS step here)."""
+    from replay_server import FIXTURES
+
+    from smr_siting.core.fetch import JsonStream, PageStats, Reshaper
+
+    stream = JsonStream(FIXTURES / "gokoala" / "expected_features_3d_geoms.json")
+    features = list(stream.features())
+    assert stream.meta["numberReturned"] == 2 and [link["rel"] for link in stream.meta["links"]][0] == "self"
+    reshaper = Reshaper(service_spec(load_catalogue()["natura2000"], "http://127.0.0.1:1"), None)
+    stats = PageStats()
+    rows = [reshaper.one(f, None, stats) for f in features]
+    assert stats.flattened == 2 and stats.kept == 2
+    assert [r["geometry"]["coordinates"] for r in rows] == [((0.0, 0.0), (1.0, 1.0)), ((2.0, 2.0), (3.0, 3.0))]
+    assert [r["properties"]["feature_id"] for r in rows] == ["1", "2"]
