@@ -304,3 +304,26 @@ httpd.shutdown()
     print("huge page:", result)
     assert result["features"] == 40_000
     assert result["traced_peak_mib"] < result["json_loads_peak_mib"] / 4, result
+
+
+@pytest.mark.parametrize("order", ["links first", "features first"])
+def test_the_streaming_reader_gives_what_json_loads_gives(order, tmp_path) -> None:
+    """Members in either order, multi-byte text across window edges, a feature larger than the
+    64 KiB window, numbers at a window's edge, an empty properties object."""
+    from smr_siting.core.fetch import JsonStream
+
+    features = [{"type": "Feature", "id": i, "properties": {"naam": "Fryslân ĳ 🌍" * (i % 7), "v": i / 3,
+                                                             "n": None, "ok": i % 2 == 0},
+                 "geometry": {"type": "Point", "coordinates": [150000.125 + i, 450000.5]}} for i in range(3000)]
+    features.insert(1500, {"type": "Feature", "properties": {},
+                           "geometry": {"type": "LineString",
+                                        "coordinates": [[150000 + k * 0.5, 450000 + k] for k in range(12000)]}})
+    members = {"type": "FeatureCollection", "links": [{"rel": "next", "href": "http://x/?cursor=ä"}],
+               "numberReturned": len(features)}
+    data = dict(members, features=features) if order == "links first" else dict(features=features, **members)
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1 if order == "features first" else None),
+                    encoding="utf-8")
+    stream = JsonStream(path)
+    assert list(stream.features()) == json.loads(path.read_text(encoding="utf-8"))["features"]
+    assert stream.meta["links"] == members["links"] and stream.meta["numberReturned"] == 3001

@@ -160,6 +160,17 @@ def test_an_interrupted_paged_fetch_resumes_and_ends_complete(world, replay, tmp
     assert not (tmp_path / ".partial").exists()
 
 
+def test_a_wfs_that_ignores_startindex_is_caught_by_the_hits_total(world, replay, tmp_path) -> None:
+    services = mount_catalogue(replay, world)
+    wfs: WfsService = services["population_grid_100m"]
+    original = wfs.handle
+    wfs.handle = lambda server, path, query: original(server, path, {k: v for k, v in query.items()  # type: ignore
+                                                                     if k != "startIndex"})
+    with pytest.raises(FetchError, match=r"more features \(4,000\) than resultType=hits announced \(2,500\)"):
+        fetch("population_grid_100m", tmp_path, replay)
+    assert len([q for _p, q, _s in replay.log if "startIndex" in q]) == 4
+
+
 def test_a_sortby_the_wfs_refuses_is_dropped_with_a_note(world, replay, tmp_path) -> None:
     mount_catalogue(replay, world)
     report = fetch("population_grid_100m", tmp_path, replay, spec_changes={"sort_by": "no_such_field"})
@@ -425,3 +436,21 @@ def test_fetch_check_of_the_real_catalogue_offline_says_so_in_one_line() -> None
     code, out, err = _check("--timeout", "3")
     assert code == 2 and out == "" and time.monotonic() - started < 30
     assert err.count("\n") == 1 and "no service of the catalogue can be reached" in err
+
+
+def test_recorded_gokoala_3d_page_is_read_feature_by_feature_and_flattened() -> None:
+    """GoKoala's recorded 3D page (two LineStrings with Z), through the streaming reader and the
+    reshaper: every coordinate comes out 2D (the page lies at 0..3 degrees, so no CRS step here)."""
+    from replay_server import FIXTURES
+
+    from smr_siting.core.fetch import JsonStream, PageStats, Reshaper
+
+    stream = JsonStream(FIXTURES / "gokoala" / "expected_features_3d_geoms.json")
+    features = list(stream.features())
+    assert stream.meta["numberReturned"] == 2 and [link["rel"] for link in stream.meta["links"]][0] == "self"
+    reshaper = Reshaper(service_spec(load_catalogue()["natura2000"], "http://127.0.0.1:1"), None)
+    stats = PageStats()
+    rows = [reshaper.one(f, None, stats) for f in features]
+    assert stats.flattened == 2 and stats.kept == 2
+    assert [r["geometry"]["coordinates"] for r in rows] == [((0.0, 0.0), (1.0, 1.0)), ((2.0, 2.0), (3.0, 3.0))]
+    assert [r["properties"]["feature_id"] for r in rows] == ["1", "2"]

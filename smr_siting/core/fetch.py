@@ -1754,6 +1754,13 @@ class LayerFetcher:
                 raise FetchError(_("{layer}: more than {n:,} features").format(layer=self.label,
                                                                                 n=self.options.max_features),
                                  _("Use a smaller region (or --margin), or raise the limit"))
+            total = state["total"]
+            if self.spec.kind == "wfs" and total is not None and page.count \
+                    and state["received"] > total + int(state["page_size"] or 0):
+                raise FetchError(_("{layer}: the pages hold more features ({received:,}) than resultType=hits "
+                                   "announced ({total:,}): the service ignores startIndex?").format(
+                    layer=self.label, received=state["received"], total=total),
+                    _("Report it to the service; the layer was not stored"))
             next_url = self._next(url, page, state, seen)
             seen.add(url)
             state["next_url"] = next_url
