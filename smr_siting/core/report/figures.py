@@ -33,8 +33,15 @@ def _figure(width_in: float, height_in: float) -> Any:
 
 def _png(figure: Any) -> bytes:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", pad_inches=0.05)
-    return buffer.getvalue()
+    figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", pad_inches=0.05, facecolor="white")
+    try:  # no alpha channel: smaller files, and the PDF holds one image per figure (no soft mask)
+        from PIL import Image
+    except ImportError:
+        return buffer.getvalue()
+    buffer.seek(0)
+    rgb = io.BytesIO()
+    Image.open(buffer).convert("RGB").save(rgb, format="PNG", optimize=False)
+    return rgb.getvalue()
 
 
 def rule_rgb(rule: dict) -> tuple[float, float, float]:
