@@ -125,6 +125,9 @@ def test_report_of_the_gelderland_demo_run(cli, demo_run, poppler, lang, tmp_pat
     assert all(p >= 0 for p in positions), [h for h, p in zip(HEADINGS[lang], positions) if p < 0]
     assert positions == sorted(positions), list(zip(HEADINGS[lang], positions))
     assert NO_RANKING[lang] not in text and CHANGED[lang] not in text
+    manifest = json.loads((demo_run / "manifest.json").read_text(encoding="utf-8"))
+    if "sources" not in manifest:  # a run made before the engine recorded its source choices
+        assert ("not recorded" if lang == "en" else "niet vastgelegd") in text
 
     # the per-rule figures: the HTML's values are summary.json's, and the PDF's table shows them formatted
     summary = json.loads((demo_run / "summary.json").read_text(encoding="utf-8"))
@@ -216,3 +219,26 @@ def test_numbers_in_the_report_language() -> None:
     assert fmt.share(0.2180, "nl") == "21,8 %"
     assert fmt.number(-0.01, 1, "nl") == "0,0"
     assert fmt.number(None, 1, "nl") == "–"
+
+
+def test_report_lists_the_source_each_rule_used_and_its_fallback(cli, demo_run, tmp_path) -> None:
+    folder = tmp_path / "with-sources"
+    folder.mkdir()
+    manifest = json.loads((demo_run / "manifest.json").read_text(encoding="utf-8"))
+    for name in manifest["outputs"]:
+        shutil.copy2(demo_run / name, folder / name)
+    manifest["sources"] = [
+        {"rule": "settlements", "chosen": "population_centres",
+         "skipped": [{"layer": "built_up_areas", "why": "not in the data folder"}],
+         "fallback": "discs of equal area around the CBS population-centre points"},
+        {"rule": "natura2000", "chosen": "natura2000", "skipped": [], "fallback": ""},
+    ]
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    done = run([*cli, "report", str(folder), "--lang", "en", "--no-pdf", "--quiet"])
+    assert done.returncode == 0, done.stderr
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    section = page[page.index("Data source per rule"):page.index("6 Data sources")]
+    assert "not in the data folder" in section
+    assert "discs of equal area around the CBS population-centre points" in section
+    assert "1 rule(s) used a fallback source" in section
+    assert "not recorded" not in section

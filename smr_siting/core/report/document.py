@@ -146,6 +146,28 @@ def value_words(text: str, raw: str, lang: str) -> str:
     return text
 
 
+_STANDARDISE = (
+    (re.compile(r"^linear through (?P<points>.+)$"), "linear"),
+    (re.compile(r"^sigmoid (?P<direction>benefit|cost) with control points (?P<points>.+)$"), "sigmoid"),
+)
+
+
+def standardise_words(text: str, lang: str) -> str:
+    """ranking.json's standardisation ("linear through (0, 1), (2000, 1)") in the report's language."""
+    if lang == "en" or not text:
+        return text
+    for pattern, kind in _STANDARDISE:
+        match = pattern.match(text)
+        if not match:
+            continue
+        points = re.sub(r"(?<=\d)\.(?=\d)", ",", match.group("points")).replace(", ", "; ")
+        if kind == "linear":
+            return _("linear through {points}").format(points=points)
+        direction = _("benefit") if match.group("direction") == "benefit" else _("cost")
+        return _("sigmoid ({direction}) with control points {points}").format(direction=direction, points=points)
+    return text
+
+
 def _float(value: Any) -> float | None:
     try:
         return float(value)
@@ -616,7 +638,8 @@ class Report:
             cid = c["id"]
             rows.append((self._criterion_title(c), value_words(r.get(f"{cid}_text", ""), r.get(f"{cid}_value", ""),
                                                                self.lang),
-                         c.get("standardise", ""), self.n(r.get(f"{cid}_score"), 2), self.n(c.get("weight"), 3),
+                         standardise_words(c.get("standardise", ""), self.lang), self.n(r.get(f"{cid}_score"), 2),
+                         self.n(c.get("weight"), 3),
                          self.n(r.get(f"{cid}_contribution"), 3),
                          ", ".join(self._layer_words(layer) for layer in c.get("layers", []))))
         return table((_("scoring criterion"), _("value"), _("standardisation"), _("score"), _("weight"),
@@ -739,7 +762,8 @@ class Report:
                     cr=self.n(ahp.get("consistency_ratio"), 3)) if scoring.get("weighting") == "ahp" else _("direct"),
                 aggregation=str(scoring.get("aggregation", "")).upper(), ranking=str(scoring.get("ranking", "")).upper())
             out.append(f"<p>{e(words)}</p>")
-            rows = [(self._criterion_title(c), self.n(c.get("weight"), 3), c.get("standardise", ""),
+            rows = [(self._criterion_title(c), self.n(c.get("weight"), 3),
+                     standardise_words(c.get("standardise", ""), self.lang),
                      ", ".join(self._layer_words(layer) for layer in c.get("layers", [])), c.get("basis", ""))
                     for c in ranking.get("criteria", [])]
         else:

@@ -56,7 +56,12 @@ class RunData:
         for data in (self.summary, self.manifest):
             value = data.get("sources")
             if isinstance(value, dict):
-                value = value.get("rules") or value.get("choices") or list(value.values())
+                listed = value.get("rules") or value.get("choices")
+                if isinstance(listed, list):
+                    value = listed
+                else:  # keyed by rule id
+                    value = [{"rule": key, **item} if isinstance(item, dict) else {"rule": key, "chosen": item}
+                             for key, item in value.items()]
             if isinstance(value, list):
                 return [v for v in value if isinstance(v, dict)]
         return None
