@@ -125,8 +125,9 @@ def scale_bar(ax: Any, extent: tuple[float, float, float, float], lang: str) -> 
     ax.add_patch(_rect((x0, y0), half, height, "black"))
     ax.add_patch(_rect((x0 + half, y0), half, height, "white"))
     label = (f"{fmt.number(length / 1000, 0 if length >= 1000 else 1, lang)} km")
-    ax.text(x0, y0 + 2.2 * height, "0", fontsize=6, ha="center", va="bottom")
-    ax.text(x0 + length, y0 + 2.2 * height, label, fontsize=6, ha="center", va="bottom")
+    halo = {"boxstyle": "round,pad=0.12", "facecolor": "white", "alpha": 0.8, "linewidth": 0}
+    ax.text(x0, y0 + 2.2 * height, "0", fontsize=6, ha="center", va="bottom", zorder=22, bbox=halo)
+    ax.text(x0 + length, y0 + 2.2 * height, label, fontsize=6, ha="center", va="bottom", zorder=22, bbox=halo)
 
 
 def _rect(xy: tuple[float, float], width: float, height: float, face: str) -> Any:
