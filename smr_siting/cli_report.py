@@ -114,8 +114,15 @@ def cmd_batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(line + "\n")
         err.flush()
 
+    from .core.errors import RunCancelled
+
     try:
         result = run_batch(jobs, args.out, args.overwrite, args.workers, ctx, on_start, on_done)
+    except (RunCancelled, KeyboardInterrupt):
+        bar.clear()
+        err.write(_("smr-siting: cancelled; the runs that finished are kept in {out}, no summary was written.").format(
+            out=args.out) + "\n")
+        return 130
     finally:
         bar.clear()
     failed = result.failed
