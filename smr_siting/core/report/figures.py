@@ -69,7 +69,8 @@ def read_raster(path: Path, window_bounds: tuple[float, float, float, float] | N
                 pixels: int = MAP_PIXELS) -> RasterView:
     import rasterio
     from rasterio.enums import Resampling
-    from rasterio.windows import from_bounds
+    from rasterio.windows import Window, from_bounds
+    from rasterio.windows import bounds as window_bounds_of
 
     with rasterio.open(path) as src:
         if window_bounds is None:
@@ -77,8 +78,10 @@ def read_raster(path: Path, window_bounds: tuple[float, float, float, float] | N
             left, bottom, right, top = src.bounds
             width, height = src.width, src.height
         else:
-            window = from_bounds(*window_bounds, transform=src.transform).round_offsets().round_lengths()
-            left, bottom, right, top = rasterio.windows.bounds(window, src.transform)
+            raw = from_bounds(*window_bounds, transform=src.transform)
+            window = Window(int(round(raw.col_off)), int(round(raw.row_off)), max(1, int(round(raw.width))),
+                            max(1, int(round(raw.height))))
+            left, bottom, right, top = window_bounds_of(window, src.transform)
             width, height = int(window.width), int(window.height)
         scale = max(1.0, max(width, height) / pixels)
         shape = (max(1, int(height / scale)), max(1, int(width / scale)))
