@@ -234,7 +234,8 @@ def test_report_lists_the_source_each_rule_used_and_its_fallback(cli, demo_run, 
         {"rule": "natura2000", "chosen": "natura2000", "skipped": [], "fallback": ""},
     ]
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    done = run([*cli, "report", str(folder), "--lang", "en", "--no-pdf", "--quiet"])
+    # a file of the folder stands for the folder (what a Graphical Modeler model can pass on)
+    done = run([*cli, "report", str(folder / "manifest.json"), "--lang", "en", "--no-pdf", "--quiet"])
     assert done.returncode == 0, done.stderr
     page = (folder / "report.html").read_text(encoding="utf-8")
     section = page[page.index("Data source per rule"):page.index("6 Data sources")]

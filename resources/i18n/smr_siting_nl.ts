@@ -34,17 +34,17 @@
       <translation>AHP-matrix van paarsgewijze vergelijkingen (rijen en kolommen in de volgorde van de scorecriteria van het profiel; leeg: de gewichten uit het profiel)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="117" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="118" />
       <source>Also rank the candidate areas</source>
       <translation>Rangschik ook de kansrijke gebieden</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="68" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="69" />
       <source>Also rerun the screening to check the results (slower)</source>
       <translation>Herhaal ook de screening om de resultaten te controleren (trager)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="118" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="119" />
       <source>Also write each run's report</source>
       <translation>Schrijf ook het rapport van elke berekening</translation>
     </message>
@@ -59,17 +59,17 @@
       <translation>Niet uitgesloten oppervlakte [km²]</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="99" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="100" />
       <source>Batch screening (regions × profiles)</source>
       <translation>Batchscreening (regio's × profielen)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="124" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="125" />
       <source>Batch summary (CSV)</source>
       <translation>Batchoverzicht (CSV)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="125" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="126" />
       <source>Batch summary (JSON)</source>
       <translation>Batchoverzicht (JSON)</translation>
     </message>
@@ -124,7 +124,7 @@
       <translation>Gegevens</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="116" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="117" />
       <source>Data folder</source>
       <translation>Gegevensmap</translation>
     </message>
@@ -154,7 +154,7 @@
       <translation>Engels</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="161" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="162" />
       <source>Every run failed; the reasons are in {path}</source>
       <translation>Elke berekening is mislukt; de redenen staan in {path}</translation>
     </message>
@@ -230,8 +230,8 @@
     </message>
     <message>
       <location filename="smr_siting/processing/report_algorithms.py" line="53" />
-      <source>Makes the report a province can publish from a screening folder (the output folder of 'Screen a region', optionally ranked and with sensitivity): report.html (one self-contained file, maps embedded) and report.pdf. Title page with the verdict and the caveat, the exclusion map by first reason, candidate areas and ranked sites, suitability, the per-rule table and chart, ranked sites with fact sheets, sensitivity, the method with every number's source, the data sources and the hashes and versions to reproduce the run. Chapters whose step did not run say so. The title page says whether the inputs changed since the run.&lt;h3&gt;Inputs&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Screening folder&lt;/b&gt;: a folder with summary.json, manifest.json and exclusion.tif.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Report file&lt;/b&gt;: empty: FOLDER/report.html and FOLDER/report.pdf.&lt;/li&gt;&lt;/ul&gt;</source>
-      <translation>Maakt het rapport dat een provincie kan publiceren uit een screeningsmap (de uitvoermap van 'Een gebied screenen', eventueel gerangschikt en met gevoeligheid): report.html (één zelfstandig bestand, kaarten ingebed) en report.pdf. Titelpagina met de uitkomst en de kanttekening, de uitsluitingskaart naar eerste reden, kansrijke gebieden en gerangschikte locaties, geschiktheid, de tabel en grafiek per regel, gerangschikte locaties met factsheets, gevoeligheid, de methode met de herkomst van elk getal, de gegevensbronnen en de hashes en versies om de berekening te herhalen. Hoofdstukken waarvan de stap niet liep, melden dat. De titelpagina zegt of de invoer sinds de berekening veranderde.&lt;h3&gt;Invoer&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Screeningsmap&lt;/b&gt;: een map met summary.json, manifest.json en exclusion.tif.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rapportbestand&lt;/b&gt;: leeg: MAP/report.html en MAP/report.pdf.&lt;/li&gt;&lt;/ul&gt;</translation>
+      <source>Makes the report a province can publish from a screening folder (the output folder of 'Screen a region', optionally ranked and with sensitivity): report.html (one self-contained file, maps embedded) and report.pdf. Title page with the verdict and the caveat, the exclusion map by first reason, candidate areas and ranked sites, suitability, the per-rule table and chart, ranked sites with fact sheets, sensitivity, the method with every number's source, the data sources and the hashes and versions to reproduce the run. Chapters whose step did not run say so. The title page says whether the inputs changed since the run.&lt;h3&gt;Inputs&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Screening folder&lt;/b&gt;: a folder with summary.json, manifest.json and exclusion.tif (or one of its files, e.g. its manifest.json).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Report file&lt;/b&gt;: empty: FOLDER/report.html and FOLDER/report.pdf.&lt;/li&gt;&lt;/ul&gt;</source>
+      <translation>Maakt het rapport dat een provincie kan publiceren uit een screeningsmap (de uitvoermap van 'Een gebied screenen', eventueel gerangschikt en met gevoeligheid): report.html (één zelfstandig bestand, kaarten ingebed) en report.pdf. Titelpagina met de uitkomst en de kanttekening, de uitsluitingskaart naar eerste reden, kansrijke gebieden en gerangschikte locaties, geschiktheid, de tabel en grafiek per regel, gerangschikte locaties met factsheets, gevoeligheid, de methode met de herkomst van elk getal, de gegevensbronnen en de hashes en versies om de berekening te herhalen. Hoofdstukken waarvan de stap niet liep, melden dat. De titelpagina zegt of de invoer sinds de berekening veranderde.&lt;h3&gt;Invoer&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Screeningsmap&lt;/b&gt;: een map met summary.json, manifest.json en exclusion.tif (of een van haar bestanden, bijvoorbeeld haar manifest.json).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rapportbestand&lt;/b&gt;: leeg: MAP/report.html en MAP/report.pdf.&lt;/li&gt;&lt;/ul&gt;</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/algorithms.py" line="283" />
@@ -264,7 +264,7 @@
       <translation>Geen gebied opgegeven: typ de naam van een provincie of gemeente (bijv. Gelderland), of vink Offline aan om de cache te controleren.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="84" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="85" />
       <source>No screening folder given.</source>
       <translation>Geen screeningsmap opgegeven.</translation>
     </message>
@@ -294,7 +294,7 @@
       <translation>Onvoldoende geheugen. Gebruik een grotere celgrootte of een kleiner gebied.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="123" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="124" />
       <source>Output folder</source>
       <translation>Uitvoermap</translation>
     </message>
@@ -309,7 +309,7 @@
       <translation>Tabel per regel (CSV)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="114" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="115" />
       <source>Profiles (comma-separated)</source>
       <translation>Profielen (gescheiden door komma's)</translation>
     </message>
@@ -359,12 +359,12 @@
       <translation>Gebied: naam of CBS-code van een provincie of gemeente (bijv. Gelderland, PV25, GM0228)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="112" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="113" />
       <source>Regions (comma-separated, or 'all')</source>
       <translation>Regio's (gescheiden door komma's, of 'all')</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="70" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="71" />
       <source>Replace a report that exists</source>
       <translation>Een bestaand rapport vervangen</translation>
     </message>
@@ -374,22 +374,22 @@
       <translation>Bestaande uitvoerbestanden vervangen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="122" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="123" />
       <source>Replace outputs that exist</source>
       <translation>Bestaande uitvoer vervangen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="74" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="75" />
       <source>Report (HTML)</source>
       <translation>Rapport (HTML)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="75" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="76" />
       <source>Report (PDF)</source>
       <translation>Rapport (PDF)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="72" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="73" />
       <source>Report (PDF; the HTML is written beside it)</source>
       <translation>Rapport (PDF; de HTML komt ernaast)</translation>
     </message>
@@ -409,12 +409,12 @@
       <translation>Nieuwe pogingen na een time-out of een serverfout</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="127" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="128" />
       <source>Runs that failed</source>
       <translation>Mislukte berekeningen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="126" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="127" />
       <source>Runs that succeeded</source>
       <translation>Gelukte berekeningen</translation>
     </message>
@@ -459,12 +459,12 @@
       <translation>Screening</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="65" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="66" />
       <source>Screening folder</source>
       <translation>Screeningsmap</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="102" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="103" />
       <source>Screens every region with every profile, one after another: one screening folder per pair (OUT/&lt;region&gt;_&lt;profile&gt;) and batch_summary.csv / .json with km² left, share, candidate areas, the largest area, the best site and its score, or the reason a run failed. A failed run does not stop the others; the algorithm fails only when every run failed.&lt;h3&gt;Inputs&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Regions&lt;/b&gt;: province or municipality names or codes separated by commas, or 'all' (every province of the data folder).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Profiles&lt;/b&gt;: built-in names or .yaml files separated by commas.&lt;/li&gt;&lt;/ul&gt;</source>
       <translation>Screent elke regio met elk profiel, na elkaar: één screeningsmap per paar (OUT/&lt;regio&gt;_&lt;profiel&gt;) en batch_summary.csv / .json met de overgebleven km², het aandeel, de kansrijke gebieden, het grootste gebied, de beste locatie en haar score, of de reden waarom een berekening mislukte. Een mislukte berekening houdt de andere niet tegen; het algoritme mislukt alleen als elke berekening mislukte.&lt;h3&gt;Invoer&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Regio's&lt;/b&gt;: namen of codes van provincies of gemeenten, gescheiden door komma's, of 'all' (elke provincie in de gegevensmap).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Profielen&lt;/b&gt;: ingebouwde namen of .yaml-bestanden, gescheiden door komma's.&lt;/li&gt;&lt;/ul&gt;</translation>
     </message>
@@ -534,12 +534,12 @@
       <translation>Eigen locaties (punten of percelen, elk CRS; leeg: de beste plek per kansrijk gebied)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="154" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="155" />
       <source>[{done}/{total}] {region} × {profile} failed: {reason}</source>
       <translation>[{done}/{total}] {region} × {profile} mislukt: {reason}</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="149" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="150" />
       <source>[{done}/{total}] {region} × {profile}: {left} km² left, {areas} candidate area(s)</source>
       <translation>[{done}/{total}] {region} × {profile}: {left} km² over, {areas} kansrijk(e) gebied(en)</translation>
     </message>

@@ -57,7 +57,8 @@ class ReportAlgorithm(_ReportingAlgorithm):
                   "sites with fact sheets, sensitivity, the method with every number's source, the data sources and "
                   "the hashes and versions to reproduce the run. Chapters whose step did not run say so. The title "
                   "page says whether the inputs changed since the run.<h3>Inputs</h3><ul>"
-                  "<li><b>Screening folder</b>: a folder with summary.json, manifest.json and exclusion.tif.</li>"
+                  "<li><b>Screening folder</b>: a folder with summary.json, manifest.json and exclusion.tif (or "
+                  "one of its files, e.g. its manifest.json).</li>"
                   "<li><b>Report file</b>: empty: FOLDER/report.html and FOLDER/report.pdf.</li></ul>")
 
     def initAlgorithm(self, config: Any = None) -> None:

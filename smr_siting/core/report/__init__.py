@@ -65,6 +65,9 @@ def write_report(run_dir: Path, lang: str = "nl", out: Path | None = None, overw
     from .document import Report
 
     ctx = ctx or RunContext()
+    run_dir = Path(run_dir)
+    if run_dir.is_file():  # a file of the folder (e.g. its manifest.json, as a model's output) stands for it
+        run_dir = run_dir.parent
     lang = "en" if str(lang).lower().startswith("en") else "nl"
     targets = report_targets(run_dir, out)
     if not pdf:
