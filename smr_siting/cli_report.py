@@ -34,6 +34,8 @@ def add_parsers(sub: Any) -> None:
     report.add_argument("--lang", choices=("nl", "en"), default="nl", help=_("language of the report (default: nl)"))
     report.add_argument("--out", type=Path, metavar="FILE",
                         help=_("write FILE.html and FILE.pdf instead of RUNDIR/report.html and .pdf"))
+    report.add_argument("--top", type=positive_int, default=5, metavar="N",
+                        help=_("fact sheets for the N best sites (default 5)"))
     report.add_argument("--no-pdf", action="store_true", help=_("write the HTML only"))
     report.add_argument("--verify", action="store_true",
                         help=_("also rerun the screening to check the results (as 'smr-siting verify'), not only the "
@@ -72,7 +74,7 @@ def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     started = time.perf_counter()
     try:
         written = write_report(args.run, args.lang, args.out, args.overwrite, ctx, full_verify=args.verify,
-                               pdf=not args.no_pdf)
+                               pdf=not args.no_pdf, fact_sheets=args.top)
     finally:
         bar.clear()
     out.write(_("report written: {files} ({seconds:.1f} s)").format(

@@ -34,17 +34,17 @@
       <translation>AHP-matrix van paarsgewijze vergelijkingen (rijen en kolommen in de volgorde van de scorecriteria van het profiel; leeg: de gewichten uit het profiel)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="118" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="123" />
       <source>Also rank the candidate areas</source>
       <translation>Rangschik ook de kansrijke gebieden</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="69" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="73" />
       <source>Also rerun the screening to check the results (slower)</source>
       <translation>Herhaal ook de screening om de resultaten te controleren (trager)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="119" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="124" />
       <source>Also write each run's report</source>
       <translation>Schrijf ook het rapport van elke berekening</translation>
     </message>
@@ -59,17 +59,17 @@
       <translation>Niet uitgesloten oppervlakte [km²]</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="100" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="105" />
       <source>Batch screening (regions × profiles)</source>
       <translation>Batchscreening (regio's × profielen)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="125" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="130" />
       <source>Batch summary (CSV)</source>
       <translation>Batchoverzicht (CSV)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="126" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="131" />
       <source>Batch summary (JSON)</source>
       <translation>Batchoverzicht (JSON)</translation>
     </message>
@@ -124,7 +124,7 @@
       <translation>Gegevens</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="117" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="122" />
       <source>Data folder</source>
       <translation>Gegevensmap</translation>
     </message>
@@ -144,17 +144,17 @@
       <translation>Downloadt de lagen die een gebied nodig heeft van hun officiële diensten (PDOK OGC API Features, WFS 2.0, CBS, RVO, Rijkswaterstaat; zie layers/catalogue.yaml) naar een cachemap: één GeoPackage per laag, in EPSG:28992, beperkt tot het omsluitende kader van het gebied plus een marge, elk met een herkomsttabel (URL, verzoek, tijd, aantal objecten, sha256, licentie, peildatum). Gebruik de cachemap als gegevensmap van de screeningsalgoritmen; hun manifest noemt dan deze herkomstregels. &lt;h3&gt;Invoer&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Gebied&lt;/b&gt;: naam of CBS-code van een provincie of gemeente (Gelderland, PV25, GM0228). De provincie- en gemeentegrenzen worden eerst opgehaald als de cache ze niet heeft.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Lagen&lt;/b&gt;: welke lagen uit de catalogus op te halen.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Offline&lt;/b&gt;: geen dienst benaderen; controleer of de cache de lagen heeft en meld hoe oud ze zijn.&lt;/li&gt;&lt;/ul&gt;Mislukte verzoeken worden herhaald met steeds langere wachttijden; een mislukte of geannuleerde download beschadigt nooit een eerder opgehaalde laag, en een mislukte gaat bij de volgende keer verder waar hij stopte.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="42" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="43" />
       <source>Dutch</source>
       <translation>Nederlands</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="42" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="43" />
       <source>English</source>
       <translation>Engels</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="162" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="167" />
       <source>Every run failed; the reasons are in {path}</source>
       <translation>Elke berekening is mislukt; de redenen staan in {path}</translation>
     </message>
@@ -189,6 +189,11 @@
       <translation>Redenen van uitsluiting (GeoTIFF: één bit per regel)</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="70" />
+      <source>Fact sheets for this many of the best sites</source>
+      <translation>Factsheets voor zoveel van de beste locaties</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/fetch_algorithm.py" line="52" />
       <source>Fetch layers from PDOK / CBS into a cache folder</source>
       <translation>Lagen van PDOK / CBS ophalen naar een cachemap</translation>
@@ -209,7 +214,7 @@
       <translation>Hoe stabiel is de rangschikking? Monte Carlo op de gewichten (Dirichlet rond de gekozen gewichten, met vaste seed: dezelfde seed geeft dezelfde getallen): per locatie het aandeel van de trekkingen op plaats 1, in de top 3 en de top 5, en een bandbreedte van de rang; de rang van elke locatie als elk criterium wordt weggelaten; en, desgewenst, drempelreeksen (bijv. cooling_water=1km,2km,5km,10km: overgebleven km² en kansrijke gebieden per waarde).</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="42" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="43" />
       <source>Language of the report</source>
       <translation>Taal van het rapport</translation>
     </message>
@@ -229,7 +234,7 @@
       <translation>Op te halen lagen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="53" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="54" />
       <source>Makes the report a province can publish from a screening folder (the output folder of 'Screen a region', optionally ranked and with sensitivity): report.html (one self-contained file, maps embedded) and report.pdf. Title page with the verdict and the caveat, the exclusion map by first reason, candidate areas and ranked sites, suitability, the per-rule table and chart, ranked sites with fact sheets, sensitivity, the method with every number's source, the data sources and the hashes and versions to reproduce the run. Chapters whose step did not run say so. The title page says whether the inputs changed since the run.&lt;h3&gt;Inputs&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Screening folder&lt;/b&gt;: a folder with summary.json, manifest.json and exclusion.tif (or one of its files, e.g. its manifest.json).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Report file&lt;/b&gt;: empty: FOLDER/report.html and FOLDER/report.pdf.&lt;/li&gt;&lt;/ul&gt;</source>
       <translation>Maakt het rapport dat een provincie kan publiceren uit een screeningsmap (de uitvoermap van 'Een gebied screenen', eventueel gerangschikt en met gevoeligheid): report.html (één zelfstandig bestand, kaarten ingebed) en report.pdf. Titelpagina met de uitkomst en de kanttekening, de uitsluitingskaart naar eerste reden, kansrijke gebieden en gerangschikte locaties, geschiktheid, de tabel en grafiek per regel, gerangschikte locaties met factsheets, gevoeligheid, de methode met de herkomst van elk getal, de gegevensbronnen en de hashes en versies om de berekening te herhalen. Hoofdstukken waarvan de stap niet liep, melden dat. De titelpagina zegt of de invoer sinds de berekening veranderde.&lt;h3&gt;Invoer&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Screeningsmap&lt;/b&gt;: een map met summary.json, manifest.json en exclusion.tif (of een van haar bestanden, bijvoorbeeld haar manifest.json).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rapportbestand&lt;/b&gt;: leeg: MAP/report.html en MAP/report.pdf.&lt;/li&gt;&lt;/ul&gt;</translation>
     </message>
@@ -264,7 +269,7 @@
       <translation>Geen gebied opgegeven: typ de naam van een provincie of gemeente (bijv. Gelderland), of vink Offline aan om de cache te controleren.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="85" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="89" />
       <source>No screening folder given.</source>
       <translation>Geen screeningsmap opgegeven.</translation>
     </message>
@@ -294,7 +299,7 @@
       <translation>Onvoldoende geheugen. Gebruik een grotere celgrootte of een kleiner gebied.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="124" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="129" />
       <source>Output folder</source>
       <translation>Uitvoermap</translation>
     </message>
@@ -309,7 +314,7 @@
       <translation>Tabel per regel (CSV)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="115" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="120" />
       <source>Profiles (comma-separated)</source>
       <translation>Profielen (gescheiden door komma's)</translation>
     </message>
@@ -359,12 +364,12 @@
       <translation>Gebied: naam of CBS-code van een provincie of gemeente (bijv. Gelderland, PV25, GM0228)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="113" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="118" />
       <source>Regions (comma-separated, or 'all')</source>
       <translation>Regio's (gescheiden door komma's, of 'all')</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="71" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="75" />
       <source>Replace a report that exists</source>
       <translation>Een bestaand rapport vervangen</translation>
     </message>
@@ -374,32 +379,32 @@
       <translation>Bestaande uitvoerbestanden vervangen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="123" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="128" />
       <source>Replace outputs that exist</source>
       <translation>Bestaande uitvoer vervangen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="75" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="79" />
       <source>Report (HTML)</source>
       <translation>Rapport (HTML)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="76" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="80" />
       <source>Report (PDF)</source>
       <translation>Rapport (PDF)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="73" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="77" />
       <source>Report (PDF; the HTML is written beside it)</source>
       <translation>Rapport (PDF; de HTML komt ernaast)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="50" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="51" />
       <source>Report of a screening (HTML and PDF)</source>
       <translation>Rapport van een screening (HTML en PDF)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="32" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="33" />
       <source>Reports and batches</source>
       <translation>Rapporten en batches</translation>
     </message>
@@ -409,12 +414,12 @@
       <translation>Nieuwe pogingen na een time-out of een serverfout</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="128" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="133" />
       <source>Runs that failed</source>
       <translation>Mislukte berekeningen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="127" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="132" />
       <source>Runs that succeeded</source>
       <translation>Gelukte berekeningen</translation>
     </message>
@@ -459,12 +464,12 @@
       <translation>Screening</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="66" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="67" />
       <source>Screening folder</source>
       <translation>Screeningsmap</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="103" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="108" />
       <source>Screens every region with every profile, one after another: one screening folder per pair (OUT/&lt;region&gt;_&lt;profile&gt;) and batch_summary.csv / .json with km² left, share, candidate areas, the largest area, the best site and its score, or the reason a run failed. A failed run does not stop the others; the algorithm fails only when every run failed.&lt;h3&gt;Inputs&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Regions&lt;/b&gt;: province or municipality names or codes separated by commas, or 'all' (every province of the data folder).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Profiles&lt;/b&gt;: built-in names or .yaml files separated by commas.&lt;/li&gt;&lt;/ul&gt;</source>
       <translation>Screent elke regio met elk profiel, na elkaar: één screeningsmap per paar (OUT/&lt;regio&gt;_&lt;profiel&gt;) en batch_summary.csv / .json met de overgebleven km², het aandeel, de kansrijke gebieden, het grootste gebied, de beste locatie en haar score, of de reden waarom een berekening mislukte. Een mislukte berekening houdt de andere niet tegen; het algoritme mislukt alleen als elke berekening mislukte.&lt;h3&gt;Invoer&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Regio's&lt;/b&gt;: namen of codes van provincies of gemeenten, gescheiden door komma's, of 'all' (elke provincie in de gegevensmap).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Profielen&lt;/b&gt;: ingebouwde namen of .yaml-bestanden, gescheiden door komma's.&lt;/li&gt;&lt;/ul&gt;</translation>
     </message>
@@ -534,12 +539,12 @@
       <translation>Eigen locaties (punten of percelen, elk CRS; leeg: de beste plek per kansrijk gebied)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="155" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="160" />
       <source>[{done}/{total}] {region} × {profile} failed: {reason}</source>
       <translation>[{done}/{total}] {region} × {profile} mislukt: {reason}</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="150" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="155" />
       <source>[{done}/{total}] {region} × {profile}: {left} km² left, {areas} candidate area(s)</source>
       <translation>[{done}/{total}] {region} × {profile}: {left} km² over, {areas} kansrijk(e) gebied(en)</translation>
     </message>

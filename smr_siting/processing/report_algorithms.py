@@ -18,6 +18,7 @@ from qgis.core import (
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterNumber,
     QgsProcessingParameterString,
 )
 
@@ -65,6 +66,9 @@ class ReportAlgorithm(_ReportingAlgorithm):
         self.addParameter(QgsProcessingParameterFile(
             "RUN", tr("Screening folder"), behavior=QgsProcessingParameterFile.Folder))
         self._add_language()
+        self.addParameter(QgsProcessingParameterNumber(
+            "TOP", tr("Fact sheets for this many of the best sites"), QgsProcessingParameterNumber.Integer,
+            defaultValue=5, minValue=0, maxValue=100))
         self.addParameter(QgsProcessingParameterBoolean(
             "VERIFY", tr("Also rerun the screening to check the results (slower)"), defaultValue=False))
         self.addParameter(QgsProcessingParameterBoolean(
@@ -87,7 +91,8 @@ class ReportAlgorithm(_ReportingAlgorithm):
         with engine_errors():
             written = write_report(Path(run), self._language(parameters, context), Path(target) if target else None,
                                    self.parameterAsBool(parameters, "OVERWRITE", context), run_context(feedback),
-                                   full_verify=self.parameterAsBool(parameters, "VERIFY", context))
+                                   full_verify=self.parameterAsBool(parameters, "VERIFY", context),
+                                   fact_sheets=self.parameterAsInt(parameters, "TOP", context))
         return {"REPORT_HTML": str(written["report_html"]), "REPORT_PDF": str(written["report_pdf"]),
                 "REPORT": str(written["report_pdf"])}
 

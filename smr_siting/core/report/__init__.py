@@ -57,7 +57,8 @@ def html_to_pdf(text: str, target: Path, base: Path) -> None:
 
 
 def write_report(run_dir: Path, lang: str = "nl", out: Path | None = None, overwrite: bool = False,
-                 ctx: RunContext | None = None, full_verify: bool = False, pdf: bool = True) -> dict[str, Path]:
+                 ctx: RunContext | None = None, full_verify: bool = False, pdf: bool = True,
+                 fact_sheets: int = 5) -> dict[str, Path]:
     """Make the report of a screening folder; returns the files written.  ``full_verify``: also rerun the
     screening to check the results (as ``smr-siting verify``), not only the sha256 of the files."""
     from ..outputs import AtomicOutputs
@@ -79,7 +80,7 @@ def write_report(run_dir: Path, lang: str = "nl", out: Path | None = None, overw
         ctx.report(0.0, _("report: checking the inputs"))
         verification = verify_run(Path(run_dir), ctx.stage(0.0, 0.3) if full_verify else RunContext(),
                                   rerun=full_verify)
-        text = Report(data, language(), verification, ctx).html()
+        text = Report(data, language(), verification, ctx, fact_sheets).html()
         with outputs:
             outputs.temp(targets["report_html"]).write_text(text, encoding="utf-8")
             if "report_pdf" in targets:

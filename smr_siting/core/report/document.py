@@ -320,8 +320,10 @@ def _lang() -> str:
 class Report:
     """Builds the HTML text of the report of one screening folder."""
 
-    def __init__(self, data: RunData, lang: str, verification: Any, ctx: RunContext) -> None:
+    def __init__(self, data: RunData, lang: str, verification: Any, ctx: RunContext,
+                 fact_sheets: int = FACT_SHEETS) -> None:
         self.data = data
+        self.fact_sheet_count = fact_sheets
         self.lang = lang
         self.verification = verification
         self.ctx = ctx
@@ -581,7 +583,7 @@ class Report:
         areas = self._areas()
         sensitivity = {r["site_id"]: r for r in data.sensitivity_rows or []}
         out = []
-        top = data.ranked()[:FACT_SHEETS]
+        top = data.ranked()[:self.fact_sheet_count]
         with rasterio.open(data.files["exclusion.tif"]) as src:
             values = {r["site_id"]: int(v[0]) for r, v in zip(
                 top, src.sample([(float(r["x"]), float(r["y"])) for r in top]))}
