@@ -106,6 +106,9 @@ def test_report_of_the_gelderland_demo_run(cli, demo_run, poppler, lang, tmp_pat
     done = run(command)
     assert done.returncode == 0, done.stdout + done.stderr
     assert html.is_file() and pdf.is_file()
+    page = html.read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)=["'](?!data:)""", page)  # self-contained: every image embedded
+    assert page.count('src="data:image/png;base64,') >= 8
 
     # a PDF poppler reads, A4, with every font embedded
     pages = pdf_pages(pdf)
