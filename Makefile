@@ -18,14 +18,14 @@ SHARED_DATA ?= ../shared/data/nl
 DEMO_DATA := demo/data
 APT_PACKAGES := qgis python3-qgis qgis-providers python3-geopandas python3-rasterio python3-rtree \
 	python3-scipy python3-yaml python3-pytest python3-hypothesis python3-venv qttools5-dev-tools zip \
-	python3-fiona proj-bin python3-dask python3-distributed
+	python3-fiona proj-bin python3-dask python3-distributed python3-matplotlib weasyprint poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 export QT_QPA_PLATFORM := offscreen
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: all deps apt venv demo test lint pytest plugin zip translations demo-data reference-layers \
-	demo-picture clean distclean test-qgis340 bench
+	demo-picture report-pictures clean distclean test-qgis340 bench
 
 all: test
 
@@ -64,6 +64,14 @@ reference-layers: deps
 
 demo-picture: demo plugin
 	$(PY) scripts/render_demo_map.py --run out/demo --out docs/img/demo-gelderland.png
+
+# The report of the ranked demo (with a cooling-water sweep): its title page and exclusion map as PNG.
+report-pictures: demo
+	$(VENV)/bin/smr-siting rank --run out/demo --overwrite --quiet
+	$(VENV)/bin/smr-siting sensitivity --run out/demo --sweep cooling_water=1km,2km,5km,10km --overwrite --quiet
+	$(VENV)/bin/smr-siting report out/demo --overwrite --quiet
+	pdftoppm -r 80 -png -f 1 -l 1 -singlefile out/demo/report.pdf docs/img/report-title-nl
+	pdftoppm -r 80 -png -f 2 -l 2 -singlefile out/demo/report.pdf docs/img/report-map-nl
 
 ## ---------------------------------------------------------------- tests
 lint: deps

@@ -43,7 +43,7 @@ msgstr ""
 
 
 def sources() -> list[Path]:
-    cli = ("cli.py", "cli_args.py", "cli_scoring.py", "cli_fetch.py", "cli_national.py")
+    cli = ("cli.py", "cli_args.py", "cli_scoring.py", "cli_fetch.py", "cli_national.py", "cli_report.py")
     return sorted((ROOT / "smr_siting" / "core").rglob("*.py")) + [ROOT / "smr_siting" / name for name in cli]
 
 

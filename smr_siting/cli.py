@@ -119,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_national import add_parser as add_national_parser
 
     add_national_parser(sub)
+    from .cli_report import add_parsers as add_report_parsers
+
+    add_report_parsers(sub)
     return parser
 
 
@@ -322,6 +325,10 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             return (cmd_rank if args.command == "rank" else cmd_sensitivity)(args, out, bar)
         if args.command == "kinds":
             return _cmd_kinds(out)
+        if args.command in ("report", "batch"):
+            from .cli_report import run as run_report
+
+            return run_report(args, out, err)
     except SmrSitingError as error:
         err.write(_("smr-siting: error: {error}").format(error=error) + "\n")
         return error.exit_code

@@ -49,7 +49,7 @@ criteria:
 def scanned_files() -> list[Path]:
     core = ROOT / "smr_siting" / "core"
     files = [p for p in sorted(core.rglob("*.py")) if p.relative_to(core).parts[0] not in NOT_YET_TRANSLATED]
-    cli = ("cli.py", "cli_args.py", "cli_scoring.py", "cli_fetch.py", "cli_national.py")
+    cli = ("cli.py", "cli_args.py", "cli_scoring.py", "cli_fetch.py", "cli_national.py", "cli_report.py")
     return files + [ROOT / "smr_siting" / name for name in cli]
 
 

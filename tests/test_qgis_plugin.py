@@ -21,7 +21,8 @@ from qgis.core import (  # noqa: E402
 
 pytestmark = pytest.mark.qgis
 ALGORITHMS = ("smr_siting:exclusionmap", "smr_siting:candidateareas", "smr_siting:screenregion",
-              "smr_siting:suitability", "smr_siting:ranksites", "smr_siting:sensitivity", "smr_siting:fetchlayers")
+              "smr_siting:suitability", "smr_siting:ranksites", "smr_siting:sensitivity", "smr_siting:fetchlayers",
+              "smr_siting:report", "smr_siting:batch")
 
 
 def _sha(path: Path) -> str:

@@ -34,6 +34,21 @@
       <translation>AHP-matrix van paarsgewijze vergelijkingen (rijen en kolommen in de volgorde van de scorecriteria van het profiel; leeg: de gewichten uit het profiel)</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="123" />
+      <source>Also rank the candidate areas</source>
+      <translation>Rangschik ook de kansrijke gebieden</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="73" />
+      <source>Also rerun the screening to check the results (slower)</source>
+      <translation>Herhaal ook de screening om de resultaten te controleren (trager)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="124" />
+      <source>Also write each run's report</source>
+      <translation>Schrijf ook het rapport van elke berekening</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/algorithms.py" line="320" />
       <source>Applies every exclusion rule of a criteria profile to a region and writes one raster in which each cell records &lt;b&gt;every&lt;/b&gt; rule that excludes it (one bit per rule; the legend is in the file's metadata, a .rules.json sidecar and the .qml style), plus a per-rule table: km² excluded by the rule, by the rule only, cumulative in profile order, and share of the region.</source>
       <translation>Past elke uitsluitingsregel van een criteriaprofiel toe op een gebied en schrijft één raster waarin elke cel &lt;b&gt;alle&lt;/b&gt; regels vastlegt die haar uitsluiten (één bit per regel; de legenda staat in de metadata van het bestand, in een .rules.json-bestand ernaast en in de .qml-stijl), plus een tabel per regel: km² uitgesloten door de regel, alleen door deze regel, cumulatief in de volgorde van het profiel, en het aandeel van het gebied.</translation>
@@ -42,6 +57,21 @@
       <location filename="smr_siting/processing/algorithms.py" line="264" />
       <source>Area not excluded [km²]</source>
       <translation>Niet uitgesloten oppervlakte [km²]</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="105" />
+      <source>Batch screening (regions × profiles)</source>
+      <translation>Batchscreening (regio's × profielen)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="130" />
+      <source>Batch summary (CSV)</source>
+      <translation>Batchoverzicht (CSV)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="131" />
+      <source>Batch summary (JSON)</source>
+      <translation>Batchoverzicht (JSON)</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/fetch_algorithm.py" line="119" />
@@ -104,6 +134,11 @@
       <translation>Gegevens</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="122" />
+      <source>Data folder</source>
+      <translation>Gegevensmap</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/algorithms.py" line="113" />
       <source>Data folder with the catalogue's layers (e.g. the demo pack or ../shared/data/nl)</source>
       <translation>Gegevensmap met de lagen uit de catalogus (bijv. het demopakket of ../shared/data/nl)</translation>
@@ -117,6 +152,21 @@
       <location filename="smr_siting/processing/fetch_algorithm.py" line="63" />
       <source>Downloads the layers a region needs from their official services (PDOK OGC API Features, WFS 2.0, CBS, RVO, Rijkswaterstaat; see layers/catalogue.yaml) into a cache folder: one GeoPackage per layer, in EPSG:28992, cut to the region's bounds grown by a margin, each with a provenance table (URL, query, time, feature count, sha256, licence, vintage). Use the cache folder as the data folder of the screening algorithms; their manifest then lists these provenance rows. &lt;h3&gt;Inputs&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Region&lt;/b&gt;: a province or municipality name or CBS code (Gelderland, PV25, GM0228). The province and municipality boundaries are fetched first when the cache lacks them.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Layers&lt;/b&gt;: which catalogue layers to fetch.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Offline&lt;/b&gt;: contact no service; check that the cache holds the layers and report how old they are.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Check the catalogue&lt;/b&gt;: download nothing; probe each selected layer's service (landing page, GetCapabilities, collections) and report whether it is reachable, whether its typeName or collection and the attributes the catalogue uses are there, and its page cap. Fails with one line per mismatch.&lt;/li&gt;&lt;/ul&gt;Failed requests are retried with increasing waits; a failed or cancelled download never damages a layer fetched earlier, and a failed one resumes where it stopped on the next run.</source>
       <translation>Downloadt de lagen die een gebied nodig heeft van hun officiële diensten (PDOK OGC API Features, WFS 2.0, CBS, RVO, Rijkswaterstaat; zie layers/catalogue.yaml) naar een cachemap: één GeoPackage per laag, in EPSG:28992, beperkt tot het omsluitende kader van het gebied plus een marge, elk met een herkomsttabel (URL, verzoek, tijd, aantal objecten, sha256, licentie, peildatum). Gebruik de cachemap als gegevensmap van de screeningsalgoritmen; hun manifest noemt dan deze herkomstregels. &lt;h3&gt;Invoer&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Gebied&lt;/b&gt;: naam of CBS-code van een provincie of gemeente (Gelderland, PV25, GM0228). De provincie- en gemeentegrenzen worden eerst opgehaald als de cache ze niet heeft.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Lagen&lt;/b&gt;: welke lagen uit de catalogus op te halen.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Offline&lt;/b&gt;: geen dienst benaderen; controleer of de cache de lagen heeft en meld hoe oud ze zijn.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Catalogus controleren&lt;/b&gt;: niets downloaden; bevraag de dienst van elke gekozen laag (landingspagina, GetCapabilities, collections) en meld of hij bereikbaar is, of zijn typeName of collectie en de attributen die de catalogus gebruikt er zijn, en zijn paginagrens. Mislukt met één regel per afwijking.&lt;/li&gt;&lt;/ul&gt;Mislukte verzoeken worden herhaald met steeds langere wachttijden; een mislukte of geannuleerde download beschadigt nooit een eerder opgehaalde laag, en een mislukte gaat bij de volgende keer verder waar hij stopte.</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="43" />
+      <source>Dutch</source>
+      <translation>Nederlands</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="43" />
+      <source>English</source>
+      <translation>Engels</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="167" />
+      <source>Every run failed; the reasons are in {path}</source>
+      <translation>Elke berekening is mislukt; de redenen staan in {path}</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/algorithms.py" line="263" />
@@ -149,6 +199,11 @@
       <translation>Redenen van uitsluiting (GeoTIFF: één bit per regel)</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="70" />
+      <source>Fact sheets for this many of the best sites</source>
+      <translation>Factsheets voor zoveel van de beste locaties</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/fetch_algorithm.py" line="54" />
       <source>Fetch layers from PDOK / CBS into a cache folder</source>
       <translation>Lagen van PDOK / CBS ophalen naar een cachemap</translation>
@@ -169,6 +224,11 @@
       <translation>Hoe stabiel is de rangschikking? Monte Carlo op de gewichten (Dirichlet rond de gekozen gewichten, met vaste seed: dezelfde seed geeft dezelfde getallen): per locatie het aandeel van de trekkingen op plaats 1, in de top 3 en de top 5, en een bandbreedte van de rang; de rang van elke locatie als elk criterium wordt weggelaten; en, desgewenst, drempelreeksen (bijv. cooling_water=1km,2km,5km,10km: overgebleven km² en kansrijke gebieden per waarde).</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="43" />
+      <source>Language of the report</source>
+      <translation>Taal van het rapport</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/algorithms.py" line="121" />
       <source>Layer for '{id}' ({title}) instead of the data folder's</source>
       <translation>Laag voor '{id}' ({title}) in plaats van die uit de gegevensmap</translation>
@@ -182,6 +242,11 @@
       <location filename="smr_siting/processing/fetch_algorithm.py" line="94" />
       <source>Layers to fetch</source>
       <translation>Op te halen lagen</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="54" />
+      <source>Makes the report a province can publish from a screening folder (the output folder of 'Screen a region', optionally ranked and with sensitivity): report.html (one self-contained file, maps embedded) and report.pdf. Title page with the verdict and the caveat, the exclusion map by first reason, candidate areas and ranked sites, suitability, the per-rule table and chart, ranked sites with fact sheets, sensitivity, the method with every number's source, the data sources and the hashes and versions to reproduce the run. Chapters whose step did not run say so. The title page says whether the inputs changed since the run.&lt;h3&gt;Inputs&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Screening folder&lt;/b&gt;: a folder with summary.json, manifest.json and exclusion.tif (or one of its files, e.g. its manifest.json).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Report file&lt;/b&gt;: empty: FOLDER/report.html and FOLDER/report.pdf.&lt;/li&gt;&lt;/ul&gt;</source>
+      <translation>Maakt het rapport dat een provincie kan publiceren uit een screeningsmap (de uitvoermap van 'Een gebied screenen', eventueel gerangschikt en met gevoeligheid): report.html (één zelfstandig bestand, kaarten ingebed) en report.pdf. Titelpagina met de uitkomst en de kanttekening, de uitsluitingskaart naar eerste reden, kansrijke gebieden en gerangschikte locaties, geschiktheid, de tabel en grafiek per regel, gerangschikte locaties met factsheets, gevoeligheid, de methode met de herkomst van elk getal, de gegevensbronnen en de hashes en versies om de berekening te herhalen. Hoofdstukken waarvan de stap niet liep, melden dat. De titelpagina zegt of de invoer sinds de berekening veranderde.&lt;h3&gt;Invoer&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Screeningsmap&lt;/b&gt;: een map met summary.json, manifest.json en exclusion.tif (of een van haar bestanden, bijvoorbeeld haar manifest.json).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rapportbestand&lt;/b&gt;: leeg: MAP/report.html en MAP/report.pdf.&lt;/li&gt;&lt;/ul&gt;</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/algorithms.py" line="283" />
@@ -219,6 +284,11 @@
       <translation>Geen gebied opgegeven: typ de naam van een provincie of gemeente (bijv. Gelderland), of vink Offline aan om de cache te controleren.</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="89" />
+      <source>No screening folder given.</source>
+      <translation>Geen screeningsmap opgegeven.</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/fetch_algorithm.py" line="204" />
       <source>No service of the catalogue can be reached (no network?); nothing was checked.</source>
       <translation>Geen enkele dienst van de catalogus is bereikbaar (geen netwerk?); er is niets gecontroleerd.</translation>
@@ -249,6 +319,11 @@
       <translation>Onvoldoende geheugen. Gebruik een grotere celgrootte of een kleiner gebied.</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="129" />
+      <source>Output folder</source>
+      <translation>Uitvoermap</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/algorithms.py" line="208" />
       <source>Output {name} must be a file (GeoTIFF, GeoPackage, CSV or JSON), not {path}</source>
       <translation>Uitvoer {name} moet een bestand zijn (GeoTIFF, GeoPackage, CSV of JSON), niet {path}</translation>
@@ -257,6 +332,11 @@
       <location filename="smr_siting/processing/algorithms.py" line="273" />
       <source>Per-rule table (CSV)</source>
       <translation>Tabel per regel (CSV)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="120" />
+      <source>Profiles (comma-separated)</source>
+      <translation>Profielen (gescheiden door komma's)</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/algorithms.py" line="140" />
@@ -304,14 +384,64 @@
       <translation>Gebied: naam of CBS-code van een provincie of gemeente (bijv. Gelderland, PV25, GM0228)</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="118" />
+      <source>Regions (comma-separated, or 'all')</source>
+      <translation>Regio's (gescheiden door komma's, of 'all')</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="75" />
+      <source>Replace a report that exists</source>
+      <translation>Een bestaand rapport vervangen</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/algorithms.py" line="134" />
       <source>Replace output files that already exist</source>
       <translation>Bestaande uitvoerbestanden vervangen</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="128" />
+      <source>Replace outputs that exist</source>
+      <translation>Bestaande uitvoer vervangen</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="79" />
+      <source>Report (HTML)</source>
+      <translation>Rapport (HTML)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="80" />
+      <source>Report (PDF)</source>
+      <translation>Rapport (PDF)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="77" />
+      <source>Report (PDF; the HTML is written beside it)</source>
+      <translation>Rapport (PDF; de HTML komt ernaast)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="51" />
+      <source>Report of a screening (HTML and PDF)</source>
+      <translation>Rapport van een screening (HTML en PDF)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="33" />
+      <source>Reports and batches</source>
+      <translation>Rapporten en batches</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/fetch_algorithm.py" line="110" />
       <source>Retries after a time-out or a server error</source>
       <translation>Nieuwe pogingen na een time-out of een serverfout</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="133" />
+      <source>Runs that failed</source>
+      <translation>Mislukte berekeningen</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="132" />
+      <source>Runs that succeeded</source>
+      <translation>Gelukte berekeningen</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/algorithms.py" line="126" />
@@ -352,6 +482,16 @@
       <location filename="smr_siting/processing/algorithms.py" line="89" />
       <source>Screening</source>
       <translation>Screening</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="67" />
+      <source>Screening folder</source>
+      <translation>Screeningsmap</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="108" />
+      <source>Screens every region with every profile, one after another: one screening folder per pair (OUT/&lt;region&gt;_&lt;profile&gt;) and batch_summary.csv / .json with km² left, share, candidate areas, the largest area, the best site and its score, or the reason a run failed. A failed run does not stop the others; the algorithm fails only when every run failed.&lt;h3&gt;Inputs&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Regions&lt;/b&gt;: province or municipality names or codes separated by commas, or 'all' (every province of the data folder).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Profiles&lt;/b&gt;: built-in names or .yaml files separated by commas.&lt;/li&gt;&lt;/ul&gt;</source>
+      <translation>Screent elke regio met elk profiel, na elkaar: één screeningsmap per paar (OUT/&lt;regio&gt;_&lt;profiel&gt;) en batch_summary.csv / .json met de overgebleven km², het aandeel, de kansrijke gebieden, het grootste gebied, de beste locatie en haar score, of de reden waarom een berekening mislukte. Een mislukte berekening houdt de andere niet tegen; het algoritme mislukt alleen als elke berekening mislukte.&lt;h3&gt;Invoer&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Regio's&lt;/b&gt;: namen of codes van provincies of gemeenten, gescheiden door komma's, of 'all' (elke provincie in de gegevensmap).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Profielen&lt;/b&gt;: ingebouwde namen of .yaml-bestanden, gescheiden door komma's.&lt;/li&gt;&lt;/ul&gt;</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/scoring_algorithms.py" line="188" />
@@ -417,6 +557,16 @@
       <location filename="smr_siting/processing/scoring_algorithms.py" line="45" />
       <source>Your own sites (points or parcels, any CRS; empty: the best place per candidate area)</source>
       <translation>Eigen locaties (punten of percelen, elk CRS; leeg: de beste plek per kansrijk gebied)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="160" />
+      <source>[{done}/{total}] {region} × {profile} failed: {reason}</source>
+      <translation>[{done}/{total}] {region} × {profile} mislukt: {reason}</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="155" />
+      <source>[{done}/{total}] {region} × {profile}: {left} km² left, {areas} candidate area(s)</source>
+      <translation>[{done}/{total}] {region} × {profile}: {left} km² over, {areas} kansrijk(e) gebied(en)</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/algorithms.py" line="130" />

@@ -50,7 +50,8 @@ class Verification:
         return out
 
 
-def verify_run(run_dir: Path, ctx: RunContext | None = None) -> Verification:
+def verify_run(run_dir: Path, ctx: RunContext | None = None, rerun: bool = True) -> Verification:
+    """``rerun=False``: only re-hash the inputs and outputs (what the report's title page checks)."""
     from .layers import LayerInput
     from .screen import ScreeningRequest, compute_candidates, compute_exclusion, output_targets, write_screening
 
@@ -79,8 +80,8 @@ def verify_run(run_dir: Path, ctx: RunContext | None = None) -> Verification:
             report.outputs_missing.append(name)
         elif sha256_of(path) != digest:
             report.outputs_edited.append(name)
-    if report.inputs_missing:
-        return report  # cannot rerun
+    if report.inputs_missing or not rerun:
+        return report  # cannot (or need not) rerun
     profile = parse_profile(recorded["text"], recorded["path"], load_catalogue().ids)
     layers = {k: LayerInput(Path(v["path"]), v.get("layer")) for k, v in (params.get("layers") or {}).items()}
     request = ScreeningRequest(

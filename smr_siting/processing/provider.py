@@ -34,10 +34,12 @@ class SmrSitingProvider(QgsProcessingProvider):
     def loadAlgorithms(self) -> None:
         from .algorithms import CandidateAreasAlgorithm, ExclusionMapAlgorithm, ScreenRegionAlgorithm
         from .fetch_algorithm import FetchLayersAlgorithm
+        from .report_algorithms import BatchAlgorithm, ReportAlgorithm
         from .scoring_algorithms import RankSitesAlgorithm, SensitivityAlgorithm, SuitabilityAlgorithm
 
         for algorithm in (ExclusionMapAlgorithm(), CandidateAreasAlgorithm(), ScreenRegionAlgorithm(),
-                          SuitabilityAlgorithm(), RankSitesAlgorithm(), SensitivityAlgorithm(), FetchLayersAlgorithm()):
+                          SuitabilityAlgorithm(), RankSitesAlgorithm(), SensitivityAlgorithm(), FetchLayersAlgorithm(),
+                          ReportAlgorithm(), BatchAlgorithm()):
             self.addAlgorithm(algorithm)
 
     def supportedOutputVectorLayerExtensions(self) -> list[str]:

@@ -1,0 +1,92 @@
+"""``smr-siting report RUNDIR``: a report a province can publish, from a screening folder's outputs.
+
+Writes ``report.html`` (one self-contained file, images embedded) and ``report.pdf`` (made from the same
+HTML by WeasyPrint, fonts embedded), in Dutch by default.  The report reads outputs only; the title page
+says whether the inputs and outputs still have the sha256 the manifest recorded (``verify``)."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Iterator
+
+from ..errors import SmrSitingError
+from ..i18n import _, language, set_language
+from ..progress import RunContext
+from .rundata import RunData, load_run
+
+REPORT_NAMES = {"report_html": "report.html", "report_pdf": "report.pdf"}
+
+__all__ = ["REPORT_NAMES", "RunData", "load_run", "report_targets", "write_report"]
+
+
+@contextlib.contextmanager
+def in_language(lang: str) -> Iterator[None]:
+    """Translate through ``_()`` into ``lang`` for a while (the previous choice afterwards)."""
+    from .. import i18n
+
+    previous = i18n._language
+    set_language(lang)
+    try:
+        yield
+    finally:
+        i18n._language = previous
+
+
+def report_targets(run_dir: Path, out: Path | None = None) -> dict[str, Path]:
+    """Where the report goes: RUNDIR/report.html and .pdf, or ``out`` with .html and .pdf."""
+    if out is None:
+        return {key: Path(run_dir) / name for key, name in REPORT_NAMES.items()}
+    out = Path(out)
+    base = out.with_suffix("") if out.suffix.lower() in (".html", ".htm", ".pdf") else out
+    return {"report_html": base.with_name(base.name + ".html"), "report_pdf": base.with_name(base.name + ".pdf")}
+
+
+def html_to_pdf(text: str, target: Path, base: Path) -> None:
+    try:
+        from weasyprint import HTML
+    except ImportError:
+        raise SmrSitingError(_("the PDF needs WeasyPrint, which is not installed"),
+                             _("Install it (Debian/Ubuntu: sudo apt install weasyprint; elsewhere: pip install "
+                               "weasyprint)")) from None
+    import logging
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    HTML(string=text, base_url=str(base)).write_pdf(str(target))
+
+
+def write_report(run_dir: Path, lang: str = "nl", out: Path | None = None, overwrite: bool = False,
+                 ctx: RunContext | None = None, full_verify: bool = False, pdf: bool = True,
+                 fact_sheets: int = 5) -> dict[str, Path]:
+    """Make the report of a screening folder; returns the files written.  ``full_verify``: also rerun the
+    screening to check the results (as ``smr-siting verify``), not only the sha256 of the files."""
+    from ..outputs import AtomicOutputs
+    from ..verify import verify_run
+    from .document import Report
+
+    ctx = ctx or RunContext()
+    run_dir = Path(run_dir)
+    if run_dir.is_file():  # a file of the folder (e.g. its manifest.json, as a model's output) stands for it
+        run_dir = run_dir.parent
+    lang = "en" if str(lang).lower().startswith("en") else "nl"
+    targets = report_targets(run_dir, out)
+    if not pdf:
+        targets.pop("report_pdf")
+    outputs = AtomicOutputs(targets, overwrite)
+    outputs.check()
+    data = load_run(Path(run_dir))
+    with in_language(lang):
+        ctx.report(0.0, _("report: checking the inputs"))
+        verification = verify_run(Path(run_dir), ctx.stage(0.0, 0.3) if full_verify else RunContext(),
+                                  rerun=full_verify)
+        text = Report(data, language(), verification, ctx, fact_sheets).html()
+        with outputs:
+            outputs.temp(targets["report_html"]).write_text(text, encoding="utf-8")
+            if "report_pdf" in targets:
+                ctx.report(0.8, _("report: PDF"))
+                html_to_pdf(text, outputs.temp(targets["report_pdf"]), Path(run_dir))
+            ctx.check_cancelled()
+            outputs.commit()
+        ctx.progress(1.0, _("done"))
+    return targets
