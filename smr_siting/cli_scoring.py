@@ -43,9 +43,12 @@ def add_parsers(sub: Any, positive_int: Any) -> None:
                                                             "numbers"))
     sens.add_argument("--concentration", type=float, default=100.0,
                       help=_("Dirichlet concentration around the weights (default 100; smaller = wider spread)"))
-    sens.add_argument("--sweep", action="append", default=[], metavar="RULE=D1,D2,…",
-                      help=_("rerun the exclusion with each distance for one rule, e.g. cooling_water=1km,2km,5km,10km "
-                             "(repeatable)"))
+    sens.add_argument("--sweep", action="append", default=[], metavar="TARGET=V1,V2,…",
+                      help=_("rerun the exclusion with each value of one number of the profile (repeatable): "
+                             "RULE=1km,2km (its one distance), RULE.LAYER.distance=…, RULE.scale=0.5,1,2 (every "
+                             "distance of the rule, bands included), RULE.LAYER.bandN.distance=…, "
+                             "RULE.LAYER.bandN.from=…, RULE.threshold=…, footprint=5ha,20ha; sweeps.csv starts "
+                             "with the baseline row"))
     sens.add_argument("--overwrite", action="store_true", help=_("replace outputs that exist"))
     sens.add_argument("--quiet", "-q", action="store_true", help=_("no progress bar and no notes"))
 

@@ -32,18 +32,16 @@ def owa(scores: np.ndarray, weights: np.ndarray, alpha: float) -> np.ndarray:
 
 
 def topsis(matrix: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Closeness to the ideal (0..1) of each alternative (rows) over benefit criteria (columns)
-    given as standardised scores: vector-normalised, weighted, ideal = column max, anti-ideal = min."""
+    """Closeness (0..1) of each alternative (rows) over criteria (columns) given as standardised
+    scores in [0, 1], against *fixed* reference points: the ideal scores 1 on every criterion, the
+    anti-ideal 0 (weighted Euclidean distances).  A site's closeness therefore does not depend on
+    which other sites were submitted: a lone site is not 1.0 by construction."""
     matrix = np.asarray(matrix, dtype="float64")
     weights = np.asarray(weights, dtype="float64")
-    norms = np.sqrt((matrix ** 2).sum(axis=0))
-    norms[norms == 0] = 1.0
-    v = matrix / norms * weights
-    ideal, anti = v.max(axis=0), v.min(axis=0)
-    d_plus = np.sqrt(((v - ideal) ** 2).sum(axis=1))
-    d_minus = np.sqrt(((v - anti) ** 2).sum(axis=1))
+    d_plus = np.sqrt((((1.0 - matrix) * weights) ** 2).sum(axis=1))
+    d_minus = np.sqrt(((matrix * weights) ** 2).sum(axis=1))
     total = d_plus + d_minus
-    return np.where(total > 0, d_minus / np.where(total > 0, total, 1.0), 1.0)
+    return np.where(total > 0, d_minus / np.where(total > 0, total, 1.0), 0.5)
 
 
 def ranks(scores: np.ndarray, tie_break: np.ndarray | None = None) -> np.ndarray:

@@ -23,13 +23,21 @@ from ..errors import DataError, SmrSitingError
 from ..i18n import _
 from ..layers import LayerInput, sha256_of
 from ..outputs import AtomicOutputs, write_gpkg, write_json, write_style
-from ..profile import Distance, Profile, parse_profile
+from ..profile import Profile, parse_profile
 from ..progress import RunContext
-from ..units import parse_area, parse_length
 from .sensitivity import DEFAULT_CONCENTRATION, leave_one_out, monte_carlo
-from .sites import STATUS_RANKED, best_sites_in_areas, evaluate_sites, read_user_sites, write_sites_csv
+from .sites import (
+    STATUS_RANKED,
+    best_sites_in_areas,
+    evaluate_sites,
+    fit_masks,
+    place_user_sites,
+    read_user_sites,
+    write_sites_csv,
+)
 from .spec import ScoringSpec
 from .suitability import compute_suitability
+from .sweeps import parse_sweep, resolve, sweep_unit, with_value
 
 RANK_OUTPUTS = {"suitability": "suitability.tif", "ranked": "ranked_sites.gpkg", "ranked_csv": "ranked_sites.csv",
                 "ranking": "ranking.json"}
@@ -109,10 +117,11 @@ def score_sites(result: Any, spec: ScoringSpec, sites: LayerInput | None = None,
     ctx = ctx or result.ctx
     areas, _cells = compute_candidates(result, ctx.stage(0.0, 0.2))
     suitability = compute_suitability(result, spec, ctx.stage(0.2, 0.7))
+    masks = fit_masks(result)
     if sites is not None:
-        chosen = read_user_sites(sites, result)
+        chosen = place_user_sites(read_user_sites(sites, result), result, suitability, masks)
     else:
-        chosen = best_sites_in_areas(result, suitability, areas)
+        chosen = best_sites_in_areas(result, suitability, areas, masks)
         if not chosen:
             ctx.tell(_("No candidate areas, so there are no sites to rank; the outputs hold none."))
     table = evaluate_sites(chosen, result, spec, ctx.stage(0.7, 1.0))
@@ -163,74 +172,6 @@ def rank_run(run_dir: Path, sites: LayerInput | None = None, overwrite: bool = F
     return targets
 
 
-def parse_sweep(text: str) -> tuple[str, list[float]]:
-    """What to sweep and its values: ``RULE=1km,2km`` (a rule's distance or buffer, metres),
-    ``RULE.threshold=500,1000`` (a raster_threshold rule's value, in its unit) or ``footprint=5ha,20ha`` (m²)."""
-    if "=" not in text:
-        raise SmrSitingError(_("--sweep {text!r} is not RULE=VALUE,VALUE,…").format(text=text),
-                             _("Write e.g. --sweep cooling_water=1km,2km,5km"))
-    target, _sep, values = text.partition("=")
-    target = target.strip()
-    items = [v.strip() for v in values.split(",") if v.strip()]
-    where = f"--sweep {target}"
-    if target == "footprint":
-        parsed = [parse_area(v, _("sweep value"), where) for v in items]
-    elif target.endswith(".threshold"):
-        try:
-            parsed = [float(v) for v in items]
-        except ValueError:
-            raise SmrSitingError(_("--sweep {text!r}: threshold values must be plain numbers").format(text=text),
-                                 _("Write e.g. --sweep population_density.threshold=500,1000,2000")) from None
-    else:
-        parsed = [parse_length(v, _("sweep value"), where) for v in items]
-    if not parsed:
-        raise SmrSitingError(_("--sweep {text!r} lists no values").format(text=text),
-                             _("Write e.g. --sweep cooling_water=1km,2km,5km"))
-    return target, parsed
-
-
-def sweep_unit(target: str, profile: Profile) -> str:
-    if target == "footprint":
-        return "m2"
-    if target.endswith(".threshold"):
-        rule = next((c for c in profile.criteria if c.id == target.removesuffix(".threshold")), None)
-        return str(rule.options.get("unit", "")) if rule is not None else ""
-    return "m"
-
-
-def with_value(profile: Profile, target: str, value: float) -> Profile:
-    """The profile with one number changed: a rule's distances, a rule's threshold, or the footprint area."""
-    if target == "footprint":
-        return dataclasses.replace(profile, footprint=dataclasses.replace(profile.footprint, area_m2=value))
-    rule_id, threshold = (target.removesuffix(".threshold"), True) if target.endswith(".threshold") else (target, False)
-    ids = [c.id for c in profile.criteria]
-    if rule_id not in ids:
-        import difflib
-
-        close = difflib.get_close_matches(rule_id, ids, n=1)
-        raise SmrSitingError(_("--sweep: the profile has no rule {rule!r}").format(rule=rule_id),
-                             (_("Did you mean {name!r}?").format(name=close[0]) + " " if close else "")
-                             + _("Rules: {rules}").format(rules=", ".join(ids)) + "; " + _("or sweep 'footprint'"))
-    criteria = []
-    for criterion in profile.criteria:
-        if criterion.id == rule_id:
-            if threshold:
-                if "value" not in criterion.options:
-                    raise SmrSitingError(_("--sweep: rule {rule!r} has no threshold to vary").format(rule=rule_id),
-                                         _("Sweep RULE.threshold only for a raster_threshold rule"))
-                criterion = dataclasses.replace(criterion, options={**criterion.options, "value": float(value)})
-            else:
-                if not any(s.distance is not None or s.buffer_m for s in criterion.sources) and \
-                        criterion.kind != "exclude_inside":
-                    raise SmrSitingError(_("--sweep: rule {rule!r} has no distance to vary").format(rule=rule_id),
-                                         _("Sweep a rule with a distance or buffer"))
-                sources = tuple(dataclasses.replace(s, distance=Distance(metres=value)) if s.distance is not None
-                                else dataclasses.replace(s, buffer_m=value) for s in criterion.sources)
-                criterion = dataclasses.replace(criterion, sources=sources)
-        criteria.append(criterion)
-    return dataclasses.replace(profile, criteria=tuple(criteria))
-
-
 def with_distance(profile: Profile, rule_id: str, metres: float) -> Profile:
     """The profile with every distance (or buffer) of one rule set to ``metres``."""
     return with_value(profile, rule_id, metres)
@@ -254,6 +195,8 @@ def sensitivity_run(run_dir: Path, samples: int = 1000, seed: int = 1, sweeps: S
     outputs = AtomicOutputs(targets, overwrite)
     outputs.check()
     request, profile, _manifest = load_run(run_dir)
+    for target, _values in parsed:
+        resolve(profile, target)  # refuse an unknown or ambiguous sweep before any work
     spec = scoring_spec(profile)
     table = gpd.read_file(ranked_path, layer="ranked_sites")
     ctx.report(0.05, _("Monte Carlo on the weights ({samples} samples, seed {seed})").format(samples=samples, seed=seed))
@@ -310,23 +253,33 @@ def sensitivity_rows(table: gpd.GeoDataFrame, spec: ScoringSpec, samples: int = 
 
 def sweep_rows(request: Any, profile: Profile, sweeps: Sequence[tuple[str, list[float]]],
                ctx: RunContext) -> list[dict[str, Any]]:
-    """Per swept value: km² not excluded and candidate areas (the whole exclusion run again)."""
+    """Per swept value: km² not excluded and candidate areas (the whole exclusion run again).  The first
+    row is the baseline — the screening as it was, which reproduces its own figures."""
     from ..screen import compute_candidates, compute_exclusion
 
-    rows = []
-    total = sum(len(v) for _, v in sweeps)
-    done = 0
-    for rule_id, values in sweeps:
-        for metres in values:
-            stage = ctx.stage(done / total, (done + 1) / total)
-            changed = with_value(profile, rule_id, metres)
-            result = compute_exclusion(request, stage.stage(0.0, 0.8), profile=changed)
-            areas, _cells = compute_candidates(result, stage.stage(0.8, 1.0))
-            totals = result.totals()
-            rows.append({"parameter": rule_id, "value": metres, "unit": sweep_unit(rule_id, profile),
-                         "km2_not_excluded": totals["not_excluded_km2"],
-                         "share_excluded": totals["share_excluded"], "candidate_areas": len(areas),
-                         "candidate_area_ha": round(float(areas["area_ha"].sum()), 2) if len(areas) else 0.0})
+    targets = [(resolve(profile, target), values) for target, values in sweeps]
+    total = 1 + sum(len(v) for _, v in targets)
+
+    def row(parameter: str, value: Any, unit: str, changed_request: Any, changed: Profile, done: int) -> dict:
+        stage = ctx.stage(done / total, (done + 1) / total)
+        result = compute_exclusion(changed_request, stage.stage(0.0, 0.8), profile=changed)
+        areas, _cells = compute_candidates(result, stage.stage(0.8, 1.0))
+        totals = result.totals()
+        return {"parameter": parameter, "value": value, "unit": unit,
+                "km2_not_excluded": totals["not_excluded_km2"], "share_excluded": totals["share_excluded"],
+                "candidate_areas": len(areas),
+                "candidate_area_ha": round(float(areas["area_ha"].sum()), 2) if len(areas) else 0.0}
+
+    rows = [row("baseline", "", "", request, profile, 0)]
+    done = 1
+    for target, values in targets:
+        for value in values:
+            changed_request = request
+            if target.kind == "footprint" and getattr(request, "footprint_ha", None) is not None:
+                # an explicit footprint of the screening (--footprint-ha, QGIS) wins over the profile's
+                changed_request = dataclasses.replace(request, footprint_ha=value / 10_000.0)
+            rows.append(row(target.text, value, target.unit, changed_request, with_value(profile, target, value),
+                            done))
             done += 1
     return rows
 
@@ -339,4 +292,4 @@ def _write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> No
 
 
 __all__ = ["load_run", "parse_sweep", "rank_run", "score_sites", "scoring_spec", "sensitivity_rows", "sensitivity_run",
-           "sweep_rows", "with_distance", "write_json"]
+           "sweep_rows", "sweep_unit", "with_distance", "with_value", "write_json"]

@@ -1,0 +1,248 @@
+"""Issue 13: rankings a province can defend.  One test per defect of the review, on real Gelderland
+data through the paths users take (the command line, the engine entry points the QGIS algorithms call).
+
+Each test names the commit it was checked to fail on (96ade62 = the branch point of the fix).
+Expected values are computed independently here (from the files and the geometric claims), never
+pinned to today's figures: the demo screening changes when the profiles do.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from scipy import ndimage
+from shapely.geometry import Point, box
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(cli, *args):
+    return subprocess.run([*cli, *args], capture_output=True, text=True, timeout=900)
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def screened9(cli, shared_data, tmp_path_factory) -> Path:
+    """Gelderland at 100 m with an explicit 9 ha footprint (3 × 3 cells: its centre is a cell centre)."""
+    out = tmp_path_factory.mktemp("review") / "gelderland"
+    done = _run(cli, "screen", "--region", "Gelderland", "--data", str(shared_data), "--out", str(out),
+                "--resolution", "100", "--footprint-ha", "9", "--quiet")
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def _rank_areas(cli, run: Path) -> list[dict[str, str]]:
+    """Rank the best place of each candidate area (tests that ranked their own sites replaced them)."""
+    done = _run(cli, "rank", "--run", str(run), "--quiet", "--overwrite")
+    assert done.returncode == 0, done.stderr
+    return _rows(run / "ranked_sites.csv")
+
+
+def _exclusion(run: Path):
+    import rasterio
+
+    with rasterio.open(run / "exclusion.tif") as src:
+        return src.read(1), src.nodata, src.transform
+
+
+def _cell_of(transform, x: float, y: float) -> tuple[int, int]:
+    col, row = ~transform * (x, y)
+    return int(row), int(col)
+
+
+# ------------------------------------------------------------------ 1. user sites need the footprint to fit
+# failed on 96ade62: the sliver point came back 'ranked' (rank 1, topsis 1.0)
+
+def test_user_point_in_a_free_sliver_is_not_ranked_and_topsis_uses_fixed_reference_points(
+        cli, screened9, tmp_path) -> None:
+    bits, nodata, transform = _exclusion(screened9)
+    free = bits == 0  # nodata outside the region is not 0
+    # a free cell that no 3 x 3 block of free cells covers: no 9 ha footprint that covers it fits
+    covered = ndimage.binary_dilation(ndimage.binary_erosion(free, np.ones((3, 3), bool), border_value=0),
+                                      np.ones((3, 3), bool))
+    sliver = np.argwhere(free & ~covered)
+    assert len(sliver), "the screening has no free sliver to test with"
+    row, col = (int(v) for v in sliver[len(sliver) // 2])
+    x, y = transform * (col + 0.5, row + 0.5)
+    labels, _count = ndimage.label(free, structure=[[0, 1, 0], [1, 1, 1], [0, 1, 0]])
+    patch_ha = float(np.count_nonzero(labels == labels[row, col])) * abs(transform.a * transform.e) / 1e4
+    best = _rank_areas(cli, screened9)[0]
+    path = tmp_path / "sites.gpkg"
+    gpd.GeoDataFrame({"name": ["sliver", "best"]}, geometry=[Point(x, y), Point(float(best["x"]), float(best["y"]))],
+                     crs="EPSG:28992").to_file(path, layer="sites")
+    done = _run(cli, "rank", "--run", str(screened9), "--sites", str(path), "--overwrite")
+    assert done.returncode == 0, done.stderr
+    rows = {r["name"]: r for r in _rows(screened9 / "ranked_sites.csv")}
+    assert rows["sliver"]["status"] == "footprint does not fit" and rows["sliver"]["rank"] == "-1"
+    assert float(rows["sliver"]["free_ha"]) == pytest.approx(patch_ha, abs=1e-3)
+    assert "footprint" in rows["sliver"]["footprint_note"]
+    assert rows["best"]["status"] == "ranked" and rows["best"]["rank"] == "1"
+    # a lone site: closeness against the fixed ideal (1 on every criterion) and anti-ideal (0), not 1.0
+    ranking = json.loads((screened9 / "ranking.json").read_text(encoding="utf-8"))
+    weights = {c["id"]: c["weight"] for c in ranking["criteria"]}
+    scores = {cid: float(rows["best"][f"{cid}_score"]) for cid in weights}
+    d_plus = sum((weights[c] * (1 - scores[c])) ** 2 for c in weights) ** 0.5
+    d_minus = sum((weights[c] * scores[c]) ** 2 for c in weights) ** 0.5
+    assert float(rows["best"]["topsis"]) == pytest.approx(d_minus / (d_plus + d_minus), abs=2e-6)
+    assert float(rows["best"]["topsis"]) < 1.0
+
+
+def test_a_parcel_is_ranked_where_the_footprint_fits_in_it_and_otherwise_says_what_excludes_it(
+        cli, screened9, shared_data, tmp_path) -> None:
+    bits, nodata, transform = _exclusion(screened9)
+    best = _rank_areas(cli, screened9)[0]
+    bx, by = float(best["x"]), float(best["y"])
+    natura = gpd.read_file(shared_data / "nl_natura2000.gpkg", layer="natura2000")
+    veluwe = natura[natura["naam"] == "Veluwe"].geometry.iloc[0].representative_point()
+    parcels = [box(bx - 600, by - 600, bx + 600, by + 600),       # around the best place: fits
+               box(veluwe.x - 500, veluwe.y - 500, veluwe.x + 500, veluwe.y + 500)]  # inside Natura 2000
+    path = tmp_path / "parcels.gpkg"
+    gpd.GeoDataFrame({"name": ["around best", "in Veluwe"]}, geometry=parcels, crs="EPSG:28992").to_file(
+        path, layer="parcels")
+    done = _run(cli, "rank", "--run", str(screened9), "--sites", str(path), "--overwrite")
+    assert done.returncode == 0, done.stderr
+    rows = {r["name"]: r for r in _rows(screened9 / "ranked_sites.csv")}
+    good = rows["around best"]
+    assert good["status"] == "ranked"
+    row, col = _cell_of(transform, float(good["x"]), float(good["y"]))
+    block = bits[row - 1:row + 2, col - 1:col + 2]
+    assert (block == 0).all()  # the 3 x 3 footprint centred on the site lies on free land …
+    centres = [Point(*(transform * (c + 0.5, r + 0.5))) for r in range(row - 1, row + 2) for c in range(col - 1, col + 2)]
+    assert all(parcels[0].contains(p) for p in centres)  # … inside the parcel
+    bad = rows["in Veluwe"]
+    assert bad["status"] == "footprint does not fit" and float(bad["free_ha"]) == 0.0
+    assert "Natura 2000 site 100%" in bad["footprint_note"]
+
+
+# ------------------------------------------------------------------ 4. the best place stays inside the region
+# failed on 96ade62: the best place of one border area had a footprint reaching outside Gelderland
+
+def test_the_footprint_of_every_best_place_lies_inside_the_region(cli, screened9) -> None:
+    bits, nodata, transform = _exclusion(screened9)
+    rows = [r for r in _rank_areas(cli, screened9) if r["origin"] == "candidate area"]
+    assert len(rows) > 5
+    for r in rows:
+        row, col = _cell_of(transform, float(r["x"]), float(r["y"]))
+        block = bits[row - 1:row + 2, col - 1:col + 2]  # the 9 ha square centred on the site
+        assert block.shape == (3, 3) and (block == 0).all(), (r["name"], block.tolist())
+
+
+# ------------------------------------------------------------------ 2. footprint sweep after --footprint-ha
+# failed on 96ade62: 9/40/200 ha gave the same count three times
+
+def test_a_footprint_sweep_varies_the_footprint_also_after_an_explicit_footprint(screened9) -> None:
+    from smr_siting.core.progress import RunContext
+    from smr_siting.core.scoring.run import load_run, parse_sweep, sweep_rows
+
+    request, profile, _manifest = load_run(screened9)
+    assert request.footprint_ha == 9
+    rows = sweep_rows(request, profile, [parse_sweep("footprint=9ha,40ha,200ha")], RunContext())
+    swept = [r for r in rows if r["parameter"] == "footprint"]
+    counts = [r["candidate_areas"] for r in swept]
+    areas = gpd.read_file(screened9 / "candidate_areas.gpkg")
+    assert counts[0] == len(areas)  # 9 ha is the screening's own footprint
+    assert counts[0] > counts[1] > counts[2], counts
+
+
+# ------------------------------------------------------------------ 3. a sweep varies a rule, never replaces it
+# failed on 96ade62: 'settlements=1.3km' silently gave every town 1.3 km; 'settlements.scale' was unknown;
+# sweeps.csv had no baseline row
+
+BANDED_PROFILE = """\
+name: review-bands
+footprint:
+  area: 9 ha
+  shape: square
+resolution: 100 m
+criteria:
+  - id: settlements
+    kind: exclude_within
+    group: space
+    title: Near a population centre
+    layers:
+      - layer: population_centres
+        distance:
+          field: aantal_inwoners_2021
+          bands:
+            - {from: 0, to: 5000, distance: 1 km}
+            - {from: 5000, to: 25000, distance: 2 km}
+            - {from: 25000, distance: 4 km}
+  - id: cooling_water
+    kind: require_within
+    group: cooling
+    title: Far from a big river
+    layers:
+      - layer: rivers_major
+        distance: 3 km
+"""
+
+
+@pytest.fixture(scope="module")
+def banded(cli, shared_data, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("banded")
+    profile = folder / "review-bands.yaml"
+    profile.write_text(BANDED_PROFILE, encoding="utf-8")
+    out = folder / "run"
+    done = _run(cli, "screen", "--region", "Gelderland", "--data", str(shared_data), "--out", str(out),
+                "--profile", str(profile), "--quiet")
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def test_a_banded_rule_is_varied_not_replaced_and_ambiguity_is_refused(banded) -> None:
+    from smr_siting.core.errors import SmrSitingError
+    from smr_siting.core.progress import RunContext
+    from smr_siting.core.scoring.run import load_run, parse_sweep, sweep_rows, with_value
+
+    request, profile, _manifest = load_run(banded)
+    with pytest.raises(SmrSitingError) as refused:
+        with_value(profile, *parse_sweep("settlements=1.3km"))  # one distance for every town: ambiguous
+    assert "ambiguous" in str(refused.value)
+    for choice in ("settlements.scale", "settlements.population_centres.band1.distance",
+                   "settlements.population_centres.band2.from"):
+        assert choice in refused.value.fix
+    doubled = with_value(profile, "settlements.scale", 2.0).criteria[0].sources[0].distance
+    original = profile.criteria[0].sources[0].distance
+    assert [b.metres for b in doubled.bands] == [2 * b.metres for b in original.bands]
+    assert [(b.lower, b.upper) for b in doubled.bands] == [(b.lower, b.upper) for b in original.bands]
+    moved = with_value(profile, "settlements.population_centres.band2.from", 10_000).criteria[0].sources[0].distance
+    assert [(b.lower, b.upper) for b in moved.bands] == [(0, 10_000), (10_000, 25_000), (25_000, None)]
+    one = with_value(profile, "settlements.population_centres.band3.distance", 8_000).criteria[0].sources[0].distance
+    assert [b.metres for b in one.bands] == [1_000, 2_000, 8_000]
+    rows = sweep_rows(request, profile, [parse_sweep("settlements.scale=0.5,1,2")], RunContext())
+    summary = json.loads((banded / "summary.json").read_text(encoding="utf-8"))
+    baseline, half, same, double = rows
+    assert baseline["parameter"] == "baseline"
+    assert baseline["km2_not_excluded"] == pytest.approx(summary["totals"]["not_excluded_km2"], abs=0.05)
+    assert same["km2_not_excluded"] == baseline["km2_not_excluded"]  # scale 1 is the screening itself
+    assert half["km2_not_excluded"] > same["km2_not_excluded"] > double["km2_not_excluded"]
+    assert same["unit"] == "factor"
+
+
+def test_sweeps_csv_starts_with_a_baseline_row_equal_to_the_screenings_figures(cli, screened9) -> None:
+    _rank_areas(cli, screened9)
+    done = _run(cli, "sensitivity", "--run", str(screened9), "--samples", "50", "--overwrite", "--quiet",
+                "--sweep", "cooling_water=2km,3km")
+    assert done.returncode == 0, done.stderr
+    rows = _rows(screened9 / "sweeps.csv")
+    summary = json.loads((screened9 / "summary.json").read_text(encoding="utf-8"))
+    areas = gpd.read_file(screened9 / "candidate_areas.gpkg")
+    base = rows[0]
+    assert base["parameter"] == "baseline"
+    assert float(base["km2_not_excluded"]) == pytest.approx(summary["totals"]["not_excluded_km2"], abs=0.05)
+    assert int(base["candidate_areas"]) == len(areas) == summary["candidates"]["count"]
+    assert float(base["candidate_area_ha"]) == pytest.approx(float(areas["area_ha"].sum()), abs=0.01)
+    assert [r["parameter"] for r in rows[1:]] == ["cooling_water", "cooling_water"]
+    done = _run(cli, "sensitivity", "--run", str(screened9), "--samples", "50", "--overwrite", "--quiet",
+                "--sweep", "energy_demand=5km")  # sources with the same distance: not ambiguous
+    assert done.returncode == 0, done.stderr
