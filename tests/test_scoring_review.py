@@ -184,6 +184,25 @@ criteria:
     layers:
       - layer: rivers_major
         distance: 3 km
+scoring:
+  weights: direct
+  criteria:
+    - id: river
+      title: Distance to a big river
+      measure: distance
+      layers: [rivers_major]
+      label_field: name
+      weight: 0.5
+      standardise: {method: linear, direction: cost}
+    - id: plants
+      title: Distance to a power plant of 1 GW or more
+      measure: distance
+      layers:
+        - layer: power_plants
+          where:
+            - {field: Capacity, op: ">=", value: 1000}
+      weight: 0.5
+      standardise: {method: linear, points: [[0 km, 1], [100 km, 0]]}
 """
 
 
@@ -246,3 +265,39 @@ def test_sweeps_csv_starts_with_a_baseline_row_equal_to_the_screenings_figures(c
     done = _run(cli, "sensitivity", "--run", str(screened9), "--samples", "50", "--overwrite", "--quiet",
                 "--sweep", "energy_demand=5km")  # sources with the same distance: not ambiguous
     assert done.returncode == 0, done.stderr
+
+
+# ------------------------------------------------------------------ 5. map and table: one range, one method
+# ------------------------------------------------------------------ 10. distances not cut at the exclusion margin
+# failed on 96ade62: the surface under a site differed from its table score (data-driven range over the
+# whole box vs over the sites; touched-cell vs exact distance), and power-plant distances were measured
+# only from plants within the exclusion margin (4.2 km here)
+
+def _ranked_with_surface(cli, run: Path) -> list[tuple[dict[str, str], float]]:
+    import rasterio
+
+    rows = [r for r in _rank_areas(cli, run) if r["status"] == "ranked"]
+    with rasterio.open(run / "suitability.tif") as src:
+        surface = [float(v[0]) for v in src.sample([(float(r["x"]), float(r["y"])) for r in rows])]
+    return list(zip(rows, surface))
+
+
+def test_the_surface_under_each_site_equals_its_table_score(cli, banded) -> None:
+    pairs = _ranked_with_surface(cli, banded)
+    assert len(pairs) >= 3
+    for row, value in pairs:
+        assert value == pytest.approx(float(row["score"]), abs=1e-5), row["name"]
+        for cid in ("river", "plants"):
+            assert 0.0 <= float(row[f"{cid}_score"]) <= 1.0
+
+
+def test_scoring_distances_reach_features_beyond_the_exclusion_margin(cli, banded, shared_data) -> None:
+    plants = gpd.read_file(shared_data / "nl_powerplants_ppm.gpkg")  # the whole layer, no box
+    plants = plants[plants["Capacity"] >= 1000]
+    pairs = _ranked_with_surface(cli, banded)
+    assert len(pairs) >= 3  # on 96ade62 none: every site 'not scored' (no plant within the margin)
+    half_diagonal = 100 * 2 ** 0.5 / 2
+    for row, _value in pairs:
+        exact = float(plants.geometry.distance(Point(float(row["x"]), float(row["y"]))).min())
+        assert exact > 10_000  # farther than the exclusion margin: the case the fix is about
+        assert abs(float(row["plants_value"]) - exact) <= half_diagonal + 1e-6, (row["name"], exact)

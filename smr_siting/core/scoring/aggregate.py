@@ -12,23 +12,38 @@ def wlc(scores: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return np.tensordot(weights, scores, axes=(0, 0))
 
 
+def owa_weights(scores: np.ndarray, weights: np.ndarray, alpha: float) -> np.ndarray:
+    """The weight each criterion (first axis) gets per place in the weighted OWA, in criterion order:
+    ``(owa_weights(s, w, a) * s).sum(axis=0) == owa(s, w, a)``; they sum to 1 per place."""
+    if alpha <= 0:
+        raise ValueError("alpha must be positive")
+    weights = np.asarray(weights, dtype="float64")
+    scores = np.asarray(scores, dtype="float64")
+    order = np.argsort(-scores, axis=0, kind="stable")
+    sorted_weights = weights[order]
+    cumulative = np.cumsum(sorted_weights, axis=0)
+    previous = cumulative - sorted_weights
+    order_weights = np.clip(cumulative, 0, 1) ** alpha - np.clip(previous, 0, 1) ** alpha
+    out = np.empty_like(order_weights)
+    np.put_along_axis(out, order, order_weights, axis=0)
+    return out
+
+
 def owa(scores: np.ndarray, weights: np.ndarray, alpha: float) -> np.ndarray:
     """Weighted OWA with risk attitude ``alpha``: α = 1 is WLC, α < 1 optimistic (towards the best
     score, OR-like), α > 1 pessimistic (towards the worst, AND-like).
 
     Per place the scores are sorted from best to worst; the j-th gets weight
-    Q(Σₖ≤ⱼ uₖ) − Q(Σₖ<ⱼ uₖ) with uₖ the criterion weights in that order and Q(p) = p^α.
+    Q(Σₖ≤ⱼ uₖ) − Q(Σₖ<ⱼ uₖ) with uₖ the criterion weights in that order and Q(p) = p^α
+    (Yager 1996 / Torra 1997 weighted OWA; Malczewski 2006, eq. 6–7).
     """
-    if alpha <= 0:
-        raise ValueError("alpha must be positive")
-    weights = np.asarray(weights, dtype="float64")
-    order = np.argsort(-scores, axis=0, kind="stable")
-    sorted_scores = np.take_along_axis(scores, order, axis=0)
-    sorted_weights = weights[order]
-    cumulative = np.cumsum(sorted_weights, axis=0)
-    previous = cumulative - sorted_weights
-    order_weights = np.clip(cumulative, 0, 1) ** alpha - np.clip(previous, 0, 1) ** alpha
-    return (order_weights * sorted_scores).sum(axis=0)
+    scores = np.asarray(scores)
+    return (owa_weights(scores, weights, alpha) * scores).sum(axis=0)
+
+
+def combine(scores: np.ndarray, weights: np.ndarray, aggregation: str = "wlc", alpha: float = 1.0) -> np.ndarray:
+    """The aggregate score (WLC or OWA) of criterion scores (criteria × …)."""
+    return owa(scores, weights, alpha) if aggregation == "owa" else wlc(scores, weights)
 
 
 def topsis(matrix: np.ndarray, weights: np.ndarray) -> np.ndarray:

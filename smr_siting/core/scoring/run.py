@@ -116,21 +116,31 @@ def score_sites(result: Any, spec: ScoringSpec, sites: LayerInput | None = None,
 
     ctx = ctx or result.ctx
     areas, _cells = compute_candidates(result, ctx.stage(0.0, 0.2))
-    suitability = compute_suitability(result, spec, ctx.stage(0.2, 0.7))
     masks = fit_masks(result)
+    r0, r1, c0, c1 = result.window
+    sample = masks.fits[r0:r1, c0:c1].copy()  # where a best place (or a parcel's place) may lie
+    given = read_user_sites(sites, result) if sites is not None else []
+    out_grid = result.grid
+    for site in given:
+        col = int((site.point.x - out_grid.left) // out_grid.resolution)
+        row = int((out_grid.top - site.point.y) // out_grid.resolution)
+        if 0 <= row < out_grid.height and 0 <= col < out_grid.width:
+            sample[row, col] = True
+    suitability = compute_suitability(result, spec, ctx.stage(0.2, 0.7), sample)
     if sites is not None:
-        chosen = place_user_sites(read_user_sites(sites, result), result, suitability, masks)
+        chosen = place_user_sites(given, result, suitability, masks)
     else:
         chosen = best_sites_in_areas(result, suitability, areas, masks)
         if not chosen:
             ctx.tell(_("No candidate areas, so there are no sites to rank; the outputs hold none."))
-    table = evaluate_sites(chosen, result, spec, ctx.stage(0.7, 1.0))
+    table = evaluate_sites(chosen, result, spec, ctx.stage(0.7, 1.0), suitability)
     summary = {
         "profile": result.profile.name, "region": result.region.name,
         "sites": str(sites.path) if sites else "best place per candidate area",
         "sites_sha256": sha256_of(sites.path) if sites else None, "scoring": spec.as_dict(),
         "criteria": [{"id": c.id, "title": c.title, "measure": c.measure, "layers": list(c.layer_ids),
-                      "standardise": c.standardise.describe(), "weight": round(w, 6), "basis": c.basis}
+                      "standardise": suitability.standardisations.get(c.id, c.standardise).describe(),
+                      "weight": round(w, 6), "basis": c.basis}
                      for c, w in zip(spec.criteria, spec.weights)],
         "ranked": int((table["status"] == STATUS_RANKED).sum()) if len(table) else 0,
         "notices": list(suitability.warnings),

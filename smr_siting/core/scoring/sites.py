@@ -29,8 +29,8 @@ from ..geometry import burn, burn_values
 from ..i18n import _, localised
 from ..layers import LayerInput
 from ..progress import RunContext
-from .aggregate import ranks, topsis
-from .measures import measure_at_sites
+from .aggregate import owa_weights, ranks, topsis
+from .measures import SiteValue, distance_text, measure_at_sites, value_text
 from .spec import ScoringSpec
 from .standardise import standardise
 from .suitability import Suitability
@@ -235,7 +235,10 @@ def _cell(result: ExclusionResult, point: Point) -> tuple[int, int] | None:
 
 
 def evaluate_sites(sites: Sequence[Site], result: ExclusionResult, spec: ScoringSpec,
-                   ctx: RunContext | None = None) -> gpd.GeoDataFrame:
+                   ctx: RunContext | None = None, suitability: Suitability | None = None) -> gpd.GeoDataFrame:
+    """Every site scored, explained and ranked.  With ``suitability`` a site's raw values and scores are
+    those the surface used at the cell holding it (the same distance method and ranges), so its score is
+    the map's value under it; sites at cells the surface did not sample are measured exactly."""
     ctx = ctx or result.ctx
     if not sites:  # an empty layer that still has every column
         from ..outputs import empty_frame
@@ -255,9 +258,23 @@ def evaluate_sites(sites: Sequence[Site], result: ExclusionResult, spec: Scoring
         ctx.report(j / max(1, len(names)), _("sites: {title}").format(
             title=localised(criterion.title, criterion.title_nl)))
         measured = measure_at_sites(criterion, points, result.store)
+        method = criterion.standardise
+        if suitability is not None and criterion.measure != "category":
+            method = suitability.standardisations.get(criterion.id, method)
+            for k, point in enumerate(points):
+                raw_value = suitability.raw_at(criterion.id, point.x, point.y)
+                if raw_value is None:
+                    continue
+                text = distance_text(raw_value, measured[k].name) if criterion.measure == "distance" else \
+                    value_text(criterion, raw_value if np.isfinite(raw_value) else None)
+                measured[k] = SiteValue(raw_value if np.isfinite(raw_value) or criterion.measure == "distance"
+                                        else None, text, measured[k].name)
         values[criterion.id] = measured
-        raw = np.array([m.value for m in measured], dtype=object if criterion.measure == "category" else "float64")
-        scores[:, j] = standardise(raw, criterion.standardise, criterion.id).scores
+        if criterion.measure == "category":
+            raw = np.array([m.value for m in measured], dtype=object)
+        else:
+            raw = np.array([np.nan if m.value is None else m.value for m in measured], dtype="float64")
+        scores[:, j] = standardise(raw, method, criterion.id).scores
     status, reasons = [], []
     for site in sites:
         cell = _cell(result, site.point)
@@ -272,7 +289,11 @@ def evaluate_sites(sites: Sequence[Site], result: ExclusionResult, spec: Scoring
             status.append(STATUS_NO_FIT)
         else:
             status.append(STATUS_RANKED)
-    wlc_scores = scores @ weights
+    if spec.aggregation == "owa":
+        contributions = owa_weights(scores.T, weights, spec.owa_alpha).T * scores
+    else:
+        contributions = scores * weights[None, :]
+    wlc_scores = contributions.sum(axis=1)  # the aggregate score: WLC, or OWA as on the surface
     for i in range(n_sites):
         if status[i] == STATUS_RANKED and not np.isfinite(wlc_scores[i]):
             status[i] = STATUS_UNSCORED
@@ -302,7 +323,7 @@ def evaluate_sites(sites: Sequence[Site], result: ExclusionResult, spec: Scoring
                 measured.value if measured.value is not None else np.nan, 3)
             row[f"{criterion.id}_text"] = measured.text
             row[f"{criterion.id}_score"] = _round(scores[i, j])
-            row[f"{criterion.id}_contribution"] = _round(scores[i, j] * weights[j])
+            row[f"{criterion.id}_contribution"] = _round(contributions[i, j])
         row["geometry"] = site.point
         rows.append(row)
     gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=result.analysis_grid.crs)
