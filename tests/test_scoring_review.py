@@ -301,3 +301,53 @@ def test_scoring_distances_reach_features_beyond_the_exclusion_margin(cli, bande
         exact = float(plants.geometry.distance(Point(float(row["x"]), float(row["y"]))).min())
         assert exact > 10_000  # farther than the exclusion margin: the case the fix is about
         assert abs(float(row["plants_value"]) - exact) <= half_diagonal + 1e-6, (row["name"], exact)
+
+
+# ------------------------------------------------------------------ 6. features outside every band are not dropped
+# failed on 96ade62: towns with a missing or CBS-secret (-99997) population were dropped from the rule without
+# a word, so the land around them stayed free
+
+def _blanked_towns(shared_data: Path, folder: Path, region) -> tuple[Path, gpd.GeoDataFrame]:
+    towns = gpd.read_file(shared_data / "nl_cbs_bevolkingskernen2021_centroids.gpkg")
+    inside = towns[towns.geometry.within(region.buffer(-5_000))].copy()
+    inside["lonely"] = [float(towns.geometry.drop(i).distance(g).min()) for i, g in zip(inside.index, inside.geometry)]
+    chosen = inside.sort_values("lonely", ascending=False).index[:3]
+    towns = towns.astype({"aantal_inwoners_2021": "float64"})
+    towns.loc[chosen[0], "aantal_inwoners_2021"] = -99997.0  # CBS: secret
+    towns.loc[chosen[1], "aantal_inwoners_2021"] = np.nan    # missing
+    towns.loc[chosen[2], "aantal_inwoners_2021"] = -1.0      # outside every band
+    path = folder / "kernen.gpkg"
+    towns.to_file(path, layer="kernen")
+    return path, towns.loc[chosen]
+
+
+def test_features_without_a_band_get_the_largest_band_and_are_counted(cli, shared_data, tmp_path) -> None:
+    provinces = gpd.read_file(shared_data / "nl_provincies_2023_cbs_generalised.gpkg")
+    name_field = next(c for c in provinces.columns if provinces[c].astype(str).eq("Gelderland").any())
+    region = provinces[provinces[name_field].astype(str) == "Gelderland"].geometry.iloc[0]
+    layer, blanked = _blanked_towns(shared_data, tmp_path, region)
+    profile = tmp_path / "review-bands.yaml"
+    profile.write_text(BANDED_PROFILE, encoding="utf-8")
+    out = tmp_path / "run"
+    done = _run(cli, "screen", "--region", "Gelderland", "--data", str(shared_data), "--out", str(out),
+                "--profile", str(profile), "--layer", f"population_centres={layer}:kernen")
+    assert done.returncode == 0, done.stderr
+    assert "3 of" in done.stderr and "have no usable 'aantal_inwoners_2021'" in done.stderr
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert any("have no usable" in n for n in summary["notices"])
+    bits, nodata, transform = _exclusion(out)
+    settlements = 1  # bit 0: the first rule
+    for town in blanked.geometry:
+        for angle in range(0, 360, 45):  # 3.5 km out: inside the largest band (4 km), outside the smallest (1 km)
+            x = town.x + 3_500 * np.cos(np.radians(angle))
+            y = town.y + 3_500 * np.sin(np.radians(angle))
+            row, col = _cell_of(transform, x, y)
+            if bits[row, col] != nodata:
+                assert bits[row, col] & settlements, (town.wkt, angle)
+    refuse = profile.read_text(encoding="utf-8").replace("field: aantal_inwoners_2021\n",
+                                                         "field: aantal_inwoners_2021\n          missing: refuse\n")
+    profile.write_text(refuse, encoding="utf-8")
+    done = _run(cli, "screen", "--region", "Gelderland", "--data", str(shared_data), "--out", str(tmp_path / "r2"),
+                "--profile", str(profile), "--layer", f"population_centres={layer}:kernen")
+    assert done.returncode == 2 and "3 of" in done.stderr and "missing: largest band" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "r2" / "exclusion.tif").exists()
