@@ -351,3 +351,87 @@ def test_features_without_a_band_get_the_largest_band_and_are_counted(cli, share
                 "--profile", str(profile), "--layer", f"population_centres={layer}:kernen")
     assert done.returncode == 2 and "3 of" in done.stderr and "missing: largest band" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "r2" / "exclusion.tif").exists()
+
+
+# ------------------------------------------------------------------ 8. sensitivity describes itself; OWA throughout
+# failed on 96ade62: no sensitivity.json, no --weight-spread; with aggregation: owa the score column, the ranking
+# and the Monte Carlo used WLC while the surface used OWA
+
+def test_sensitivity_json_records_the_sampling_and_weight_spread_sets_the_concentration(cli, screened9) -> None:
+    _rank_areas(cli, screened9)
+    done = _run(cli, "sensitivity", "--run", str(screened9), "--samples", "400", "--seed", "3", "--overwrite",
+                "--quiet", "--weight-spread", "0.1")
+    assert done.returncode == 0, done.stderr
+    described = json.loads((screened9 / "sensitivity.json").read_text(encoding="utf-8"))
+    assert described["samples"] == 400 and described["seed"] == 3
+    weights = np.array([w["weight"] for w in described["weights"]])
+    c = described["concentration"]
+    formula = np.sqrt(weights * (1 - weights) / (c + 1))
+    assert formula.max() == pytest.approx(0.1, abs=1e-6)  # the spread asked for, on the widest weight
+    for entry, sd in zip(described["weights"], formula):
+        assert entry["sd_formula"] == pytest.approx(sd, abs=1e-6)
+        assert entry["p05"] < entry["weight"] < entry["p95"]
+        assert entry["sd_sampled"] == pytest.approx(sd, rel=0.2)
+    done = _run(cli, "sensitivity", "--run", str(screened9), "--overwrite", "--quiet", "--weight-spread", "0.9")
+    assert done.returncode == 2 and "weight spread of 0.9 is not possible" in done.stderr
+
+
+def test_owa_is_used_for_the_score_the_ranking_and_the_monte_carlo(cli, shared_data, tmp_path) -> None:
+    text = (ROOT / "smr_siting/profiles/nl-default.yaml").read_text(encoding="utf-8")
+    assert "  aggregation: wlc" in text
+    profile = tmp_path / "owa.yaml"
+    profile.write_text(text.replace("  aggregation: wlc", "  aggregation: owa\n  owa_alpha: 3", 1), encoding="utf-8")
+    out = tmp_path / "run"
+    done = _run(cli, "screen", "--region", "Gelderland", "--data", str(shared_data), "--out", str(out),
+                "--profile", str(profile), "--resolution", "100", "--quiet")
+    assert done.returncode == 0, done.stderr
+    pairs = _ranked_with_surface(cli, out)
+    ranking = json.loads((out / "ranking.json").read_text(encoding="utf-8"))
+    ids = [c["id"] for c in ranking["criteria"]]
+    weights = np.array([c["weight"] for c in ranking["criteria"]])
+    expected = []
+    for row, surface in pairs:
+        scores = np.array([float(row[f"{cid}_score"]) for cid in ids])
+        order = np.argsort(-scores, kind="stable")  # Yager's weighted OWA with Q(p) = p^3, written out
+        cumulative = np.cumsum(weights[order])
+        owa = float(np.sum((cumulative ** 3 - (cumulative - weights[order]) ** 3) * scores[order]))
+        expected.append(owa)
+        assert float(row["score"]) == pytest.approx(owa, abs=2e-6)
+        assert surface == pytest.approx(owa, abs=1e-5)  # the map agrees
+        assert sum(float(row[f"{cid}_contribution"]) for cid in ids) == pytest.approx(owa, abs=1e-5)
+    assert [int(r["rank"]) for r, _s in pairs] == sorted(int(r["rank"]) for r, _s in pairs)
+    assert expected == sorted(expected, reverse=True)
+    done = _run(cli, "sensitivity", "--run", str(out), "--samples", "1", "--concentration", "1e9", "--quiet")
+    assert done.returncode == 0, done.stderr
+    rows = _rows(out / "sensitivity.csv")
+    # with the weights held fixed (c = 1e9) the Monte Carlo ranks exactly as the OWA ranking does
+    assert all(int(r["rank_median"].split(".")[0]) == int(r["rank"]) for r in rows)
+    assert json.loads((out / "sensitivity.json").read_text(encoding="utf-8"))["aggregation"] == "owa"
+
+
+# ------------------------------------------------------------------ 14. AHP and band details refused, not ignored
+# failed on 96ade62: 'direction: cost' with points was ignored, and bands in the wrong order were accepted
+
+@pytest.mark.parametrize("standardise, message", [
+    ("{method: linear, direction: cost, points: [[0 km, 1], [5 km, 0]]}", "'direction: cost' has no effect"),
+    ("{method: bands, direction: cost, bands: [{to: 1 km, score: 1}, {score: 0}]}", "'direction: cost' has no effect"),
+    ("{method: bands, bands: [{to: 5 km, score: 1}, {to: 2 km, score: 0.5}, {score: 0}]}", "must increase"),
+])
+def test_scoring_details_that_were_silently_ignored_are_refused(standardise, message) -> None:
+    from smr_siting.core.errors import ProfileError
+    from smr_siting.core.scoring.spec import parse_scoring
+    from smr_siting.core.yamlpos import load_yaml
+
+    text = ("scoring:\n  weights: direct\n  criteria:\n    - id: river\n      title: river\n      measure: distance\n"
+            f"      layers: [rivers_major]\n      weight: 1\n      standardise: {standardise}\n")
+    with pytest.raises(ProfileError, match=message):
+        parse_scoring(load_yaml(text, "mine.yaml")["scoring"], "mine.yaml")
+
+
+def test_distance_bands_must_increase() -> None:
+    from smr_siting.core.errors import ProfileError
+    from smr_siting.core.profile import parse_profile
+
+    bad = BANDED_PROFILE.replace("{from: 5000, to: 25000, distance: 2 km}", "{from: 3000, to: 25000, distance: 2 km}")
+    with pytest.raises(ProfileError, match="bands must increase"):
+        parse_profile(bad, "mine.yaml")

@@ -266,7 +266,7 @@ def compute_candidates(result: ExclusionResult, ctx: RunContext | None = None) -
 
 #: files a later step adds to a screening folder; a new screening makes them stale
 DERIVED_OUTPUTS = ("suitability.tif", "suitability.qml", "ranked_sites.gpkg", "ranked_sites.qml", "ranked_sites.csv",
-                   "ranking.json", "sensitivity.csv", "sweeps.csv")
+                   "ranking.json", "sensitivity.csv", "sensitivity.json", "sweeps.csv")
 
 
 def stale_outputs(targets: Mapping[str, Path]) -> list[Path]:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 
@@ -12,18 +14,24 @@ def wlc(scores: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return np.tensordot(weights, scores, axes=(0, 0))
 
 
-def owa_weights(scores: np.ndarray, weights: np.ndarray, alpha: float) -> np.ndarray:
+def owa_weights(scores: np.ndarray, weights: np.ndarray, alpha: float,
+                quantifier: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
     """The weight each criterion (first axis) gets per place in the weighted OWA, in criterion order:
-    ``(owa_weights(s, w, a) * s).sum(axis=0) == owa(s, w, a)``; they sum to 1 per place."""
+    ``(owa_weights(s, w, a) * s).sum(axis=0) == owa(s, w, a)``; they sum to 1 per place.
+
+    ``quantifier`` replaces the RIM quantifier Q(p) = p^α (a non-decreasing function with Q(0) = 0 and
+    Q(1) = 1).  With equal criterion weights this is Yager's OWA with order weights Q(j/n) − Q((j−1)/n)
+    (Torra 1997)."""
     if alpha <= 0:
         raise ValueError("alpha must be positive")
+    q = quantifier or (lambda p: p ** alpha)
     weights = np.asarray(weights, dtype="float64")
     scores = np.asarray(scores, dtype="float64")
     order = np.argsort(-scores, axis=0, kind="stable")
     sorted_weights = weights[order]
     cumulative = np.cumsum(sorted_weights, axis=0)
     previous = cumulative - sorted_weights
-    order_weights = np.clip(cumulative, 0, 1) ** alpha - np.clip(previous, 0, 1) ** alpha
+    order_weights = q(np.clip(cumulative, 0, 1)) - q(np.clip(previous, 0, 1))
     out = np.empty_like(order_weights)
     np.put_along_axis(out, order, order_weights, axis=0)
     return out

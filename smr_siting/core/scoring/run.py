@@ -25,7 +25,13 @@ from ..layers import LayerInput, sha256_of
 from ..outputs import AtomicOutputs, write_gpkg, write_json, write_style
 from ..profile import Profile, parse_profile
 from ..progress import RunContext
-from .sensitivity import DEFAULT_CONCENTRATION, leave_one_out, monte_carlo
+from .sensitivity import (
+    DEFAULT_CONCENTRATION,
+    concentration_for_spread,
+    leave_one_out,
+    monte_carlo,
+    weight_spread_summary,
+)
 from .sites import (
     STATUS_RANKED,
     best_sites_in_areas,
@@ -187,9 +193,46 @@ def with_distance(profile: Profile, rule_id: str, metres: float) -> Profile:
     return with_value(profile, rule_id, metres)
 
 
+def chosen_concentration(spec: ScoringSpec, concentration: float | None = None,
+                         weight_spread: float | None = None) -> tuple[float, str]:
+    """The Dirichlet concentration and where it came from: --weight-spread, --concentration, the profile's
+    ``scoring.sensitivity``, or the default."""
+    if weight_spread is not None:
+        return concentration_for_spread(spec.weights, weight_spread), f"--weight-spread {weight_spread:g}"
+    if concentration is not None:
+        if concentration <= 0:
+            raise SmrSitingError(_("--concentration {value:g} must be positive").format(value=concentration),
+                                 _("Use e.g. --concentration 100"))
+        return float(concentration), f"--concentration {concentration:g}"
+    if spec.weight_spread is not None:
+        return (concentration_for_spread(spec.weights, spec.weight_spread),
+                f"profile scoring.sensitivity.weight_spread {spec.weight_spread:g}")
+    if spec.concentration is not None:
+        return spec.concentration, f"profile scoring.sensitivity.concentration {spec.concentration:g}"
+    return DEFAULT_CONCENTRATION, "default"
+
+
+def sensitivity_description(spec: ScoringSpec, samples: int, seed: int, concentration: float, source: str,
+                            mc: Any | None) -> dict[str, Any]:
+    """What sensitivity.json records: how the weights were sampled and the spread that gave."""
+    from .sensitivity import weight_sd
+
+    out: dict[str, Any] = {
+        "samples": samples, "seed": seed, "generator": "numpy PCG64", "distribution": "Dirichlet(weights × concentration)",
+        "concentration": round(float(concentration), 6), "concentration_from": source,
+        "ranking": spec.ranking, "aggregation": spec.aggregation, "owa_alpha": spec.owa_alpha,
+    }
+    if mc is not None:
+        out["weights"] = weight_spread_summary(spec.names, spec.weights, mc)
+    else:
+        out["weights"] = [{"criterion": n, "weight": round(w, 6), "sd_formula": round(float(sd), 6)}
+                          for n, w, sd in zip(spec.names, spec.weights, weight_sd(spec.weights, concentration))]
+    return out
+
+
 def sensitivity_run(run_dir: Path, samples: int = 1000, seed: int = 1, sweeps: Sequence[str] = (),
-                    overwrite: bool = False, concentration: float = DEFAULT_CONCENTRATION,
-                    ctx: RunContext | None = None) -> dict[str, Path]:
+                    overwrite: bool = False, concentration: float | None = None,
+                    ctx: RunContext | None = None, weight_spread: float | None = None) -> dict[str, Path]:
     ctx = ctx or RunContext()
     if samples < 1 or samples > 1_000_000:
         raise SmrSitingError(_("--samples {samples} is outside 1 .. 1,000,000").format(samples=samples),
@@ -199,7 +242,7 @@ def sensitivity_run(run_dir: Path, samples: int = 1000, seed: int = 1, sweeps: S
     if not ranked_path.exists():
         raise SmrSitingError(_("{folder} has no ranked_sites.gpkg").format(folder=run_dir),
                              _("Run 'smr-siting rank --run FOLDER' first"))
-    targets = {"sensitivity": run_dir / "sensitivity.csv"}
+    targets = {"sensitivity": run_dir / "sensitivity.csv", "description": run_dir / "sensitivity.json"}
     if parsed:
         targets["sweeps"] = run_dir / "sweeps.csv"
     outputs = AtomicOutputs(targets, overwrite)
@@ -210,12 +253,15 @@ def sensitivity_run(run_dir: Path, samples: int = 1000, seed: int = 1, sweeps: S
     spec = scoring_spec(profile)
     table = gpd.read_file(ranked_path, layer="ranked_sites")
     ctx.report(0.05, _("Monte Carlo on the weights ({samples} samples, seed {seed})").format(samples=samples, seed=seed))
-    rows, columns = sensitivity_rows(table, spec, samples, seed, concentration)
+    chosen, source = chosen_concentration(spec, concentration, weight_spread)
+    rows, columns, mc = sensitivity_rows(table, spec, samples, seed, chosen, with_samples=True)
+    description = sensitivity_description(spec, samples, seed, chosen, source, mc)
     if not rows:
         ctx.tell(_("No ranked sites, so the weight sensitivity is empty."))
     sweeps_table = sweep_rows(request, profile, parsed, ctx.stage(0.3, 0.95)) if parsed else []
     with outputs:
         _write_csv(outputs.temp(targets["sensitivity"]), rows, columns)
+        write_json(outputs.temp(targets["description"]), description)
         if parsed:
             _write_csv(outputs.temp(targets["sweeps"]), sweeps_table, SWEEP_COLUMNS)
         ctx.check_cancelled()
@@ -229,24 +275,26 @@ SWEEP_COLUMNS = ["parameter", "value", "unit", "km2_not_excluded", "share_exclud
 
 
 def sensitivity_rows(table: gpd.GeoDataFrame, spec: ScoringSpec, samples: int = 1000, seed: int = 1,
-                     concentration: float = DEFAULT_CONCENTRATION) -> tuple[list[dict[str, Any]], list[str]]:
+                     concentration: float = DEFAULT_CONCENTRATION, with_samples: bool = False) -> Any:
     """Per ranked site: shares of Monte Carlo runs at rank 1 / in the top 3 / top 5, rank interval,
     and its rank with each criterion left out."""
     names = list(spec.names)
     columns = ["site_id", "name", "rank", "share_rank1", "share_top3", "share_top5", "rank_p05", "rank_median",
                "rank_p95", "mean_rank"] + [f"rank_without_{n}" for n in names]
+    empty: Any = ([], columns, None) if with_samples else ([], columns)
     if len(table) == 0:
-        return [], columns
+        return empty
     ranked = table[table["status"] == STATUS_RANKED].sort_values("site_id").reset_index(drop=True)
     missing = [f"{n}_score" for n in names if f"{n}_score" not in ranked.columns]
     if missing:
         raise SmrSitingError(_("the ranked sites lack {columns}").format(columns=", ".join(missing)),
                              _("Rank the sites again"))
     if len(ranked) == 0:
-        return [], columns
+        return empty
     matrix = ranked[[f"{n}_score" for n in names]].to_numpy(dtype="float64")
-    mc = monte_carlo(matrix, spec.weights, samples, seed, concentration, spec.ranking)
-    loo = leave_one_out(matrix, spec.weights, spec.ranking)
+    mc = monte_carlo(matrix, spec.weights, samples, seed, concentration, spec.ranking, spec.aggregation,
+                     spec.owa_alpha)
+    loo = leave_one_out(matrix, spec.weights, spec.ranking, spec.aggregation, spec.owa_alpha)
     rows = []
     for i, site in ranked.iterrows():
         row = {"site_id": int(site["site_id"]), "name": site["name"], "rank": int(site["rank"]),
@@ -258,7 +306,7 @@ def sensitivity_rows(table: gpd.GeoDataFrame, spec: ScoringSpec, samples: int = 
             row[f"rank_without_{name}"] = int(loo[j, i])
         rows.append(row)
     rows.sort(key=lambda r: r["rank"])
-    return rows, columns
+    return (rows, columns, mc) if with_samples else (rows, columns)
 
 
 def sweep_rows(request: Any, profile: Profile, sweeps: Sequence[tuple[str, list[float]]],
