@@ -65,8 +65,35 @@ def _is_raster(criterion: ScoringCriterion, store: LayerStore) -> bool:
     return located.path.suffix.lower() in RASTER_SUFFIXES
 
 
-def measure_on_grid(criterion: ScoringCriterion, grid: Grid, store: LayerStore) -> np.ndarray:
-    """Raw values per cell: metres to the nearest feature, a number, or a category (object array)."""
+def _distance_where(touched: np.ndarray, offset: tuple[int, int], shape: tuple[int, int], where: np.ndarray,
+                    resolution: float, reach: float) -> np.ndarray:
+    """Distances (cell centre to the nearest touched cell's centre, as the Euclidean distance transform
+    gives them) at the cells ``where`` marks; NaN elsewhere, inf beyond the reach.  The nearest touched
+    cell of an untouched cell always has an untouched 4-neighbour, so only those edge cells are searched."""
+    from scipy.spatial import cKDTree
+
+    out = np.full(shape, np.nan)
+    rows, cols = np.nonzero(where)
+    if rows.size == 0:
+        return out
+    inner = ndimage.binary_erosion(touched, structure=np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], bool),
+                                   border_value=1)
+    edge = np.argwhere(touched & ~inner)
+    r0, c0 = offset
+    query = np.stack([rows + r0, cols + c0], axis=1)
+    tree = cKDTree(edge)
+    distance, _index = tree.query(query, distance_upper_bound=reach / resolution + 2.0)
+    values = np.where(np.isfinite(distance), distance * resolution, np.inf)
+    values[touched[query[:, 0], query[:, 1]]] = 0.0
+    out[rows, cols] = values
+    return out
+
+
+def measure_on_grid(criterion: ScoringCriterion, grid: Grid, store: LayerStore,
+                    where: np.ndarray | None = None) -> np.ndarray:
+    """Raw values per cell: metres to the nearest feature, a number, or a category (object array).
+    With ``where`` (boolean, on ``grid``) distances are computed only at those cells (NaN elsewhere) —
+    the same values, without a distance transform of the whole grid."""
     if criterion.measure == "distance":
         reach = scoring_reach(criterion)
         big = snap_grid(grid.bounds, grid.resolution, reach + grid.resolution)
@@ -77,6 +104,8 @@ def measure_on_grid(criterion: ScoringCriterion, grid: Grid, store: LayerStore) 
             touched |= burn(list(gdf.geometry.values), big, all_touched=True)
         if not touched.any():
             return np.full(grid.shape, np.inf)
+        if where is not None:
+            return _distance_where(touched, (r0, c0), grid.shape, where, grid.resolution, reach)
         distance = ndimage.distance_transform_edt(~touched, sampling=grid.resolution)
         return distance[r0:r0 + grid.height, c0:c0 + grid.width]
     if _is_raster(criterion, store):
@@ -135,7 +164,7 @@ def measure_at_sites(criterion: ScoringCriterion, points: Sequence[Point], store
     """Exact raw values at site points, with a short explanation each (distances: the nearest feature)."""
     unit = criterion.unit
     if criterion.measure == "distance":
-        reach = scoring_reach(criterion)
+        reach = 4 * scoring_reach(criterion)  # beyond the scoring reach the score no longer changes
         if points:
             xs, ys = [p.x for p in points], [p.y for p in points]
             bounds = (min(xs) - reach, min(ys) - reach, max(xs) + reach, max(ys) + reach)

@@ -263,8 +263,8 @@ def evaluate_sites(sites: Sequence[Site], result: ExclusionResult, spec: Scoring
             method = suitability.standardisations.get(criterion.id, method)
             for k, point in enumerate(points):
                 raw_value = suitability.raw_at(criterion.id, point.x, point.y)
-                if raw_value is None:
-                    continue
+                if raw_value is None or (criterion.measure == "distance" and np.isinf(raw_value)):
+                    continue  # not sampled, or beyond the scoring reach: the exact distance says more
                 text = distance_text(raw_value, measured[k].name) if criterion.measure == "distance" else \
                     value_text(criterion, raw_value if np.isfinite(raw_value) else None)
                 measured[k] = SiteValue(raw_value if np.isfinite(raw_value) or criterion.measure == "distance"

@@ -86,13 +86,14 @@ def compute_suitability(result: ExclusionResult, spec: ScoringSpec, ctx: RunCont
     sample_index = np.flatnonzero(sample) if sample is not None else np.zeros(0, dtype=np.int64)
     samples: dict[str, np.ndarray] = {}
     standardisations: dict[str, Standardisation] = {}
+    needed = free | sample if sample is not None else free  # the surface has values only on free land
     weights = np.asarray(spec.weights, dtype="float64")
     total = np.zeros(out_grid.shape, dtype="float32") if spec.aggregation == "wlc" else None
     stack = [] if spec.aggregation == "owa" else None
     n = len(spec.criteria)
     for i, criterion in enumerate(spec.criteria):
         ctx.report(i / (n + 1), _("scoring: {title}").format(title=localised(criterion.title, criterion.title_nl)))
-        raw = measure_on_grid(criterion, out_grid, result.store)
+        raw = measure_on_grid(criterion, out_grid, result.store, needed)
         if criterion.measure != "category":
             samples[criterion.id] = raw.ravel()[sample_index].astype("float64")
         method = resolved(criterion.standardise, raw, free) if criterion.measure != "category" else \
