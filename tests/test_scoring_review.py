@@ -435,3 +435,54 @@ def test_distance_bands_must_increase() -> None:
     bad = BANDED_PROFILE.replace("{from: 5000, to: 25000, distance: 2 km}", "{from: 3000, to: 25000, distance: 2 km}")
     with pytest.raises(ProfileError, match="bands must increase"):
         parse_profile(bad, "mine.yaml")
+
+
+# ------------------------------------------------------------------ 11. errors that hide errors
+# failed on 96ade62: a bug (TypeError, MemoryError) while reading became "the file may be damaged" (exit 2);
+# unreadable municipalities left the ranked sites without names and without a word; nodata: keep never said
+# how much land had no value
+
+@pytest.mark.parametrize("bug", [TypeError("an engine bug"), MemoryError()])
+def test_a_bug_while_reading_a_layer_is_not_called_a_damaged_file(shared_data, monkeypatch, bug) -> None:
+    from smr_siting.core import ogrio, vectorio
+
+    path = shared_data / "nl_natura2000.gpkg"
+    info = vectorio.vector_info(path, None, "natura2000")
+
+    def broken(*_args, **_kwargs):
+        raise bug
+
+    monkeypatch.setattr(ogrio, "read_features", broken)
+    monkeypatch.setattr(vectorio.gpd, "read_file", broken)
+    with pytest.raises(type(bug)):
+        vectorio.read_vector(info, None, "natura2000")
+
+
+def test_site_names_use_the_catalogues_fields(screened9, monkeypatch) -> None:
+    """The municipality and province of a ranked site come from the fields the catalogue names (as for the
+    candidate areas), not from hard-coded 'statnaam'/'prov_naam'."""
+    import dataclasses
+
+    from smr_siting.core.progress import RunContext
+    from smr_siting.core.scoring.run import _rebuild, score_sites, scoring_spec
+
+    result, profile, _manifest = _rebuild(screened9, RunContext())
+    entries = dict(result.store.catalogue.entries)
+    entries["municipalities"] = dataclasses.replace(entries["municipalities"], name_field="statcode",
+                                                    province_field="prov_code")
+    monkeypatch.setattr(result.store, "catalogue", dataclasses.replace(result.store.catalogue, entries=entries))
+    _surface, table, _summary = score_sites(result, scoring_spec(profile))
+    assert len(table) and all(str(m).startswith("GM") for m in table["municipality"])
+    assert all(str(p).startswith("PV") for p in table["province"])
+
+
+def test_a_coverage_gap_of_nodata_keep_is_said_with_its_size(cli, shared_data, tmp_path) -> None:
+    profile = tmp_path / "density.yaml"
+    profile.write_text(BANDED_PROFILE.split("scoring:")[0] + (
+        "  - id: density\n    kind: raster_threshold\n    group: safety\n    title: Dense municipality\n"
+        "    threshold: {op: \">\", value: 500, unit: inhabitants/km2}\n    layers:\n      - layer: municipalities\n"
+        "        field: bevolkingsdichtheid_km2\n"), encoding="utf-8")
+    done = _run(cli, "screen", "--region", "Gelderland", "--data", str(shared_data), "--out", str(tmp_path / "d"),
+                "--profile", str(profile))
+    assert done.returncode == 0, done.stderr
+    assert "of the analysis grid (the region and its margin) has no value in 'municipalities'" in done.stderr

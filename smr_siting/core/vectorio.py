@@ -116,7 +116,9 @@ def vector_info(path: Path, layer: str | None, label: str) -> VectorInfo:
                 count = len(src)
                 bounds = src.bounds if count else None
                 gtype = str(src.schema.get("geometry", ""))
-    except Exception as error:  # noqa: BLE001
+    except NOT_THE_FILE:
+        raise
+    except Exception as error:  # noqa: BLE001 - GDAL/OGR, fiona and pyogrio errors: the file
         raise DataError(_("{label}: cannot read layer {layer!r} of {path} ({reason})").format(
             label=label, layer=layer, path=path, reason=_short(error)),
             _("Check the file in QGIS; it may be damaged or incomplete")) from None
@@ -152,13 +154,21 @@ def layer_bbox(info: VectorInfo, bbox: Any | None) -> tuple[float, float, float,
     return bbox
 
 
+#: exceptions that are never a damaged file: a bug in the engine, or the machine running out of memory.
+#: They go up as they are (exit 1, "please report it"), not as "the file may be damaged".
+NOT_THE_FILE = (MemoryError, RecursionError, AssertionError, AttributeError, NameError, TypeError, KeyError,
+                IndexError, NotImplementedError, ImportError, ArithmeticError)
+
+
 def read_vector(info: VectorInfo, bbox: Any | None, label: str) -> gpd.GeoDataFrame:
     bbox = layer_bbox(info, bbox)
     try:
         if ogrio.available():
             return frame_from_features(info, ogrio.read_features(str(info.path), info.layer, bbox))
         return gpd.read_file(str(info.path), layer=info.layer, bbox=bbox)
-    except Exception as error:  # noqa: BLE001
+    except NOT_THE_FILE:
+        raise
+    except Exception as error:  # noqa: BLE001 - GDAL/OGR, fiona and pyogrio errors: the file
         raise read_error(label, info, error) from None
 
 

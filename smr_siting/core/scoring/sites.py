@@ -304,10 +304,10 @@ def evaluate_sites(sites: Sequence[Site], result: ExclusionResult, spec: Scoring
         closeness[ranked] = topsis(scores[ranked], weights)
         key = wlc_scores if spec.ranking == "wlc" else closeness
         rank[ranked] = ranks(key[ranked], np.array([s.site_id for s in sites])[ranked])
-    admin = _admin(result)
+    admin, fields = _admin(result, ctx)
     rows: list[dict[str, Any]] = []
     for i, site in enumerate(sites):
-        municipality, province = _admin_at(admin, site.point)
+        municipality, province = _admin_at(admin, site.point, fields)
         row: dict[str, Any] = {
             "site_id": site.site_id, "origin": site.origin, "name": site.name,
             "area_id": site.area_id if site.area_id is not None else -1,
@@ -336,21 +336,28 @@ def _round(value: float, digits: int = 6) -> float:
     return round(value, digits) if np.isfinite(value) else float("nan")
 
 
-def _admin(result: ExclusionResult) -> gpd.GeoDataFrame | None:
+def _admin(result: ExclusionResult, ctx: RunContext) -> tuple[gpd.GeoDataFrame | None, tuple[str, str]]:
+    """The municipalities and the catalogue's name fields; a layer that cannot be read is said, not hidden."""
+    from ..errors import SmrSitingError
+
+    entry = result.store.catalogue.get("municipalities")
+    fields = (entry.name_field or "statnaam", entry.province_field or "prov_naam") if entry else ("statnaam",
+                                                                                                  "prov_naam")
     try:
-        return result.store.vector("municipalities")
-    except Exception:  # noqa: BLE001 - names are a courtesy, not a requirement
-        return None
+        return result.store.vector("municipalities"), fields
+    except SmrSitingError as error:  # names are a courtesy, not a requirement — but say why they are missing
+        ctx.tell(_("Ranked sites carry no municipality names: {error}").format(error=error))
+        return None, fields
 
 
-def _admin_at(admin: gpd.GeoDataFrame | None, point: Point) -> tuple[str, str]:
+def _admin_at(admin: gpd.GeoDataFrame | None, point: Point, fields: tuple[str, str]) -> tuple[str, str]:
     if admin is None or len(admin) == 0:
         return "", ""
     hits = admin[admin.geometry.contains(point)]
     if not len(hits):
         return "", ""
     row = hits.iloc[0]
-    return str(row.get("statnaam", "")), str(row.get("prov_naam", ""))
+    return str(row.get(fields[0], "")), str(row.get(fields[1], ""))
 
 
 def site_columns(spec: ScoringSpec) -> list[str]:
