@@ -486,3 +486,47 @@ def test_a_coverage_gap_of_nodata_keep_is_said_with_its_size(cli, shared_data, t
                 "--profile", str(profile))
     assert done.returncode == 0, done.stderr
     assert "of the analysis grid (the region and its margin) has no value in 'municipalities'" in done.stderr
+
+
+# ------------------------------------------------------------------ 13. threads
+# failed on 96ade62: the GeoPackage date was pinned through os.environ (seen by every thread) and
+# LayerStore.close() returned while a layer was still being read
+
+def test_the_pinned_geopackage_date_is_thread_local(tmp_path) -> None:
+    import os
+    import sqlite3
+    import threading
+
+    from smr_siting.core.outputs import write_gpkg
+    from smr_siting.core.vectorio import FIXED_DATE, fixed_gpkg_dates
+
+    frame = gpd.GeoDataFrame({"a": [1]}, geometry=[Point(190_000, 450_000)], crs="EPSG:28992")
+
+    def last_change(path: Path) -> str:
+        with sqlite3.connect(path) as db:
+            return db.execute("select last_change from gpkg_contents").fetchone()[0]
+
+    other = tmp_path / "other.gpkg"
+    with fixed_gpkg_dates():
+        assert "OGR_CURRENT_DATE" not in os.environ  # nothing another thread's getenv could race with
+        worker = threading.Thread(target=lambda: frame.to_file(other, layer="x", driver="GPKG"))
+        worker.start()
+        worker.join()
+    write_gpkg(tmp_path / "ours.gpkg", frame, "x", "Point")
+    assert last_change(tmp_path / "ours.gpkg") == FIXED_DATE
+    assert last_change(other) != FIXED_DATE  # a file another thread wrote meanwhile keeps its real date
+
+
+def test_closing_the_layer_store_waits_for_the_read_in_progress(shared_data) -> None:
+    import threading
+
+    from smr_siting.core.catalogue import load_catalogue
+    from smr_siting.core.layers import LayerStore
+
+    for _attempt in range(3):
+        store = LayerStore(load_catalogue(), shared_data, {})
+        store.read_bounds = (120_000.0, 400_000.0, 260_000.0, 520_000.0)
+        store.prefetch(["natura2000", "municipalities", "rivers_major"])
+        store.close()
+        alive = [t.name for t in threading.enumerate() if t.name.startswith("smr-siting-read") and t.is_alive()]
+        assert alive == []

@@ -286,9 +286,11 @@ class LayerStore:
                                                    info.crs.equals(RD))
 
     def close(self) -> None:
-        """Stop prefetching: layers not started are dropped, the one being read finishes on its own."""
+        """Stop prefetching: layers not started are dropped, and this waits for the one being read, so that
+        no file of the run is still open afterwards (on Windows a cancelled QGIS run can then delete its
+        temporary folder)."""
         for pool in self._pools:
-            pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=True, cancel_futures=True)
         self._pools.clear()
         self._pending.clear()
 

@@ -132,16 +132,33 @@ def vector_info(path: Path, layer: str | None, label: str) -> VectorInfo:
 
 @contextlib.contextmanager
 def fixed_gpkg_dates() -> Iterator[None]:
-    """GeoPackages record 'last_change'; pin it so repeated runs give identical bytes."""
-    previous = os.environ.get("OGR_CURRENT_DATE")
-    os.environ["OGR_CURRENT_DATE"] = FIXED_DATE
+    """GeoPackages record 'last_change'; pin it so repeated runs give identical bytes.
+
+    Through GDAL's *thread-local* configuration option when the GDAL binding is there: setting
+    ``os.environ`` while reader threads may call getenv is not thread-safe, and it would pin the date of
+    files other threads write.  (Every GDAL user in the process — fiona, pyogrio, osgeo — shares the one
+    libgdal, whose option lookup sees the thread-local value first.)"""
     try:
+        from osgeo import gdal
+    except ImportError:  # pragma: no cover - without the binding: the process environment
+        gdal = None
+    if gdal is not None:
+        previous = gdal.GetThreadLocalConfigOption("OGR_CURRENT_DATE", None)
+        gdal.SetThreadLocalConfigOption("OGR_CURRENT_DATE", FIXED_DATE)
+        try:
+            yield
+        finally:
+            gdal.SetThreadLocalConfigOption("OGR_CURRENT_DATE", previous)
+        return
+    before = os.environ.get("OGR_CURRENT_DATE")  # pragma: no cover
+    os.environ["OGR_CURRENT_DATE"] = FIXED_DATE  # pragma: no cover
+    try:  # pragma: no cover
         yield
-    finally:
-        if previous is None:
+    finally:  # pragma: no cover
+        if before is None:
             os.environ.pop("OGR_CURRENT_DATE", None)
         else:
-            os.environ["OGR_CURRENT_DATE"] = previous
+            os.environ["OGR_CURRENT_DATE"] = before
 
 
 def layer_bbox(info: VectorInfo, bbox: Any | None) -> tuple[float, float, float, float] | None:
