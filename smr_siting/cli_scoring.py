@@ -19,7 +19,8 @@ def cancel_requested() -> bool:
 
 
 #: how the site statuses of ranked_sites.csv are shown (the files keep the English values: they are data)
-STATUS_TEXT = {"excluded": N_("excluded"), "outside region": N_("outside region"), "not scored": N_("not scored")}
+STATUS_TEXT = {"excluded": N_("excluded"), "outside region": N_("outside region"), "not scored": N_("not scored"),
+               "footprint does not fit": N_("footprint does not fit")}
 
 
 def add_parsers(sub: Any, positive_int: Any) -> None:
