@@ -128,8 +128,9 @@ def _parse_standardise(raw: Any, ctx: _Ctx, parent: LineDict, label: str, measur
     is_length = measure == "distance"
     where = ctx.at(raw, None, slabel)
     if direction == "cost" and (method in ("bands", "categories") or raw.get("points") is not None):
+        what = method if method != "linear" else "points"  # the profile's own key, not prose
         raise ProfileError(_("'direction: cost' has no effect with {what}: the scores are given there").format(
-                               what="points" if method == "linear" else method),
+                               what=what),
                            _("Remove 'direction' and write the scores you want (low for the worse values)"),
                            ctx.at(raw, "direction", slabel))
     if method == "linear":
