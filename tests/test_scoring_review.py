@@ -530,3 +530,42 @@ def test_closing_the_layer_store_waits_for_the_read_in_progress(shared_data) -> 
         store.close()
         alive = [t.name for t in threading.enumerate() if t.name.startswith("smr-siting-read") and t.is_alive()]
         assert alive == []
+
+
+# ------------------------------------------------------------------ 12. the memory guard covers the measured peaks
+# failed on 96ade62: 24 bytes/cell estimated 0.62 GiB for the demo; screen, a circular footprint and rank peaked
+# far above it, and rank and sensitivity had no guard at all
+
+def _peak_bytes(cli, *args) -> int:
+    import os
+
+    process = subprocess.Popen([*cli, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _pid, status, usage = os.wait4(process.pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, process.stderr.read().decode()
+    return usage.ru_maxrss * 1024  # kilobytes on Linux
+
+
+def test_the_memory_estimate_covers_the_measured_peak_of_each_step_on_the_demo(cli, demo_data, tmp_path) -> None:
+    from smr_siting.core.grid import Grid, memory_estimate
+
+    square, circle = tmp_path / "square", tmp_path / "circle"
+    peaks = {"screen": _peak_bytes(cli, "screen", "--region", "Gelderland", "--data", str(demo_data), "--out",
+                                   str(square), "--quiet"),
+             "screen circle": _peak_bytes(cli, "screen", "--region", "Gelderland", "--data", str(demo_data), "--out",
+                                          str(circle), "--quiet", "--footprint-shape", "circle")}
+    peaks["rank"] = _peak_bytes(cli, "rank", "--run", str(square), "--quiet")
+    summary = json.loads((square / "summary.json").read_text(encoding="utf-8"))["grid"]
+    grow = int(round(summary["analysis_margin_m"] / summary["resolution_m"]))
+    grid = Grid(0.0, 0.0, summary["resolution_m"], summary["width"] + 2 * grow, summary["height"] + 2 * grow)
+    estimates = {"screen": memory_estimate(grid, "screen", "square"),
+                 "screen circle": memory_estimate(grid, "screen", "circle"),
+                 "rank": memory_estimate(grid, "rank", "square")}
+    for step, peak in peaks.items():
+        assert estimates[step] >= peak, (step, estimates[step] / 2**30, peak / 2**30)
+        assert estimates[step] <= 2.0 * peak, (step, "an estimate this far above the peak refuses grids that fit")
+    from smr_siting.core.errors import SmrSitingError
+    from smr_siting.core.grid import check_memory
+
+    with pytest.raises(SmrSitingError, match="needs about"):  # rank is refused where the screening still fits
+        check_memory(grid, int(estimates["screen"] / 0.8) + 1, "rank", "square")
+    check_memory(grid, int(estimates["screen"] / 0.8) + 1, "screen", "square")

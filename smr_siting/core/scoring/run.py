@@ -20,6 +20,7 @@ import numpy as np
 
 from ..catalogue import load_catalogue
 from ..errors import DataError, SmrSitingError
+from ..grid import check_memory
 from ..i18n import _
 from ..layers import LayerInput, sha256_of
 from ..outputs import AtomicOutputs, write_gpkg, write_json, write_style
@@ -92,6 +93,8 @@ def _rebuild(run_dir: Path, ctx: RunContext) -> tuple[Any, Profile, dict]:
 
     request, profile, manifest = load_run(run_dir)
     result = compute_exclusion(request, ctx, profile=profile)
+    # scoring and the site search need more than the screening: refuse before they allocate
+    check_memory(result.analysis_grid, request.memory_limit_bytes, "rank", result.footprint.shape)
     exclusion = run_dir / "exclusion.tif"
     if exclusion.exists():
         import rasterio
