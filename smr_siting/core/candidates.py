@@ -98,8 +98,10 @@ def fit_and_usable(free: np.ndarray, cells: FootprintCells, resolution: float) -
     return fits, usable & free
 
 
-def rotation_angles(cells: FootprintCells, step: float = ROTATION_STEP_DEG) -> list[float]:
-    """The turned angles tried besides the axis-aligned orientations (0° and, for rectangles, 90°)."""
+def rotation_angles(cells: FootprintCells, step: float | None = None) -> list[float]:
+    """The turned angles tried besides the axis-aligned orientations (0° and, for rectangles, 90°);
+    none when ``step`` (default ``ROTATION_STEP_DEG``) is 0."""
+    step = ROTATION_STEP_DEG if step is None else step
     if cells.shape == "circle" or step <= 0:
         return []
     period = 90.0 if cells.rows == cells.cols else 180.0
