@@ -170,6 +170,13 @@ def main(argv: list[str] | None = None) -> int:
         "atlite": _contender("atlite", [args.atlite_python, str(HERE / "atlite_bench.py"), str(plan_path),
                                         str(work / "atlite.npy"), repeat], work, qgis_env),
     }
+    searched = subprocess.run([sys.executable, str(HERE / "candidates.py"), str(plan_path), str(data)],
+                              stdout=subprocess.PIPE, text=True, env=env)
+    if searched.returncode == 0 and searched.stdout.strip():
+        found = json.loads(searched.stdout.strip().splitlines()[-1])
+        print(f"candidate search: {found['turned_s']:.2f} s with footprints turned every 15° "
+              f"({found['turned_areas']} areas), {found['axis_only_s']:.2f} s axis-aligned only "
+              f"({found['axis_only_areas']} areas)", flush=True)
     import rasterio
 
     ours = np.load(work / "engine.npy")

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Random consistency index RI(n) for AHP matrices beyond Saaty's table (n > 15).
+"""Random consistency index RI(n) for AHP matrices beyond Saaty's 1980 table (n > 10).
 
 RI(n) is the mean consistency index CI = (λmax − n)/(n − 1) of random reciprocal matrices whose
 upper-triangle judgements are drawn uniformly from Saaty's scale {1/9, 1/8, …, 1/2, 1, 2, …, 9}.
-Prints the table used in smr_siting/core/scoring/weights.py (SIMULATED_RI).  Also prints n = 3..15
-for comparison with Saaty's published values.
+Prints the table used in smr_siting/core/scoring/weights.py (SIMULATED_RI, n = 11..30).  Also prints
+n = 3..10 for comparison with Saaty's published values.
 
 Usage: scripts/random_index.py [--samples 20000] [--seed 1] [--max-n 30]
 """
@@ -46,7 +46,7 @@ def main() -> None:
     for n in range(3, args.max_n + 1):
         values[n] = mean_ci(n, args.samples, rng)
         print(f"n={n:2d}  RI={values[n]:.3f}", flush=True)
-    print("SIMULATED_RI = (" + ", ".join(f"{values[n]:.3f}" for n in range(16, args.max_n + 1)) + ")")
+    print("SIMULATED_RI = (" + ", ".join(f"{values[n]:.3f}" for n in range(11, args.max_n + 1)) + ")")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ def cancel_requested() -> bool:
 
 
 #: how the site statuses of ranked_sites.csv are shown (the files keep the English values: they are data)
-STATUS_TEXT = {"excluded": N_("excluded"), "outside region": N_("outside region"), "not scored": N_("not scored")}
+STATUS_TEXT = {"excluded": N_("excluded"), "outside region": N_("outside region"), "not scored": N_("not scored"),
+               "footprint does not fit": N_("footprint does not fit")}
 
 
 def add_parsers(sub: Any, positive_int: Any) -> None:
@@ -41,11 +42,17 @@ def add_parsers(sub: Any, positive_int: Any) -> None:
     sens.add_argument("--samples", type=positive_int, default=1000, help=_("Monte Carlo samples (default 1000)"))
     sens.add_argument("--seed", type=int, default=1, help=_("random seed (default 1): the same seed gives the same "
                                                             "numbers"))
-    sens.add_argument("--concentration", type=float, default=100.0,
-                      help=_("Dirichlet concentration around the weights (default 100; smaller = wider spread)"))
-    sens.add_argument("--sweep", action="append", default=[], metavar="RULE=D1,D2,…",
-                      help=_("rerun the exclusion with each distance for one rule, e.g. cooling_water=1km,2km,5km,10km "
-                             "(repeatable)"))
+    sens.add_argument("--concentration", type=float, default=None,
+                      help=_("Dirichlet concentration around the weights (default: the profile's, else 100; smaller = "
+                             "wider spread)"))
+    sens.add_argument("--weight-spread", type=float, default=None, metavar="SD",
+                      help=_("set the concentration so that the largest weight's standard deviation is SD, e.g. 0.05"))
+    sens.add_argument("--sweep", action="append", default=[], metavar="TARGET=V1,V2,…",
+                      help=_("rerun the exclusion with each value of one number of the profile (repeatable): "
+                             "RULE=1km,2km (its one distance), RULE.LAYER.distance=…, RULE.scale=0.5,1,2 (every "
+                             "distance of the rule, bands included), RULE.LAYER.bandN.distance=…, "
+                             "RULE.LAYER.bandN.from=…, RULE.threshold=…, footprint=5ha,20ha; sweeps.csv starts "
+                             "with the baseline row"))
     sens.add_argument("--overwrite", action="store_true", help=_("replace outputs that exist"))
     sens.add_argument("--quiet", "-q", action="store_true", help=_("no progress bar and no notes"))
 
@@ -86,7 +93,7 @@ def cmd_sensitivity(args: argparse.Namespace, out: TextIO, bar: Any) -> int:
     started = time.perf_counter()
     try:
         written = sensitivity_run(args.run, args.samples, args.seed, args.sweep, args.overwrite, args.concentration,
-                                  ctx)
+                                  ctx, weight_spread=args.weight_spread)
     finally:
         bar.clear()
     out.write(_("sensitivity written: {files} ({seconds:.1f} s)").format(

@@ -10,7 +10,7 @@ from engine_helpers import cell_centres, contains
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from shapely.geometry import box
+from shapely.geometry import LineString, Point, box
 
 from smr_siting.core.candidates import FootprintCells, find_candidate_areas, fit_and_usable, footprint_cells
 from smr_siting.core.grid import Grid
@@ -43,6 +43,35 @@ def _placements(cells: FootprintCells, res: float) -> list[list[tuple[int, int]]
     out = []
     for rows, cols in sorted({(cells.rows, cells.cols), (cells.cols, cells.rows)}):
         out.append([(i - rows // 2, j - cols // 2) for i in range(rows) for j in range(cols)])
+    return out + _turned_placements(cells, res)
+
+
+def _turned_placements(cells: FootprintCells, res: float) -> list[list[tuple[int, int]]]:
+    """The claim of issue 13 item 7, written with shapely: the footprint's rectangle (cols × rows cells) turned
+    by every 15° about the centre of the axis-aligned footprint at the anchor; a placement covers the cells
+    whose centres lie inside it (the boundary counts, within a nanometre), and a turned rectangle that would
+    cover fewer cells than rows × cols is grown by sixteenths of its sides until it does not."""
+    from shapely import affinity
+
+    rows, cols = cells.rows, cells.cols
+    period = 90 if rows == cols else 180
+    centre = ((-(cols // 2) + (cols - 1) / 2) * res, -(-(rows // 2) + (rows - 1) / 2) * res)  # x east, y north
+    reach = 2 * (rows + cols)
+    out = []
+    for angle in range(15, period, 15):
+        if angle == 90:
+            continue
+        scale = 1.0
+        while True:
+            rectangle = box(-scale * cols * res / 2, -scale * rows * res / 2, scale * cols * res / 2,
+                            scale * rows * res / 2)
+            turned = affinity.translate(affinity.rotate(rectangle, angle, origin=(0, 0)), *centre).buffer(1e-9)
+            covered = [(di, dj) for di in range(-reach, reach + 1) for dj in range(-reach, reach + 1)
+                       if turned.contains(Point(dj * res, -di * res))]
+            if len(covered) >= rows * cols:
+                break
+            scale += 1 / 16
+        out.append(covered)
     return out
 
 
@@ -267,7 +296,48 @@ def test_edge_contact_joins_areas_into_one_candidate():
     free[1:6, 6:11] = True  # shares an edge with the first block
     free[8:10, 1:11] = True  # a thin strip, connected by a 1-cell corridor
     free[6:8, 3] = True
-    _, gdf, _ = _candidates(free, Footprint(16 * RES * RES, "square"))
+    _, gdf, cells = _candidates(free, Footprint(16 * RES * RES, "square"))
     assert len(gdf) == 1
     assert gdf["area_ha"].iloc[0] == pytest.approx((50 + 20 + 2) * RES * RES / 1e4)  # the whole 4-connected patch
-    assert gdf["usable_ha"].iloc[0] == pytest.approx(50 * RES * RES / 1e4)  # only the blocks hold the footprint
+    usable = _brute_force(free, cells, RES)[1]
+    assert usable[1:6, 1:11].all() and not usable[8:10].any()  # the blocks hold the footprint, the strip does not
+    assert gdf["usable_ha"].iloc[0] == pytest.approx(usable.sum() * RES * RES / 1e4)
+
+
+def test_a_square_fits_a_diagonal_strip_only_when_turned():
+    """Issue 13 item 7 (failed on 96ade62: footprints were tried only axis-aligned).  A 400 m wide strip at 45°
+    holds a 10 ha square (13 × 13 cells of 25 m = 325 m) turned by 45°, not an axis-aligned one (its extent
+    across the strip is 325 m × √2 = 460 m)."""
+    res = 25.0
+    grid = Grid(150_000.0, 452_000.0, res, 80, 80)
+    xs, ys = cell_centres(grid)
+    strip = LineString([(150_000.0, 450_000.0), (152_000.0, 452_000.0)]).buffer(200.0, cap_style=2)
+    free = contains(strip, xs, ys)
+    footprint = Footprint(10 * 10_000, "square")
+    cells = footprint_cells(footprint, res)
+    assert (cells.rows, cells.cols) == (13, 13)
+    axis = ndimage_minimum(free, 13)
+    assert not axis.any()  # no axis-aligned placement fits
+    _grid_, gdf, _cells = _candidates_at(free, footprint, grid)
+    assert len(gdf) == 1
+    fits, _usable = fit_and_usable(free, cells, res)
+    assert fits.any()
+    row, col = np.argwhere(fits)[0]
+    centre = Point(grid.left + (col + 0.5) * res, grid.top - (row + 0.5) * res)
+    from shapely import affinity
+
+    turned = affinity.rotate(box(centre.x - 162.5, centre.y - 162.5, centre.x + 162.5, centre.y + 162.5), 45)
+    inside = contains(turned, xs, ys)
+    assert inside.sum() >= 169 and (free[inside]).all()  # that turned square lies wholly on the strip
+
+
+def ndimage_minimum(free: np.ndarray, size: int) -> np.ndarray:
+    from scipy import ndimage
+
+    return ndimage.minimum_filter(free.astype(np.uint8), size=size, mode="constant", cval=0).astype(bool)
+
+
+def _candidates_at(free: np.ndarray, footprint: Footprint, grid: Grid):
+    region = np.ones(free.shape, dtype=bool)
+    gdf, cells = find_candidate_areas(free, region, grid, footprint, None, box(*grid.bounds))
+    return grid, gdf, cells

@@ -162,12 +162,15 @@ POPULATIONS = [None, -99_999_999, 0, 1, 4_999, 5_000, 5_001, 24_999, 25_000, 99_
 
 
 def _band_distance(value, bands):
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
+    """The profile's default 'missing: largest band': a missing, negative (CBS secrecy code) or unbanded
+    value gets the largest band's distance (it is never dropped)."""
+    largest = max(distance for _lower, _upper, distance in bands)
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value < 0:
+        return largest
     for lower, upper, distance in bands:
         if lower <= value and (upper is None or value < upper):
             return distance
-    return None
+    return largest
 
 
 @PROPERTY

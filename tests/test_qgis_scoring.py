@@ -84,7 +84,8 @@ def test_sensitivity_algorithm_is_reproducible(loaded_plugin, shared_data, tmp_p
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
     with open(tmp_path / "sweeps.csv", encoding="utf-8") as handle:
         sweeps = list(csv.DictReader(handle))
-    assert [float(r["value"]) for r in sweeps] == [2000.0, 5000.0]
+    assert sweeps[0]["parameter"] == "baseline"  # the screening itself, then the swept values
+    assert [float(r["value"]) for r in sweeps[1:]] == [2000.0, 5000.0]
     assert Path(tmp_path / "a.csv").read_text(encoding="utf-8").startswith("site_id,name,rank,share_rank1")
 
 

@@ -1,9 +1,14 @@
 """Candidate areas: contiguous non-excluded land in which the SMR footprint fits.
 
 The footprint is a shape of a given area (square, circle, or rectangle with an aspect ratio),
-placed axis-aligned on the grid.  A position fits when every cell whose centre lies inside the
+placed on the grid axis-aligned and turned in steps of ``ROTATION_STEP_DEG`` (15°) about the same
+centre.  A position fits when, for some of these angles, every cell whose centre lies inside the
 footprint is free; a candidate area is a 4-connected patch of free land holding at least one
 fitting position whose centre lies inside the region.
+
+Turned placements are tried only where they can fit: a turned footprint always holds the disc of
+half its width, so positions whose centred block inside that disc is not free are skipped (a
+separable minimum filter), and the rest are checked cell by cell.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ CANDIDATE_COLUMNS = {"area_id": "int64", "area_ha": "float64", "area_ha_total": 
                      "footprint_ha": "float64", "centroid_x": "float64", "centroid_y": "float64",
                      "municipality": "object", "municipalities": "object", "province": "object"}
 FOUR_CONNECTED = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], dtype=bool)
+#: square and rectangular footprints are also tried turned by multiples of this angle
+ROTATION_STEP_DEG = 15.0
 
 
 @dataclass(frozen=True)
@@ -87,7 +94,88 @@ def fit_and_usable(free: np.ndarray, cells: FootprintCells, resolution: float) -
         # grey_dilation mirrors the window, so erosion followed by dilation is the exact opening
         usable |= ndimage.grey_dilation(orient.astype(np.uint8), size=(rows, cols), mode="constant",
                                         cval=0).astype(bool)
+    _rotated_fits(free, fits, usable, cells)
     return fits, usable & free
+
+
+def rotation_angles(cells: FootprintCells, step: float | None = None) -> list[float]:
+    """The turned angles tried besides the axis-aligned orientations (0° and, for rectangles, 90°);
+    none when ``step`` (default ``ROTATION_STEP_DEG``) is 0."""
+    step = ROTATION_STEP_DEG if step is None else step
+    if cells.shape == "circle" or step <= 0:
+        return []
+    period = 90.0 if cells.rows == cells.cols else 180.0
+    count = int(round(period / step))
+    return [k * step for k in range(1, count) if not math.isclose(k * step, 90.0)]
+
+
+#: a turned footprint is grown in steps of this share of its sides until it covers at least as many
+#: cell centres as the axis-aligned one (so that on the grid it is never smaller than the footprint)
+ROTATION_GROWTH = 1.0 / 16.0
+
+
+def rotated_offsets(rows: int, cols: int, angle_deg: float) -> np.ndarray:
+    """Cell offsets (row, col) from the anchor of a rows × cols footprint turned by ``angle_deg`` about
+    the centre the axis-aligned footprint has at that anchor: the cells whose centre lies inside, the
+    rectangle grown (``ROTATION_GROWTH``) until they are at least rows × cols."""
+    centre_r = -(rows // 2) + (rows - 1) / 2.0
+    centre_c = -(cols // 2) + (cols - 1) / 2.0
+    reach = int(math.ceil(math.hypot(rows, cols))) + 2
+    dr, dc = np.mgrid[-reach:reach + 1, -reach:reach + 1]
+    x = dc - centre_c
+    y = -(dr - centre_r)
+    t = math.radians(angle_deg)
+    along = x * math.cos(t) + y * math.sin(t)
+    across = -x * math.sin(t) + y * math.cos(t)
+    scale = 1.0
+    while True:
+        inside = (np.abs(along) <= scale * cols / 2.0 + 1e-9) & (np.abs(across) <= scale * rows / 2.0 + 1e-9)
+        if int(inside.sum()) >= rows * cols:
+            return np.stack([dr[inside], dc[inside]], axis=1)
+        scale += ROTATION_GROWTH
+
+
+def _prefilter_size(rows: int, cols: int) -> tuple[int, int] | None:
+    """A block centred like the footprint that lies inside the disc every turned footprint holds."""
+    half_width = min(rows, cols) / 2.0
+    blocks = [(k_r * k_c, k_r, k_c) for k_r in range(rows, 0, -2) for k_c in range(cols, 0, -2)
+              if math.hypot((k_r - 1) / 2.0, (k_c - 1) / 2.0) <= half_width + 1e-9]
+    if not blocks:
+        return None
+    _area, k_r, k_c = max(blocks)
+    return k_r, k_c
+
+
+def _rotated_fits(free: np.ndarray, fits: np.ndarray, usable: np.ndarray, cells: FootprintCells) -> None:
+    """Add the positions where a turned footprint fits (and the land it covers) to ``fits``/``usable``."""
+    angles = rotation_angles(cells)
+    if not angles or not free.any():
+        return
+    offsets_by_angle = [rotated_offsets(cells.rows, cells.cols, angle) for angle in angles]
+    size = _prefilter_size(cells.rows, cells.cols)
+    possible = _orientation_fits(free, *size) if size is not None else free.copy()
+    # positions that fit already and whose every turned footprint lies on land already usable add nothing
+    reach = int(max(np.abs(o).max() for o in offsets_by_angle))
+    possible &= ~(fits & _orientation_fits(usable, 2 * reach + 1, 2 * reach + 1))
+    anchors = np.argwhere(possible)
+    if anchors.size == 0:
+        return
+    pad = int(max(np.abs(o).max() for o in offsets_by_angle)) + 1
+    padded = np.pad(free, pad, constant_values=False)
+    covered = np.zeros(padded.shape, dtype=bool)
+    rows0, cols0 = anchors[:, 0] + pad, anchors[:, 1] + pad
+    for offsets in offsets_by_angle:
+        ok = np.ones(len(anchors), dtype=bool)
+        for dr, dc in offsets:
+            ok &= padded[rows0 + dr, cols0 + dc]
+            if not ok.any():
+                break
+        if not ok.any():
+            continue
+        fits[anchors[ok, 0], anchors[ok, 1]] = True
+        for dr, dc in offsets:
+            covered[rows0[ok] + dr, cols0[ok] + dc] = True
+    usable |= covered[pad:-pad, pad:-pad]
 
 
 def _orientation_fits(free: np.ndarray, rows: int, cols: int) -> np.ndarray:

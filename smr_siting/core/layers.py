@@ -302,9 +302,11 @@ class LayerStore:
                                                    info.crs.equals(RD))
 
     def close(self) -> None:
-        """Stop prefetching: layers not started are dropped, the one being read finishes on its own."""
+        """Stop prefetching: layers not started are dropped, and this waits for the one being read, so that
+        no file of the run is still open afterwards (on Windows a cancelled QGIS run can then delete its
+        temporary folder)."""
         for pool in self._pools:
-            pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=True, cancel_futures=True)
         self._pools.clear()
         self._pending.clear()
 
@@ -433,15 +435,38 @@ def polygons_only(gdf: gpd.GeoDataFrame, label: str, purpose: str) -> list[Any]:
 
 
 def feature_distances(gdf: gpd.GeoDataFrame, distance: Any, label: str) -> np.ndarray:
-    """Per-feature distance in metres from a :class:`~smr_siting.core.profile.Distance`; NaN: feature unused."""
+    """Per-feature distance in metres from a :class:`~smr_siting.core.profile.Distance`.  A feature whose
+    banding attribute is missing, negative or outside every band gets what ``distance.missing`` says:
+    the largest band's distance, or a refusal (see :func:`unbanded_features` for the count)."""
     if distance.is_constant:
         return np.full(len(gdf), float(distance.metres))
+    out = _banded(gdf, distance, label)
+    unbanded = np.isnan(out)
+    if unbanded.any():
+        if getattr(distance, "missing", "largest band") == "refuse":
+            raise DataError(_("{label}: {count} of {total} features have no usable {field!r} (missing, negative or "
+                              "outside every band)").format(label=label, count=int(unbanded.sum()), total=len(out),
+                                                            field=distance.field),
+                            _("Fix the data, or write 'missing: largest band' under the rule's distance"))
+        out[unbanded] = max(band.metres for band in distance.bands)
+    return out
+
+
+def unbanded_features(gdf: gpd.GeoDataFrame, distance: Any, label: str) -> int:
+    """How many features have no band of their own (missing, negative or outside every band)."""
+    if distance.is_constant or len(gdf) == 0:
+        return 0
+    return int(np.isnan(_banded(gdf, distance, label)).sum())
+
+
+def _banded(gdf: gpd.GeoDataFrame, distance: Any, label: str) -> np.ndarray:
     if distance.field not in gdf.columns:
         fields = [c for c in gdf.columns if c != "geometry"]
         close = difflib.get_close_matches(distance.field, fields, n=1)
         raise DataError(_("{label}: distance field {field!r} does not exist").format(label=label, field=distance.field),
                         did_you_mean(close) + _("Fields: {fields}").format(fields=", ".join(fields[:15])))
     values = pd.to_numeric(gdf[distance.field], errors="coerce").to_numpy(dtype=float)
+    values = np.where(values < 0, np.nan, values)  # CBS codes secret or missing values as negative numbers
     out = np.full(len(gdf), np.nan)
     for band in distance.bands:
         upper = np.inf if band.upper is None else band.upper

@@ -59,6 +59,9 @@ class Band:
     metres: float
 
 
+MISSING_BAND_CHOICES = ("largest band", "refuse")
+
+
 @dataclass(frozen=True)
 class Distance:
     """A constant distance, or distance bands chosen per feature by an attribute."""
@@ -66,6 +69,9 @@ class Distance:
     metres: float | None = None
     field: str | None = None
     bands: tuple[Band, ...] = ()
+    #: bands: what a feature whose attribute is missing, negative (CBS secrecy codes) or outside every
+    #: band gets — "largest band" (the safe default) or "refuse" (stop with the count)
+    missing: str = "largest band"
 
     @property
     def max_metres(self) -> float:
@@ -280,8 +286,13 @@ def _parse_condition(raw: Any, ctx: _Ctx, parent: Any, label: str) -> Condition:
 def _parse_distance(raw: Any, ctx: _Ctx, parent: LineDict, key: str, label: str) -> Distance:
     where = ctx.at(parent, key, f"{label}.{key}")
     if isinstance(raw, LineDict) and "bands" in raw:
-        ctx.check_keys(raw, frozenset({"field", "bands"}), f"{label}.{key}")
+        ctx.check_keys(raw, frozenset({"field", "bands", "missing"}), f"{label}.{key}")
         name = ctx.need_text(raw, "field", f"{label}.{key}")
+        missing = str(raw.get("missing", "largest band"))
+        if missing not in MISSING_BAND_CHOICES:
+            raise ProfileError(_("unknown 'missing' {value!r}").format(value=missing),
+                               _("Use one of: {choices}").format(choices=", ".join(MISSING_BAND_CHOICES)),
+                               ctx.at(raw, "missing", f"{label}.{key}"))
         bands_raw = raw["bands"]
         if not isinstance(bands_raw, list) or not bands_raw:
             raise ProfileError(_("'bands' must be a non-empty list"),
@@ -302,12 +313,17 @@ def _parse_distance(raw: Any, ctx: _Ctx, parent: LineDict, key: str, label: str)
             if upper is not None and upper <= lower:
                 raise ProfileError(_("band 'to' ({upper}) must be larger than 'from' ({lower})").format(
                     upper=upper, lower=lower), _("Swap or fix the bounds"), ctx.at(band, "to", blabel))
+            if bands and (bands[-1].upper is None or lower < bands[-1].upper):
+                raise ProfileError(_("band 'from' ({lower}) lies below the previous band's 'to' ({upper}); bands "
+                                     "must increase and not overlap").format(
+                                         lower=lower, upper="∞" if bands[-1].upper is None else f"{bands[-1].upper:g}"),
+                                   _("Order the bands from small to large values"), ctx.at(band, "from", blabel))
             if "distance" not in band:
                 raise ProfileError(_("band has no 'distance'"), _("Add 'distance: 2 km'"), ctx.at(band, None, blabel))
             metres = parse_length(band["distance"], "distance", ctx.at(band, "distance", blabel))
             _check_reach(metres, ctx.at(band, "distance", blabel))
             bands.append(Band(float(lower), None if upper is None else float(upper), metres))
-        return Distance(field=name, bands=tuple(bands))
+        return Distance(field=name, bands=tuple(bands), missing=missing)
     metres = parse_length(raw, key, where)
     _check_reach(metres, where)
     return Distance(metres=metres)

@@ -185,7 +185,7 @@ def compute_exclusion(request: ScreeningRequest, ctx: RunContext | None = None,
     margin = profile.max_distance_m + 2 * resolution
     _check_data_extent(request.data_dir, region, margin)
     grid = snap_grid(region.geometry.bounds, resolution, margin)
-    check_memory(grid, request.memory_limit_bytes)
+    check_memory(grid, request.memory_limit_bytes, "screen", request.footprint_shape or profile.footprint.shape)
     ctx.tell(_("Region {name} ({kind}, {area:,.1f} km²); analysis grid "
                "{width:,} × {height:,} cells of {resolution:g} m, grown by {margin:g} km "
                "(the largest rule distance) so that distances and areas are right at the border.").format(
@@ -279,7 +279,7 @@ def compute_candidates(result: ExclusionResult, ctx: RunContext | None = None) -
 
 #: files a later step adds to a screening folder; a new screening makes them stale
 DERIVED_OUTPUTS = ("suitability.tif", "suitability.qml", "ranked_sites.gpkg", "ranked_sites.qml", "ranked_sites.csv",
-                   "ranking.json", "sensitivity.csv", "sweeps.csv")
+                   "ranking.json", "sensitivity.csv", "sensitivity.json", "sweeps.csv")
 
 
 def stale_outputs(targets: Mapping[str, Path]) -> list[Path]:

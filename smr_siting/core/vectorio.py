@@ -116,7 +116,9 @@ def vector_info(path: Path, layer: str | None, label: str) -> VectorInfo:
                 count = len(src)
                 bounds = src.bounds if count else None
                 gtype = str(src.schema.get("geometry", ""))
-    except Exception as error:  # noqa: BLE001
+    except NOT_THE_FILE:
+        raise
+    except Exception as error:  # noqa: BLE001 - GDAL/OGR, fiona and pyogrio errors: the file
         raise DataError(_("{label}: cannot read layer {layer!r} of {path} ({reason})").format(
             label=label, layer=layer, path=path, reason=_short(error)),
             _("Check the file in QGIS; it may be damaged or incomplete")) from None
@@ -130,16 +132,33 @@ def vector_info(path: Path, layer: str | None, label: str) -> VectorInfo:
 
 @contextlib.contextmanager
 def fixed_gpkg_dates() -> Iterator[None]:
-    """GeoPackages record 'last_change'; pin it so repeated runs give identical bytes."""
-    previous = os.environ.get("OGR_CURRENT_DATE")
-    os.environ["OGR_CURRENT_DATE"] = FIXED_DATE
+    """GeoPackages record 'last_change'; pin it so repeated runs give identical bytes.
+
+    Through GDAL's *thread-local* configuration option when the GDAL binding is there: setting
+    ``os.environ`` while reader threads may call getenv is not thread-safe, and it would pin the date of
+    files other threads write.  (Every GDAL user in the process — fiona, pyogrio, osgeo — shares the one
+    libgdal, whose option lookup sees the thread-local value first.)"""
     try:
+        from osgeo import gdal
+    except ImportError:  # pragma: no cover - without the binding: the process environment
+        gdal = None
+    if gdal is not None:
+        previous = gdal.GetThreadLocalConfigOption("OGR_CURRENT_DATE", None)
+        gdal.SetThreadLocalConfigOption("OGR_CURRENT_DATE", FIXED_DATE)
+        try:
+            yield
+        finally:
+            gdal.SetThreadLocalConfigOption("OGR_CURRENT_DATE", previous)
+        return
+    before = os.environ.get("OGR_CURRENT_DATE")  # pragma: no cover
+    os.environ["OGR_CURRENT_DATE"] = FIXED_DATE  # pragma: no cover
+    try:  # pragma: no cover
         yield
-    finally:
-        if previous is None:
+    finally:  # pragma: no cover
+        if before is None:
             os.environ.pop("OGR_CURRENT_DATE", None)
         else:
-            os.environ["OGR_CURRENT_DATE"] = previous
+            os.environ["OGR_CURRENT_DATE"] = before
 
 
 def layer_bbox(info: VectorInfo, bbox: Any | None) -> tuple[float, float, float, float] | None:
@@ -152,13 +171,21 @@ def layer_bbox(info: VectorInfo, bbox: Any | None) -> tuple[float, float, float,
     return bbox
 
 
+#: exceptions that are never a damaged file: a bug in the engine, or the machine running out of memory.
+#: They go up as they are (exit 1, "please report it"), not as "the file may be damaged".
+NOT_THE_FILE = (MemoryError, RecursionError, AssertionError, AttributeError, NameError, TypeError, KeyError,
+                IndexError, NotImplementedError, ImportError, ArithmeticError)
+
+
 def read_vector(info: VectorInfo, bbox: Any | None, label: str) -> gpd.GeoDataFrame:
     bbox = layer_bbox(info, bbox)
     try:
         if ogrio.available():
             return frame_from_features(info, ogrio.read_features(str(info.path), info.layer, bbox))
         return gpd.read_file(str(info.path), layer=info.layer, bbox=bbox)
-    except Exception as error:  # noqa: BLE001
+    except NOT_THE_FILE:
+        raise
+    except Exception as error:  # noqa: BLE001 - GDAL/OGR, fiona and pyogrio errors: the file
         raise read_error(label, info, error) from None
 
 

@@ -211,7 +211,15 @@ class SensitivityAlgorithm(_ScoringAlgorithm):
 
     def compute_and_write(self, parameters, context, result, spec, sites, outputs, targets, ctx):  # noqa: ANN001, ANN201
         from ..core.errors import SmrSitingError
-        from ..core.scoring.run import SWEEP_COLUMNS, _write_csv, parse_sweep, score_sites, sensitivity_rows, sweep_rows
+        from ..core.scoring.run import (
+            SWEEP_COLUMNS,
+            _write_csv,
+            chosen_concentration,
+            parse_sweep,
+            score_sites,
+            sensitivity_rows,
+            sweep_rows,
+        )
 
         sweep_text = self.parameterAsString(parameters, "SWEEP", context) or ""
         sweeps = [parse_sweep(s) for s in sweep_text.split(";") if s.strip()]
@@ -219,7 +227,8 @@ class SensitivityAlgorithm(_ScoringAlgorithm):
             raise SmrSitingError(tr("A threshold sweep was given but no SWEEPS output"), tr("Set the SWEEPS output"))
         _surface, table, _summary = score_sites(result, spec, sites, ctx.stage(0.4, 0.7))
         rows, columns = sensitivity_rows(table, spec, self.parameterAsInt(parameters, "SAMPLES", context),
-                                         self.parameterAsInt(parameters, "SEED", context))
+                                         self.parameterAsInt(parameters, "SEED", context),
+                                         chosen_concentration(spec)[0])  # the profile's spread, as on the CLI
         sweep_table = sweep_rows(result.request, result.profile, sweeps, ctx.stage(0.7, 0.98)) if sweeps else []
         with outputs:
             _write_csv(outputs.temp(targets["sensitivity"]), rows, columns)

@@ -16,9 +16,10 @@ from ..geometry import (
 )
 from ..grid import Grid
 from ..i18n import _
-from ..layers import LayerStore, apply_where, feature_distances, polygons_only
+from ..layers import LayerStore, apply_where, feature_distances, polygons_only, unbanded_features
 from ..profile import Criterion, Source
 from ..progress import RunContext
+from ..units import format_length
 from ..yamlpos import LineDict
 
 METHODS = ("auto", "buffer", "edt")
@@ -76,7 +77,14 @@ def distance_features(source: Source, criterion: Criterion, store: LayerStore) -
     if len(gdf) == 0:
         return [], np.zeros(0)
     assert source.distance is not None
+    unbanded = unbanded_features(gdf, source.distance, label)
     distances = feature_distances(gdf, source.distance, label)
+    if unbanded:
+        store.ctx.tell(_("Rule {rule!r}: {count} of {total} features of {layer!r} have no usable {field!r} (missing, "
+                         "negative or outside every band); they get the largest band's distance, {length} "
+                         "(missing: largest band).").format(
+            rule=criterion.id, count=unbanded, total=len(gdf), layer=source.layer, field=source.distance.field,
+            length=format_length(max(b.metres for b in source.distance.bands))))
     usable = ~np.isnan(distances)
     return list(gdf.geometry.values[usable]), distances[usable]
 

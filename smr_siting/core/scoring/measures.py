@@ -1,5 +1,10 @@
-"""Raw values of scoring criteria: on the grid (for the suitability surface) and, exactly, at sites
-(for the explanations, e.g. "2.3 km to Waal")."""
+"""Raw values of scoring criteria on the grid (for the suitability surface and, sampled at their cell,
+for the sites), and the nearest feature's name at sites (for the explanations, e.g. "2.3 km to Waal").
+
+Distances are measured from every feature within the criterion's *scoring reach* (its largest
+standardisation breakpoint, at least the grid's own margin): the grid used for the distance is the
+output grid grown by that reach, and features are read that far out, so a distance is never cut at
+the exclusion rules' margin.  Beyond the reach the score no longer changes."""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from shapely.geometry import Point
 from ..criteria.raster_threshold import read_raster_on_grid
 from ..errors import DataError
 from ..geometry import burn, burn_values, large_water_parts
-from ..grid import Grid
+from ..grid import Grid, snap_grid
 from ..i18n import _
 from ..layers import RASTER_SUFFIXES, LayerStore, apply_where
 from .spec import ScoringCriterion
@@ -24,12 +29,29 @@ from .spec import ScoringCriterion
 class SiteValue:
     value: float | str | None
     text: str
+    name: str = ""  # distances: the nearest feature's name
 
 
-def _features(criterion: ScoringCriterion, store: LayerStore) -> list[tuple[gpd.GeoDataFrame, str]]:
+#: the reach of a distance criterion whose standardisation has no breakpoint (a data-driven range)
+DATA_DRIVEN_REACH_M = 50_000.0
+
+
+def scoring_reach(criterion: ScoringCriterion) -> float:
+    """The distance beyond which the criterion's score no longer changes (its largest breakpoint)."""
+    spec = criterion.standardise
+    marks = [x for x, _y in spec.points] + list(spec.control) + [u for u, _s in spec.bands if u is not None]
+    if spec.method == "linear" and not spec.points:
+        if spec.lower is None or spec.upper is None:
+            return DATA_DRIVEN_REACH_M
+        marks += [spec.lower, spec.upper]
+    return float(max(marks)) if marks else DATA_DRIVEN_REACH_M
+
+
+def _features(criterion: ScoringCriterion, store: LayerStore,
+              bounds: tuple[float, float, float, float] | None = None) -> list[tuple[gpd.GeoDataFrame, str]]:
     out = []
     for source in criterion.sources:
-        gdf = store.vector(source.layer)
+        gdf = store.vector(source.layer, bounds)
         label = _("{label} in scoring criterion {criterion!r}").format(label=store.label(source.layer),
                                                                        criterion=criterion.id)
         if source.where:
@@ -46,15 +68,49 @@ def _is_raster(criterion: ScoringCriterion, store: LayerStore) -> bool:
     return located.path.suffix.lower() in RASTER_SUFFIXES
 
 
-def measure_on_grid(criterion: ScoringCriterion, grid: Grid, store: LayerStore) -> np.ndarray:
-    """Raw values per cell: metres to the nearest feature, a number, or a category (object array)."""
+def _distance_where(touched: np.ndarray, offset: tuple[int, int], shape: tuple[int, int], where: np.ndarray,
+                    resolution: float, reach: float) -> np.ndarray:
+    """Distances (cell centre to the nearest touched cell's centre, as the Euclidean distance transform
+    gives them) at the cells ``where`` marks; NaN elsewhere, inf beyond the reach.  The nearest touched
+    cell of an untouched cell always has an untouched 4-neighbour, so only those edge cells are searched."""
+    from scipy.spatial import cKDTree
+
+    out = np.full(shape, np.nan)
+    rows, cols = np.nonzero(where)
+    if rows.size == 0:
+        return out
+    inner = ndimage.binary_erosion(touched, structure=np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], bool),
+                                   border_value=1)
+    edge = np.argwhere(touched & ~inner)
+    r0, c0 = offset
+    query = np.stack([rows + r0, cols + c0], axis=1)
+    tree = cKDTree(edge)
+    distance, _index = tree.query(query, distance_upper_bound=reach / resolution + 2.0)
+    values = np.where(np.isfinite(distance), distance * resolution, np.inf)
+    values[touched[query[:, 0], query[:, 1]]] = 0.0
+    out[rows, cols] = values
+    return out
+
+
+def measure_on_grid(criterion: ScoringCriterion, grid: Grid, store: LayerStore,
+                    where: np.ndarray | None = None) -> np.ndarray:
+    """Raw values per cell: metres to the nearest feature, a number, or a category (object array).
+    With ``where`` (boolean, on ``grid``) distances are computed only at those cells (NaN elsewhere) —
+    the same values, without a distance transform of the whole grid."""
     if criterion.measure == "distance":
-        touched = np.zeros(grid.shape, dtype=bool)
-        for gdf, _label in _features(criterion, store):
-            touched |= burn(list(gdf.geometry.values), grid, all_touched=True)
+        reach = scoring_reach(criterion)
+        big = snap_grid(grid.bounds, grid.resolution, reach + grid.resolution)
+        r0 = int(round((big.top - grid.top) / grid.resolution))
+        c0 = int(round((grid.left - big.left) / grid.resolution))
+        touched = np.zeros(big.shape, dtype=bool)
+        for gdf, _label in _features(criterion, store, big.bounds):
+            touched |= burn(list(gdf.geometry.values), big, all_touched=True)
         if not touched.any():
             return np.full(grid.shape, np.inf)
-        return ndimage.distance_transform_edt(~touched, sampling=grid.resolution)
+        if where is not None:
+            return _distance_where(touched, (r0, c0), grid.shape, where, grid.resolution, reach)
+        distance = ndimage.distance_transform_edt(~touched, sampling=grid.resolution)
+        return distance[r0:r0 + grid.height, c0:c0 + grid.width]
     if _is_raster(criterion, store):
         return read_raster_on_grid(store.raster(criterion.sources[0].layer), grid, "bilinear",
                                    store.label(criterion.sources[0].layer)).astype("float64")
@@ -105,11 +161,37 @@ def _check_field(gdf: gpd.GeoDataFrame, criterion: ScoringCriterion, label: str)
                         _("Fields: {fields}").format(fields=fields))
 
 
+def nearest_names(criterion: ScoringCriterion, points: Sequence[Point], store: LayerStore) -> list[str]:
+    """The name (label_field) of the feature nearest to each point, '' if none or unnamed."""
+    values = measure_at_sites(criterion, points, store)
+    return [v.name for v in values]
+
+
+def distance_text(metres: float, name: str) -> str:
+    if not np.isfinite(metres):
+        return _("no feature within reach")
+    km = metres / 1000
+    return _("{km:.1f} km to {name}").format(km=km, name=name) if name else f"{km:.1f} km"
+
+
+def value_text(criterion: ScoringCriterion, value: float | None) -> str:
+    if value is None or not np.isfinite(value):
+        return _("no value")
+    return f"{value:,.4g} {criterion.unit}".strip()
+
+
 def measure_at_sites(criterion: ScoringCriterion, points: Sequence[Point], store: LayerStore) -> list[SiteValue]:
-    """Exact raw values at site points, with a short explanation each."""
+    """Exact raw values at site points, with a short explanation each (distances: the nearest feature)."""
     unit = criterion.unit
     if criterion.measure == "distance":
-        frames = [(gdf, source) for (gdf, _), source in zip(_features(criterion, store), criterion.sources) if len(gdf)]
+        reach = 4 * scoring_reach(criterion)  # beyond the scoring reach the score no longer changes
+        if points:
+            xs, ys = [p.x for p in points], [p.y for p in points]
+            bounds = (min(xs) - reach, min(ys) - reach, max(xs) + reach, max(ys) + reach)
+        else:
+            bounds = None
+        frames = [(gdf, source) for (gdf, _), source in zip(_features(criterion, store, bounds), criterion.sources)
+                  if len(gdf)]
         out = []
         for point in points:
             best: tuple[float, str] | None = None
@@ -123,8 +205,7 @@ def measure_at_sites(criterion: ScoringCriterion, points: Sequence[Point], store
                 out.append(SiteValue(float("inf"), _("no feature within reach")))
                 continue
             metres, name = best
-            km = metres / 1000
-            out.append(SiteValue(metres, _("{km:.1f} km to {name}").format(km=km, name=name) if name else f"{km:.1f} km"))
+            out.append(SiteValue(metres, distance_text(metres, name), name))
         return out
     if _is_raster(criterion, store):
         import rasterio

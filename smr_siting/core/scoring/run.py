@@ -20,17 +20,32 @@ import numpy as np
 
 from ..catalogue import load_catalogue
 from ..errors import DataError, SmrSitingError
+from ..grid import check_memory
 from ..i18n import _
 from ..layers import LayerInput, sha256_of
 from ..outputs import AtomicOutputs, write_gpkg, write_json, write_style
-from ..profile import Distance, Profile, parse_profile
+from ..profile import Profile, parse_profile
 from ..progress import RunContext
 from ..sources import pins_from_json, resolve_profile
-from ..units import parse_area, parse_length
-from .sensitivity import DEFAULT_CONCENTRATION, leave_one_out, monte_carlo
-from .sites import STATUS_RANKED, best_sites_in_areas, evaluate_sites, read_user_sites, write_sites_csv
+from .sensitivity import (
+    DEFAULT_CONCENTRATION,
+    concentration_for_spread,
+    leave_one_out,
+    monte_carlo,
+    weight_spread_summary,
+)
+from .sites import (
+    STATUS_RANKED,
+    best_sites_in_areas,
+    evaluate_sites,
+    fit_masks,
+    place_user_sites,
+    read_user_sites,
+    write_sites_csv,
+)
 from .spec import ScoringSpec
 from .suitability import compute_suitability
+from .sweeps import parse_sweep, resolve, sweep_unit, with_value
 
 RANK_OUTPUTS = {"suitability": "suitability.tif", "ranked": "ranked_sites.gpkg", "ranked_csv": "ranked_sites.csv",
                 "ranking": "ranking.json"}
@@ -83,6 +98,8 @@ def _rebuild(run_dir: Path, ctx: RunContext) -> tuple[Any, Profile, dict]:
 
     request, profile, manifest = load_run(run_dir)
     result = compute_exclusion(request, ctx, profile=profile)
+    # scoring and the site search need more than the screening: refuse before they allocate
+    check_memory(result.analysis_grid, request.memory_limit_bytes, "rank", result.footprint.shape)
     exclusion = run_dir / "exclusion.tif"
     if exclusion.exists():
         import rasterio
@@ -113,20 +130,31 @@ def score_sites(result: Any, spec: ScoringSpec, sites: LayerInput | None = None,
 
     ctx = ctx or result.ctx
     areas, _cells = compute_candidates(result, ctx.stage(0.0, 0.2))
-    suitability = compute_suitability(result, spec, ctx.stage(0.2, 0.7))
+    masks = fit_masks(result)
+    r0, r1, c0, c1 = result.window
+    sample = masks.fits[r0:r1, c0:c1].copy()  # where a best place (or a parcel's place) may lie
+    given = read_user_sites(sites, result) if sites is not None else []
+    out_grid = result.grid
+    for site in given:
+        col = int((site.point.x - out_grid.left) // out_grid.resolution)
+        row = int((out_grid.top - site.point.y) // out_grid.resolution)
+        if 0 <= row < out_grid.height and 0 <= col < out_grid.width:
+            sample[row, col] = True
+    suitability = compute_suitability(result, spec, ctx.stage(0.2, 0.7), sample)
     if sites is not None:
-        chosen = read_user_sites(sites, result)
+        chosen = place_user_sites(given, result, suitability, masks)
     else:
-        chosen = best_sites_in_areas(result, suitability, areas)
+        chosen = best_sites_in_areas(result, suitability, areas, masks)
         if not chosen:
             ctx.tell(_("No candidate areas, so there are no sites to rank; the outputs hold none."))
-    table = evaluate_sites(chosen, result, spec, ctx.stage(0.7, 1.0))
+    table = evaluate_sites(chosen, result, spec, ctx.stage(0.7, 1.0), suitability)
     summary = {
         "profile": result.profile.name, "region": result.region.name,
         "sites": str(sites.path) if sites else "best place per candidate area",
         "sites_sha256": sha256_of(sites.path) if sites else None, "scoring": spec.as_dict(),
         "criteria": [{"id": c.id, "title": c.title, "measure": c.measure, "layers": list(c.layer_ids),
-                      "standardise": c.standardise.describe(), "weight": round(w, 6), "basis": c.basis}
+                      "standardise": suitability.standardisations.get(c.id, c.standardise).describe(),
+                      "weight": round(w, 6), "basis": c.basis}
                      for c, w in zip(spec.criteria, spec.weights)],
         "ranked": int((table["status"] == STATUS_RANKED).sum()) if len(table) else 0,
         "notices": list(suitability.warnings),
@@ -168,82 +196,51 @@ def rank_run(run_dir: Path, sites: LayerInput | None = None, overwrite: bool = F
     return targets
 
 
-def parse_sweep(text: str) -> tuple[str, list[float]]:
-    """What to sweep and its values: ``RULE=1km,2km`` (a rule's distance or buffer, metres),
-    ``RULE.threshold=500,1000`` (a raster_threshold rule's value, in its unit) or ``footprint=5ha,20ha`` (m²)."""
-    if "=" not in text:
-        raise SmrSitingError(_("--sweep {text!r} is not RULE=VALUE,VALUE,…").format(text=text),
-                             _("Write e.g. --sweep cooling_water=1km,2km,5km"))
-    target, _sep, values = text.partition("=")
-    target = target.strip()
-    items = [v.strip() for v in values.split(",") if v.strip()]
-    where = f"--sweep {target}"
-    if target == "footprint":
-        parsed = [parse_area(v, _("sweep value"), where) for v in items]
-    elif target.endswith(".threshold"):
-        try:
-            parsed = [float(v) for v in items]
-        except ValueError:
-            raise SmrSitingError(_("--sweep {text!r}: threshold values must be plain numbers").format(text=text),
-                                 _("Write e.g. --sweep population_density.threshold=500,1000,2000")) from None
-    else:
-        parsed = [parse_length(v, _("sweep value"), where) for v in items]
-    if not parsed:
-        raise SmrSitingError(_("--sweep {text!r} lists no values").format(text=text),
-                             _("Write e.g. --sweep cooling_water=1km,2km,5km"))
-    return target, parsed
-
-
-def sweep_unit(target: str, profile: Profile) -> str:
-    if target == "footprint":
-        return "m2"
-    if target.endswith(".threshold"):
-        rule = next((c for c in profile.criteria if c.id == target.removesuffix(".threshold")), None)
-        return str(rule.options.get("unit", "")) if rule is not None else ""
-    return "m"
-
-
-def with_value(profile: Profile, target: str, value: float) -> Profile:
-    """The profile with one number changed: a rule's distances, a rule's threshold, or the footprint area."""
-    if target == "footprint":
-        return dataclasses.replace(profile, footprint=dataclasses.replace(profile.footprint, area_m2=value))
-    rule_id, threshold = (target.removesuffix(".threshold"), True) if target.endswith(".threshold") else (target, False)
-    ids = [c.id for c in profile.criteria]
-    if rule_id not in ids:
-        import difflib
-
-        close = difflib.get_close_matches(rule_id, ids, n=1)
-        raise SmrSitingError(_("--sweep: the profile has no rule {rule!r}").format(rule=rule_id),
-                             (_("Did you mean {name!r}?").format(name=close[0]) + " " if close else "")
-                             + _("Rules: {rules}").format(rules=", ".join(ids)) + "; " + _("or sweep 'footprint'"))
-    criteria = []
-    for criterion in profile.criteria:
-        if criterion.id == rule_id:
-            if threshold:
-                if "value" not in criterion.options:
-                    raise SmrSitingError(_("--sweep: rule {rule!r} has no threshold to vary").format(rule=rule_id),
-                                         _("Sweep RULE.threshold only for a raster_threshold rule"))
-                criterion = dataclasses.replace(criterion, options={**criterion.options, "value": float(value)})
-            else:
-                if not any(s.distance is not None or s.buffer_m for s in criterion.sources) and \
-                        criterion.kind != "exclude_inside":
-                    raise SmrSitingError(_("--sweep: rule {rule!r} has no distance to vary").format(rule=rule_id),
-                                         _("Sweep a rule with a distance or buffer"))
-                sources = tuple(dataclasses.replace(s, distance=Distance(metres=value)) if s.distance is not None
-                                else dataclasses.replace(s, buffer_m=value) for s in criterion.sources)
-                criterion = dataclasses.replace(criterion, sources=sources)
-        criteria.append(criterion)
-    return dataclasses.replace(profile, criteria=tuple(criteria))
-
-
 def with_distance(profile: Profile, rule_id: str, metres: float) -> Profile:
     """The profile with every distance (or buffer) of one rule set to ``metres``."""
     return with_value(profile, rule_id, metres)
 
 
+def chosen_concentration(spec: ScoringSpec, concentration: float | None = None,
+                         weight_spread: float | None = None) -> tuple[float, str]:
+    """The Dirichlet concentration and where it came from: --weight-spread, --concentration, the profile's
+    ``scoring.sensitivity``, or the default."""
+    if weight_spread is not None:
+        return concentration_for_spread(spec.weights, weight_spread), f"--weight-spread {weight_spread:g}"
+    if concentration is not None:
+        if concentration <= 0:
+            raise SmrSitingError(_("--concentration {value:g} must be positive").format(value=concentration),
+                                 _("Use e.g. --concentration 100"))
+        return float(concentration), f"--concentration {concentration:g}"
+    if spec.weight_spread is not None:
+        return (concentration_for_spread(spec.weights, spec.weight_spread),
+                f"profile scoring.sensitivity.weight_spread {spec.weight_spread:g}")
+    if spec.concentration is not None:
+        return spec.concentration, f"profile scoring.sensitivity.concentration {spec.concentration:g}"
+    return DEFAULT_CONCENTRATION, "default"
+
+
+def sensitivity_description(spec: ScoringSpec, samples: int, seed: int, concentration: float, source: str,
+                            mc: Any | None) -> dict[str, Any]:
+    """What sensitivity.json records: how the weights were sampled and the spread that gave."""
+    from .sensitivity import weight_sd
+
+    out: dict[str, Any] = {
+        "samples": samples, "seed": seed, "generator": "numpy PCG64", "distribution": "Dirichlet(weights × concentration)",
+        "concentration": round(float(concentration), 6), "concentration_from": source,
+        "ranking": spec.ranking, "aggregation": spec.aggregation, "owa_alpha": spec.owa_alpha,
+    }
+    if mc is not None:
+        out["weights"] = weight_spread_summary(spec.names, spec.weights, mc)
+    else:
+        out["weights"] = [{"criterion": n, "weight": round(w, 6), "sd_formula": round(float(sd), 6)}
+                          for n, w, sd in zip(spec.names, spec.weights, weight_sd(spec.weights, concentration))]
+    return out
+
+
 def sensitivity_run(run_dir: Path, samples: int = 1000, seed: int = 1, sweeps: Sequence[str] = (),
-                    overwrite: bool = False, concentration: float = DEFAULT_CONCENTRATION,
-                    ctx: RunContext | None = None) -> dict[str, Path]:
+                    overwrite: bool = False, concentration: float | None = None,
+                    ctx: RunContext | None = None, weight_spread: float | None = None) -> dict[str, Path]:
     ctx = ctx or RunContext()
     if samples < 1 or samples > 1_000_000:
         raise SmrSitingError(_("--samples {samples} is outside 1 .. 1,000,000").format(samples=samples),
@@ -253,21 +250,26 @@ def sensitivity_run(run_dir: Path, samples: int = 1000, seed: int = 1, sweeps: S
     if not ranked_path.exists():
         raise SmrSitingError(_("{folder} has no ranked_sites.gpkg").format(folder=run_dir),
                              _("Run 'smr-siting rank --run FOLDER' first"))
-    targets = {"sensitivity": run_dir / "sensitivity.csv"}
+    targets = {"sensitivity": run_dir / "sensitivity.csv", "description": run_dir / "sensitivity.json"}
     if parsed:
         targets["sweeps"] = run_dir / "sweeps.csv"
     outputs = AtomicOutputs(targets, overwrite)
     outputs.check()
     request, profile, _manifest = load_run(run_dir)
+    for target, _values in parsed:
+        resolve(profile, target)  # refuse an unknown or ambiguous sweep before any work
     spec = scoring_spec(profile)
     table = gpd.read_file(ranked_path, layer="ranked_sites")
     ctx.report(0.05, _("Monte Carlo on the weights ({samples} samples, seed {seed})").format(samples=samples, seed=seed))
-    rows, columns = sensitivity_rows(table, spec, samples, seed, concentration)
+    chosen, source = chosen_concentration(spec, concentration, weight_spread)
+    rows, columns, mc = sensitivity_rows(table, spec, samples, seed, chosen, with_samples=True)
+    description = sensitivity_description(spec, samples, seed, chosen, source, mc)
     if not rows:
         ctx.tell(_("No ranked sites, so the weight sensitivity is empty."))
     sweeps_table = sweep_rows(request, profile, parsed, ctx.stage(0.3, 0.95)) if parsed else []
     with outputs:
         _write_csv(outputs.temp(targets["sensitivity"]), rows, columns)
+        write_json(outputs.temp(targets["description"]), description)
         if parsed:
             _write_csv(outputs.temp(targets["sweeps"]), sweeps_table, SWEEP_COLUMNS)
         ctx.check_cancelled()
@@ -281,24 +283,26 @@ SWEEP_COLUMNS = ["parameter", "value", "unit", "km2_not_excluded", "share_exclud
 
 
 def sensitivity_rows(table: gpd.GeoDataFrame, spec: ScoringSpec, samples: int = 1000, seed: int = 1,
-                     concentration: float = DEFAULT_CONCENTRATION) -> tuple[list[dict[str, Any]], list[str]]:
+                     concentration: float = DEFAULT_CONCENTRATION, with_samples: bool = False) -> Any:
     """Per ranked site: shares of Monte Carlo runs at rank 1 / in the top 3 / top 5, rank interval,
     and its rank with each criterion left out."""
     names = list(spec.names)
     columns = ["site_id", "name", "rank", "share_rank1", "share_top3", "share_top5", "rank_p05", "rank_median",
                "rank_p95", "mean_rank"] + [f"rank_without_{n}" for n in names]
+    empty: Any = ([], columns, None) if with_samples else ([], columns)
     if len(table) == 0:
-        return [], columns
+        return empty
     ranked = table[table["status"] == STATUS_RANKED].sort_values("site_id").reset_index(drop=True)
     missing = [f"{n}_score" for n in names if f"{n}_score" not in ranked.columns]
     if missing:
         raise SmrSitingError(_("the ranked sites lack {columns}").format(columns=", ".join(missing)),
                              _("Rank the sites again"))
     if len(ranked) == 0:
-        return [], columns
+        return empty
     matrix = ranked[[f"{n}_score" for n in names]].to_numpy(dtype="float64")
-    mc = monte_carlo(matrix, spec.weights, samples, seed, concentration, spec.ranking)
-    loo = leave_one_out(matrix, spec.weights, spec.ranking)
+    mc = monte_carlo(matrix, spec.weights, samples, seed, concentration, spec.ranking, spec.aggregation,
+                     spec.owa_alpha)
+    loo = leave_one_out(matrix, spec.weights, spec.ranking, spec.aggregation, spec.owa_alpha)
     rows = []
     for i, site in ranked.iterrows():
         row = {"site_id": int(site["site_id"]), "name": site["name"], "rank": int(site["rank"]),
@@ -310,28 +314,38 @@ def sensitivity_rows(table: gpd.GeoDataFrame, spec: ScoringSpec, samples: int = 
             row[f"rank_without_{name}"] = int(loo[j, i])
         rows.append(row)
     rows.sort(key=lambda r: r["rank"])
-    return rows, columns
+    return (rows, columns, mc) if with_samples else (rows, columns)
 
 
 def sweep_rows(request: Any, profile: Profile, sweeps: Sequence[tuple[str, list[float]]],
                ctx: RunContext) -> list[dict[str, Any]]:
-    """Per swept value: km² not excluded and candidate areas (the whole exclusion run again)."""
+    """Per swept value: km² not excluded and candidate areas (the whole exclusion run again).  The first
+    row is the baseline — the screening as it was, which reproduces its own figures."""
     from ..screen import compute_candidates, compute_exclusion
 
-    rows = []
-    total = sum(len(v) for _, v in sweeps)
-    done = 0
-    for rule_id, values in sweeps:
-        for metres in values:
-            stage = ctx.stage(done / total, (done + 1) / total)
-            changed = with_value(profile, rule_id, metres)
-            result = compute_exclusion(request, stage.stage(0.0, 0.8), profile=changed)
-            areas, _cells = compute_candidates(result, stage.stage(0.8, 1.0))
-            totals = result.totals()
-            rows.append({"parameter": rule_id, "value": metres, "unit": sweep_unit(rule_id, profile),
-                         "km2_not_excluded": totals["not_excluded_km2"],
-                         "share_excluded": totals["share_excluded"], "candidate_areas": len(areas),
-                         "candidate_area_ha": round(float(areas["area_ha"].sum()), 2) if len(areas) else 0.0})
+    targets = [(resolve(profile, target), values) for target, values in sweeps]
+    total = 1 + sum(len(v) for _, v in targets)
+
+    def row(parameter: str, value: Any, unit: str, changed_request: Any, changed: Profile, done: int) -> dict:
+        stage = ctx.stage(done / total, (done + 1) / total)
+        result = compute_exclusion(changed_request, stage.stage(0.0, 0.8), profile=changed)
+        areas, _cells = compute_candidates(result, stage.stage(0.8, 1.0))
+        totals = result.totals()
+        return {"parameter": parameter, "value": value, "unit": unit,
+                "km2_not_excluded": totals["not_excluded_km2"], "share_excluded": totals["share_excluded"],
+                "candidate_areas": len(areas),
+                "candidate_area_ha": round(float(areas["area_ha"].sum()), 2) if len(areas) else 0.0}
+
+    rows = [row("baseline", "", "", request, profile, 0)]
+    done = 1
+    for target, values in targets:
+        for value in values:
+            changed_request = request
+            if target.kind == "footprint" and getattr(request, "footprint_ha", None) is not None:
+                # an explicit footprint of the screening (--footprint-ha, QGIS) wins over the profile's
+                changed_request = dataclasses.replace(request, footprint_ha=value / 10_000.0)
+            rows.append(row(target.text, value, target.unit, changed_request, with_value(profile, target, value),
+                            done))
             done += 1
     return rows
 
@@ -344,4 +358,4 @@ def _write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> No
 
 
 __all__ = ["load_run", "parse_sweep", "rank_run", "score_sites", "scoring_spec", "sensitivity_rows", "sensitivity_run",
-           "sweep_rows", "with_distance", "write_json"]
+           "sweep_rows", "sweep_unit", "with_distance", "with_value", "write_json"]

@@ -1,8 +1,11 @@
 """Candidate sites and their ranking, with per-criterion explanations.
 
 Sites come from the user (points or parcels, any CRS) or are the best place in each candidate
-area (the fitting footprint position with the highest suitability).  Every site gets: status
-(ranked / excluded / outside the region / not scored), the rules that exclude it, each scoring
+area (the fitting footprint position with the highest suitability).  A site is ranked only where the
+profile's footprint fits wholly on free land inside the region: a point must be covered by some
+fitting footprint, a parcel must hold one (the site is then its best fitting position).  Every site
+gets: status (ranked / excluded / footprint does not fit / outside the region / not scored), the
+free hectares and, for a parcel, the share of it each rule excludes, the rules that exclude it, each scoring
 criterion's raw value with a short text, its standardised score and weighted contribution, the
 WLC score and TOPSIS closeness, its rank, and its municipality and province.
 """
@@ -15,17 +18,19 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import geopandas as gpd
 import numpy as np
+from scipy import ndimage
 from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
 
-from ..candidates import fit_and_usable, footprint_cells
+from ..candidates import FOUR_CONNECTED, FootprintCells, fit_and_usable, fit_positions, footprint_cells
 from ..errors import DataError
 from ..exclusion import describe_value
-from ..geometry import burn_values
+from ..geometry import burn, burn_values
 from ..i18n import _, localised
 from ..layers import LayerInput
 from ..progress import RunContext
-from .aggregate import ranks, topsis
-from .measures import measure_at_sites
+from .aggregate import owa_weights, ranks, topsis
+from .measures import SiteValue, distance_text, measure_at_sites, value_text
 from .spec import ScoringSpec
 from .standardise import standardise
 from .suitability import Suitability
@@ -37,6 +42,7 @@ STATUS_RANKED = "ranked"
 STATUS_EXCLUDED = "excluded"
 STATUS_OUTSIDE = "outside region"
 STATUS_UNSCORED = "not scored"
+STATUS_NO_FIT = "footprint does not fit"
 
 
 @dataclass(frozen=True)
@@ -46,21 +52,45 @@ class Site:
     name: str
     point: Point
     area_id: int | None = None
+    parcel: BaseGeometry | None = None  # a user's parcel (the point is then where it is judged)
+    fits: bool = True                   # the footprint fits (checked by place_user_sites for user sites)
+    free_ha: float = float("nan")       # free land: in the parcel, or the free patch around a point
+    note: str = ""                      # why the footprint does not fit, with the shares each rule excludes
 
 
-def best_sites_in_areas(result: ExclusionResult, suitability: Suitability, areas: gpd.GeoDataFrame) -> list[Site]:
-    """Per candidate area the fitting footprint position with the highest suitability."""
+@dataclass(frozen=True)
+class FitMasks:
+    """Where the footprint fits wholly on free land inside the region, on the analysis grid — the same
+    test as the candidate areas'."""
+
+    cells: FootprintCells
+    free: np.ndarray     # not excluded and inside the region
+    fits: np.ndarray     # footprint anchors that fit
+    usable: np.ndarray   # cells some fitting footprint covers
+
+
+def fit_masks(result: ExclusionResult) -> FitMasks:
+    resolution = result.analysis_grid.resolution
+    cells = footprint_cells(result.footprint, resolution)
+    free = (result.bits_full == 0) & result.region_full
+    fits, usable = fit_and_usable(free, cells, resolution)
+    return FitMasks(cells, free, fits, usable)
+
+
+def best_sites_in_areas(result: ExclusionResult, suitability: Suitability, areas: gpd.GeoDataFrame,
+                        masks: FitMasks | None = None) -> list[Site]:
+    """Per candidate area the fitting footprint position (wholly inside the region) with the highest
+    suitability."""
     if len(areas) == 0:
         return []
-    cells = footprint_cells(result.footprint, result.analysis_grid.resolution)
-    fits_full, _usable = fit_and_usable(result.bits_full == 0, cells, result.analysis_grid.resolution)
+    masks = masks or fit_masks(result)
     r0, r1, c0, c1 = result.window
-    fits = fits_full[r0:r1, c0:c1] & result.region_mask
+    fits = masks.fits[r0:r1, c0:c1]
     grid = suitability.grid
     labels = burn_values([(g, float(i)) for g, i in zip(areas.geometry, areas["area_id"])], grid)
     sites = []
     surface = np.where(np.isnan(suitability.surface), -np.inf, suitability.surface)
-    for area_id in areas["area_id"]:
+    for area_id, area_ha in zip(areas["area_id"], areas["area_ha"]):
         mask = fits & (labels == float(area_id))
         if not mask.any():
             continue
@@ -70,7 +100,8 @@ def best_sites_in_areas(result: ExclusionResult, suitability: Suitability, areas
         x = grid.left + (col + 0.5) * grid.resolution
         y = grid.top - (row + 0.5) * grid.resolution
         sites.append(Site(len(sites) + 1, "candidate area",
-                          _("best place in candidate area {area}").format(area=int(area_id)), Point(x, y), int(area_id)))
+                          _("best place in candidate area {area}").format(area=int(area_id)), Point(x, y), int(area_id),
+                          free_ha=float(area_ha)))
     return sites
 
 
@@ -84,14 +115,16 @@ def read_user_sites(source: LayerInput, result: ExclusionResult, name_field: str
                             label=label, kinds=", ".join(sorted(kinds))),
                         _("Use a point or polygon layer"))
     if kinds & {"Polygon", "MultiPolygon"}:
-        result.ctx.tell(_("{label}: parcels are judged at their representative point.").format(label=label))
+        result.ctx.tell(_("{label}: a parcel is ranked at the best place in it where the footprint fits wholly on "
+                          "free land.").format(label=label))
     name_field = name_field or next((c for c in ("name", "naam", "site", "locatie") if c in gdf.columns), None)
     sites = []
     for i, (_index, row) in enumerate(gdf.iterrows(), start=1):
         geometry = row.geometry
+        parcel = None if geometry.geom_type in ("Point", "MultiPoint") else geometry
         point = geometry if geometry.geom_type == "Point" else geometry.representative_point()
         name = str(row[name_field]) if name_field else _("site {number}").format(number=i)
-        sites.append(Site(i, "user", name, point))
+        sites.append(Site(i, "user", name, point, parcel=parcel))
     inside = [s for s in sites if result.region.geometry.contains(s.point)]
     if not inside:
         raise DataError(_("none of the {count} sites in {label} lies inside {region}").format(
@@ -104,6 +137,94 @@ def read_user_sites(source: LayerInput, result: ExclusionResult, name_field: str
     return sites
 
 
+def place_user_sites(sites: Sequence[Site], result: ExclusionResult, suitability: Suitability,
+                     masks: FitMasks | None = None) -> list[Site]:
+    """User sites checked against the footprint: a point is kept where some fitting footprint covers it;
+    a parcel moves to its best fitting position (highest suitability) or is marked as not fitting, with
+    its free hectares and the share of it each rule excludes."""
+    import dataclasses
+
+    masks = masks or fit_masks(result)
+    grid = result.analysis_grid
+    cell_ha = grid.cell_area_m2 / 10_000.0
+    footprint_ha = masks.cells.area_m2 / 10_000.0
+    patches: np.ndarray | None = None
+    out = []
+    for site in sites:
+        if not result.region.geometry.contains(site.point):
+            out.append(site)
+            continue
+        if site.parcel is None:
+            cell = _cell(result, site.point)
+            if cell is None or not masks.free[cell] or masks.usable[cell]:
+                out.append(site)  # outside the grid, excluded (said so by its status), or it fits
+                continue
+            if patches is None:
+                patches, _count = ndimage.label(masks.free, structure=FOUR_CONNECTED)
+            free_ha = float(np.count_nonzero(patches == patches[cell])) * cell_ha
+            note = _("no {footprint:.2f} ha footprint that covers this point fits on free land; the free land "
+                     "around it is {free:,.2f} ha").format(footprint=footprint_ha, free=free_ha)
+            out.append(dataclasses.replace(site, fits=False, free_ha=round(free_ha, 4), note=note))
+            continue
+        out.append(_place_in_parcel(site, result, suitability, masks, cell_ha, footprint_ha))
+    return out
+
+
+def _parcel_window(parcel: BaseGeometry, result: ExclusionResult) -> tuple[int, int, int, int] | None:
+    grid = result.analysis_grid
+    minx, miny, maxx, maxy = parcel.bounds
+    c0 = max(0, int((minx - grid.left) // grid.resolution))
+    c1 = min(grid.width, int((maxx - grid.left) // grid.resolution) + 1)
+    r0 = max(0, int((grid.top - maxy) // grid.resolution))
+    r1 = min(grid.height, int((grid.top - miny) // grid.resolution) + 1)
+    return (r0, r1, c0, c1) if r0 < r1 and c0 < c1 else None
+
+
+def _place_in_parcel(site: Site, result: ExclusionResult, suitability: Suitability, masks: FitMasks,
+                     cell_ha: float, footprint_ha: float) -> Site:
+    import dataclasses
+
+    grid = result.analysis_grid
+    window = _parcel_window(site.parcel, result)  # type: ignore[arg-type]
+    if window is None:
+        return dataclasses.replace(site, fits=False, free_ha=0.0, note=_("the parcel holds no grid cell"))
+    r0, r1, c0, c1 = window
+    inside = burn([site.parcel], grid.subgrid(r0, r1, c0, c1))
+    free = masks.free[r0:r1, c0:c1] & inside
+    free_ha = round(float(np.count_nonzero(free)) * cell_ha, 4)
+    fits = fit_positions(free, masks.cells, grid.resolution)
+    if fits.any():
+        w0, _w1, v0, _v1 = result.window
+        rows, cols = np.nonzero(fits)
+        values = np.array([_surface(suitability, r0 + r - w0, c0 + c - v0) for r, c in zip(rows, cols)])
+        k = int(np.argmax(np.where(np.isnan(values), -np.inf, values)))
+        row, col = r0 + int(rows[k]), c0 + int(cols[k])
+        point = Point(grid.left + (col + 0.5) * grid.resolution, grid.top - (row + 0.5) * grid.resolution)
+        return dataclasses.replace(site, point=point, free_ha=free_ha)
+    parcel_cells = int(np.count_nonzero(inside))
+    bits = result.bits_full[r0:r1, c0:c1]
+    shares = []
+    for rule in result.rules:
+        hit = int(np.count_nonzero(inside & ((bits & rule.value) != 0)))
+        if hit and parcel_cells:
+            shares.append(_("{rule} {share:.0%}").format(rule=localised(rule.title, rule.title_nl),
+                                                         share=hit / parcel_cells))
+    outside = int(np.count_nonzero(inside & ~result.region_full[r0:r1, c0:c1]))
+    if outside and parcel_cells:
+        shares.append(_("outside the region {share:.0%}").format(share=outside / parcel_cells))
+    note = _("no {footprint:.2f} ha footprint fits wholly on the parcel's free land ({free:,.2f} of {total:,.2f} ha "
+             "free)").format(footprint=footprint_ha, free=free_ha, total=parcel_cells * cell_ha)
+    if shares:
+        note += "; " + _("excluded: {shares}").format(shares=", ".join(shares))
+    return dataclasses.replace(site, fits=False, free_ha=free_ha, note=note)
+
+
+def _surface(suitability: Suitability, row: int, col: int) -> float:
+    if 0 <= row < suitability.grid.height and 0 <= col < suitability.grid.width:
+        return float(suitability.surface[row, col])
+    return float("nan")
+
+
 def _cell(result: ExclusionResult, point: Point) -> tuple[int, int] | None:
     grid = result.analysis_grid
     col = int((point.x - grid.left) // grid.resolution)
@@ -114,12 +235,15 @@ def _cell(result: ExclusionResult, point: Point) -> tuple[int, int] | None:
 
 
 def evaluate_sites(sites: Sequence[Site], result: ExclusionResult, spec: ScoringSpec,
-                   ctx: RunContext | None = None) -> gpd.GeoDataFrame:
+                   ctx: RunContext | None = None, suitability: Suitability | None = None) -> gpd.GeoDataFrame:
+    """Every site scored, explained and ranked.  With ``suitability`` a site's raw values and scores are
+    those the surface used at the cell holding it (the same distance method and ranges), so its score is
+    the map's value under it; sites at cells the surface did not sample are measured exactly."""
     ctx = ctx or result.ctx
     if not sites:  # an empty layer that still has every column
         from ..outputs import empty_frame
 
-        text = {"origin", "name", "status", "excluded_by", "municipality", "province"}
+        text = {"origin", "name", "status", "excluded_by", "footprint_note", "municipality", "province"}
         text |= {f"{c.id}_text" for c in spec.criteria} | {f"{c.id}_value" for c in spec.criteria
                                                             if c.measure == "category"}
         integer = {"site_id", "area_id", "rank"}
@@ -134,9 +258,23 @@ def evaluate_sites(sites: Sequence[Site], result: ExclusionResult, spec: Scoring
         ctx.report(j / max(1, len(names)), _("sites: {title}").format(
             title=localised(criterion.title, criterion.title_nl)))
         measured = measure_at_sites(criterion, points, result.store)
+        method = criterion.standardise
+        if suitability is not None and criterion.measure != "category":
+            method = suitability.standardisations.get(criterion.id, method)
+            for k, point in enumerate(points):
+                raw_value = suitability.raw_at(criterion.id, point.x, point.y)
+                if raw_value is None or (criterion.measure == "distance" and np.isinf(raw_value)):
+                    continue  # not sampled, or beyond the scoring reach: the exact distance says more
+                text = distance_text(raw_value, measured[k].name) if criterion.measure == "distance" else \
+                    value_text(criterion, raw_value if np.isfinite(raw_value) else None)
+                measured[k] = SiteValue(raw_value if np.isfinite(raw_value) or criterion.measure == "distance"
+                                        else None, text, measured[k].name)
         values[criterion.id] = measured
-        raw = np.array([m.value for m in measured], dtype=object if criterion.measure == "category" else "float64")
-        scores[:, j] = standardise(raw, criterion.standardise, criterion.id).scores
+        if criterion.measure == "category":
+            raw = np.array([m.value for m in measured], dtype=object)
+        else:
+            raw = np.array([np.nan if m.value is None else m.value for m in measured], dtype="float64")
+        scores[:, j] = standardise(raw, method, criterion.id).scores
     status, reasons = [], []
     for site in sites:
         cell = _cell(result, site.point)
@@ -145,11 +283,17 @@ def evaluate_sites(sites: Sequence[Site], result: ExclusionResult, spec: Scoring
         reasons.append(describe_value(value, result.rules) if value else "")
         if not inside:
             status.append(STATUS_OUTSIDE)
-        elif value:
+        elif value and site.parcel is None:
             status.append(STATUS_EXCLUDED)
+        elif not site.fits:
+            status.append(STATUS_NO_FIT)
         else:
             status.append(STATUS_RANKED)
-    wlc_scores = scores @ weights
+    if spec.aggregation == "owa":
+        contributions = owa_weights(scores.T, weights, spec.owa_alpha).T * scores
+    else:
+        contributions = scores * weights[None, :]
+    wlc_scores = contributions.sum(axis=1)  # the aggregate score: WLC, or OWA as on the surface
     for i in range(n_sites):
         if status[i] == STATUS_RANKED and not np.isfinite(wlc_scores[i]):
             status[i] = STATUS_UNSCORED
@@ -160,16 +304,17 @@ def evaluate_sites(sites: Sequence[Site], result: ExclusionResult, spec: Scoring
         closeness[ranked] = topsis(scores[ranked], weights)
         key = wlc_scores if spec.ranking == "wlc" else closeness
         rank[ranked] = ranks(key[ranked], np.array([s.site_id for s in sites])[ranked])
-    admin = _admin(result)
+    admin, fields = _admin(result, ctx)
     rows: list[dict[str, Any]] = []
     for i, site in enumerate(sites):
-        municipality, province = _admin_at(admin, site.point)
+        municipality, province = _admin_at(admin, site.point, fields)
         row: dict[str, Any] = {
             "site_id": site.site_id, "origin": site.origin, "name": site.name,
             "area_id": site.area_id if site.area_id is not None else -1,
             "status": status[i], "rank": int(rank[i]) if rank[i] else -1,
             "score": _round(wlc_scores[i]), "topsis": _round(closeness[i]),
-            "excluded_by": reasons[i], "x": round(site.point.x, 1), "y": round(site.point.y, 1),
+            "excluded_by": reasons[i], "free_ha": _round(site.free_ha, 4), "footprint_note": site.note,
+            "x": round(site.point.x, 1), "y": round(site.point.y, 1),
             "municipality": municipality, "province": province,
         }
         for j, criterion in enumerate(spec.criteria):
@@ -178,7 +323,7 @@ def evaluate_sites(sites: Sequence[Site], result: ExclusionResult, spec: Scoring
                 measured.value if measured.value is not None else np.nan, 3)
             row[f"{criterion.id}_text"] = measured.text
             row[f"{criterion.id}_score"] = _round(scores[i, j])
-            row[f"{criterion.id}_contribution"] = _round(scores[i, j] * weights[j])
+            row[f"{criterion.id}_contribution"] = _round(contributions[i, j])
         row["geometry"] = site.point
         rows.append(row)
     gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=result.analysis_grid.crs)
@@ -191,26 +336,33 @@ def _round(value: float, digits: int = 6) -> float:
     return round(value, digits) if np.isfinite(value) else float("nan")
 
 
-def _admin(result: ExclusionResult) -> gpd.GeoDataFrame | None:
+def _admin(result: ExclusionResult, ctx: RunContext) -> tuple[gpd.GeoDataFrame | None, tuple[str, str]]:
+    """The municipalities and the catalogue's name fields; a layer that cannot be read is said, not hidden."""
+    from ..errors import SmrSitingError
+
+    entry = result.store.catalogue.get("municipalities")
+    fields = (entry.name_field or "statnaam", entry.province_field or "prov_naam") if entry else ("statnaam",
+                                                                                                  "prov_naam")
     try:
-        return result.store.vector("municipalities")
-    except Exception:  # noqa: BLE001 - names are a courtesy, not a requirement
-        return None
+        return result.store.vector("municipalities"), fields
+    except SmrSitingError as error:  # names are a courtesy, not a requirement — but say why they are missing
+        ctx.tell(_("Ranked sites carry no municipality names: {error}").format(error=error))
+        return None, fields
 
 
-def _admin_at(admin: gpd.GeoDataFrame | None, point: Point) -> tuple[str, str]:
+def _admin_at(admin: gpd.GeoDataFrame | None, point: Point, fields: tuple[str, str]) -> tuple[str, str]:
     if admin is None or len(admin) == 0:
         return "", ""
     hits = admin[admin.geometry.contains(point)]
     if not len(hits):
         return "", ""
     row = hits.iloc[0]
-    return str(row.get("statnaam", "")), str(row.get("prov_naam", ""))
+    return str(row.get(fields[0], "")), str(row.get(fields[1], ""))
 
 
 def site_columns(spec: ScoringSpec) -> list[str]:
-    head = ["site_id", "origin", "name", "area_id", "status", "rank", "score", "topsis", "excluded_by", "x", "y",
-            "municipality", "province"]
+    head = ["site_id", "origin", "name", "area_id", "status", "rank", "score", "topsis", "excluded_by", "free_ha",
+            "footprint_note", "x", "y", "municipality", "province"]
     for criterion in spec.criteria:
         head += [f"{criterion.id}_value", f"{criterion.id}_text", f"{criterion.id}_score",
                  f"{criterion.id}_contribution"]

@@ -14,12 +14,12 @@ from ..profile import Condition, _Ctx, _parse_condition, _suggest
 from ..units import parse_area, parse_length
 from ..yamlpos import LineDict, LineList, load_yaml
 from .standardise import DIRECTIONS, METHODS, Standardisation
-from .weights import AhpResult, ahp, normalise_weights
+from .weights import AhpResult, ahp, normalise_weights, saaty_cr_limit
 
 MEASURES = ("distance", "value", "category")
 AGGREGATIONS = ("wlc", "owa")
 RANKINGS = ("wlc", "topsis")
-SCORING_KEYS = frozenset({"aggregation", "owa_alpha", "weights", "ahp", "ranking", "criteria", "basis"})
+SCORING_KEYS = frozenset({"aggregation", "owa_alpha", "weights", "ahp", "ranking", "criteria", "basis", "sensitivity"})
 CRITERION_KEYS = frozenset({"id", "title", "title_nl", "measure", "layers", "field", "label_field", "unit",
                             "standardise", "weight", "basis"})
 STANDARDISE_KEYS = frozenset({"method", "direction", "lower", "upper", "points", "control", "bands", "categories"})
@@ -71,6 +71,10 @@ class ScoringSpec:
     ahp: AhpResult | None = None
     notices: tuple[str, ...] = ()
     basis: str = ""
+    max_cr: float | None = None          # None: Saaty's limit for n (see weights.saaty_cr_limit)
+    on_inconsistent: str = "warn"
+    concentration: float | None = None   # sensitivity: Dirichlet concentration …
+    weight_spread: float | None = None   # … or the target standard deviation of the largest weight
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -91,7 +95,8 @@ class ScoringSpec:
             out["ahp"] = {"lambda_max": round(self.ahp.lambda_max, 6),
                           "consistency_index": round(self.ahp.consistency_index, 6),
                           "random_index": self.ahp.random_index,
-                          "consistency_ratio": round(self.ahp.consistency_ratio, 6)}
+                          "consistency_ratio": round(self.ahp.consistency_ratio, 6),
+                          "max_cr": self.max_cr, "on_inconsistent": self.on_inconsistent}
         return out
 
 
@@ -136,6 +141,12 @@ def _parse_standardise(raw: Any, ctx: _Ctx, parent: LineDict, label: str, measur
                            ctx.at(raw, "direction", slabel))
     is_length = measure == "distance"
     where = ctx.at(raw, None, slabel)
+    if direction == "cost" and (method in ("bands", "categories") or raw.get("points") is not None):
+        what = method if method != "linear" else "points"  # the profile's own key, not prose
+        raise ProfileError(_("'direction: cost' has no effect with {what}: the scores are given there").format(
+                               what=what),
+                           _("Remove 'direction' and write the scores you want (low for the worse values)"),
+                           ctx.at(raw, "direction", slabel))
     if method == "linear":
         points_raw = raw.get("points")
         if points_raw is not None:
@@ -187,6 +198,9 @@ def _parse_standardise(raw: Any, ctx: _Ctx, parent: LineDict, label: str, measur
             if not 0.0 <= score <= 1.0:
                 raise ProfileError(_("band score {score:g} is outside 0..1").format(score=score),
                                    _("Scores run from 0 to 1"), where)
+            if bands and (bands[-1][0] is None or (upper is not None and upper <= bands[-1][0])):
+                raise ProfileError(_("band 'to' values must increase, and only the last band may leave 'to' out"),
+                                   _("Order the bands from the smallest 'to' to the largest"), where)
             bands.append((upper, score))
         return Standardisation("bands", direction, bands=tuple(bands))
     categories = raw.get("categories")
@@ -354,7 +368,7 @@ def parse_scoring(raw: Any, source: str, layer_ids: set[str] | None = None) -> S
                                _("Add or remove rows / values"), where)
         matrix = np.array([[_fraction(v, where) for v in row] for row in rows])
         ahp_result = ahp(matrix, names, where)
-        max_cr = _number(node.get("max_cr", 0.10), "max_cr", where)
+        max_cr = _number(node.get("max_cr", saaty_cr_limit(len(names))), "max_cr", where)
         mode = str(node.get("on_inconsistent", "warn"))
         if mode not in ("warn", "refuse"):
             raise ProfileError(_("unknown on_inconsistent {mode!r}").format(mode=mode), _("Use 'warn' or 'refuse'"),
@@ -382,8 +396,35 @@ def parse_scoring(raw: Any, source: str, layer_ids: set[str] | None = None) -> S
     else:
         raise ProfileError(_("unknown weighting {weighting!r}").format(weighting=weighting), _("Use 'direct' or 'ahp'"),
                            ctx.at(raw, "weights", "scoring"))
+    concentration, spread = _parse_sensitivity(raw, ctx)
     return ScoringSpec(criteria, tuple(float(w) for w in weights), weighting, aggregation, alpha, ranking, ahp_result,
-                       tuple(notices), str(raw.get("basis", "")).strip())
+                       tuple(notices), str(raw.get("basis", "")).strip(),
+                       max_cr if weighting == "ahp" else None, mode if weighting == "ahp" else "warn",
+                       concentration, spread)
+
+
+def _parse_sensitivity(raw: LineDict, ctx: _Ctx) -> tuple[float | None, float | None]:
+    """``sensitivity: {concentration: 100}`` or ``sensitivity: {weight_spread: 0.05}`` (one of them)."""
+    node = raw.get("sensitivity")
+    if node is None:
+        return None, None
+    where = ctx.at(raw, "sensitivity", "scoring.sensitivity")
+    if not isinstance(node, LineDict):
+        raise ProfileError(_("'scoring.sensitivity' must be a mapping"),
+                           _("Write 'sensitivity: {weight_spread: 0.05}' or 'sensitivity: {concentration: 100}'"), where)
+    ctx.check_keys(node, frozenset({"concentration", "weight_spread", "basis"}), "scoring.sensitivity")
+    if "concentration" in node and "weight_spread" in node:
+        raise ProfileError(_("give 'concentration' or 'weight_spread', not both"),
+                           _("One sets the other; keep one"), where)
+    concentration = _number(node["concentration"], "concentration", where) if "concentration" in node else None
+    spread = _number(node["weight_spread"], "weight_spread", where) if "weight_spread" in node else None
+    if concentration is not None and concentration <= 0:
+        raise ProfileError(_("concentration {value:g} must be positive").format(value=concentration),
+                           _("Write e.g. 'concentration: 100'"), where)
+    if spread is not None and not 0 < spread < 0.5:
+        raise ProfileError(_("weight_spread {value:g} is outside 0 .. 0.5").format(value=spread),
+                           _("Write e.g. 'weight_spread: 0.05'"), where)
+    return concentration, spread
 
 
 def scoring_from_profile_text(text: str, source: str, layer_ids: set[str] | None = None) -> ScoringSpec:
@@ -397,8 +438,9 @@ def scoring_from_profile_text(text: str, source: str, layer_ids: set[str] | None
 
 def with_weights(spec: ScoringSpec, weights: np.ndarray) -> ScoringSpec:
     """The same spec with other (already normalised) weights — for sensitivity runs."""
-    return ScoringSpec(spec.criteria, tuple(float(w) for w in weights), spec.weighting, spec.aggregation,
-                       spec.owa_alpha, spec.ranking, spec.ahp, spec.notices, spec.basis)
+    import dataclasses
+
+    return dataclasses.replace(spec, weights=tuple(float(w) for w in weights))
 
 
 __all__ = ["MeasureSource", "ScoringCriterion", "ScoringSpec", "parse_scoring", "scoring_from_profile_text",
@@ -414,10 +456,18 @@ def with_ahp_matrix(spec: ScoringSpec, values: list[float] | np.ndarray, where: 
                                size=flat.size, n=n, cells=n * n),
                            _("Give one row per criterion, in this order: {names}").format(names=", ".join(spec.names)),
                            where)
+    import dataclasses
+
     result = ahp(flat.reshape(n, n), spec.names, where)
     notices = list(spec.notices)
-    if result.consistency_ratio > 0.10:
-        notices.append(_("The AHP matrix is inconsistent: CR = {cr:.3f} > 0.1; the weights are used anyway.").format(
-            cr=result.consistency_ratio))
-    return ScoringSpec(spec.criteria, result.weights, "ahp", spec.aggregation, spec.owa_alpha, spec.ranking, result,
-                       tuple(notices), spec.basis)
+    max_cr = spec.max_cr if spec.max_cr is not None else saaty_cr_limit(n)
+    if result.consistency_ratio > max_cr:  # the profile's max_cr and on_inconsistent hold here too
+        figures = {"cr": result.consistency_ratio, "max_cr": max_cr, "lambda_max": result.lambda_max, "n": n}
+        if spec.on_inconsistent == "refuse":
+            raise ProfileError(_("the AHP matrix is inconsistent: CR = {cr:.3f} > {max_cr:g} "
+                                 "(λmax = {lambda_max:.3f}, n = {n})").format(**figures),
+                               _("Revise the judgements or set 'on_inconsistent: warn'"), where)
+        notices.append(_("The AHP matrix is inconsistent: CR = {cr:.3f} > {max_cr:g} (λmax = {lambda_max:.3f}, "
+                         "n = {n}); the weights are used anyway (on_inconsistent: warn).").format(**figures))
+    return dataclasses.replace(spec, weights=result.weights, weighting="ahp", ahp=result, notices=tuple(notices),
+                               max_cr=max_cr)

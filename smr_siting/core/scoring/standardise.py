@@ -83,17 +83,18 @@ def standardise(values: np.ndarray, spec: Standardisation, name: str = "criterio
         scores = np.full(values.shape, np.nan)
         assigned = np.zeros(values.shape, dtype=bool)
         for upper, score in spec.bands:
-            hit = ~assigned & np.isfinite(values) & (values < (np.inf if upper is None else upper))
+            # the open last band (no upper bound) also takes inf: no feature within reach
+            hit = ~assigned & ~np.isnan(values) & ((values < upper) if upper is not None else True)
             scores[hit] = score
             assigned |= hit
-        unbanded = np.isfinite(values) & ~assigned
+        unbanded = ~np.isnan(values) & ~assigned
         if unbanded.any():
             warnings.append(_("{name}: {count} value(s) above the last band score 0").format(
                 name=name, count=int(unbanded.sum())))
             scores[unbanded] = 0.0
     else:  # pragma: no cover - rejected when the profile is read
         raise ValueError(f"unknown standardisation {spec.method}")
-    scores = np.where(np.isfinite(values), scores, np.nan)
+    scores = np.where(np.isnan(values), np.nan, scores)  # inf (nothing within reach) keeps its score
     return Standardised(scores, tuple(warnings))
 
 

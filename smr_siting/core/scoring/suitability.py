@@ -1,8 +1,13 @@
 """The suitability surface: every scoring criterion standardised and combined (WLC or OWA) on the
-grid, masked by the exclusion (no value where any rule excludes the cell or outside the region)."""
+grid, masked by the exclusion (no value where any rule excludes the cell or outside the region).
+
+A data-driven linear standardisation (no ``lower``/``upper``) takes its range over the free cells in
+the region, and the raw values at the cells sites may take (``sample``) are kept, so that a site's
+table score is the surface's value under it."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -14,7 +19,7 @@ from ..progress import RunContext
 from .aggregate import owa
 from .measures import measure_on_grid
 from .spec import ScoringSpec
-from .standardise import standardise
+from .standardise import Standardisation, standardise
 
 if TYPE_CHECKING:
     from ..screen import ExclusionResult
@@ -26,6 +31,27 @@ class Suitability:
     grid: Grid                  # the output grid (region bounds)
     surface: np.ndarray         # float32, NaN where excluded or outside the region
     warnings: list[str] = field(default_factory=list)
+    standardisations: dict[str, Standardisation] = field(default_factory=dict)  # ranges resolved
+    sample_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # flat, sorted
+    samples: dict[str, np.ndarray] = field(default_factory=dict)  # raw values at sample_index, per criterion
+
+    def cell(self, x: float, y: float) -> tuple[int, int] | None:
+        col = int((x - self.grid.left) // self.grid.resolution)
+        row = int((self.grid.top - y) // self.grid.resolution)
+        if 0 <= row < self.grid.height and 0 <= col < self.grid.width:
+            return row, col
+        return None
+
+    def raw_at(self, criterion_id: str, x: float, y: float) -> float | None:
+        """The raw value the surface used at the cell holding (x, y); None if that cell was not sampled."""
+        cell = self.cell(x, y)
+        if cell is None or criterion_id not in self.samples:
+            return None
+        flat = cell[0] * self.grid.width + cell[1]
+        k = int(np.searchsorted(self.sample_index, flat))
+        if k < len(self.sample_index) and self.sample_index[k] == flat:
+            return float(self.samples[criterion_id][k])
+        return None
 
     def value_at(self, x: float, y: float) -> float:
         col = int((x - self.grid.left) // self.grid.resolution)
@@ -35,19 +61,45 @@ class Suitability:
         return float("nan")
 
 
-def compute_suitability(result: ExclusionResult, spec: ScoringSpec, ctx: RunContext | None = None) -> Suitability:
+def resolved(standardisation: Standardisation, raw: np.ndarray, free: np.ndarray) -> Standardisation:
+    """A data-driven linear range (lower/upper not given) taken over the free cells in the region."""
+    if standardisation.method != "linear" or standardisation.points or (
+            standardisation.lower is not None and standardisation.upper is not None):
+        return standardisation
+    values = raw[free]
+    values = values[np.isfinite(values)]
+    lower = standardisation.lower if standardisation.lower is not None else (
+        float(values.min()) if values.size else 0.0)
+    upper = standardisation.upper if standardisation.upper is not None else (
+        float(values.max()) if values.size else 0.0)
+    return dataclasses.replace(standardisation, lower=lower, upper=upper)
+
+
+def compute_suitability(result: ExclusionResult, spec: ScoringSpec, ctx: RunContext | None = None,
+                        sample: np.ndarray | None = None) -> Suitability:
+    """The surface; ``sample`` (boolean, output grid) marks the cells whose raw values are kept for sites."""
     ctx = ctx or RunContext()
     r0, r1, c0, c1 = result.window
     out_grid = result.grid
     warnings: list[str] = list(spec.notices)
+    free = (result.bits_full[r0:r1, c0:c1] == 0) & result.region_mask
+    sample_index = np.flatnonzero(sample) if sample is not None else np.zeros(0, dtype=np.int64)
+    samples: dict[str, np.ndarray] = {}
+    standardisations: dict[str, Standardisation] = {}
+    needed = free | sample if sample is not None else free  # the surface has values only on free land
     weights = np.asarray(spec.weights, dtype="float64")
     total = np.zeros(out_grid.shape, dtype="float32") if spec.aggregation == "wlc" else None
     stack = [] if spec.aggregation == "owa" else None
     n = len(spec.criteria)
     for i, criterion in enumerate(spec.criteria):
         ctx.report(i / (n + 1), _("scoring: {title}").format(title=localised(criterion.title, criterion.title_nl)))
-        raw = measure_on_grid(criterion, result.analysis_grid, result.store)[r0:r1, c0:c1]
-        scored = standardise(raw, criterion.standardise, criterion.id)
+        raw = measure_on_grid(criterion, out_grid, result.store, needed)
+        if criterion.measure != "category":
+            samples[criterion.id] = raw.ravel()[sample_index].astype("float64")
+        method = resolved(criterion.standardise, raw, free) if criterion.measure != "category" else \
+            criterion.standardise
+        standardisations[criterion.id] = method
+        scored = standardise(raw, method, criterion.id)
         warnings.extend(scored.warnings)
         scores = scored.scores.astype("float32")
         del raw
@@ -57,8 +109,7 @@ def compute_suitability(result: ExclusionResult, spec: ScoringSpec, ctx: RunCont
             stack.append(scores)  # type: ignore[union-attr]
     ctx.report(n / (n + 1), _("combining the scores"))
     surface = total if total is not None else owa(np.stack(stack), weights, spec.owa_alpha).astype("float32")
-    bits = result.bits_full[r0:r1, c0:c1]
-    surface = np.where((bits == 0) & result.region_mask, surface, np.nan).astype("float32")
+    surface = np.where(free, surface, np.nan).astype("float32")
     for message in warnings:
         ctx.tell(message)
-    return Suitability(spec, out_grid, surface, warnings)
+    return Suitability(spec, out_grid, surface, warnings, standardisations, sample_index, samples)

@@ -1,11 +1,19 @@
 """Criterion weights: direct weights (checked, normalised) or an AHP pairwise comparison matrix.
 
 AHP: weights are the principal eigenvector of the reciprocal matrix, normalised to sum 1;
-CI = (λmax − n) / (n − 1); CR = CI / RI(n).  RI for n ≤ 15 is Saaty's table (0, 0, 0.58, 0.90,
-1.12, 1.24, 1.32, 1.41, 1.45, 1.49, 1.51, 1.48, 1.56, 1.57, 1.59); for 16 ≤ n ≤ 30 it is the mean CI
-of 20,000 random reciprocal matrices on Saaty's 1/9..9 scale per n (scripts/random_index.py,
-seed 1; the same simulation gives 0.52, 0.89, 1.11 … 1.58 for n = 3 … 15, close to the values of
-Alonso & Lamata 2006 and below Saaty's older table at small n), so matrices of up to 30 criteria get a CR.
+CI = (λmax − n) / (n − 1); CR = CI / RI(n).
+
+The random index RI(n) is one table, said here once: for n ≤ 10 Saaty's own values (Saaty, T. L.,
+1980, *The Analytic Hierarchy Process*, McGraw-Hill: 0, 0, 0.58, 0.90, 1.12, 1.24, 1.32,
+1.41, 1.45, 1.49), which most AHP software uses; for 11 ≤ n ≤ 30 the mean CI of 20,000 random
+reciprocal matrices on Saaty's 1/9..9 scale per n (scripts/random_index.py, seed 1), because the
+extensions of Saaty's table beyond 10 disagree with each other and one of them is not even increasing
+(1.51, 1.48, 1.56 for n = 11, 12, 13).  The same simulation gives 0.52, 0.89, 1.11 … 1.49 for
+n = 3 … 10, a little below Saaty's values at small n, as other simulations found (e.g. Alonso &
+Lamata 2006).
+
+The default consistency limit is Saaty's own, by n (Saaty, T. L., 1994, *Fundamentals of Decision
+Making and Priority Theory with the AHP*, RWS Publications): CR ≤ 0.05 for n = 3, 0.08 for n = 4, 0.10 for n ≥ 5.
 """
 
 from __future__ import annotations
@@ -18,10 +26,18 @@ import numpy as np
 from ..errors import ProfileError
 from ..i18n import _
 
-SAATY_RI = (0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49, 1.51, 1.48, 1.56, 1.57, 1.59)
-#: n = 16..30, simulated by scripts/random_index.py (20,000 matrices per n, seed 1)
-SIMULATED_RI = (1.596, 1.604, 1.615, 1.623, 1.630, 1.636, 1.641, 1.646, 1.650, 1.656, 1.659, 1.663, 1.666,
-                1.670, 1.673)
+#: Saaty (1980), n = 1..10
+SAATY_RI = (0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49)
+#: n = 11..30, simulated by scripts/random_index.py (20,000 matrices per n, seed 1)
+SIMULATED_RI = (1.515, 1.536, 1.555, 1.570, 1.582, 1.596, 1.604, 1.615, 1.623, 1.630, 1.636, 1.641, 1.646,
+                1.650, 1.656, 1.659, 1.663, 1.666, 1.670, 1.673)
+
+
+def saaty_cr_limit(n: int) -> float:
+    """Saaty's consistency-ratio limit for an n × n matrix (0.05 for 3, 0.08 for 4, 0.10 above)."""
+    return 0.05 if n <= 3 else 0.08 if n == 4 else 0.10
+
+
 RECIPROCAL_TOLERANCE = 0.01
 
 
