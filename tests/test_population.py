@@ -1,0 +1,189 @@
+"""Population around a place (smr_siting/core/population.py and the population criterion kinds).
+
+The FFT ring/sector sums are compared with brute-force sums over every cell (property tests); the
+RG 4.7-style density rule is compared cell for cell with a brute-force density on a real GeoPackage
+read by the real rule; on the real CBS kern points the population within 10 km of Arnhem is compared
+with an independent geopandas sum.
+"""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from engine_helpers import cell_centres, evaluate_rule, real_data, write_layer
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import Point, box
+
+from smr_siting.core.grid import Grid
+from smr_siting.core.population import (
+    SECTORS,
+    Population,
+    bin_counts,
+    coarse_grid,
+    density_per_km2,
+    disc_sums,
+    sector_at,
+    sector_index,
+    sector_max,
+    to_analysis_grid,
+    within_at,
+)
+
+
+def _brute_disc(counts: np.ndarray, size: float, radius: float) -> np.ndarray:
+    h, w = counts.shape
+    out = np.zeros_like(counts)
+    rows, cols = np.nonzero(counts)
+    for i in range(h):
+        for j in range(w):
+            d2 = ((rows - i) ** 2 + (cols - j) ** 2) * size * size
+            out[i, j] = counts[rows, cols][d2 <= radius * radius].sum()
+    return out
+
+
+def _brute_sectors(counts: np.ndarray, size: float, inner: float, outer: float) -> np.ndarray:
+    h, w = counts.shape
+    out = np.zeros((SECTORS, h, w))
+    rows, cols = np.nonzero(counts)
+    for i in range(h):
+        for j in range(w):
+            dx = (cols - j) * size
+            dy = -(rows - i) * size
+            d2 = dx * dx + dy * dy
+            ring = (d2 <= outer * outer) & (d2 >= inner * inner)
+            # bearing from the cell to the people, sector 0 centred on north
+            bearings = [math.degrees(math.atan2(x, y)) % 360 for x, y in zip(dx[ring], dy[ring])]
+            for b, c in zip(bearings, counts[rows, cols][ring]):
+                out[int(((b + 11.25) % 360) // 22.5) % 16, i, j] += c
+    return out
+
+
+@st.composite
+def populations(draw):
+    h = draw(st.integers(5, 18))
+    w = draw(st.integers(5, 18))
+    density = draw(st.floats(0.05, 0.6))
+    seed = draw(st.integers(0, 2**31 - 1))
+    rng = np.random.default_rng(seed)
+    counts = np.where(rng.random((h, w)) < density, rng.integers(1, 5000, (h, w)), 0).astype("float64")
+    return counts
+
+
+@settings(max_examples=40, deadline=None)
+@given(counts=populations(), radii=st.lists(st.floats(50.0, 1500.0), min_size=1, max_size=3))
+def test_disc_sums_equal_a_brute_force_sum(counts, radii):
+    size = 100.0
+    for radius, fast in zip(radii, disc_sums(counts, size, radii)):
+        assert np.array_equal(fast, _brute_disc(counts, size, radius)), radius
+
+
+@settings(max_examples=25, deadline=None)
+@given(counts=populations(), inner=st.floats(0.0, 600.0), width=st.floats(100.0, 1200.0))
+def test_sector_sums_equal_a_brute_force_sum(counts, inner, width):
+    size = 100.0
+    worst, which = sector_max(counts, size, inner, inner + width)
+    brute = _brute_sectors(counts, size, inner, inner + width)
+    assert np.array_equal(worst, brute.max(axis=0))
+    assert np.array_equal(np.take_along_axis(brute, which[None], 0)[0], worst)
+
+
+def test_sector_directions():
+    """People due north, east, south and west of a site land in N, E, S and W (sectors 0, 4, 8, 12)."""
+    assert list(sector_index(np.array([0.0, 1.0, 0.0, -1.0]), np.array([1.0, 0.0, -1.0, 0.0]))) == [0, 4, 8, 12]
+    population = Population(np.array([0.0, 0.0, 700.0]), np.array([900.0, -900.0, 0.0]),
+                            np.array([10.0, 30.0, 20.0]), "test", "points")
+    assert sector_at(population, 0.0, 0.0, 500.0, 1000.0) == (30.0, 8)  # the most are due south
+
+
+@pytest.mark.parametrize("resolution", [100.0, 25.0, 30.0])
+def test_population_grid_maps_every_analysis_cell_to_one_population_cell(resolution):
+    grid = Grid(100_025.0 - 25.0 if resolution == 25 else 100_020.0, 400_000.0, resolution, 37, 23)
+    coarse = coarse_grid(grid, 0.0)
+    assert coarse.resolution % resolution == 0 and coarse.resolution >= 100
+    xs, ys = cell_centres(grid)
+    ids = np.arange(coarse.width * coarse.height, dtype="float64").reshape(coarse.shape)
+    mapped = to_analysis_grid(ids, coarse, grid)
+    col = np.floor((xs - coarse.left) / coarse.resolution)
+    row = np.floor((coarse.top - ys) / coarse.resolution)
+    assert np.array_equal(mapped, row * coarse.width + col)
+
+
+def test_rg47_density_rule_is_exact_to_the_cell(tmp_path):
+    """The rule reads a real GeoPackage of kern-like points and excludes exactly the cells where the density
+    over some radius (inhabitants within r / π r²) exceeds the threshold, as a brute force computes it."""
+    rng = np.random.default_rng(47)
+    grid = Grid(150_000.0, 460_000.0, 100.0, 60, 50)
+    n = 40
+    cols = rng.integers(-5, 65, n)
+    rows = rng.integers(-5, 55, n)
+    xs = grid.left + (cols + 0.5) * 100.0
+    ys = grid.top - (rows + 0.5) * 100.0
+    counts = rng.integers(1, 150, n)
+    path = write_layer(tmp_path / "kernen.gpkg", [Point(x, y) for x, y in zip(xs, ys)],
+                       aantal_inwoners_2021=[int(c) for c in counts])
+    rule = """  - id: density
+    kind: population_within
+    radii: [300 m, 1 km, 2.5 km]
+    threshold: {op: ">", value: 500, unit: inhabitants/mi2}
+    prefer: []
+    layers: [{layer: population_centres, field: aantal_inwoners_2021}]
+"""
+    mask = evaluate_rule(rule, grid, {"population_centres": path})
+    cx, cy = cell_centres(grid)
+    limit = 500 / 2.589988110336
+    expected = np.zeros(grid.shape, dtype=bool)
+    for radius in (300.0, 1000.0, 2500.0):
+        within = np.zeros(grid.shape)
+        for x, y, c in zip(xs, ys, counts):
+            within += np.where((cx - x) ** 2 + (cy - y) ** 2 <= radius * radius, c, 0)
+        expected |= within / (math.pi * radius * radius / 1e6) > limit
+    assert expected.any() and not expected.all()
+    assert np.array_equal(mask, expected)
+    # on a 25 m grid every cell takes its 100 m population cell's answer
+    fine = Grid(grid.left, grid.top, 25.0, grid.width * 4, grid.height * 4)
+    assert np.array_equal(evaluate_rule(rule, fine, {"population_centres": path}),
+                          np.repeat(np.repeat(expected, 4, axis=0), 4, axis=1))
+
+
+def test_population_within_10_km_of_arnhem_matches_geopandas():
+    data = real_data()
+    kernen = gpd.read_file(data / "nl_cbs_bevolkingskernen2021_centroids.gpkg")
+    arnhem = kernen[kernen["kern_naam"] == "Groot - Arnhem"].geometry.iloc[0]
+    # independent: geopandas distances and a pandas sum
+    expected = int(kernen[kernen.geometry.distance(arnhem) <= 10_000]["aantal_inwoners_2021"].sum())
+    population = Population(kernen.geometry.x.to_numpy(), kernen.geometry.y.to_numpy(),
+                            kernen["aantal_inwoners_2021"].to_numpy(dtype="float64"), "population_centres", "points")
+    assert within_at(population, [arnhem.x], [arnhem.y], 10_000)[0] == expected
+    assert 190_000 < expected < 500_000  # Arnhem north and south of the Rhine (~190,000) and its neighbours
+    # the every-cell FFT sum at Arnhem's 100 m cell: kern points count at their cell's centre, so it agrees
+    # unless a kern lies within a cell diagonal of the 10 km circle
+    grid = Grid(math.floor(arnhem.x / 100) * 100 - 10_000, math.floor(arnhem.y / 100) * 100 + 10_100, 100.0, 201, 201)
+    coarse = coarse_grid(grid, 10_000)
+    (sums,) = disc_sums(bin_counts(population, coarse), coarse.resolution, [10_000])
+    cell = to_analysis_grid(sums, coarse, grid)[100, 100]
+    distances = kernen.geometry.distance(arnhem)
+    if not ((distances > 10_000 - 142) & (distances < 10_000 + 142)).any():
+        assert cell == expected
+    else:
+        assert abs(cell - expected) <= kernen[(distances > 9_858) & (distances < 10_142)]["aantal_inwoners_2021"].sum()
+
+
+def test_squares_count_at_their_centre_and_suppressed_counts_are_zero(tmp_path):
+    squares = [box(150_000 + 100 * i, 460_000, 150_100 + 100 * i, 460_100) for i in range(4)]
+    path = write_layer(tmp_path / "grid100.gpkg", squares, aantalInwoners=[40, -99997, 25, 5])
+    rule = """  - id: evac
+    kind: emergency_zone
+    radius: 160 m
+    max_inhabitants: 60
+    layers: [{layer: population_centres, field: aantal_inwoners_2021}]
+"""
+    kern = write_layer(tmp_path / "kern.gpkg", [Point(0, 0)], aantal_inwoners_2021=[1])
+    grid = Grid(150_000.0, 460_300.0, 100.0, 6, 5)
+    mask = evaluate_rule(rule, grid, {"population_grid_100m": path, "population_centres": kern})
+    # the row of squares is row 2 (y 460,000-460,100); the cell over square 1 sees 40 + 0 + 25 = 65 > 60
+    assert mask[2].tolist() == [False, True, False, False, False, False]
+    assert density_per_km2(1.0, 1000.0 / math.sqrt(math.pi)) == pytest.approx(1.0)
