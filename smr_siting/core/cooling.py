@@ -76,9 +76,10 @@ def flow_of(flows: Sequence[Flow], layer: str, name: str | None) -> Flow | None:
     if exact is not None:
         return exact
     wildcard = next((f for f in flows if f.layer == layer and f.name == "*"), None)
-    if wildcard is not None and name:
-        return Flow(wildcard.layer, str(name), wildcard.low_flow_m3s, wildcard.basis, wildcard.source)
-    return wildcard
+    if wildcard is not None:  # named after the feature, else after its layer ('sea')
+        return Flow(wildcard.layer, str(name) if name else layer, wildcard.low_flow_m3s, wildcard.basis,
+                    wildcard.source)
+    return None
 
 
 def fits(withdrawal_m3s: float, flow: Flow, max_share: float) -> bool:

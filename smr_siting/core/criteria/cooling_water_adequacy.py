@@ -49,8 +49,8 @@ def parse_options(raw: LineDict, where: str) -> Mapping[str, Any]:
             "cooling": DesignRef("cooling"), "electrical_output": DesignRef("electrical_output")}
 
 
-def water_features(criterion: Criterion, store: LayerStore) -> list[tuple[Any, float, Any, str]]:
-    """(geometry, distance in m, Flow or None, layer id) for every water feature of the rule's layers."""
+def water_features(criterion: Criterion, store: LayerStore) -> list[tuple[Any, float, Any, str, str | None]]:
+    """(geometry, distance in m, Flow or None, layer id, name) for every water feature of the rule's layers."""
     flows = load_flows(flows_path(criterion.options["flows"]))
     out = []
     for source in criterion.sources:
@@ -62,7 +62,7 @@ def water_features(criterion: Criterion, store: LayerStore) -> list[tuple[Any, f
         names = gdf[source.field].tolist() if source.field and source.field in gdf.columns else [None] * len(gdf)
         for geometry, distance, name in zip(gdf.geometry.values, distances, names):
             clean = None if name is None or (isinstance(name, float) and np.isnan(name)) else str(name)
-            out.append((geometry, float(distance), flow_of(flows, source.layer, clean), source.layer))
+            out.append((geometry, float(distance), flow_of(flows, source.layer, clean), source.layer, clean))
     return out
 
 
@@ -83,14 +83,14 @@ def evaluate(criterion: Criterion, grid: Grid, store: LayerStore, ctx: RunContex
                    "excluded.").format(rule=criterion.id, modes=", ".join(mode_label(m) for m in options["modes"])))
         return np.ones(grid.shape, dtype=bool)
     features = water_features(criterion, store)
-    unknown = sorted({f"{layer}:{flow.name if flow else '?'}" for _g, _d, flow, layer in features if flow is None})
+    unknown = sorted({f"{layer}:{name or '?'}" for _g, _d, flow, layer, name in features if flow is None})
     if unknown:
         ctx.tell(_("Rule {rule!r}: water without a low-flow figure in {table} is not counted: {names}.").format(
             rule=criterion.id, table=options["flows"], names=", ".join(unknown[:12])))
-    usable = [(g, d) for g, d, flow, _layer in features
+    usable = [(g, d) for g, d, flow, _layer, _name in features
               if flow is not None and any(fits(need, flow, share) for _mode, need in needs)]
     for mode, need in needs:
-        fitting = sorted({flow.name for _g, _d, flow, _l in features if flow is not None and fits(need, flow, share)})
+        fitting = sorted({flow.name for _g, _d, flow, _l, _n in features if flow is not None and fits(need, flow, share)})
         ctx.tell(_("Rule {rule!r}: {mode} withdraws {need:.2f} m³/s at full output; at most {share:g} % of the low "
                    "flow: {waters}.").format(rule=criterion.id, mode=mode_label(mode), need=need,
                                                 share=share * 100,

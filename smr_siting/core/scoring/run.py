@@ -69,15 +69,19 @@ def load_run(run_dir: Path) -> tuple[Any, Profile, dict]:
         region=params["region"], profile=params["profile"],
         data_dir=Path(params["data_dir"]) if params.get("data_dir") else None, layers=layers,
         resolution_m=params.get("resolution_m"), footprint_ha=params.get("footprint_ha"),
-        footprint_shape=params.get("footprint_shape"))
+        footprint_shape=params.get("footprint_shape"), design=params.get("design"))
     return request, profile, manifest
 
 
-def _rebuild(run_dir: Path, ctx: RunContext) -> tuple[Any, Profile, dict]:
+def _rebuild(run_dir: Path, ctx: RunContext, design: str | None = None) -> tuple[Any, Profile, dict]:
     from ..screen import compute_exclusion
 
     request, profile, manifest = load_run(run_dir)
     result = compute_exclusion(request, ctx, profile=profile)
+    if design is not None:
+        from ..regulator import attach_rank_design
+
+        attach_rank_design(result, design)  # the regulator columns' design; refused if the screening used another
     exclusion = run_dir / "exclusion.tif"
     if exclusion.exists():
         import rasterio
@@ -142,14 +146,17 @@ def write_suitability_tif(path: Path, surface: np.ndarray, grid: Any, spec: Scor
 
 
 def rank_run(run_dir: Path, sites: LayerInput | None = None, overwrite: bool = False,
-             ctx: RunContext | None = None) -> dict[str, Path]:
+             ctx: RunContext | None = None, design: str | None = None) -> dict[str, Path]:
     ctx = ctx or RunContext()
     targets = {key: run_dir / name for key, name in RANK_OUTPUTS.items()}
     outputs = AtomicOutputs(targets, overwrite)
     outputs.check()
-    result, profile, _manifest = _rebuild(run_dir, ctx.stage(0.0, 0.4))
+    result, profile, _manifest = _rebuild(run_dir, ctx.stage(0.0, 0.4), design)
     spec = scoring_spec(profile)
     suitability, table, summary = score_sites(result, spec, sites, ctx.stage(0.4, 0.95))
+    from ..regulator import annotate_sites
+
+    table, summary = annotate_sites(table, summary, result)  # regulator columns (screenings with a design)
     with outputs:
         write_suitability_tif(outputs.temp(targets["suitability"]), suitability.surface, suitability.grid, spec)
         write_style(outputs.temp(targets["suitability"].with_suffix(".qml")), "suitability.qml")
