@@ -11,7 +11,7 @@ from smr_siting.core.criteria import get_kind, kind_names
 from smr_siting.core.errors import ProfileError
 from smr_siting.core.profile import PROFILE_DIR, builtin_profiles, load_profile, parse_profile
 
-SHIPPED = ("nl-default", "nl-strict", "nl-datacentre")
+SHIPPED = ("nl-default", "nl-strict", "nl-datacentre", "nl-regulator")
 LAYER_IDS = load_catalogue().ids
 
 #: what counts as citing a source: the project's criteria notes, the government letters, the law, the

@@ -32,11 +32,11 @@ DEFAULT_POPULATION = (("population_grid_100m", "aantalInwoners"), ("population_c
 POPULATION_KINDS = ("population_within", "population_sector", "emergency_zone")
 
 COLUMNS = {"design": "object", "population_source": "object", "evacuation_zone_km": "float64",
-           "inhabitants_evacuation_zone": "float64", "sheltering_zone_km": "float64",
-           "inhabitants_sheltering_zone": "float64", "inhabitants_10km": "float64",
-           "worst_sector_5_20km": "float64", "worst_sector_direction": "object", "nearest_centre_25k": "object",
-           "nearest_centre_25k_km": "float64", "lpz_distance_km": "float64", "cooling_modes": "object",
-           "cooling_text": "object", "regulator_text": "object"}
+           "evacuation_zone_inhabitants": "float64", "sheltering_zone_km": "float64",
+           "sheltering_zone_inhabitants": "float64", "inhabitants_within_10km": "float64",
+           "worst_sector_inhabitants": "float64", "worst_sector_direction": "object", "nearest_centre_25k": "object",
+           "nearest_centre_25k_km": "float64", "centre_distance_required_km": "float64", "cooling_modes_fit": "object",
+           "cooling_flow_text": "object", "regulator_text": "object"}
 
 
 @dataclass(frozen=True)
@@ -128,13 +128,13 @@ def facts(result: ExclusionResult, xs: Sequence[float], ys: Sequence[float],
     for i, (x, y) in enumerate(zip(xs, ys)):
         point = Point(x, y)
         row: dict[str, Any] = {"design": design.name, "evacuation_zone_km": evac_r / 1000,
-                               "sheltering_zone_km": shelter_r / 1000, "lpz_distance_km": round(lpz / 1000, 3)}
+                               "sheltering_zone_km": shelter_r / 1000, "centre_distance_required_km": round(lpz / 1000, 3)}
         words = []
         if population is not None:
             worst, sector = sector_at(population, x, y, SECTOR_INNER_M, SECTOR_OUTER_M)
-            row.update({"population_source": population.layer, "inhabitants_evacuation_zone": float(evac[i]),
-                        "inhabitants_sheltering_zone": float(shelter[i]), "inhabitants_10km": float(near[i]),
-                        "worst_sector_5_20km": worst, "worst_sector_direction": SECTOR_NAMES[sector]})
+            row.update({"population_source": population.layer, "evacuation_zone_inhabitants": float(evac[i]),
+                        "sheltering_zone_inhabitants": float(shelter[i]), "inhabitants_within_10km": float(near[i]),
+                        "worst_sector_inhabitants": worst, "worst_sector_direction": SECTOR_NAMES[sector]})
             words.append(_("{evac:,.0f} inhabitants within the {r:g} km evacuation zone, {shelter:,.0f} within the "
                            "{s:g} km sheltering zone, {near:,.0f} within 10 km; worst 22.5° sector 5–20 km: "
                            "{worst:,.0f} ({direction})").format(
@@ -149,7 +149,7 @@ def facts(result: ExclusionResult, xs: Sequence[float], ys: Sequence[float],
                 km=distances[k] / 1000, name=name, lpz=lpz / 1000))
         geometry = geometries[i] if geometries is not None else point
         modes, text = _cooling_words(cooling_fits(result, geometry))
-        row.update({"cooling_modes": modes, "cooling_text": text})
+        row.update({"cooling_modes_fit": modes, "cooling_flow_text": text})
         if text:
             words.append(text)
         row["regulator_text"] = "; ".join(words)
