@@ -178,6 +178,18 @@ def design_of(result: ExclusionResult) -> Design | None:
     return resolved_design(result.profile)
 
 
+def check_rank_design(request: Any, profile: Any, name: str) -> None:
+    """``rank --design NAME`` on a screening made with another design is refused (before any work)."""
+    from .designs import ProfileDesign, load_design
+
+    used = request.design or (profile.design.default if isinstance(profile.design, ProfileDesign) else None)
+    asked = load_design(name).name
+    if used is not None and load_design(used).name != asked:
+        raise SmrSitingError(_("this screening used design {used!r}, not {asked!r}").format(
+            used=load_design(used).name, asked=asked),
+            _("Rank without --design, or screen again with --design {asked}").format(asked=asked))
+
+
 def attach_rank_design(result: ExclusionResult, name: str) -> None:
     """``rank --design NAME``: the design of the regulator columns.  A screening made with a design must be
     ranked with that design (its footprint and rules depend on it); one made without keeps its footprint and

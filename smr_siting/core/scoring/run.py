@@ -77,11 +77,13 @@ def _rebuild(run_dir: Path, ctx: RunContext, design: str | None = None) -> tuple
     from ..screen import compute_exclusion
 
     request, profile, manifest = load_run(run_dir)
+    if design is not None:
+        from ..regulator import attach_rank_design, check_rank_design
+
+        check_rank_design(request, profile, design)  # refused before any work if the screening used another
     result = compute_exclusion(request, ctx, profile=profile)
     if design is not None:
-        from ..regulator import attach_rank_design
-
-        attach_rank_design(result, design)  # the regulator columns' design; refused if the screening used another
+        attach_rank_design(result, design)  # the design of the regulator columns
     exclusion = run_dir / "exclusion.tif"
     if exclusion.exists():
         import rasterio
