@@ -147,7 +147,7 @@ class Design:
             numbers["footprint_area"] = {"value": footprint_ha_override, "unit": "ha",
                                          "source": _("--footprint-ha on the command line"), "origin": "command line"}
         return {
-            "name": self.name, "title": self.title, "path": self.path, "sha256": self.sha256,
+            "name": self.name, "title": self.title, "sha256": self.sha256,
             "numbers": numbers, "footprint_shape": {"value": self.shape, "source": self.shape_source},
             "cooling": {c.mode: {"withdrawal": c.withdrawal.as_dict(), "consumption": c.consumption.as_dict()}
                         for c in self.cooling},
@@ -390,3 +390,11 @@ def apply_design(profile: Any, name: str | None) -> Any:
 def resolved_design(profile: Any) -> Design | None:
     section = getattr(profile, "design", None)
     return section.resolved if isinstance(section, ProfileDesign) else None
+
+
+def manifest_entry(profile: Any, footprint_ha_override: float | None = None) -> dict[str, Any] | None:
+    """The design as the manifest records it: the report, the file's path and its text."""
+    design = resolved_design(profile)
+    if design is None:
+        return None
+    return {**design.report(footprint_ha_override), "path": design.path, "text": design.text}

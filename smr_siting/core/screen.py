@@ -17,7 +17,7 @@ from . import __version__
 from .candidates import FootprintCells, find_candidate_areas
 from .catalogue import Catalogue, load_catalogue
 from .criteria import get_kind
-from .designs import apply_design, resolved_design
+from .designs import apply_design, manifest_entry, resolved_design
 from .errors import SmrSitingError
 from .exclusion import RuleInfo, RuleStats, bits_dtype, nodata_value, rule_infos, rule_table, set_rule_bit
 from .geometry import burn
@@ -399,7 +399,8 @@ def write_screening(result: ExclusionResult, targets: Mapping[str, Path], overwr
                 "parameters": result.request.parameters(),
                 "profile": {"name": result.profile.name, "path": result.profile.path,
                             "sha256": result.profile.sha256, "text": result.profile.text},
-                "region": summary["region"], "grid": summary["grid"], "design": summary.get("design"),
+                "region": summary["region"], "grid": summary["grid"],
+                "design": manifest_entry(result.profile, result.request.footprint_ha),
                 "inputs": _inputs_json(result.store.inputs()),
                 "outputs": produced, "caveats": caveats, "notices": list(result.ctx.notices),
                 "versions": versions(),
