@@ -171,3 +171,18 @@ criteria:
         assert np.array_equal(~mask, keep), modes
         assert any("Kanaal X" in n and "not counted" in n for n in ctx.notices)
     assert RD == "EPSG:28992"
+
+
+def test_verify_reruns_a_screening_with_its_design(tmp_path):
+    """A screening made with --design (not the profile's default) still verifies: verify reruns it with the
+    recorded design, not the default."""
+    from engine_helpers import real_data
+
+    out = tmp_path / "ede"
+    run = subprocess.run(CLI + ["screen", "--region", "Ede", "--profile", "nl-regulator", "--design", "chp-50",
+                                "--data", str(real_data()), "--out", str(out), "--quiet"],
+                         capture_output=True, text=True, cwd=REPO, timeout=600)
+    assert run.returncode == 0, run.stderr
+    verify = subprocess.run(CLI + ["verify", str(out), "--quiet"], capture_output=True, text=True, cwd=REPO,
+                            timeout=600)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
