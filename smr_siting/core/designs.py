@@ -331,8 +331,9 @@ def parse_design_ref(value: Any) -> DesignRef | None:
     if isinstance(value, str) and value.strip().startswith("design."):
         key = value.strip()[len("design."):]
         if key != "cooling" and key not in NUMBER_UNITS:
+            known = ", ".join(str(DesignRef(k)) for k in NUMBER_UNITS)
             raise ProfileError(_("{value!r} names no design number").format(value=value),
-                               _("Use one of: {keys}").format(keys=", ".join(f"design.{k}" for k in NUMBER_UNITS)))
+                               _("Use one of: {keys}").format(keys=known))
         return DesignRef(key)
     return None
 
