@@ -187,3 +187,37 @@ def test_squares_count_at_their_centre_and_suppressed_counts_are_zero(tmp_path):
     # the row of squares is row 2 (y 460,000-460,100); the cell over square 1 sees 40 + 0 + 25 = 65 > 60
     assert mask[2].tolist() == [False, True, False, False, False, False]
     assert density_per_km2(1.0, 1000.0 / math.sqrt(math.pi)) == pytest.approx(1.0)
+
+
+def test_rg47_rule_through_the_screening_is_reported_in_km2(tmp_path):
+    """Through compute_exclusion (a region file, --layer overrides, a profile file): the density rule's
+    km² in the per-rule table is its brute-force cells inside the region × the cell area."""
+    from smr_siting.core.layers import LayerInput
+    from smr_siting.core.screen import ScreeningRequest, compute_exclusion
+
+    rng = np.random.default_rng(4)
+    xs = 180_000 + rng.integers(0, 60, 30) * 100 + 50.0
+    ys = 440_000 + rng.integers(0, 60, 30) * 100 + 50.0
+    counts = rng.integers(10, 400, 30)
+    kernen = write_layer(tmp_path / "k.gpkg", [Point(x, y) for x, y in zip(xs, ys)],
+                         aantal_inwoners_2021=[int(c) for c in counts])
+    region = write_layer(tmp_path / "region.gpkg", [box(181_000, 441_000, 185_000, 445_000)])
+    profile = tmp_path / "rg47.yaml"
+    profile.write_text("name: rg47\nresolution: 100 m\nfootprint: {area: 1 ha, shape: square}\ncriteria:\n"
+                       "  - id: density\n    kind: population_within\n    radii: [1 km, 2 km]\n"
+                       "    threshold: {op: '>', value: 500, unit: inhabitants/mi2}\n    prefer: []\n"
+                       "    layers: [{layer: population_centres, field: aantal_inwoners_2021}]\n", encoding="utf-8")
+    result = compute_exclusion(ScreeningRequest(region=str(region), profile=str(profile),
+                                                layers={"population_centres": LayerInput(kernen)}))
+    grid = result.analysis_grid
+    cx, cy = cell_centres(grid)
+    expected = np.zeros(grid.shape, dtype=bool)
+    for radius in (1000.0, 2000.0):
+        within = sum(np.where((cx - x) ** 2 + (cy - y) ** 2 <= radius * radius, c, 0) for x, y, c in
+                     zip(xs, ys, counts))
+        expected |= within / (math.pi * radius * radius / 1e6) > 500 / 2.589988110336
+    (row,) = result.table
+    cells = int((expected & result.region_full).sum())
+    assert 0 < cells < int(result.region_full.sum())
+    assert row.km2_alone == round(cells * grid.cell_area_km2, 4)
+    assert np.array_equal(result.bits_full != 0, expected)
