@@ -221,3 +221,56 @@ def test_rg47_rule_through_the_screening_is_reported_in_km2(tmp_path):
     assert 0 < cells < int(result.region_full.sum())
     assert row.km2_alone == round(cells * grid.cell_area_km2, 4)
     assert np.array_equal(result.bits_full != 0, expected)
+
+
+def test_population_scoring_measure_on_the_grid_and_at_sites(tmp_path):
+    """The 'population' scoring measure (radius from the design's sheltering zone): every cell's value is the
+    brute-force sum at its 100 m cell's centre, and at sites the exact sum."""
+    import dataclasses
+
+    from engine_helpers import make_store
+
+    from smr_siting.core.catalogue import load_catalogue
+    from smr_siting.core.designs import apply_design
+    from smr_siting.core.profile import parse_profile
+    from smr_siting.core.scoring.measures import measure_at_sites, measure_on_grid
+
+    rng = np.random.default_rng(9)
+    xs = 150_000 + rng.integers(0, 40, 25) * 100 + 50.0
+    ys = 460_000 - rng.integers(0, 40, 25) * 100 - 50.0
+    counts = rng.integers(1, 5_000, 25)
+    path = write_layer(tmp_path / "k.gpkg", [Point(x, y) for x, y in zip(xs, ys)],
+                       aantal_inwoners_2021=[int(c) for c in counts])
+    text = """name: measure-test
+design: {default: chp-50}
+footprint: {area: 1 ha, shape: square}
+criteria:
+  - {id: any, kind: exclude_inside, layers: [natura2000]}
+scoring:
+  weights: direct
+  criteria:
+    - id: shelter
+      measure: population
+      radius: design.sheltering_zone
+      layers: [population_centres]
+      field: aantal_inwoners_2021
+      weight: 1
+      standardise: {method: linear, points: [[0, 1], [10000, 0]]}
+"""
+    profile = apply_design(parse_profile(text, "m.yaml", load_catalogue().ids), None)
+    (criterion,) = profile.scoring.criteria
+    assert criterion.radius == 3000.0  # chp-50's sheltering zone
+    grid = Grid(150_000.0, 460_000.0, 100.0, 40, 40)
+    store = make_store({"population_centres": path})
+    values = measure_on_grid(criterion, grid, store)
+    cx, cy = cell_centres(grid)
+    brute = sum(np.where((cx - x) ** 2 + (cy - y) ** 2 <= 3000.0 ** 2, c, 0) for x, y, c in zip(xs, ys, counts))
+    assert np.array_equal(values, brute)
+    sites = [Point(151_234.0, 458_765.0), Point(153_000.0, 457_000.0)]
+    measured = measure_at_sites(criterion, sites, store)
+    for site, value in zip(sites, measured):
+        exact = counts[np.hypot(xs - site.x, ys - site.y) <= 3000.0].sum()
+        assert value.value == exact and value.text == f"{exact:,.0f} inhabitants within 3 km"
+    unresolved = parse_profile(text, "m.yaml", load_catalogue().ids).scoring.criteria[0]
+    with pytest.raises(Exception, match="takes design.sheltering_zone from the reactor design"):
+        measure_on_grid(dataclasses.replace(unresolved), grid, store)

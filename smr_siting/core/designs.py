@@ -381,10 +381,15 @@ def apply_design(profile: Any, name: str | None) -> Any:
         criteria.append(criterion)
     from .profile import Footprint
 
+    scoring = profile.scoring
+    if scoring is not None and any(isinstance(getattr(c, "radius", None), DesignRef) for c in scoring.criteria):
+        scoring = dataclasses.replace(scoring, criteria=tuple(
+            dataclasses.replace(c, radius=design.resolve(c.radius)) if isinstance(c.radius, DesignRef) else c
+            for c in scoring.criteria))
     area = design.numbers["footprint_area"]
     footprint = Footprint(area.value, design.shape, profile.footprint.aspect if design.shape == "rectangle" else 1.0,
                           _("design {design}: {source}").format(design=design.name, source=area.source))
-    return dataclasses.replace(profile, criteria=tuple(criteria), footprint=footprint,
+    return dataclasses.replace(profile, criteria=tuple(criteria), footprint=footprint, scoring=scoring,
                                design=dataclasses.replace(section, resolved=design))
 
 

@@ -45,6 +45,10 @@ def _is_raster(criterion: ScoringCriterion, store: LayerStore) -> bool:
 
 def measure_on_grid(criterion: ScoringCriterion, grid: Grid, store: LayerStore) -> np.ndarray:
     """Raw values per cell: metres to the nearest feature, a number, or a category (object array)."""
+    if criterion.measure == "population":  # inhabitants within a radius (population_measure.py)
+        from .population_measure import population_on_grid
+
+        return population_on_grid(criterion, grid, store)
     if criterion.measure == "distance":
         touched = np.zeros(grid.shape, dtype=bool)
         for gdf, _label in _features(criterion, store):
@@ -88,6 +92,10 @@ def _check_field(gdf: gpd.GeoDataFrame, criterion: ScoringCriterion, label: str)
 def measure_at_sites(criterion: ScoringCriterion, points: Sequence[Point], store: LayerStore) -> list[SiteValue]:
     """Exact raw values at site points, with a short explanation each."""
     unit = criterion.unit
+    if criterion.measure == "population":  # inhabitants within a radius (population_measure.py)
+        from .population_measure import population_at_sites
+
+        return population_at_sites(criterion, points, store)
     if criterion.measure == "distance":
         frames = [gdf for gdf, _ in _features(criterion, store) if len(gdf)]
         out = []
