@@ -274,3 +274,18 @@ scoring:
     unresolved = parse_profile(text, "m.yaml", load_catalogue().ids).scoring.criteria[0]
     with pytest.raises(Exception, match="takes design.sheltering_zone from the reactor design"):
         measure_on_grid(dataclasses.replace(unresolved), grid, store)
+
+
+def test_population_thresholds_and_the_cooling_share_are_sweepable():
+    """`smr-siting sensitivity --sweep RULE.threshold=…` varies the RG 4.7 density, the sector limit and the cooling
+    share of nl-regulator (with_value is what the sweep calls)."""
+    from smr_siting.core.catalogue import load_catalogue
+    from smr_siting.core.profile import load_profile
+    from smr_siting.core.scoring.run import sweep_unit, with_value
+
+    profile = load_profile("nl-regulator", load_catalogue().ids)
+    for rule, value, unit in (("population_density_rg47", 193.0, "inhabitants/km2"),
+                              ("worst_sector", 50_000.0, "inhabitants"), ("cooling_water", 5.0, "%")):
+        changed = with_value(profile, f"{rule}.threshold", value)
+        assert next(c for c in changed.criteria if c.id == rule).options["value"] == value
+        assert sweep_unit(f"{rule}.threshold", profile) == unit
