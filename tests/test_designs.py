@@ -186,3 +186,24 @@ def test_verify_reruns_a_screening_with_its_design(tmp_path):
     verify = subprocess.run(CLI + ["verify", str(out), "--quiet"], capture_output=True, text=True, cwd=REPO,
                             timeout=600)
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_the_tiled_national_run_applies_the_design_like_the_untiled_run(tmp_path):
+    """`smr-siting national` (tiles) with nl-regulator and a design gives the untiled screening's bits."""
+    import rasterio
+    from engine_helpers import real_data
+
+    from smr_siting.core.screen import ScreeningRequest, compute_exclusion
+    from smr_siting.core.tiles import tiled_exclusion
+
+    request = ScreeningRequest(region="Zutphen", profile="nl-regulator", data_dir=real_data(), resolution_m=100,
+                               design="rolls-royce-smr")
+    untiled = compute_exclusion(request)
+    out = tmp_path / "exclusion.tif"
+    tiled = tiled_exclusion(request, out, tile_size=64)
+    assert tiled.tiles >= 4
+    with rasterio.open(out) as src:
+        bits = src.read(1)
+    assert np.array_equal(bits, untiled.bits)
+    assert [r.id for r in untiled.rules][-4:] == ["population_centre", "evacuation_zone", "population_density_rg47",
+                                                  "worst_sector"]
