@@ -132,7 +132,7 @@ def convolve_many(counts: np.ndarray, kernels: Sequence[np.ndarray]) -> list[np.
     for kernel in kernels:
         # a convolution flips the kernel; flip it back so that kernel[o] weighs the cell at offset o
         full = fft.irfft2(spectrum * fft.rfft2(kernel[::-1, ::-1], shape), shape)
-        out.append(np.rint(full[half:half + h, half:half + w]))
+        out.append(np.rint(full[half:half + h, half:half + w]) + 0.0)  # + 0.0: no -0.0
     return out
 
 

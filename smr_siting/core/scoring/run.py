@@ -94,7 +94,7 @@ def _rebuild(run_dir: Path, ctx: RunContext, design: str | None = None) -> tuple
             manifest_path = run_dir / "manifest.json"
             raise SmrSitingError(_("the screening rebuilt from {manifest} no longer gives its exclusion.tif").format(
                                      manifest=manifest_path), _("Run 'smr-siting screen' again"))
-    return result, profile, manifest
+    return result, result.profile, manifest  # the profile as run (a reactor design applied)
 
 
 def scoring_spec(profile: Profile) -> ScoringSpec:
@@ -132,6 +132,9 @@ def score_sites(result: Any, spec: ScoringSpec, sites: LayerInput | None = None,
         "ranked": int((table["status"] == STATUS_RANKED).sum()) if len(table) else 0,
         "notices": list(suitability.warnings),
     }
+    from ..regulator import annotate_sites
+
+    table, summary = annotate_sites(table, summary, result)  # regulator columns (screenings with a design)
     return suitability, table, summary
 
 
@@ -156,9 +159,6 @@ def rank_run(run_dir: Path, sites: LayerInput | None = None, overwrite: bool = F
     result, profile, _manifest = _rebuild(run_dir, ctx.stage(0.0, 0.4), design)
     spec = scoring_spec(profile)
     suitability, table, summary = score_sites(result, spec, sites, ctx.stage(0.4, 0.95))
-    from ..regulator import annotate_sites
-
-    table, summary = annotate_sites(table, summary, result)  # regulator columns (screenings with a design)
     with outputs:
         write_suitability_tif(outputs.temp(targets["suitability"]), suitability.surface, suitability.grid, spec)
         write_style(outputs.temp(targets["suitability"].with_suffix(".qml")), "suitability.qml")
