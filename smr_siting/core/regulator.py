@@ -169,9 +169,7 @@ def annotate_areas(areas: gpd.GeoDataFrame, result: ExclusionResult) -> gpd.GeoD
     rows = facts(result, list(areas["centroid_x"]), list(areas["centroid_y"]), list(areas.geometry))
     for column in COLUMNS:
         areas[column] = [row.get(column, "" if COLUMNS[column] == "object" else np.nan) for row in rows]
-    geometry = areas.pop("geometry")
-    areas["geometry"] = geometry
-    return gpd.GeoDataFrame(areas, geometry="geometry", crs=geometry.crs)
+    return areas[[c for c in areas.columns if c != "geometry"] + ["geometry"]]  # geometry last, as before
 
 
 def design_of(result: ExclusionResult) -> Design | None:
@@ -222,7 +220,5 @@ def annotate_sites(table: gpd.GeoDataFrame, summary: dict, result: ExclusionResu
     for column in COLUMNS:
         values = [row.get(column, "" if COLUMNS[column] == "object" else np.nan) for row in rows]
         table[column] = np.array(values, dtype=COLUMNS[column]) if not values else values
-    geometry = table.pop("geometry")
-    table["geometry"] = geometry
     summary = dict(summary, design=design.report(result.request.footprint_ha))
-    return gpd.GeoDataFrame(table, geometry="geometry", crs=geometry.crs), summary
+    return table[[c for c in table.columns if c != "geometry"] + ["geometry"]], summary
