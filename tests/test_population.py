@@ -289,3 +289,27 @@ def test_population_thresholds_and_the_cooling_share_are_sweepable():
         changed = with_value(profile, f"{rule}.threshold", value)
         assert next(c for c in changed.criteria if c.id == rule).options["value"] == value
         assert sweep_unit(f"{rule}.threshold", profile) == unit
+
+
+def test_emergency_zone_excludes_a_listed_facility_within_the_radius(tmp_path):
+    """A Seveso installation within the evacuation radius excludes the cell even with nobody living there;
+    without that layer the rule says so and tests the inhabitants only."""
+    from smr_siting.core.progress import RunContext
+
+    kern = write_layer(tmp_path / "kern.gpkg", [Point(0, 0)], aantal_inwoners_2021=[1])
+    seveso = write_layer(tmp_path / "seveso.gpkg", [Point(150_550, 459_550)])
+    rule = """  - id: evac
+    kind: emergency_zone
+    radius: 1 km
+    max_inhabitants: 100
+    facilities: [seveso_installations]
+    prefer: []
+    layers: [{layer: population_centres, field: aantal_inwoners_2021}]
+"""
+    grid = Grid(150_000.0, 460_000.0, 100.0, 30, 30)
+    mask = evaluate_rule(rule, grid, {"population_centres": kern, "seveso_installations": seveso})
+    cx, cy = cell_centres(grid)
+    assert np.array_equal(mask, np.hypot(cx - 150_550, cy - 459_550) <= 1000)
+    ctx = RunContext()
+    assert not evaluate_rule(rule, grid, {"population_centres": kern}, ctx).any()
+    assert any("no layer 'seveso_installations' is present" in n for n in ctx.notices)
