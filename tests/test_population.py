@@ -315,3 +315,22 @@ def test_emergency_zone_excludes_a_listed_facility_within_the_radius(tmp_path):
     ctx = RunContext()
     assert not evaluate_rule(rule, grid, {"population_centres": kern}, ctx).any()
     assert any("no layer 'seveso_installations' is present" in n for n in ctx.notices)
+
+
+def test_a_cut_out_data_folder_that_ends_before_the_population_reach_is_reported(tmp_path):
+    import json
+
+    from smr_siting.core.catalogue import load_catalogue
+    from smr_siting.core.layers import LayerStore
+    from smr_siting.core.population import read_population
+    from smr_siting.core.progress import RunContext
+
+    write_layer(tmp_path / "nl_cbs_bevolkingskernen2021_centroids.gpkg", [Point(150_000, 460_000)],
+                layer="bevolkingskernen_2021_centroids", aantal_inwoners_2021=[5000])
+    (tmp_path / "PACK.json").write_text(json.dumps({"box": [140_000, 450_000, 160_000, 470_000]}), encoding="utf-8")
+    ctx = RunContext()
+    store = LayerStore(load_catalogue(), tmp_path, {}, ctx)
+    population = read_population(store, [("population_centres", "aantal_inwoners_2021")], "Rule 'x'",
+                                 (135_000, 452_000, 158_000, 468_000))
+    assert population.total == 5000
+    assert any("cut-out that ends up to 5.0 km" in n for n in ctx.notices)

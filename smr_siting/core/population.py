@@ -230,6 +230,27 @@ def read_population(store: Any, layers: Sequence[tuple[str, str]], purpose: str,
         population = Population(np.asarray(xs, dtype="float64"), np.asarray(ys, dtype="float64"), counts, layer_id,
                                 kind, suppressed)
         store.ctx.tell(_("{purpose}: inhabitants from {what}.").format(purpose=purpose, what=population.describe()))
+        _tell_if_cut_out(store, bounds, purpose)
         return population
     raise DataError(_("{purpose}: no population layer is present ({layers})").format(
         purpose=purpose, layers=", ".join(layer for layer, _f in layers)), problems[-1] if problems else "")
+
+
+def _tell_if_cut_out(store: Any, bounds: tuple[float, float, float, float] | None, purpose: str) -> None:
+    """A data folder that is a cut-out (PACK.json with a box) may end before the population a rule looks at."""
+    import json
+
+    from .i18n import _
+
+    folder = getattr(store, "data_dir", None)
+    if bounds is None or folder is None or not (folder / "PACK.json").is_file():
+        return
+    try:
+        box = [float(v) for v in json.loads((folder / "PACK.json").read_text(encoding="utf-8"))["box"]]
+    except (ValueError, KeyError, TypeError):
+        return
+    short = max(box[0] - bounds[0], box[1] - bounds[1], bounds[2] - box[2], bounds[3] - box[3])
+    if short > 0:
+        store.ctx.tell(_("{purpose}: the data folder is a cut-out that ends up to {km:.1f} km before the edge of what "
+                         "this rule looks at; inhabitants beyond it are not counted (use the full data for exact "
+                         "sums at the region's border).").format(purpose=purpose, km=short / 1000))
