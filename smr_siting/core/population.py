@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -115,7 +115,7 @@ def _pad(kernel: np.ndarray, k: int, half: int | None) -> np.ndarray:
     return np.pad(kernel, p)
 
 
-def convolve_many(counts: np.ndarray, kernels: Sequence[np.ndarray]) -> list[np.ndarray]:
+def convolve_many(counts: np.ndarray, kernels: Sequence[np.ndarray]) -> Iterator[np.ndarray]:
     """``sum over offsets o of counts[cell + o] * kernel[o]`` for each kernel (odd, same size), by FFT.
 
     The population is transformed once; each result is rounded to whole inhabitants (the counts
@@ -123,32 +123,34 @@ def convolve_many(counts: np.ndarray, kernels: Sequence[np.ndarray]) -> list[np.
     from scipy import fft
 
     if not kernels:
-        return []
+        return
     half = kernels[0].shape[0] // 2
     h, w = counts.shape
     shape = (fft.next_fast_len(h + 2 * half), fft.next_fast_len(w + 2 * half, real=True))
     spectrum = fft.rfft2(counts, shape)
-    out = []
     for kernel in kernels:
         # a convolution flips the kernel; flip it back so that kernel[o] weighs the cell at offset o
         full = fft.irfft2(spectrum * fft.rfft2(kernel[::-1, ::-1], shape), shape)
-        out.append(np.rint(full[half:half + h, half:half + w]) + 0.0)  # + 0.0: no -0.0
-    return out
+        yield np.rint(full[half:half + h, half:half + w]) + 0.0  # + 0.0: no -0.0
 
 
-def disc_sums(counts: np.ndarray, size: float, radii_m: Sequence[float]) -> list[np.ndarray]:
-    """Inhabitants within each radius of every population cell's centre."""
+def disc_sums(counts: np.ndarray, size: float, radii_m: Sequence[float]) -> Iterator[np.ndarray]:
+    """Inhabitants within each radius of every population cell's centre (one array at a time)."""
     if not len(radii_m):
-        return []
+        return iter(())
     half = int(math.floor(max(radii_m) / size + 1e-9))
     return convolve_many(counts, [disc_kernel(r, size, half) for r in radii_m])
 
 
 def sector_max(counts: np.ndarray, size: float, inner_m: float, outer_m: float) -> tuple[np.ndarray, np.ndarray]:
     """Per population cell: inhabitants of the most populated 22.5° sector within inner..outer, and its index."""
-    sums = convolve_many(counts, sector_kernels(inner_m, outer_m, size))
-    stack = np.stack(sums)
-    return stack.max(axis=0), stack.argmax(axis=0)
+    worst = np.full(counts.shape, -1.0)
+    which = np.zeros(counts.shape, dtype=np.int64)
+    for sector, sums in enumerate(convolve_many(counts, sector_kernels(inner_m, outer_m, size))):
+        more = sums > worst  # the first sector wins a tie, as argmax does
+        worst[more] = sums[more]
+        which[more] = sector
+    return worst, which
 
 
 def to_analysis_grid(values: np.ndarray, coarse: Grid, grid: Grid) -> np.ndarray:
