@@ -83,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     screen.add_argument("--footprint-ha", type=positive_float, help=_("SMR footprint in hectares (default: profile)"))
     screen.add_argument("--footprint-shape", choices=("square", "circle", "rectangle"),
                         help=_("footprint shape (default: profile)"))
+    screen.add_argument("--design", metavar="NAME",
+                        help=_("reactor design (smr-siting designs lists them, or a .yaml file): sets the footprint "
+                               "and the emergency-zone, population and cooling numbers of the rules"))
     screen.add_argument("--layer", action="append", type=_layer_option, default=[], metavar="ID=FILE[:LAYER]",
                         help=_("use FILE for the catalogue slot ID (repeatable), e.g. natura2000=n2k.gpkg"))
     screen.add_argument("--vector", action="store_true",
@@ -110,6 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     layers.add_argument("--profile", default=None,
                         help=_("with --data: the profile whose sources to show (default: every built-in profile)"))
     sub.add_parser("kinds", help=_("list the criterion kinds a profile can use"))
+    designs = sub.add_parser("designs", help=_("list the reactor designs (--design NAME)"))
+    designs.add_argument("--show", metavar="NAME", help=_("print the design's file (to copy and edit)"))
     from .cli_scoring import add_parsers as add_scoring_parsers
 
     add_scoring_parsers(sub, positive_int)
@@ -133,7 +138,7 @@ def _cmd_screen(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     request = ScreeningRequest(
         region=args.region, profile=args.profile, data_dir=args.data, layers=dict(args.layer),
         resolution_m=args.resolution, footprint_ha=args.footprint_ha, footprint_shape=args.footprint_shape,
-        exclusion_vector=args.vector)
+        exclusion_vector=args.vector, design=args.design)
     started = time.perf_counter()
     try:
         result, written = screen(request, args.out, args.overwrite, ctx)
@@ -261,6 +266,19 @@ def _cmd_layers(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _cmd_designs(args: argparse.Namespace, out: TextIO) -> int:
+    from .core.designs import DESIGN_DIR, builtin_designs, load_design
+
+    if args.show:
+        design = load_design(args.show)
+        out.write(DESIGN_DIR.joinpath(f"{design.name}.yaml").read_text(encoding="utf-8")
+                  if not str(args.show).endswith((".yaml", ".yml")) else design.text)
+        return 0
+    for name in builtin_designs():
+        out.write(f"{name:18} {load_design(name).summary_line()}\n")
+    return 0
+
+
 def _cmd_kinds(out: TextIO) -> int:
     from .core.criteria import get_kind, kind_names
 
@@ -329,6 +347,8 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             from .cli_report import run as run_report
 
             return run_report(args, out, err)
+        if args.command == "designs":
+            return _cmd_designs(args, out)
     except SmrSitingError as error:
         err.write(_("smr-siting: error: {error}").format(error=error) + "\n")
         return error.exit_code

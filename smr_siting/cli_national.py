@@ -65,6 +65,7 @@ def add_parser(subparsers: Any) -> None:
     national.add_argument("--data", type=Path, help=_("folder with the layers (e.g. ../shared/data/nl)"))
     national.add_argument("--out", type=Path, required=True, help=_("output folder (created if missing)"))
     national.add_argument("--resolution", type=positive_float, help=_("cell size in metres (default: the profile's)"))
+    national.add_argument("--design", metavar="NAME", help=_("reactor design (smr-siting designs lists them)"))
     national.add_argument("--layer", action="append", type=_layer_option, default=[], metavar="ID=FILE[:LAYER]",
                           help=_("use FILE for the catalogue slot ID (repeatable)"))
     add_tile_options(national)
@@ -107,7 +108,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     bar = TerminalProgress(err, args.quiet)
     ctx = RunContext(progress=bar.progress, is_cancelled=cancel_requested, notice=bar.notice)
     request = ScreeningRequest(region=args.region, profile=args.profile, data_dir=args.data, layers=dict(args.layer),
-                               resolution_m=args.resolution)
+                               resolution_m=args.resolution, design=args.design)
     targets = {"exclusion": args.out / "exclusion.tif", "summary_csv": args.out / "summary.csv",
                "summary_json": args.out / "summary.json"}
     started = time.perf_counter()

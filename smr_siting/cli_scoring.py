@@ -31,6 +31,8 @@ def add_parsers(sub: Any, positive_int: Any) -> None:
     rank.add_argument("--sites", type=LayerInput.parse, metavar="FILE[:LAYER]",
                       help=_("your own sites (points or parcels, any CRS); default: the best place in each candidate "
                              "area"))
+    rank.add_argument("--design", metavar="NAME",
+                      help=_("reactor design for the regulator columns of ranked_sites.csv (default: the screening's)"))
     rank.add_argument("--overwrite", action="store_true", help=_("replace outputs that exist"))
     rank.add_argument("--quiet", "-q", action="store_true", help=_("no progress bar and no notes"))
 
@@ -63,7 +65,7 @@ def cmd_rank(args: argparse.Namespace, out: TextIO, bar: Any) -> int:
     ctx = RunContext(progress=bar.progress, is_cancelled=cancel_requested, notice=bar.notice)
     started = time.perf_counter()
     try:
-        written = rank_run(args.run, args.sites, args.overwrite, ctx)
+        written = rank_run(args.run, args.sites, args.overwrite, ctx, design=args.design)
     finally:
         bar.clear()
     import csv

@@ -355,8 +355,9 @@ CASES = [
          "'title'? Allowed keys here: basis, enabled, group, id, kind, layers, method, note, title, title_nl."),
     Case("unknown-kind", "an unknown criterion kind", c_unknown_kind, 2,
          "smr-siting: error: {tmp}/mine.yaml:{line} criteria[3] (river_channel): unknown criterion kind "
-         "'exclude_near'. Did you mean 'exclude_inside'? Known kinds: exclude_inside, exclude_within, raster_threshold, "
-         "require_within, zone_membership."),
+         "'exclude_near'. Did you mean 'exclude_inside'? Known kinds: cooling_water_adequacy, emergency_zone, "
+         "exclude_inside, exclude_within, population_centre_distance, population_sector, population_within, "
+         "raster_threshold, require_within, zone_membership."),
     Case("negative-distance", "a negative distance", c_negative_distance, 2,
          "smr-siting: error: {tmp}/mine.yaml:{line} criteria[3] (river_channel).layers[0].one_of[1].distance: distance '-150 m' "
          "must be zero or positive. Use a distance like '500 m' (0 m means no buffer)."),

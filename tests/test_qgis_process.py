@@ -104,3 +104,21 @@ def test_plugin_zip_installs_into_a_fresh_profile(plugin_dir, tmp_path) -> None:
     assert enabled.returncode == 0, enabled.stdout + enabled.stderr
     listed = subprocess.run([QGIS_PROCESS, "list"], env=env, capture_output=True, text=True, timeout=300)
     assert "smr_siting:screenregion" in listed.stdout
+
+
+def test_design_parameter_in_qgis_process_matches_the_cli(qgis_env, shared_data, cli, tmp_path) -> None:
+    """DESIGN=chp-50 through qgis_process gives the command line's --design chp-50 files, byte for byte."""
+    qp_out, cli_out = tmp_path / "qgis_process", tmp_path / "cli"
+    done = subprocess.run(
+        [QGIS_PROCESS, "run", "smr_siting:screenregion", "--", "REGION=Ede", f"DATA={shared_data}",
+         "PROFILE=nl-regulator", "DESIGN=chp-50", f"EXCLUSION={qp_out / 'exclusion.tif'}",
+         f"CANDIDATES={qp_out / 'candidate_areas.gpkg'}", f"SUMMARY={qp_out / 'summary.csv'}",
+         f"SUMMARY_JSON={qp_out / 'summary.json'}"], env=qgis_env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    ran = subprocess.run([*cli, "screen", "--region", "Ede", "--profile", "nl-regulator", "--design", "chp-50",
+                          "--data", str(shared_data), "--out", str(cli_out), "--quiet"],
+                         capture_output=True, text=True, timeout=600)
+    assert ran.returncode == 0, ran.stderr
+    assert json.loads((qp_out / "summary.json").read_text(encoding="utf-8"))["design"]["name"] == "chp-50"
+    for name in ("exclusion.tif", "candidate_areas.gpkg", "summary.csv", "summary.json"):
+        assert _sha(qp_out / name) == _sha(cli_out / name), name

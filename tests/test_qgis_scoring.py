@@ -110,3 +110,20 @@ def test_the_shipped_model_runs_screening_and_ranking(loaded_plugin, plugin_dir,
     with open(next(p for n, p in outputs.items() if "Ranked sites table" in n), encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert rows and rows[0]["rank"] == "1"
+
+
+def test_ranksites_with_a_reactor_design_writes_the_regulator_columns(loaded_plugin, shared_data, tmp_path) -> None:
+    """ranksites with PROFILE=nl-regulator and DESIGN=chp-50 (Gelderland, 100 m): every ranked site has the design's
+    evacuation zone, its inhabitants, the worst sector and the cooling that fits, in words."""
+    result = _run("smr_siting:ranksites", {
+        **COMMON, "DATA": str(shared_data), "PROFILE": "nl-regulator", "DESIGN": "chp-50",
+        "RANKED_SITES": str(tmp_path / "ranked.gpkg"), "RANKED_CSV": str(tmp_path / "ranked.csv"),
+        "SUITABILITY": str(tmp_path / "suitability.tif")})
+    with open(tmp_path / "ranked.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert result["RANKED_COUNT"] == len(rows) > 0
+    for row in rows:
+        assert row["design"] == "chp-50" and row["evacuation_zone_km"] == "1.0"
+        assert "inhabitants within the 1 km evacuation zone" in row["regulator_text"]
+        assert row["sheltering_population_text"].endswith("inhabitants within 3 km")
+        assert row["cooling_modes_fit"] == "wet tower" and "low flow" in row["cooling_flow_text"]

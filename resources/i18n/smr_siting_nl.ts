@@ -449,6 +449,11 @@
       <translation>SMR-footprint [ha] (leeg: die van het profiel, 10 ha in nl-default)</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/algorithms.py" line="115" />
+      <source>Reactor design (empty: the profile's default, if any): sets the footprint, emergency zones and cooling</source>
+      <translation>Reactorontwerp (leeg: de standaard van het profiel, als die er is): bepaalt ruimtebeslag, noodzones en koeling</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/provider.py" line="26" />
       <source>SMR siting</source>
       <translation>SMR-locaties</translation>

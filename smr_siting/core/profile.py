@@ -29,7 +29,7 @@ def shape_label(shape: str) -> str:
     return labels.get(shape, shape)
 
 PROFILE_KEYS = frozenset({"name", "title", "title_nl", "description", "version", "resolution",
-                          "footprint", "criteria", "basis", "scoring"})
+                          "footprint", "criteria", "basis", "scoring", "design"})
 CRITERION_KEYS = frozenset({"id", "kind", "title", "title_nl", "group", "layers", "basis", "enabled", "note"})
 SOURCE_KEYS = frozenset({"layer", "where", "note", "fallback", "min_area", "min_width"})
 ONE_OF_KEYS = frozenset({"one_of", "note"})
@@ -183,6 +183,8 @@ class Profile:
     title_nl: str = ""
     #: the optional ``scoring:`` section (a ScoringSpec), checked when the profile is read
     scoring: Any = None
+    #: the optional ``design:`` section (designs.ProfileDesign); holds the chosen design once applied
+    design: Any = None
 
     @property
     def sha256(self) -> str:
@@ -548,6 +550,11 @@ def parse_profile(text: str, source: str, layer_ids: set[str] | None = None) -> 
         from .scoring.spec import parse_scoring
 
         scoring = parse_scoring(raw["scoring"], source, layer_ids)
+    design = None
+    if "design" in raw:
+        from .designs import parse_profile_design
+
+        design = parse_profile_design(raw["design"], source)
     return Profile(
         name=name,
         title=ctx.need_text(raw, "title", "", required=False) or name,
@@ -560,6 +567,7 @@ def parse_profile(text: str, source: str, layer_ids: set[str] | None = None) -> 
         text=text,
         basis=_parse_basis(raw.get("basis"), ctx, raw, ""),
         scoring=scoring,
+        design=design,
     )
 
 

@@ -17,6 +17,7 @@ from . import __version__
 from .candidates import FootprintCells, find_candidate_areas
 from .catalogue import Catalogue, load_catalogue
 from .criteria import get_kind
+from .designs import apply_design, manifest_entry, resolved_design
 from .errors import SmrSitingError
 from .exclusion import RuleInfo, RuleStats, bits_dtype, nodata_value, rule_infos, rule_table, set_rule_bit
 from .geometry import burn
@@ -39,6 +40,7 @@ from .outputs import (
 from .profile import Footprint, Profile, load_profile, shape_label
 from .progress import RunContext
 from .region import Region, kind_label, resolve_region
+from .regulator import annotate_areas
 from .sources import SourceChoice, choices_json, describe_choices, resolve_profile
 
 
@@ -58,6 +60,8 @@ class ScreeningRequest:
     #: source choices recorded by an earlier run (``SourceChoice.key`` → layer id); a run rebuilt from its
     #: manifest passes them so that it reads the same layers (not recorded in ``parameters()``)
     source_pins: Mapping[str, str] = field(default_factory=dict)
+    #: a reactor design (smr_siting/designs/NAME.yaml or a file); None: the profile's default, if any
+    design: str | None = None
 
     def parameters(self) -> dict:
         return {
@@ -66,6 +70,7 @@ class ScreeningRequest:
             "layers": {k: {"path": str(v.path), "layer": v.layer} for k, v in sorted(self.layers.items())},
             "resolution_m": self.resolution_m, "footprint_ha": self.footprint_ha,
             "footprint_shape": self.footprint_shape, "exclusion_vector": self.exclusion_vector,
+            "design": self.design,
         }
 
 
@@ -167,6 +172,10 @@ def compute_exclusion(request: ScreeningRequest, ctx: RunContext | None = None,
     catalogue = catalogue or load_catalogue()
     ctx.report(0.0, _("reading the profile"))
     profile = profile or _resolve_profile(request, catalogue)
+    profile = apply_design(profile, request.design)  # the design's footprint and numbers into the rules
+    design = resolved_design(profile)
+    if design is not None:
+        ctx.tell(design.summary_line())
     resolution = request.resolution_m or profile.resolution_m
     if not 1.0 <= resolution <= 1000.0:
         raise SmrSitingError(_("resolution {resolution:g} m is outside 1 m .. 1000 m").format(resolution=resolution),
@@ -266,6 +275,7 @@ def compute_candidates(result: ExclusionResult, ctx: RunContext | None = None) -
     t0 = time.perf_counter()
     gdf, cells = find_candidate_areas(free, result.region_full, result.analysis_grid, result.footprint, admin,
                                       result.region.geometry, ctx, fields)
+    gdf = annotate_areas(gdf, result)  # population, emergency zones and cooling per area (designs only)
     result.timings["candidates_s"] = round(time.perf_counter() - t0, 3)
     ctx.tell(_("{count} candidate area(s) where a {area:.2f} ha {shape} footprint fits "
                "({cells} cells of {resolution:g} m).").format(
@@ -344,6 +354,9 @@ def summary_dict(result: ExclusionResult, candidates: gpd.GeoDataFrame | None,
                           "rows": cells.rows, "cols": cells.cols, "radius_m": round(cells.radius_m, 3)},
         }
     data["sources"] = choices_json(result.sources)
+    design = resolved_design(profile)
+    if design is not None:
+        data["design"] = design.report(result.request.footprint_ha)
     data["caveats"] = result.caveats()
     data["notices"] = list(result.ctx.notices)
     return data
@@ -401,6 +414,7 @@ def write_screening(result: ExclusionResult, targets: Mapping[str, Path], overwr
                 "profile": {"name": result.profile.name, "path": result.profile.path,
                             "sha256": result.profile.sha256, "text": result.profile.text},
                 "region": summary["region"], "grid": summary["grid"],
+                "design": manifest_entry(result.profile, result.request.footprint_ha),
                 "inputs": _inputs_json(result.store.inputs()),
                 "sources": choices_json(result.sources),
                 "outputs": produced, "caveats": caveats, "notices": list(result.ctx.notices),

@@ -39,6 +39,7 @@ import rasterio
 from .catalogue import Catalogue, load_catalogue
 from .criteria import get_kind
 from .criteria._common import distance_features, uses_edt
+from .designs import apply_design
 from .errors import SmrSitingError
 from .exclusion import (
     RuleInfo,
@@ -177,7 +178,7 @@ def prepare(request: ScreeningRequest, ctx: RunContext | None = None, catalogue:
     """The checks and decisions of :func:`compute_exclusion`, without allocating the grid."""
     ctx = ctx or RunContext()
     catalogue = catalogue or load_catalogue()
-    profile = load_profile(request.profile, catalogue.ids)
+    profile = apply_design(load_profile(request.profile, catalogue.ids), request.design)
     resolution = request.resolution_m or profile.resolution_m
     if not 1.0 <= resolution <= 1000.0:
         raise SmrSitingError(_("resolution {resolution:g} m is outside 1 m .. 1000 m").format(resolution=resolution),

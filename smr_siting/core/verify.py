@@ -88,7 +88,8 @@ def verify_run(run_dir: Path, ctx: RunContext | None = None, rerun: bool = True)
         region=params["region"], profile=params["profile"],
         data_dir=Path(params["data_dir"]) if params.get("data_dir") else None, layers=layers,
         resolution_m=params.get("resolution_m"), footprint_ha=params.get("footprint_ha"),
-        footprint_shape=params.get("footprint_shape"), exclusion_vector=bool(params.get("exclusion_vector")))
+        footprint_shape=params.get("footprint_shape"), exclusion_vector=bool(params.get("exclusion_vector")),
+        design=params.get("design"))
     with tempfile.TemporaryDirectory(prefix="smr-siting-verify-") as tmp:
         out = Path(tmp) / "rerun"
         result = compute_exclusion(request, ctx.stage(0.0, 0.6), profile=profile)

@@ -74,6 +74,7 @@ class _ScreeningAlgorithm(SmrAlgorithm):
     RESOLUTION = "RESOLUTION"
     FOOTPRINT_HA = "FOOTPRINT_HA"
     FOOTPRINT_SHAPE = "FOOTPRINT_SHAPE"
+    DESIGN = "DESIGN"
     OVERWRITE = "OVERWRITE"
     LAYER_PREFIX = "LAYER_"
 
@@ -109,6 +110,12 @@ class _ScreeningAlgorithm(SmrAlgorithm):
         self.addParameter(QgsProcessingParameterFile(
             self.PROFILE_FILE, tr("…or a profile file (YAML; overrides the list above)"),
             behavior=QgsProcessingParameterFile.File, extension="yaml", optional=True))
+        from ..core.designs import builtin_designs
+
+        self.addParameter(QgsProcessingParameterEnum(
+            self.DESIGN, tr("Reactor design (empty: the profile's default, if any): sets the footprint, emergency "
+                            "zones and cooling"),
+            options=builtin_designs(), optional=True, usesStaticStrings=True))  # scripts write DESIGN=bwrx-300
         self.addParameter(QgsProcessingParameterFile(
             self.DATA, tr("Data folder with the catalogue's layers (e.g. the demo pack or ../shared/data/nl)"),
             behavior=QgsProcessingParameterFile.Folder, optional=True))
@@ -187,6 +194,8 @@ class _ScreeningAlgorithm(SmrAlgorithm):
                                                                                   context),
             footprint_shape=SHAPES[shape_index] or None if shape_index < len(SHAPES) else None,
             exclusion_vector=bool(self._output_path(parameters, "EXCLUSION_VECTOR", context, silent=True)),
+            design=(self.parameterAsEnumString(parameters, self.DESIGN, context) or None)
+            if parameters.get(self.DESIGN) not in (None, "") else None,
         )
 
     # ---------------------------------------------------------------- running

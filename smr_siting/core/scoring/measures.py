@@ -97,6 +97,10 @@ def measure_on_grid(criterion: ScoringCriterion, grid: Grid, store: LayerStore,
     """Raw values per cell: metres to the nearest feature, a number, or a category (object array).
     With ``where`` (boolean, on ``grid``) distances are computed only at those cells (NaN elsewhere) —
     the same values, without a distance transform of the whole grid."""
+    if criterion.measure == "population":  # inhabitants within a radius (population_measure.py)
+        from .population_measure import population_on_grid
+
+        return population_on_grid(criterion, grid, store)
     if criterion.measure == "distance":
         reach = scoring_reach(criterion)
         big = snap_grid(grid.bounds, grid.resolution, reach + grid.resolution)
@@ -183,6 +187,10 @@ def value_text(criterion: ScoringCriterion, value: float | None) -> str:
 def measure_at_sites(criterion: ScoringCriterion, points: Sequence[Point], store: LayerStore) -> list[SiteValue]:
     """Exact raw values at site points, with a short explanation each (distances: the nearest feature)."""
     unit = criterion.unit
+    if criterion.measure == "population":  # inhabitants within a radius (population_measure.py)
+        from .population_measure import population_at_sites
+
+        return population_at_sites(criterion, points, store)
     if criterion.measure == "distance":
         reach = 4 * scoring_reach(criterion)  # beyond the scoring reach the score no longer changes
         if points:

@@ -86,20 +86,27 @@ def load_run(run_dir: Path) -> tuple[Any, Profile, dict]:
         region=params["region"], profile=params["profile"],
         data_dir=Path(params["data_dir"]) if params.get("data_dir") else None, layers=layers,
         resolution_m=params.get("resolution_m"), footprint_ha=params.get("footprint_ha"),
-        footprint_shape=params.get("footprint_shape"), source_pins=pins)
+        footprint_shape=params.get("footprint_shape"), source_pins=pins,
+        design=params.get("design"))
     # the layers the screening used (sources in order of authority), so that scores, sweeps and the rebuilt
     # exclusion read the same ones even if a more authoritative layer has appeared in the folder since
     profile, _choices = resolve_profile(profile, lambda _layer: None, pins)
     return request, profile, manifest
 
 
-def _rebuild(run_dir: Path, ctx: RunContext) -> tuple[Any, Profile, dict]:
+def _rebuild(run_dir: Path, ctx: RunContext, design: str | None = None) -> tuple[Any, Profile, dict]:
     from ..screen import compute_exclusion
 
     request, profile, manifest = load_run(run_dir)
+    if design is not None:
+        from ..regulator import attach_rank_design, check_rank_design
+
+        check_rank_design(request, profile, design)  # refused before any work if the screening used another
     result = compute_exclusion(request, ctx, profile=profile)
     # scoring and the site search need more than the screening: refuse before they allocate
     check_memory(result.analysis_grid, request.memory_limit_bytes, "rank", result.footprint.shape)
+    if design is not None:
+        attach_rank_design(result, design)  # the design of the regulator columns
     exclusion = run_dir / "exclusion.tif"
     if exclusion.exists():
         import rasterio
@@ -110,7 +117,7 @@ def _rebuild(run_dir: Path, ctx: RunContext) -> tuple[Any, Profile, dict]:
             manifest_path = run_dir / "manifest.json"
             raise SmrSitingError(_("the screening rebuilt from {manifest} no longer gives its exclusion.tif").format(
                                      manifest=manifest_path), _("Run 'smr-siting screen' again"))
-    return result, profile, manifest
+    return result, result.profile, manifest  # the profile as run (a reactor design applied)
 
 
 def scoring_spec(profile: Profile) -> ScoringSpec:
@@ -159,6 +166,9 @@ def score_sites(result: Any, spec: ScoringSpec, sites: LayerInput | None = None,
         "ranked": int((table["status"] == STATUS_RANKED).sum()) if len(table) else 0,
         "notices": list(suitability.warnings),
     }
+    from ..regulator import annotate_sites
+
+    table, summary = annotate_sites(table, summary, result)  # regulator columns (screenings with a design)
     return suitability, table, summary
 
 
@@ -175,12 +185,12 @@ def write_suitability_tif(path: Path, surface: np.ndarray, grid: Any, spec: Scor
 
 
 def rank_run(run_dir: Path, sites: LayerInput | None = None, overwrite: bool = False,
-             ctx: RunContext | None = None) -> dict[str, Path]:
+             ctx: RunContext | None = None, design: str | None = None) -> dict[str, Path]:
     ctx = ctx or RunContext()
     targets = {key: run_dir / name for key, name in RANK_OUTPUTS.items()}
     outputs = AtomicOutputs(targets, overwrite)
     outputs.check()
-    result, profile, _manifest = _rebuild(run_dir, ctx.stage(0.0, 0.4))
+    result, profile, _manifest = _rebuild(run_dir, ctx.stage(0.0, 0.4), design)
     spec = scoring_spec(profile)
     suitability, table, summary = score_sites(result, spec, sites, ctx.stage(0.4, 0.95))
     with outputs:

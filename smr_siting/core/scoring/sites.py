@@ -373,6 +373,7 @@ def write_sites_csv(path: Path, gdf: gpd.GeoDataFrame, spec: ScoringSpec) -> Non
     import csv
 
     columns = site_columns(spec)
+    columns += [c for c in gdf.columns if c not in columns and c != "geometry"]  # e.g. the regulator columns
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(columns)

@@ -16,12 +16,12 @@ from ..yamlpos import LineDict, LineList, load_yaml
 from .standardise import DIRECTIONS, METHODS, Standardisation
 from .weights import AhpResult, ahp, normalise_weights, saaty_cr_limit
 
-MEASURES = ("distance", "value", "category")
+MEASURES = ("distance", "value", "category", "population")
 AGGREGATIONS = ("wlc", "owa")
 RANKINGS = ("wlc", "topsis")
 SCORING_KEYS = frozenset({"aggregation", "owa_alpha", "weights", "ahp", "ranking", "criteria", "basis", "sensitivity"})
 CRITERION_KEYS = frozenset({"id", "title", "title_nl", "measure", "layers", "field", "label_field", "unit",
-                            "standardise", "weight", "basis"})
+                            "standardise", "weight", "basis", "radius"})
 STANDARDISE_KEYS = frozenset({"method", "direction", "lower", "upper", "points", "control", "bands", "categories"})
 
 
@@ -54,6 +54,8 @@ class ScoringCriterion:
     #: per ``layers:`` entry its alternatives in order of authority (``one_of``); empty when there are none.
     #: Resolved, like a rule's, by :func:`smr_siting.core.sources.resolve_profile`.
     alternatives: tuple[tuple[MeasureSource, ...], ...] = ()
+    #: measure 'population': inhabitants within this radius (metres, or a designs.DesignRef until a design is applied)
+    radius: Any = None
 
     @property
     def layer_ids(self) -> tuple[str, ...]:
@@ -246,13 +248,18 @@ def _parse_criterion(raw: Any, ctx: _Ctx, criteria: LineList, index: int, layer_
     weight = None
     if "weight" in raw:
         weight = _number(raw["weight"], "weight", ctx.at(raw, "weight", label))
+    radius = None
+    if measure == "population" or "radius" in raw:
+        from .population_measure import parse_radius
+
+        radius = parse_radius(raw, measure, field_name, ctx.at(raw, None, label))
     return ScoringCriterion(
         id=cid, title=ctx.need_text(raw, "title", label, required=False) or cid,
         title_nl=ctx.need_text(raw, "title_nl", label, required=False), measure=measure, sources=tuple(sources),
         standardise=_parse_standardise(raw.get("standardise"), ctx, raw, label, measure), field=field_name,
         label_field=ctx.need_text(raw, "label_field", label, required=False) or None,
         unit=ctx.need_text(raw, "unit", label, required=False), weight=weight,
-        basis=str(raw.get("basis", "")).strip(), alternatives=alternatives)
+        basis=str(raw.get("basis", "")).strip(), alternatives=alternatives, radius=radius)
 
 
 def _parse_measure_source(item: Any, ctx: _Ctx, raw: LineDict, label: str,

@@ -1,0 +1,74 @@
+"""Scoring measure ``population``: inhabitants within a radius of a place (e.g. the reactor design's
+sheltering zone, ``radius: design.sheltering_zone``), on the grid by FFT disc sums and exactly at sites.
+
+The inhabitants come from the CBS 100 m squares when present, else from the criterion's layers
+(``field:`` names the inhabitants), as in the population rules.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Sequence
+
+import numpy as np
+
+from ..designs import DesignRef, parse_design_ref
+from ..errors import ProfileError
+from ..grid import Grid
+from ..i18n import _
+from ..layers import LayerStore
+from ..population import POPULATION_CELL_M, bin_counts, coarse_grid, disc_sums, read_population, to_analysis_grid, within_at
+from ..units import parse_length
+
+if TYPE_CHECKING:
+    from .measures import SiteValue
+    from .spec import ScoringCriterion
+
+PREFER = (("population_grid_100m", "aantalInwoners"),)
+
+
+def parse_radius(raw: Any, measure: str, field_name: str | None, where: str) -> float | DesignRef:
+    if measure != "population":
+        raise ProfileError(_("'radius' belongs to a 'population' measure, not {measure!r}").format(measure=measure),
+                           _("Remove 'radius' or write 'measure: population'"), where)
+    if "radius" not in raw:
+        raise ProfileError(_("a 'population' measure needs 'radius'"),
+                           _("Write e.g. 'radius: 10 km' or 'radius: design.sheltering_zone'"), where)
+    if not field_name:
+        raise ProfileError(_("a 'population' measure needs 'field:' naming the inhabitants of its layers"),
+                           _("Add e.g. 'field: aantal_inwoners_2021'"), where)
+    ref = parse_design_ref(raw["radius"])
+    return ref if ref is not None else parse_length(raw["radius"], "radius", where, allow_zero=False)
+
+
+def _radius(criterion: ScoringCriterion) -> float:
+    if isinstance(criterion.radius, DesignRef):
+        raise ProfileError(_("scoring criterion {id!r} takes {value} from the reactor design, but no design is "
+                             "chosen").format(id=criterion.id, value=criterion.radius),
+                           _("Give --design NAME when screening, or set 'design: {default: NAME}' in the profile"))
+    return float(criterion.radius)
+
+
+def _population(criterion: ScoringCriterion, store: LayerStore, bounds: tuple[float, float, float, float]) -> Any:
+    order = list(PREFER) + [(s.layer, str(criterion.field)) for s in criterion.sources]
+    return read_population(store, order, _("Scoring criterion {id!r}").format(id=criterion.id), bounds)
+
+
+def population_on_grid(criterion: ScoringCriterion, grid: Grid, store: LayerStore) -> np.ndarray:
+    radius = _radius(criterion)
+    population = _population(criterion, store, grid.expanded_bounds(radius + 2 * POPULATION_CELL_M))
+    coarse = coarse_grid(grid, radius)
+    (sums,) = disc_sums(bin_counts(population, coarse), coarse.resolution, [radius])
+    return to_analysis_grid(sums, coarse, grid).astype("float64")
+
+
+def population_at_sites(criterion: ScoringCriterion, points: Sequence[Any], store: LayerStore) -> list[SiteValue]:
+    from .measures import SiteValue
+
+    if not points:
+        return []
+    radius = _radius(criterion)
+    xs, ys = [p.x for p in points], [p.y for p in points]
+    bounds = (min(xs) - radius - 200, min(ys) - radius - 200, max(xs) + radius + 200, max(ys) + radius + 200)
+    counts = within_at(_population(criterion, store, bounds), xs, ys, radius)
+    return [SiteValue(float(c), _("{count:,.0f} inhabitants within {km:g} km").format(count=c, km=radius / 1000))
+            for c in counts]
