@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from typing import TextIO
 
@@ -11,10 +12,15 @@ from .core.i18n import _
 
 def _number(text: str, cast: type, whole: bool) -> float:
     try:
-        return cast(text)
+        value = cast(text)
     except ValueError:
         message = _("{text!r} is not a whole number") if whole else _("{text!r} is not a number")
         raise argparse.ArgumentTypeError(message.format(text=text)) from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(_("{text!r} is not a finite number").format(text=text))
+    if "," in text:  # Python's float() does not take a comma, but say what to write
+        raise argparse.ArgumentTypeError(_("{text!r}: write the decimal separator as a point").format(text=text))
+    return value
 
 
 def positive_float(text: str) -> float:
@@ -35,6 +41,13 @@ def positive_int(text: str) -> int:
     value = int(_number(text, int, True))
     if value <= 0:
         raise argparse.ArgumentTypeError(_("{text!r} must be positive").format(text=text))
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    value = int(_number(text, int, True))
+    if value < 0:
+        raise argparse.ArgumentTypeError(_("{text!r} must not be negative").format(text=text))
     return value
 
 
