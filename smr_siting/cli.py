@@ -278,6 +278,7 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return error.exit_code
     except (RunCancelled, KeyboardInterrupt):
         err.write(_("smr-siting: cancelled; no output was written.") + "\n")
+        err.flush()
         return 130
     except MemoryError:
         err.write(_("smr-siting: error: out of memory. Use a coarser --resolution or a smaller region.") + "\n")
@@ -296,11 +297,45 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 #: set by Ctrl-C / SIGTERM; the engine sees it at its next check and stops cleanly (RunCancelled)
 CANCEL = threading.Event()
+#: after the first signal: at GRACE_S the main thread is interrupted wherever it is (KeyboardInterrupt, so the
+#: outputs' clean-up runs); at HARD_STOP_S the temporary files are removed and the process ends, whatever it
+#: was waiting for (a read in C code, a thread being joined): every command ends within 2 s
+GRACE_S = 0.8
+HARD_STOP_S = 1.6
+_SIGNAL: list[int] = []
 
 
 def _request_cancel(signum: int, frame: Any) -> None:
+    first = not CANCEL.is_set()
     CANCEL.set()
-    signal.signal(signum, signal.default_int_handler)  # a second Ctrl-C interrupts at once
+    _SIGNAL.append(signum)
+    for other in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C or SIGTERM interrupts at once
+        if signal.getsignal(other) is not signal.SIG_IGN:
+            signal.signal(other, signal.default_int_handler)
+    if first:
+        threading.Thread(target=_deadline, name="smr-siting-deadline", daemon=True).start()
+
+
+def exit_code_for_cancel() -> int:
+    """130 after Ctrl-C, 143 after SIGTERM (as a shell reports a process ended by that signal)."""
+    return 143 if _SIGNAL and _SIGNAL[0] == signal.SIGTERM else 130
+
+
+def _deadline() -> None:
+    import _thread
+
+    time.sleep(GRACE_S)
+    _thread.interrupt_main()  # raises KeyboardInterrupt in the main thread at its next Python instruction
+    time.sleep(HARD_STOP_S - GRACE_S)
+    from .core.progress import hard_stop
+
+    hard_stop()  # remove what the run had begun to write; nothing is left behind
+    try:
+        sys.__stderr__.write(_("smr-siting: cancelled; no output was written.") + "\n")
+        sys.__stderr__.flush()
+    except (OSError, ValueError, AttributeError):
+        pass
+    os._exit(exit_code_for_cancel())
 
 
 def cancel_requested() -> bool:
@@ -312,7 +347,8 @@ def run() -> None:
     if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # a background job keeps ignoring Ctrl-C
         signal.signal(signal.SIGINT, _request_cancel)
     signal.signal(signal.SIGTERM, _request_cancel)
-    sys.exit(main())
+    code = main()
+    sys.exit(exit_code_for_cancel() if code == 130 and CANCEL.is_set() else code)
 
 
 if __name__ == "__main__":

@@ -212,10 +212,19 @@ def folder_is_busy(folder: Path) -> bool:
 LIVE: list[AtomicOutputs] = []
 
 
+#: held while a commit swaps files into place: a hard stop waits for it (a commit takes milliseconds)
+COMMITTING = threading.Lock()
+
+
 def abort_all() -> None:
     """Remove the temporary files of every run in progress (called on a hard stop)."""
-    for outputs in list(LIVE):
-        outputs.abort()
+    got = COMMITTING.acquire(timeout=0.3)
+    try:
+        for outputs in list(LIVE):
+            outputs.abort()
+    finally:
+        if got:
+            COMMITTING.release()
 
 
 @dataclass(eq=False)
@@ -333,6 +342,10 @@ class AtomicOutputs:
             ledger = folder / LEDGER_NAME
             _write_text(self.temp(ledger), self._ledger_text(folder, order))
             order.append(ledger)
+        with COMMITTING:
+            self._swap(order)
+
+    def _swap(self, order: Sequence[Path]) -> None:
         placed: list[tuple[Path, Path | None]] = []
         removed: list[tuple[Path, Path]] = []
         current: Path | None = None
@@ -351,10 +364,12 @@ class AtomicOutputs:
                     backup = path.with_name(f".{path.name}.old-{self.token}")
                     os.replace(path, backup)
                     removed.append((path, backup))
-        except OSError as error:
+        except BaseException as error:  # an OSError, or an interrupt halfway: put everything back
             _rollback(placed, removed)
             self.abort()
-            raise _os_error(error, current) from None
+            if isinstance(error, OSError):
+                raise _os_error(error, current) from None
+            raise
         for _path, backup in [*placed, *removed]:
             if backup is not None:
                 try:

@@ -4,6 +4,7 @@ candidate areas → outputs.  Data flows one way; nothing here reaches back up t
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import platform
 import time
 from dataclasses import dataclass, field
@@ -57,13 +58,22 @@ class ScreeningRequest:
     memory_limit_bytes: int | None = None
 
     def parameters(self) -> dict:
+        """Paths are recorded absolute (a run can be verified or ranked from any folder), as given for display."""
         return {
-            "region": self.region, "profile": self.profile,
-            "data_dir": str(self.data_dir) if self.data_dir else None,
-            "layers": {k: {"path": str(v.path), "layer": v.layer} for k, v in sorted(self.layers.items())},
+            "region": _absolute_if_file(self.region), "profile": _absolute_if_file(self.profile),
+            "data_dir": os.path.abspath(self.data_dir) if self.data_dir else None,
+            "layers": {k: {"path": os.path.abspath(v.path), "layer": v.layer, "as_given": str(v.path)}
+                       for k, v in sorted(self.layers.items())},
+            "as_given": {"data_dir": str(self.data_dir) if self.data_dir else None, "region": self.region,
+                         "profile": self.profile},
             "resolution_m": self.resolution_m, "footprint_ha": self.footprint_ha,
             "footprint_shape": self.footprint_shape, "exclusion_vector": self.exclusion_vector,
         }
+
+
+def _absolute_if_file(text: str) -> str:
+    path = Path(text)
+    return os.path.abspath(path) if path.suffix and path.exists() else text
 
 
 @dataclass
@@ -312,7 +322,8 @@ def versions() -> dict[str, str]:
 
 
 def _inputs_json(inputs: list[UsedInput]) -> list[dict]:
-    return [{"layer_id": u.layer_id, "title": u.title, "path": u.path, "layer": u.layer, "sha256": u.sha256,
+    return [{"layer_id": u.layer_id, "title": u.title, "path": os.path.abspath(u.path), "path_as_given": u.path,
+             "layer": u.layer, "sha256": u.sha256,
              "bytes": u.bytes, "crs": u.crs, "features_read": u.features_read, "origin": u.origin, "owner": u.owner,
              "licence": u.licence, "vintage": u.vintage, "caveat": u.caveat, "notes": u.notes,
              "provenance": u.provenance} for u in inputs]

@@ -17,6 +17,7 @@ import hashlib
 import json
 import math
 import os
+import shutil
 import stat
 import tempfile
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from .errors import SmrSitingError
 from .i18n import _, set_language
 from .outputs import DIGEST_KEY, content_digest
 from .profile import parse_profile
-from .progress import RunContext
+from .progress import RunContext, on_hard_stop
 
 #: the largest manifest read (a real one is well under 1 MB; the profile text is the largest part)
 MANIFEST_LIMIT = 16 * 1024 * 1024
@@ -226,7 +227,8 @@ def verify_run(run_dir: Path, ctx: RunContext | None = None) -> Verification:
             region=params["region"], profile=params["profile"], data_dir=data_dir, layers=layers,
             resolution_m=params.get("resolution_m"), footprint_ha=params.get("footprint_ha"),
             footprint_shape=params.get("footprint_shape"), exclusion_vector=bool(params.get("exclusion_vector")))
-        with tempfile.TemporaryDirectory(prefix="smr-siting-verify-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="smr-siting-verify-") as tmp, \
+                on_hard_stop(lambda: shutil.rmtree(tmp, ignore_errors=True)):
             out = Path(tmp) / "rerun"
             result = compute_exclusion(request, ctx.stage(0.0, 0.6), profile=profile)
             targets = output_targets(out, request.exclusion_vector)
