@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -77,9 +78,26 @@ class _Loader(yaml.SafeLoader):
         return node
 
 
+#: YAML 1.1 reads '0500' as octal (320), '0x1F' as hex and '1:30' as base 60 (90): refused, not misread
+_SURPRISING_NUMBER = re.compile(r"^[-+]?(0[0-9_]+|0[xob].*|[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?)$")
+
+
+def _refuse_surprising(node: yaml.ScalarNode) -> None:
+    if _SURPRISING_NUMBER.match(node.value):
+        raise ProfileError(_("{value!r} is read by YAML as an octal, hexadecimal or base-60 number").format(
+            value=node.value), _("Write it without a leading zero or colon, like 500"),
+            f"line {node.start_mark.line + 1}")
+
+
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
+    _refuse_surprising(node)
+    return loader.construct_yaml_int(node)
+
+
 def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> float:
     import math
 
+    _refuse_surprising(node)
     value = loader.construct_yaml_float(node)
     if not math.isfinite(value):
         raise ProfileError(_("{value!r} is not a finite number").format(value=node.value),
@@ -118,6 +136,7 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 _Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 def load_yaml(text: str, source: str) -> Any:
