@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence, TextIO
 
-from .cli_args import TerminalProgress, positive_float, positive_int
+from .cli_args import TerminalProgress, path_problem, paths_in, positive_float, positive_int
 from .core import __version__
 from .core.errors import RunCancelled, SmrSitingError
 from .core.i18n import N_, _, localised
@@ -27,6 +27,9 @@ def _layer_option(text: str) -> tuple[str, LayerInput]:
     if "=" not in text:
         raise argparse.ArgumentTypeError(_("--layer {text!r}: write it as ID=FILE or ID=FILE:LAYER").format(text=text))
     layer_id, _sep, path = text.partition("=")
+    problem = path_problem(path.strip())
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
     return layer_id.strip(), LayerInput.parse(path.strip())
 
 
@@ -236,6 +239,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help(out)
+        return 2
+    problem = next((p for p in map(path_problem, paths_in(args)) if p), None)
+    if problem:
+        err.write(_("smr-siting: error: {error}").format(error=problem) + ".\n")
         return 2
     noise = io.StringIO()  # what libraries print on stderr (warnings, GDAL clean-up tracebacks)
     try:

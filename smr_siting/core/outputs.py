@@ -263,7 +263,10 @@ class AtomicOutputs:
         """Refuse before any work: outputs that exist (without overwrite), a folder where a file goes, an output
         that is an input, stale files that are not ours, folders we cannot write or another run writes into."""
         targets = self.all_targets()
-        folders_in_the_way = [p for p in targets if p.is_dir()]
+        try:
+            folders_in_the_way = [p for p in targets if p.is_dir()]
+        except OSError as error:  # e.g. a name longer than the file system allows
+            raise _os_error(error, Path(error.filename) if error.filename else None) from None
         if folders_in_the_way:
             raise OutputError(_("{path} is a folder where smr-siting writes a file").format(path=folders_in_the_way[0]),
                               _("Move or rename that folder, or choose another output folder"))
