@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -410,6 +411,35 @@ def test_data_files_do_not_depend_on_the_locale(cli, shared_data, run_folder, tm
     for name in ("exclusion.tif", "candidate_areas.gpkg", "summary.csv", "exclusion.rules.json"):
         assert english[name] == other[name], name
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["language"] == "nl"
+
+
+# ---------------------------------------------------------------- 12. raster windows
+def test_a_huge_sparse_raster_is_read_by_window(cli, shared_data, tmp_path) -> None:
+    """Failed on 96ade62 ("out of memory" at any resolution): a 2.6 MB sparse GeoTIFF of 200,000 × 200,000 cells
+    of 1.5 m was read whole.  Now only the analysis grid's window is read, at about the grid's cell size."""
+    import rasterio
+    from rasterio.transform import from_origin
+    from rasterio.windows import Window
+
+    path = tmp_path / "sparse.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=200_000, height=200_000, count=1, dtype="uint8", nodata=0,
+                       crs="EPSG:28992", transform=from_origin(0, 625_000, 1.5, 1.5), tiled=True, blockxsize=512,
+                       blockysize=512, compress="deflate", sparse_ok=True, bigtiff="yes") as dst:
+        # one 768 m square of 'dense' land in Zutphen (x 210.0-210.8 km, y 459.2-460.0 km)
+        dst.write(np.full((1, 512, 512), 200, dtype="uint8"), window=Window(140_000, 110_000, 512, 512))
+    assert path.stat().st_size < 5 * 1024 * 1024
+    profile = tmp_path / "raster.yaml"
+    anchor = "  # ------------------------------------------------------------------ energy demand"
+    assert anchor in DEFAULT
+    profile.write_text(DEFAULT.replace(anchor, "  - id: dense\n    kind: raster_threshold\n    threshold: {op: '>', "
+                                       "value: 100, unit: inhabitants/km2}\n    layers: [urban_areas]\n    basis: "
+                                       "'assumption: test rule'\n\n" + anchor, 1), encoding="utf-8")
+    out = tmp_path / "out"
+    done = _run(cli, "screen", "--region", "Zutphen", "--data", str(shared_data), "--out", str(out), "--resolution",
+                "250", "--profile", str(profile), "--layer", f"urban_areas={path}", "--quiet", timeout=300)
+    assert done.returncode == 0, done.stderr
+    rows = {row["id"]: row for row in json.loads((out / "summary.json").read_text(encoding="utf-8"))["rules"]}
+    assert 0.3 <= rows["dense"]["km2_alone"] <= 1.0  # the 0.59 km² square, on 250 m cells
 
 
 # ---------------------------------------------------------------- 8. every command ends on the first signal

@@ -84,18 +84,37 @@ def has_any_value(src: Any) -> bool:
     return False
 
 
-def read_window(src: Any, grid: Grid, label: str) -> tuple[np.ndarray, Any]:
+def decimation(src: Any, grid: Grid) -> int:
+    """How many source cells make one read cell: a raster much finer than the grid is read at half the grid's
+    cell size (memory bounded by the grid, not by the raster); 1 otherwise."""
+    if src.crs is None or src.crs.is_geographic:
+        return 1
+    cell = min(abs(src.transform.a), abs(src.transform.e))
+    return max(1, int(grid.resolution // (2 * cell))) if cell > 0 else 1
+
+
+def read_window(src: Any, grid: Grid, label: str, resampling: str = "nearest") -> tuple[np.ndarray, Any]:
     """Band 1 over the grid's window as float32 with NaN for nodata, and that window's transform.  Refuses a
     raster that holds no value at all; a window with no value (the raster lies elsewhere in the Netherlands)
     gives NaN everywhere."""
+    from affine import Affine
+    from rasterio.enums import Resampling
+
     check_raster(src, label)
     window = grid_window(src, grid)
     if window is None:
         band = np.ma.masked_all((1, 1), dtype="float32")
         transform = src.transform
     else:
-        band = src.read(1, window=window, masked=True)
-        transform = src.window_transform(window)
+        factor = decimation(src, grid)
+        if factor > 1:
+            shape = (max(1, math.ceil(window.height / factor)), max(1, math.ceil(window.width / factor)))
+            band = src.read(1, window=window, masked=True, out_shape=shape,
+                            resampling=getattr(Resampling, resampling, Resampling.nearest))
+            transform = src.window_transform(window) * Affine.scale(window.width / shape[1], window.height / shape[0])
+        else:
+            band = src.read(1, window=window, masked=True)
+            transform = src.window_transform(window)
     if band.mask.all() and not has_any_value(src):
         raise DataError(_("{label} holds no values: every cell is nodata").format(label=label),
                         _("Check the raster's nodata setting, or use another raster"))

@@ -82,7 +82,7 @@ def read_raster_on_grid(path: Any, grid: Grid, resampling: str, label: str) -> n
         if src.crs is None or src.transform.is_identity:
             raise DataError(_("{label} has no georeferencing (no CRS or no geotransform)").format(label=label),
                             _("Georeference it (QGIS Georeferencer, or gdal_translate -a_srs EPSG:28992 -a_ullr ...)"))
-        values, transform = read_window(src, grid, label)  # the grid's window only, checked like a vector layer
+        values, transform = read_window(src, grid, label, resampling)  # the grid's window only, checked
         out = np.full(grid.shape, np.nan, dtype="float32")
         reproject(values, out, src_transform=transform, src_crs=src.crs,
                   src_nodata=np.nan, dst_transform=grid.transform, dst_crs=grid.crs, dst_nodata=np.nan,
