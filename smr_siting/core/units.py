@@ -34,7 +34,7 @@ def _split(value: object, what: str, example: str, where: str) -> tuple[float, s
     if not match:
         raise ProfileError(_("cannot read {what} {value!r}").format(what=what, value=value), write_like, where)
     text, unit = match.groups()
-    _check_separators(text, what, value, example, where)
+    _check_separators(text, unit, what, value, example, where)
     try:
         number = float(text.replace("_", ""))
     except ValueError:
@@ -50,9 +50,11 @@ def _split(value: object, what: str, example: str, where: str) -> tuple[float, s
 _DOTTED_THOUSANDS = re.compile(r"^-?[1-9][0-9]{0,2}(\.[0-9]{3})+$")
 
 
-def _check_separators(text: str, what: str, value: object, example: str, where: str) -> None:
-    """Refuse a number whose separators read differently in Dutch and English ('1,5', '1.500', '1,500')."""
-    if "," in text or _DOTTED_THOUSANDS.match(text) or text.count(".") > 1:
+def _check_separators(text: str, unit: str, what: str, value: object, example: str, where: str) -> None:
+    """Refuse a number whose separators read differently in Dutch and English ('1,5', '1.500 m', '1,500').
+    '1.500 km' is read as 1.5 km: as 1500 km (Dutch) it would be beyond any distance a profile may use."""
+    dotted = bool(_DOTTED_THOUSANDS.match(text)) and unit != "km"
+    if "," in text or dotted or text.count(".") > 1:
         raise ProfileError(
             _("{what} {value!r}: the separators in {number!r} are ambiguous (a Dutch decimal comma or a thousands "
               "separator?)").format(what=what, value=value, number=text),

@@ -33,6 +33,7 @@ from .progress import RunContext, on_hard_stop
 
 #: the largest manifest read (a real one is well under 1 MB; the profile text is the largest part)
 MANIFEST_LIMIT = 16 * 1024 * 1024
+MANIFEST_NAME = "manifest.json"
 
 
 def _damaged(path: Path, error: object) -> SmrSitingError:
@@ -53,12 +54,13 @@ def _finite_or_none(value: Any, what: str) -> None:
                             and math.isfinite(value) and value > 0), f"{what} must be a positive number")
 
 
-def read_manifest(run_dir: Path) -> dict:
-    """The folder's manifest, read with a size bound and checked for the structure the tools rely on."""
+def read_manifest(run_dir: Path, fix: str = "") -> dict:
+    """The folder's manifest, read with a size bound and checked for the structure the tools rely on.  ``fix``:
+    what to do when there is none."""
     manifest_path = run_dir / "manifest.json"
     if not manifest_path.is_file():
         raise SmrSitingError(_("{folder} is not a screening output folder (no manifest.json)").format(folder=run_dir),
-                             _("Pass the folder given to 'smr-siting screen --out'"))
+                             fix or _("Pass the folder given to 'smr-siting screen --out'"))
     try:
         with open(manifest_path, "rb") as handle:
             raw = handle.read(MANIFEST_LIMIT + 1)
@@ -96,8 +98,9 @@ def output_path(run_dir: Path, name: str) -> Path:
     inside = (name not in ("", ".", "..") and "/" not in name and "\\" not in name and "\0" not in name
               and os.path.dirname(os.path.realpath(path)) == os.path.realpath(run_dir))
     if not inside:
+        manifest = run_dir / MANIFEST_NAME
         raise SmrSitingError(_("{manifest} lists an output outside its folder: {name!r}").format(
-            manifest=run_dir / "manifest.json", name=name),
+            manifest=manifest, name=name),
             _("The manifest was edited or damaged; run the screening again"))
     return path
 
@@ -214,7 +217,7 @@ def verify_run(run_dir: Path, ctx: RunContext | None = None) -> Verification:
             _check_input_kind(given.path, f"{layer_id} ({given.path})")
     data_dir = Path(params["data_dir"]) if params.get("data_dir") else None
     if data_dir is not None and data_dir.exists() and not data_dir.is_dir():
-        raise _damaged(run_dir / "manifest.json", "data_dir is not a folder")
+        raise _damaged(run_dir / MANIFEST_NAME, "data_dir is not a folder")
     from . import i18n
 
     recorded_language = manifest.get("language")

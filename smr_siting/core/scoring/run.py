@@ -43,7 +43,7 @@ def load_run(run_dir: Path) -> tuple[Any, Profile, dict]:
     from ..verify import input_state, read_manifest
 
     manifest_path = run_dir / "manifest.json"
-    manifest = read_manifest(run_dir)  # untrusted: size-bounded, structure checked
+    manifest = read_manifest(run_dir, _("Run 'smr-siting screen --out FOLDER' first and pass that folder"))  # untrusted
     params, recorded = manifest["parameters"], manifest["profile"]
     catalogue = load_catalogue()
     profile = parse_profile(recorded["text"], _("{path} (as recorded in {manifest})").format(
