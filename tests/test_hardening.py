@@ -337,7 +337,8 @@ def test_every_spelling_of_a_distance_is_refused_or_means_its_canonical_value(nu
     assert "," not in number
     expected = float(number.replace("_", "")) * factor
     assert metres == pytest.approx(expected, rel=1e-12, abs=1e-9) and 0 <= metres <= 100_000
-    canonical = DEFAULT.replace(RIVER_DISTANCE, f"        distance: {metres!r} m", 1)
+    number_text = repr(metres) if "." in repr(metres) else repr(metres).replace("e", ".0e")  # YAML 1.1 wants a dot
+    canonical = DEFAULT.replace(RIVER_DISTANCE, f"        distance: {{value: {number_text}, unit: m}}", 1)
     from smr_siting.core.profile import parse_profile
 
     assert parse_profile(text, "x").criteria == parse_profile(canonical, "x").criteria
