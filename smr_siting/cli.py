@@ -354,7 +354,11 @@ def run() -> None:
     if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # a background job keeps ignoring Ctrl-C
         signal.signal(signal.SIGINT, _request_cancel)
     signal.signal(signal.SIGTERM, _request_cancel)
-    code = main()
+    try:
+        code = main()
+    except KeyboardInterrupt:  # interrupted outside a command (while parsing the options, or on the way out)
+        sys.stderr.write(_("smr-siting: cancelled; no output was written.") + "\n")
+        code = 130
     sys.exit(exit_code_for_cancel() if code == 130 and CANCEL.is_set() else code)
 
 
