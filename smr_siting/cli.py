@@ -20,7 +20,7 @@ from .core import __version__
 from .core.errors import RunCancelled, SmrSitingError
 from .core.i18n import N_, _, localised
 from .core.layers import LayerInput
-from .core.progress import RunContext
+from .core.progress import STOP, RunContext
 
 
 def _layer_option(text: str) -> tuple[str, LayerInput]:
@@ -310,11 +310,14 @@ CANCEL = threading.Event()
 GRACE_S = 0.8
 HARD_STOP_S = 1.6
 _SIGNAL: list[int] = []
+#: set when the command has returned: from then on only the hard stop remains
+_RETURNED = threading.Event()
 
 
 def _request_cancel(signum: int, frame: Any) -> None:
     first = not CANCEL.is_set()
     CANCEL.set()
+    STOP.set()
     _SIGNAL.append(signum)
     for other in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C or SIGTERM interrupts at once
         if signal.getsignal(other) is not signal.SIG_IGN:
@@ -332,7 +335,8 @@ def _deadline() -> None:
     import _thread
 
     time.sleep(GRACE_S)
-    _thread.interrupt_main()  # raises KeyboardInterrupt in the main thread at its next Python instruction
+    if not _RETURNED.is_set():
+        _thread.interrupt_main()  # raises KeyboardInterrupt in the main thread at its next Python instruction
     time.sleep(HARD_STOP_S - GRACE_S)
     from .core.progress import hard_stop
 
@@ -359,7 +363,16 @@ def run() -> None:
     except KeyboardInterrupt:  # interrupted outside a command (while parsing the options, or on the way out)
         sys.stderr.write(_("smr-siting: cancelled; no output was written.") + "\n")
         code = 130
-    sys.exit(exit_code_for_cancel() if code == 130 and CANCEL.is_set() else code)
+    final = exit_code_for_cancel() if code == 130 and CANCEL.is_set() else code
+    if CANCEL.is_set():  # a cancelled command has cleaned up: do not wait for threads still reading an input
+        _RETURNED.set()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(final)
+    sys.exit(final)
 
 
 if __name__ == "__main__":

@@ -424,6 +424,16 @@ def c_new_nested_folders(env: Env) -> list[str]:
     return ["--region", "Zutpen"]
 
 
+def c_extension_lies(env: Env) -> list[str]:
+    _raster(env, "really_a_tif.gpkg", "EPSG:28992", 200_000, 470_000)
+    return ["--layer", f"natura2000={env.tmp / 'really_a_tif.gpkg'}"]
+
+
+def c_region_of_points(env: Env) -> list[str]:
+    frame = gpd.GeoDataFrame({"name": ["a site"]}, geometry=[Point(210_000, 460_000)], crs="EPSG:28992")
+    return ["--region", str(env.write_layer("site.gpkg", frame, layer="site"))]
+
+
 CASES = [
     Case("self-intersecting", "a self-intersecting polygon", c_self_intersecting, 0,
          "note: layer 'natura2000' (bowtie.gpkg): 1 invalid geometry (e.g. self-intersections) repaired "
@@ -584,6 +594,12 @@ CASES = [
          2, "smr-siting: error: --overwrite would remove files that smr-siting did not write here, or that were "
             "changed since: {out}/ranking.json, {out}/sensitivity.csv. Move them out of the folder, or choose another "
             "output folder."),
+    Case("extension-lies", "a GeoTIFF named .gpkg", c_extension_lies, 2,
+         "smr-siting: error: cannot open {tmp}/really_a_tif.gpkg as a vector file ({detail}). Check that the file is a "
+         "complete GeoPackage or shapefile (open it in QGIS)."),
+    Case("region-of-points", "a region file holding a point", c_region_of_points, 2,
+         "smr-siting: error: region file site.gpkg holds 1 Point; a region needs polygons. Give a polygon layer with "
+         "the region's outline (a point or a line has no area; buffer it first if you mean the land around it)."),
     Case("new-nested-folders", "a failing run into new nested folders", c_new_nested_folders, 2,
          "smr-siting: error: unknown region 'Zutpen'. Did you mean 'Zutphen', 'Putten', 'Houten'? Give a province or "
          "municipality name or CBS code (PV25, GM0202), or a polygon file."),

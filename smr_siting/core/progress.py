@@ -68,6 +68,16 @@ class RunContext:
         return child
 
 
+#: set by a front end when the user asked the whole process to stop (the CLI on Ctrl-C / SIGTERM); checked by
+#: work that has no RunContext, such as reading a profile
+STOP = threading.Event()
+
+
+def check_stop() -> None:
+    if STOP.is_set():
+        raise RunCancelled(_("cancelled by the user"))
+
+
 #: clean-ups a hard stop runs (a second signal, or the command line's 2 s deadline after the first)
 _CLEANUPS: list[Callable[[], None]] = []
 _CLEANUPS_GUARD = threading.Lock()

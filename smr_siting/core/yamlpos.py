@@ -11,6 +11,7 @@ import yaml
 
 from .errors import ProfileError
 from .i18n import _
+from .progress import check_stop
 
 
 class LineDict(dict):
@@ -45,6 +46,8 @@ class _Loader(yaml.SafeLoader):
         self.keep: list[Any] = []
 
     def compose_node(self, parent: Any, index: Any) -> Any:
+        if len(self.keep) % 256 == 0:
+            check_stop()  # a long document stops promptly on Ctrl-C / SIGTERM
         if self.check_event(yaml.AliasEvent):
             self.aliases += 1
             if self.aliases > MAX_ALIASES:
