@@ -15,18 +15,21 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence, TextIO
 
-from .cli_args import TerminalProgress, positive_float, positive_int
+from .cli_args import TerminalProgress, path_problem, paths_in, positive_float, positive_int
 from .core import __version__
 from .core.errors import RunCancelled, SmrSitingError
 from .core.i18n import N_, _, localised
 from .core.layers import LayerInput
-from .core.progress import RunContext
+from .core.progress import STOP, RunContext
 
 
 def _layer_option(text: str) -> tuple[str, LayerInput]:
     if "=" not in text:
         raise argparse.ArgumentTypeError(_("--layer {text!r}: write it as ID=FILE or ID=FILE:LAYER").format(text=text))
     layer_id, _sep, path = text.partition("=")
+    problem = path_problem(path.strip())
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
     return layer_id.strip(), LayerInput.parse(path.strip())
 
 
@@ -307,6 +310,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     if not args.command:
         parser.print_help(out)
         return 2
+    problem = next((p for p in map(path_problem, paths_in(args)) if p), None)
+    if problem:
+        err.write(_("smr-siting: error: {error}").format(error=problem) + ".\n")
+        return 2
     noise = io.StringIO()  # what libraries print on stderr (warnings, GDAL clean-up tracebacks)
     try:
         with contextlib.redirect_stderr(noise):
@@ -354,6 +361,7 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return error.exit_code
     except (RunCancelled, KeyboardInterrupt):
         err.write(_("smr-siting: cancelled; no output was written.") + "\n")
+        err.flush()
         return 130
     except MemoryError:
         err.write(_("smr-siting: error: out of memory. Use a coarser --resolution or a smaller region.") + "\n")
@@ -372,11 +380,49 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 #: set by Ctrl-C / SIGTERM; the engine sees it at its next check and stops cleanly (RunCancelled)
 CANCEL = threading.Event()
+#: after the first signal: at GRACE_S the main thread is interrupted wherever it is (KeyboardInterrupt, so the
+#: outputs' clean-up runs); at HARD_STOP_S the temporary files are removed and the process ends, whatever it
+#: was waiting for (a read in C code, a thread being joined): every command ends within 2 s
+GRACE_S = 0.8
+HARD_STOP_S = 1.6
+_SIGNAL: list[int] = []
+#: set when the command has returned: from then on only the hard stop remains
+_RETURNED = threading.Event()
 
 
 def _request_cancel(signum: int, frame: Any) -> None:
+    first = not CANCEL.is_set()
     CANCEL.set()
-    signal.signal(signum, signal.default_int_handler)  # a second Ctrl-C interrupts at once
+    STOP.set()
+    _SIGNAL.append(signum)
+    for other in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C or SIGTERM interrupts at once
+        if signal.getsignal(other) is not signal.SIG_IGN:
+            signal.signal(other, signal.default_int_handler)
+    if first:
+        threading.Thread(target=_deadline, name="smr-siting-deadline", daemon=True).start()
+
+
+def exit_code_for_cancel() -> int:
+    """130 after Ctrl-C, 143 after SIGTERM (as a shell reports a process ended by that signal)."""
+    return 143 if _SIGNAL and _SIGNAL[0] == signal.SIGTERM else 130
+
+
+def _deadline() -> None:
+    import _thread
+
+    time.sleep(GRACE_S)
+    if not _RETURNED.is_set():
+        _thread.interrupt_main()  # raises KeyboardInterrupt in the main thread at its next Python instruction
+    time.sleep(HARD_STOP_S - GRACE_S)
+    from .core.progress import hard_stop
+
+    hard_stop()  # remove what the run had begun to write; nothing is left behind
+    try:
+        sys.__stderr__.write(_("smr-siting: cancelled; no output was written.") + "\n")
+        sys.__stderr__.flush()
+    except (OSError, ValueError, AttributeError):
+        pass
+    os._exit(exit_code_for_cancel())
 
 
 def cancel_requested() -> bool:
@@ -388,7 +434,21 @@ def run() -> None:
     if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # a background job keeps ignoring Ctrl-C
         signal.signal(signal.SIGINT, _request_cancel)
     signal.signal(signal.SIGTERM, _request_cancel)
-    sys.exit(main())
+    try:
+        code = main()
+    except KeyboardInterrupt:  # interrupted outside a command (while parsing the options, or on the way out)
+        sys.stderr.write(_("smr-siting: cancelled; no output was written.") + "\n")
+        code = 130
+    final = exit_code_for_cancel() if code == 130 and CANCEL.is_set() else code
+    if CANCEL.is_set():  # a cancelled command has cleaned up: do not wait for threads still reading an input
+        _RETURNED.set()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(final)
+    sys.exit(final)
 
 
 if __name__ == "__main__":

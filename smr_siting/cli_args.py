@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import math
 import time
+from pathlib import Path
 from typing import TextIO
 
 from .core.i18n import _
@@ -11,10 +13,15 @@ from .core.i18n import _
 
 def _number(text: str, cast: type, whole: bool) -> float:
     try:
-        return cast(text)
+        value = cast(text)
     except ValueError:
         message = _("{text!r} is not a whole number") if whole else _("{text!r} is not a number")
         raise argparse.ArgumentTypeError(message.format(text=text)) from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(_("{text!r} is not a finite number").format(text=text))
+    if "," in text:  # Python's float() does not take a comma, but say what to write
+        raise argparse.ArgumentTypeError(_("{text!r}: write the decimal separator as a point").format(text=text))
+    return value
 
 
 def positive_float(text: str) -> float:
@@ -36,6 +43,42 @@ def positive_int(text: str) -> int:
     if value <= 0:
         raise argparse.ArgumentTypeError(_("{text!r} must be positive").format(text=text))
     return value
+
+
+def non_negative_int(text: str) -> int:
+    value = int(_number(text, int, True))
+    if value < 0:
+        raise argparse.ArgumentTypeError(_("{text!r} must not be negative").format(text=text))
+    return value
+
+
+#: the longest file or folder name common file systems allow (bytes)
+MAX_NAME_BYTES = 255
+
+
+def path_problem(path: object) -> str | None:
+    """Why a path given on the command line cannot work (a control character, an over-long name), or None."""
+    text = str(path)
+    if any(ord(c) < 32 for c in text):
+        return _("the path {path!r} contains a line break or another control character; rename it").format(path=text)
+    for part in Path(text).parts:
+        if len(part.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:
+            return _("the path {path!r} has a name of {count} bytes; file systems allow {limit}").format(
+                path=text[:80] + "…", count=len(part.encode("utf-8", "surrogateescape")), limit=MAX_NAME_BYTES)
+    return None
+
+
+def paths_in(args: argparse.Namespace) -> list[object]:
+    """Every path of parsed options: Path values, LayerInput values and (ID, LayerInput) pairs."""
+    found: list[object] = []
+    for value in vars(args).values():
+        for item in value if isinstance(value, list) else [value]:
+            item = item[1] if isinstance(item, tuple) and len(item) == 2 else item
+            if isinstance(item, Path):
+                found.append(item)
+            elif hasattr(item, "path") and isinstance(item.path, Path):
+                found.append(item.path)
+    return found
 
 
 class TerminalProgress:

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from .cli_args import non_negative_int, positive_float
 from .core.i18n import N_, _
 from .core.layers import LayerInput
 from .core.progress import RunContext
@@ -42,12 +43,12 @@ def add_parsers(sub: Any, positive_int: Any) -> None:
                                         "folder."))
     sens.add_argument("--run", type=Path, required=True, help=_("a screening folder on which 'smr-siting rank' ran"))
     sens.add_argument("--samples", type=positive_int, default=1000, help=_("Monte Carlo samples (default 1000)"))
-    sens.add_argument("--seed", type=int, default=1, help=_("random seed (default 1): the same seed gives the same "
+    sens.add_argument("--seed", type=non_negative_int, default=1, help=_("random seed (default 1): the same seed gives the same "
                                                             "numbers"))
-    sens.add_argument("--concentration", type=float, default=None,
+    sens.add_argument("--concentration", type=positive_float, default=None,
                       help=_("Dirichlet concentration around the weights (default: the profile's, else 100; smaller = "
                              "wider spread)"))
-    sens.add_argument("--weight-spread", type=float, default=None, metavar="SD",
+    sens.add_argument("--weight-spread", type=positive_float, default=None, metavar="SD",
                       help=_("set the concentration so that the largest weight's standard deviation is SD, e.g. 0.05"))
     sens.add_argument("--sweep", action="append", default=[], metavar="TARGET=V1,V2,…",
                       help=_("rerun the exclusion with each value of one number of the profile (repeatable): "

@@ -288,4 +288,4 @@ def disjoint_polygons(draw: st.DrawFn, grid: Grid, min_size: int = 1, max_size: 
 
 def metres(value: float) -> str:
     """A length as a profile writes it."""
-    return f"{value:.3f} m"
+    return f"{value:.4f} m"  # four decimals: "26.250 m" would read as 26250 m in Dutch and is refused

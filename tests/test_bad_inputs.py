@@ -311,6 +311,129 @@ def c_non_ascii_names(env: Env) -> list[str]:
     return ["--layer", f"natura2000={path}:natura_ñ_gebieden"]
 
 
+# ------------------------------------------------------------------------------ issue 19: hostile and odd inputs
+def c_all_null_geometries(env: Env) -> list[str]:
+    frame = env.natura().head(5).copy()
+    frame["geometry"] = None
+    return ["--layer", f"natura2000={env.write_layer('nullgeom.gpkg', frame)}"]
+
+
+def c_nan_vertex(env: Env) -> list[str]:
+    frame = env.natura().head(3).copy()
+    frame.loc[frame.index[0], "geometry"] = Polygon([(210_000, 460_000), (float("nan"), 464_000), (214_000, 460_000)])
+    return ["--layer", f"natura2000={env.write_layer('nanvertex.gpkg', frame)}"]
+
+
+def c_extreme_coordinates(env: Env) -> list[str]:
+    frame = env.natura().head(3).copy()
+    frame.loc[frame.index[0], "geometry"] = Polygon([(1e300, 1e300), (1e300, -1e300), (-1e300, 0)])
+    return ["--layer", f"natura2000={env.write_layer('extreme.gpkg', frame)}"]
+
+
+def _raster(env: Env, name: str, crs: str, left: float, top: float, bands: int = 1) -> list[str]:
+    import rasterio
+    from rasterio.transform import from_origin
+
+    path = env.tmp / name
+    with rasterio.open(path, "w", driver="GTiff", width=20, height=20, count=bands, dtype="float32", crs=crs,
+                       transform=from_origin(left, top, 1000, 1000)) as dst:
+        dst.write(np.full((bands, 20, 20), 5000, dtype="float32"))
+    env.inputs.append(path)
+    return ["--profile", str(_raster_profile(env)), "--layer", f"urban_areas={path}"]
+
+
+def c_raster_outside_netherlands(env: Env) -> list[str]:
+    return _raster(env, "far.tif", "EPSG:28992", 2_200_000, 470_000)
+
+
+def c_raster_multiband(env: Env) -> list[str]:
+    return _raster(env, "rgb.tif", "EPSG:28992", 200_000, 470_000, bands=3)
+
+
+def c_raster_engineering_crs(env: Env) -> list[str]:
+    return _raster(env, "local.tif", 'LOCAL_CS["site grid",UNIT["metre",1],AXIS["X",EAST],AXIS["Y",NORTH]]',
+                   200_000, 470_000)
+
+
+def c_decimal_comma(env: Env) -> list[str]:
+    return ["--profile", str(env.profile(_replace(DEFAULT, "        distance: 150 m", "        distance: 1,5 km")))]
+
+
+def c_dotted_thousands(env: Env) -> list[str]:
+    return ["--profile", str(env.profile(_replace(DEFAULT, "        distance: 150 m", "        distance: 1.500 m")))]
+
+
+def c_nan_distance(env: Env) -> list[str]:
+    return ["--profile", str(env.profile(_replace(DEFAULT, "        distance: 150 m",
+                                                  "        distance: {value: .nan, unit: m}")))]
+
+
+def c_octal_number(env: Env) -> list[str]:
+    return ["--profile", str(env.profile(_replace(DEFAULT, "        distance: 150 m",
+                                                  "        distance: {value: 0150, unit: m}")))]
+
+
+def c_yaml_bomb(env: Env) -> list[str]:
+    lines = ["  a: &a [x, x, x, x, x, x, x, x, x]"]
+    for level in "bcdefgh":
+        lines.append(f"  {level}: &{level} [" + ", ".join([f"*{chr(ord(level) - 1)}"] * 9) + "]")
+    return ["--profile", str(env.profile(DEFAULT + "\nscratch:\n" + "\n".join(lines) + "\n"))]
+
+
+def c_list_as_key(env: Env) -> list[str]:
+    return ["--profile", str(env.profile(DEFAULT + "\n[1, 2]: x\n"))]
+
+
+def c_profile_is_a_device(env: Env) -> list[str]:
+    return ["--profile", "/dev/zero"]
+
+
+def c_long_name(env: Env) -> list[str]:
+    env.out = env.tmp / ("u" * 256)
+    return []
+
+
+def c_newline_in_path(env: Env) -> list[str]:
+    env.out = env.tmp / "out\nput"
+    return []
+
+
+def c_output_is_an_input(env: Env) -> list[str]:
+    env.out.mkdir()
+    layer = env.out / "candidate_areas.gpkg"
+    env.natura().head(5).to_file(layer, layer="natura2000")
+    env.inputs.append(layer)
+    return ["--overwrite", "", "--layer", f"natura2000={layer}"]
+
+
+def c_folder_where_a_file_goes(env: Env) -> list[str]:
+    (env.out / "exclusion.qml").mkdir(parents=True)
+    return ["--overwrite", ""]
+
+
+def c_users_files_on_overwrite(env: Env) -> list[str]:
+    env.out.mkdir()
+    for name in ("ranking.json", "sensitivity.csv"):
+        (env.out / name).write_text("the user's own file\n", encoding="utf-8")
+        env.inputs.append(env.out / name)
+    return ["--overwrite", ""]
+
+
+def c_new_nested_folders(env: Env) -> list[str]:
+    env.out = env.tmp / "new" / "nested" / "out"
+    return ["--region", "Zutpen"]
+
+
+def c_extension_lies(env: Env) -> list[str]:
+    _raster(env, "really_a_tif.gpkg", "EPSG:28992", 200_000, 470_000)
+    return ["--layer", f"natura2000={env.tmp / 'really_a_tif.gpkg'}"]
+
+
+def c_region_of_points(env: Env) -> list[str]:
+    frame = gpd.GeoDataFrame({"name": ["a site"]}, geometry=[Point(210_000, 460_000)], crs="EPSG:28992")
+    return ["--region", str(env.write_layer("site.gpkg", frame, layer="site"))]
+
+
 CASES = [
     Case("self-intersecting", "a self-intersecting polygon", c_self_intersecting, 0,
          "note: layer 'natura2000' (bowtie.gpkg): 1 invalid geometry (e.g. self-intersections) repaired "
@@ -419,6 +542,70 @@ CASES = [
     Case("unknown-layer-slot", "--layer for a slot that does not exist", c_unknown_layer_slot, 2,
          "smr-siting: error: unknown layer slot 'natura'. Did you mean 'natura2000'? Slots: {slots}."),
     Case("non-ascii", "Dutch diacritics in paths and layer names (valid)", c_non_ascii_names, 0, ""),
+    Case("all-null-geometries", "a layer whose features all lack a geometry", c_all_null_geometries, 2,
+         "smr-siting: error: layer 'natura2000' (nullgeom.gpkg) has no geometry: none of its 5 features has one. Use a "
+         "layer with geometries, or disable the rule."),
+    Case("nan-vertex", "a polygon with a NaN vertex", c_nan_vertex, 2,
+         "smr-siting: error: layer 'natura2000' (nanvertex.gpkg): 1 feature(s) have coordinates that are not finite "
+         "numbers or lie beyond 100,000 km. Repair or remove those features (QGIS: Vector › Geometry Tools › Check "
+         "Validity)."),
+    Case("extreme-coordinates", "a polygon with coordinates of 10^300 m", c_extreme_coordinates, 2,
+         "smr-siting: error: layer 'natura2000' (extreme.gpkg): 1 feature(s) have coordinates that are not finite "
+         "numbers or lie beyond 100,000 km. Repair or remove those features (QGIS: Vector › Geometry Tools › Check "
+         "Validity)."),
+    Case("raster-outside-netherlands", "a raster lying wholly outside the Netherlands", c_raster_outside_netherlands,
+         2, "smr-siting: error: layer 'urban_areas' (far.tif) lies wholly outside the Netherlands (extent {extent} in "
+            "EPSG:28992). Check its CRS: coordinates in degrees labelled as metres (or swapped axes) land far away."),
+    Case("raster-multiband", "a raster with three bands", c_raster_multiband, 2,
+         "smr-siting: error: layer 'urban_areas' (rgb.tif) has 3 bands; a raster rule reads one. Extract the band you "
+         "mean (QGIS: Raster › Extraction; GDAL: gdal_translate -b N)."),
+    Case("raster-engineering-crs", "a raster in a local engineering CRS", c_raster_engineering_crs, 2,
+         "smr-siting: error: layer 'urban_areas' (local.tif): its coordinates cannot be transformed from 'site grid' to "
+         "EPSG:28992. Check the raster's CRS (gdal_translate -a_srs EPSG:28992 ...)."),
+    Case("decimal-comma", "a distance with a Dutch decimal comma (1,5 km)", c_decimal_comma, 2,
+         "smr-siting: error: {tmp}/mine.yaml:{line} criteria[3] (river_channel).layers[0].distance: distance '1,5 km': "
+         "the separators in '1,5' are ambiguous (a Dutch decimal comma or a thousands separator?). Write the decimal "
+         "separator as a point and no thousands separators, like '3 km', '1.5 km' or '1500 m'."),
+    Case("dotted-thousands", "a distance with a thousands point (1.500 m)", c_dotted_thousands, 2,
+         "smr-siting: error: {tmp}/mine.yaml:{line} criteria[3] (river_channel).layers[0].distance: distance '1.500 m': "
+         "the separators in '1.500' are ambiguous (a Dutch decimal comma or a thousands separator?). Write the decimal "
+         "separator as a point and no thousands separators, like '3 km', '1.5 km' or '1500 m'."),
+    Case("nan-distance", "a NaN distance", c_nan_distance, 2,
+         "smr-siting: error: {tmp}/mine.yaml:{line}: '.nan' is not a finite number. Write a number like 500 (not .nan "
+         "or .inf)."),
+    Case("octal-number", "a number YAML reads as octal (0150)", c_octal_number, 2,
+         "smr-siting: error: {tmp}/mine.yaml:{line}: '0150' is read by YAML as an octal, hexadecimal or base-60 "
+         "number. Write it without a leading zero or colon, like 500."),
+    Case("yaml-bomb", "a profile of nested YAML aliases (a 'billion laughs')", c_yaml_bomb, 2,
+         "smr-siting: error: {tmp}/mine.yaml:{line}: the document expands to more than 100,000 values (YAML aliases "
+         "that repeat aliases). Write the values out; a profile needs no nested aliases."),
+    Case("list-as-key", "a list as a YAML key", c_list_as_key, 2,
+         "smr-siting: error: {tmp}/mine.yaml:{line}: a key must be a name, not a list or mapping. Write 'name: value'."),
+    Case("profile-is-a-device", "a profile that is a device (/dev/zero)", c_profile_is_a_device, 2,
+         "smr-siting: error: /dev/zero is not a regular file. Name a .yaml file."),
+    Case("long-name", "an output folder name of 256 bytes", c_long_name, 2,
+         "smr-siting: error: the path '{path}' has a name of 256 bytes; file systems allow 255."),
+    Case("newline-in-path", "a line break in the output path", c_newline_in_path, 2,
+         "smr-siting: error: the path '{path}' contains a line break or another control character; rename it."),
+    Case("output-is-an-input", "an output that is an input of the same run", c_output_is_an_input, 2,
+         "smr-siting: error: the output {out}/candidate_areas.gpkg is also an input of this run "
+         "({out}/candidate_areas.gpkg). Write the outputs to another folder."),
+    Case("folder-where-a-file-goes", "a folder where an output file goes", c_folder_where_a_file_goes, 2,
+         "smr-siting: error: {out}/exclusion.qml is a folder where smr-siting writes a file. Move or rename that "
+         "folder, or choose another output folder."),
+    Case("users-files-on-overwrite", "--overwrite with the user's own files in the folder", c_users_files_on_overwrite,
+         2, "smr-siting: error: --overwrite would remove files that smr-siting did not write here, or that were "
+            "changed since: {out}/ranking.json, {out}/sensitivity.csv. Move them out of the folder, or choose another "
+            "output folder."),
+    Case("extension-lies", "a GeoTIFF named .gpkg", c_extension_lies, 2,
+         "smr-siting: error: cannot open {tmp}/really_a_tif.gpkg as a vector file ({detail}). Check that the file is a "
+         "complete GeoPackage or shapefile (open it in QGIS)."),
+    Case("region-of-points", "a region file holding a point", c_region_of_points, 2,
+         "smr-siting: error: region file site.gpkg holds 1 Point; a region needs polygons. Give a polygon layer with "
+         "the region's outline (a point or a line has no area; buffer it first if you mean the land around it)."),
+    Case("new-nested-folders", "a failing run into new nested folders", c_new_nested_folders, 2,
+         "smr-siting: error: unknown region 'Zutpen'. Did you mean 'Zutphen', 'Putten', 'Houten'? Give a province or "
+         "municipality name or CBS code (PV25, GM0202), or a polygon file."),
 ]
 
 
@@ -430,8 +617,15 @@ def _sha(paths: list[Path]) -> dict[str, str]:
     return out
 
 
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # e.g. a name longer than the file system allows
+        return False
+
+
 def _left_behind(folder: Path, existed: list[str] | None) -> list[str]:
-    if not folder.exists() or not folder.is_dir():
+    if not _is_dir(folder):
         return []
     return sorted(p.name for p in folder.iterdir()
                   if (p.name in OUTPUT_NAMES and p.name not in (existed or [])) or ".partial-" in p.name)
@@ -442,7 +636,7 @@ def _matches(template: str, line: str, env: Env) -> bool:
                         .replace("{out}", str(env.out)))
     for name in ("line", "count", "ha", "width", "height", "need", "avail"):
         pattern = pattern.replace(re.escape("{" + name + "}"), r"[0-9][0-9,.]*")
-    for name in ("extent", "detail", "fields", "slots", "parent", "file", "files"):
+    for name in ("extent", "detail", "fields", "slots", "parent", "file", "files", "path"):
         pattern = pattern.replace(re.escape("{" + name + "}"), r".+")
     return re.fullmatch(pattern, line) is not None
 
@@ -452,14 +646,16 @@ def test_bad_input(case: Case, cli, shared_data, tmp_path) -> None:
     env = Env(tmp_path, shared_data, tmp_path / "out")
     extra = case.build(env)
     args = ["screen", "--region", "Zutphen", "--data", str(env.data), "--out", str(env.out), "--resolution", "250"]
-    for i in range(0, len(extra), 2):  # options given by the case replace the defaults
+    for i in range(0, len(extra), 2):  # options given by the case replace the defaults ("" after a flag: none)
         if extra[i] in args:
             args[args.index(extra[i]) + 1] = extra[i + 1]
         else:
-            args += extra[i:i + 2]
+            args += [a for a in extra[i:i + 2] if a]
+    args[args.index("--out") + 1] = str(env.out)  # a case may change the output folder
     data_hashes = _sha([p for p in Path(shared_data).iterdir() if p.is_file()])
     before = _sha(env.inputs)
-    existed = sorted(p.name for p in env.out.iterdir()) if env.out.is_dir() else None
+    existed = sorted(p.name for p in env.out.iterdir()) if _is_dir(env.out) else None
+    tmp_before = sorted(p.name for p in env.tmp.iterdir())
     done = subprocess.run([*env.wrap, *cli, *args], capture_output=True, text=True, timeout=600,
                           env={**os.environ, **env.extra_env})
     lines = done.stderr.strip().splitlines()
@@ -476,10 +672,11 @@ def test_bad_input(case: Case, cli, shared_data, tmp_path) -> None:
         errors = [line for line in lines if not line.startswith("note:")]
         assert len(errors) == 1, done.stderr
         assert _matches(case.message, errors[0], env), f"\n{errors[0]}\n{case.message}"
-        if env.out.is_dir():
+        if _is_dir(env.out):
             now = sorted(p.name for p in env.out.iterdir())
             assert now == (existed or []), f"left behind: {now}"
         assert not _left_behind(env.out, existed)
+        assert sorted(p.name for p in env.tmp.iterdir()) == tmp_before, "a folder or file was left in the parent"
 
 
 def test_ctrl_c_on_the_cli_leaves_nothing(cli, shared_data, tmp_path) -> None:

@@ -35,6 +35,8 @@ from .vectorio import VectorInfo, crs_name, frame_from_features, layer_bbox, rea
 RD = CRS.from_user_input(RD_CRS)
 #: EPSG:28992's area of use, a little generous
 NETHERLANDS_RD_BOUNDS = (-25_000.0, 280_000.0, 310_000.0, 640_000.0)
+#: coordinates beyond this (metres, after reprojection to EPSG:28992) are damaged, not far away
+MAX_COORDINATE = 1e8
 RASTER_SUFFIXES = (".tif", ".tiff", ".vrt", ".asc", ".img", ".nc")
 
 
@@ -335,6 +337,9 @@ class LayerStore:
         if info.count == 0:
             raise DataError(_("{label} is empty (no features)").format(label=label),
                             _("Use a layer with features, or disable the rule"))
+        if info.bounds is None:  # features, but not one geometry (GDAL's extent of null geometries is none)
+            raise DataError(_("{label} has no geometry: none of its {count} features has one").format(
+                label=label, count=info.count), _("Use a layer with geometries, or disable the rule"))
         used = self._record(key, source, origin, crs_name(info.crs))
         if not info.crs.equals(RD):
             self.note(key, _("{label} is in {crs}; reprojected to EPSG:28992.").format(label=label, crs=crs_name(info.crs)))
@@ -399,6 +404,14 @@ class LayerStore:
                 label=label, count=int(missing.sum())))
             gdf = gdf[~missing]
         invalid = ~(gdf.geometry.is_valid if valid is None else valid.loc[gdf.index])
+        far = ~(np.abs(gdf.geometry.bounds.to_numpy()) < MAX_COORDINATE).all(axis=1)  # NaN compares False
+        far |= invalid.to_numpy() & np.array([("nan" in g.wkt.lower() or "inf" in g.wkt.lower()) if bad else False
+                                              for g, bad in zip(gdf.geometry.values, invalid.values)], dtype=bool)
+        if far.any():
+            raise DataError(_("{label}: {count} feature(s) have coordinates that are not finite numbers or lie "
+                              "beyond {limit:,.0f} km").format(label=label, count=int(far.sum()),
+                                                                limit=MAX_COORDINATE / 1000),
+                            _("Repair or remove those features (QGIS: Vector › Geometry Tools › Check Validity)"))
         if invalid.any():
             fixed = [(_polygonal(make_valid(g)) if g.geom_type.endswith("Polygon") else make_valid(g)) if bad else g
                      for g, bad in zip(gdf.geometry.values, invalid.values)]

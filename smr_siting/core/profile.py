@@ -14,7 +14,7 @@ from typing import Any, Mapping
 from .errors import ProfileError
 from .i18n import _
 from .units import parse_area, parse_length
-from .yamlpos import LineDict, LineList, load_yaml
+from .yamlpos import LineDict, LineList, load_yaml, read_text_bounded
 
 PROFILE_DIR = Path(__file__).resolve().parent.parent / "profiles"
 MAX_DISTANCE_M = 100_000.0  # beyond this a "distance" is almost surely a unit slip
@@ -597,7 +597,7 @@ def resolve_profile_path(name_or_path: str | Path) -> Path:
 def load_profile(name_or_path: str | Path, layer_ids: set[str] | None = None) -> Profile:
     path = resolve_profile_path(name_or_path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text_bounded(path)  # a regular file of bounded size
     except UnicodeDecodeError:
         raise ProfileError(_("profile {path} is not UTF-8 text").format(path=path), _("Save it as UTF-8")) from None
     except OSError as error:

@@ -6,8 +6,11 @@ wires it to a terminal bar, the Processing adapter to ``QgsProcessingFeedback``.
 
 from __future__ import annotations
 
+import sys
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 from .errors import RunCancelled
 from .i18n import _
@@ -63,3 +66,44 @@ class RunContext:
         child = RunContext(child_progress, self.is_cancelled, self.notice)
         child.notices = self.notices
         return child
+
+
+#: set by a front end when the user asked the whole process to stop (the CLI on Ctrl-C / SIGTERM); checked by
+#: work that has no RunContext, such as reading a profile
+STOP = threading.Event()
+
+
+def check_stop() -> None:
+    if STOP.is_set():
+        raise RunCancelled(_("cancelled by the user"))
+
+
+#: clean-ups a hard stop runs (a second signal, or the command line's 2 s deadline after the first)
+_CLEANUPS: list[Callable[[], None]] = []
+_CLEANUPS_GUARD = threading.Lock()
+
+
+@contextmanager
+def on_hard_stop(cleanup: Callable[[], None]) -> Iterator[None]:
+    """Run ``cleanup`` if the process is stopped hard while this block runs (e.g. remove a temporary folder)."""
+    with _CLEANUPS_GUARD:
+        _CLEANUPS.append(cleanup)
+    try:
+        yield
+    finally:
+        with _CLEANUPS_GUARD:
+            _CLEANUPS.remove(cleanup)
+
+
+def hard_stop() -> None:
+    """Remove what runs in progress had begun to write: their temporary outputs, then the registered clean-ups."""
+    outputs = sys.modules.get(__package__ + ".outputs")
+    if outputs is not None:
+        outputs.abort_all()
+    with _CLEANUPS_GUARD:
+        cleanups = list(reversed(_CLEANUPS))
+    for cleanup in cleanups:
+        try:
+            cleanup()
+        except Exception:  # noqa: BLE001, S110 - best effort on the way out
+            pass

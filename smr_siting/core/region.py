@@ -54,7 +54,11 @@ def _norm(text: str) -> str:
 def _from_file(path: Path, store: LayerStore, layer: str | None) -> Region:
     label = _("region file {name}").format(name=path.name)
     gdf = store.read("region", LayerInput(path, layer), "given", label, None)
-    geoms = polygons_only(gdf, label, _("a region"))
+    try:
+        geoms = polygons_only(gdf, label, _("a region"))
+    except DataError as error:  # the layer's own fix speaks of rules; a region needs its outline
+        raise DataError(error.problem, _("Give a polygon layer with the region's outline (a point or a line has no "
+                                         "area; buffer it first if you mean the land around it)")) from None
     geometry = unary_union(geoms)
     if geometry.is_empty or geometry.area <= 0:
         raise DataError(_("{label} has no area").format(label=label), _("Give a polygon layer with the region's outline"))

@@ -4,11 +4,12 @@ candidate areas → outputs.  Data flows one way; nothing here reaches back up t
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import platform
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -30,6 +31,7 @@ from .outputs import (
     exclusion_legend,
     exclusion_polygons,
     exclusion_qml,
+    seal_manifest,
     sidecar_paths,
     write_exclusion_tif,
     write_gpkg,
@@ -64,14 +66,23 @@ class ScreeningRequest:
     design: str | None = None
 
     def parameters(self) -> dict:
+        """Paths are recorded absolute (a run can be verified or ranked from any folder), as given for display."""
         return {
-            "region": self.region, "profile": self.profile,
-            "data_dir": str(self.data_dir) if self.data_dir else None,
-            "layers": {k: {"path": str(v.path), "layer": v.layer} for k, v in sorted(self.layers.items())},
+            "region": _absolute_if_file(self.region), "profile": _absolute_if_file(self.profile),
+            "data_dir": os.path.abspath(self.data_dir) if self.data_dir else None,
+            "layers": {k: {"path": os.path.abspath(v.path), "layer": v.layer, "as_given": str(v.path)}
+                       for k, v in sorted(self.layers.items())},
+            "as_given": {"data_dir": str(self.data_dir) if self.data_dir else None, "region": self.region,
+                         "profile": self.profile},
             "resolution_m": self.resolution_m, "footprint_ha": self.footprint_ha,
             "footprint_shape": self.footprint_shape, "exclusion_vector": self.exclusion_vector,
             "design": self.design,
         }
+
+
+def _absolute_if_file(text: str) -> str:
+    path = Path(text)
+    return os.path.abspath(path) if path.suffix and path.exists() else text
 
 
 @dataclass
@@ -307,6 +318,15 @@ def stale_outputs(targets: Mapping[str, Path]) -> list[Path]:
     return [folder / n for n in sorted(names) if (folder / n).exists() and folder / n not in keep]
 
 
+def input_paths(request: ScreeningRequest, used: Sequence[UsedInput] = ()) -> list[Path]:
+    """The files a screening reads (no output may replace one of them)."""
+    paths = [v.path for v in request.layers.values()] + [Path(u.path) for u in used]
+    for name in (request.profile, request.region):
+        if Path(name).suffix and Path(name).exists():
+            paths.append(Path(name))
+    return paths
+
+
 def output_targets(out_dir: Path, want_vector: bool) -> dict[str, Path]:
     keys = [k for k in OUTPUT_NAMES if want_vector or k != "exclusion_vector"]
     return {k: out_dir / OUTPUT_NAMES[k] for k in keys}
@@ -325,7 +345,8 @@ def versions() -> dict[str, str]:
 
 
 def _inputs_json(inputs: list[UsedInput]) -> list[dict]:
-    return [{"layer_id": u.layer_id, "title": u.title, "path": u.path, "layer": u.layer, "sha256": u.sha256,
+    return [{"layer_id": u.layer_id, "title": u.title, "path": os.path.abspath(u.path), "path_as_given": u.path,
+             "layer": u.layer, "sha256": u.sha256,
              "bytes": u.bytes, "crs": u.crs, "features_read": u.features_read, "origin": u.origin, "owner": u.owner,
              "licence": u.licence, "vintage": u.vintage, "caveat": u.caveat, "notes": u.notes,
              "provenance": u.provenance} for u in inputs]
@@ -367,7 +388,7 @@ def write_screening(result: ExclusionResult, targets: Mapping[str, Path], overwr
                     ctx: RunContext | None = None, started: _dt.datetime | None = None) -> dict[str, Path]:
     """Write the requested outputs atomically.  ``targets`` maps output keys (see OUTPUT_NAMES) to paths."""
     ctx = ctx or result.ctx
-    outputs = AtomicOutputs(dict(targets), overwrite)
+    outputs = AtomicOutputs(dict(targets), overwrite, inputs=input_paths(result.request, result.store.inputs()))
     if overwrite:
         outputs.stale = stale_outputs(targets)
     outputs.check()
@@ -420,7 +441,7 @@ def write_screening(result: ExclusionResult, targets: Mapping[str, Path], overwr
                 "outputs": produced, "caveats": caveats, "notices": list(result.ctx.notices),
                 "versions": versions(),
             }
-            write_json(outputs.temp(targets["manifest"]), manifest)
+            write_json(outputs.temp(targets["manifest"]), seal_manifest(manifest))
         ctx.check_cancelled()
         outputs.commit()
     ctx.progress(1.0, _("done"))  # after the commit: too late to cancel
@@ -445,8 +466,10 @@ def screen(request: ScreeningRequest, out_dir: Path, overwrite: bool = False,
     ctx = ctx or RunContext()
     started = _dt.datetime.now(_dt.timezone.utc)
     targets = output_targets(out_dir, request.exclusion_vector)
-    AtomicOutputs(targets, overwrite).check()  # refuse existing outputs before any work
-    result = compute_exclusion(request, ctx.stage(0.0, 0.7))
-    candidates = compute_candidates(result, ctx.stage(0.7, 0.85))
-    written = write_screening(result, targets, overwrite, candidates, ctx.stage(0.85, 1.0), started)
+    guard = AtomicOutputs(targets, overwrite, stale=stale_outputs(targets) if overwrite else [],
+                          inputs=input_paths(request))
+    with guard.hold():  # refuse existing outputs and lock the folder before any work
+        result = compute_exclusion(request, ctx.stage(0.0, 0.7))
+        candidates = compute_candidates(result, ctx.stage(0.7, 0.85))
+        written = write_screening(result, targets, overwrite, candidates, ctx.stage(0.85, 1.0), started)
     return result, written

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from .errors import ProfileError
@@ -27,13 +28,15 @@ def _split(value: object, what: str, example: str, where: str) -> tuple[float, s
         if isinstance(number, bool) or not isinstance(number, (int, float)):
             raise ProfileError(_("{what} value {number!r} is not a number").format(what=what, number=number),
                                write_like, where)
+        _check_finite(float(number), what, value, example, where)
         return float(number), str(unit).strip()
     match = _NUMBER_UNIT.match(str(value))
     if not match:
         raise ProfileError(_("cannot read {what} {value!r}").format(what=what, value=value), write_like, where)
     text, unit = match.groups()
+    _check_separators(text, unit, what, value, example, where)
     try:
-        number = float(text.replace("_", "").replace(",", ""))
+        number = float(text.replace("_", ""))
     except ValueError:
         raise ProfileError(_("cannot read the number in {what} {value!r}").format(what=what, value=value),
                            write_like, where) from None
@@ -41,6 +44,28 @@ def _split(value: object, what: str, example: str, where: str) -> tuple[float, s
         raise ProfileError(_("{what} {value!r} has no unit").format(what=what, value=value),
                            _("Write it with a unit, like '{example}'").format(example=example), where)
     return number, unit
+
+
+#: one point followed by groups of three digits: '1.500' is 1.5 in English and 1500 in Dutch
+_DOTTED_THOUSANDS = re.compile(r"^-?[1-9][0-9]{0,2}(\.[0-9]{3})+$")
+
+
+def _check_separators(text: str, unit: str, what: str, value: object, example: str, where: str) -> None:
+    """Refuse a number whose separators read differently in Dutch and English ('1,5', '1.500 m', '1,500').
+    '1.500 km' is read as 1.5 km: as 1500 km (Dutch) it would be beyond any distance a profile may use."""
+    dotted = bool(_DOTTED_THOUSANDS.match(text)) and unit != "km"
+    if "," in text or dotted or text.count(".") > 1:
+        raise ProfileError(
+            _("{what} {value!r}: the separators in {number!r} are ambiguous (a Dutch decimal comma or a thousands "
+              "separator?)").format(what=what, value=value, number=text),
+            _("Write the decimal separator as a point and no thousands separators, like '{example}', '1.5 km' or "
+              "'1500 m'").format(example=example), where)
+
+
+def _check_finite(number: float, what: str, value: object, example: str, where: str) -> None:
+    if not math.isfinite(number):
+        raise ProfileError(_("{what} {value!r} is not a finite number").format(what=what, value=value),
+                           _("Write it like '{example}'").format(example=example), where)
 
 
 def parse_length(value: object, what: str = "distance", where: str = "", allow_zero: bool = True) -> float:

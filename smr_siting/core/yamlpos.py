@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +11,7 @@ import yaml
 
 from .errors import ProfileError
 from .i18n import _
+from .progress import check_stop
 
 
 class LineDict(dict):
@@ -26,8 +29,83 @@ class LineList(list):
     item_lines: list[int]
 
 
+#: bounds on a profile document: its size, its aliases (YAML "billion laughs") and its nesting depth
+MAX_DOCUMENT_BYTES = 1024 * 1024
+MAX_ALIASES = 1000
+#: values a document may hold once its aliases are expanded
+MAX_EXPANDED_NODES = 100_000
+MAX_DEPTH = 64
+
+
 class _Loader(yaml.SafeLoader):
-    pass
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self.aliases = 0
+        self.depth = 0
+        self.sizes: dict[int, int] = {}
+        self.keep: list[Any] = []
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if len(self.keep) % 256 == 0:
+            check_stop()  # a long document stops promptly on Ctrl-C / SIGTERM
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
+                mark = self.peek_event().start_mark
+                raise ProfileError(_("the document uses more than {count} YAML aliases (*name)").format(
+                    count=MAX_ALIASES), _("Write the values out; a profile needs no aliases"),
+                    f"line {mark.line + 1}")
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise ProfileError(_("the document is nested more than {depth} levels deep").format(depth=MAX_DEPTH),
+                                   _("Check the indentation and brackets"), f"line {mark.line + 1}")
+            node = super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+        if id(node) not in self.sizes:  # an alias returns its anchor's node, already counted
+            if isinstance(node, yaml.SequenceNode):
+                size = 1 + sum(self.sizes.get(id(child), 1) for child in node.value)
+            elif isinstance(node, yaml.MappingNode):
+                size = 1 + sum(self.sizes.get(id(k), 1) + self.sizes.get(id(v), 1) for k, v in node.value)
+            else:
+                size = 1
+            self.sizes[id(node)] = size
+            self.keep.append(node)  # ids stay unique while the document is composed
+            if size > MAX_EXPANDED_NODES:
+                raise ProfileError(_("the document expands to more than {count:,} values (YAML aliases that "
+                                     "repeat aliases)").format(count=MAX_EXPANDED_NODES),
+                                   _("Write the values out; a profile needs no nested aliases"),
+                                   f"line {node.start_mark.line + 1}")
+        return node
+
+
+#: YAML 1.1 reads '0500' as octal (320), '0x1F' as hex and '1:30' as base 60 (90): refused, not misread
+_SURPRISING_NUMBER = re.compile(r"^[-+]?(0[0-9_]+|0[xob].*|[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?)$")
+
+
+def _refuse_surprising(node: yaml.ScalarNode) -> None:
+    if _SURPRISING_NUMBER.match(node.value):
+        raise ProfileError(_("{value!r} is read by YAML as an octal, hexadecimal or base-60 number").format(
+            value=node.value), _("Write it without a leading zero or colon, like 500"),
+            f"line {node.start_mark.line + 1}")
+
+
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
+    _refuse_surprising(node)
+    return loader.construct_yaml_int(node)
+
+
+def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> float:
+    import math
+
+    _refuse_surprising(node)
+    value = loader.construct_yaml_float(node)
+    if not math.isfinite(value):
+        raise ProfileError(_("{value!r} is not a finite number").format(value=node.value),
+                           _("Write a number like 500 (not .nan or .inf)"), f"line {node.start_mark.line + 1}")
+    return value
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
@@ -37,6 +115,9 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     result.key_lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, (list, dict)):
+            raise ProfileError(_("a key must be a name, not a list or mapping"), _("Write 'name: value'"),
+                               f"line {key_node.start_mark.line + 1}")
         if key in result:
             raise ProfileError(
                 _("key {key!r} appears twice").format(key=key),
@@ -57,10 +138,16 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 def load_yaml(text: str, source: str) -> Any:
-    """Parse YAML text; syntax errors become a :class:`ProfileError` naming file and line."""
+    """Parse YAML text; syntax errors become a :class:`ProfileError` naming file and line.  The document is
+    bounded (size, aliases, depth) and every number in it must be finite."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_DOCUMENT_BYTES:
+        raise ProfileError(_("the document is larger than {size} KB").format(size=MAX_DOCUMENT_BYTES // 1024),
+                           _("A profile is a few KB of text; check that this is the right file"), source)
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
     except ProfileError as error:
@@ -77,9 +164,24 @@ def load_yaml(text: str, source: str) -> Any:
         ) from None
 
 
+def read_text_bounded(path: Path) -> str:
+    """A YAML document's text: a regular file of at most MAX_DOCUMENT_BYTES (a device, a pipe or a huge file is
+    refused, not read to the end).  UnicodeDecodeError and OSError pass through to the caller."""
+    import stat
+
+    with open(path, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise ProfileError(_("{path} is not a regular file").format(path=path), _("Name a .yaml file"))
+        raw = handle.read(MAX_DOCUMENT_BYTES + 1)
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        raise ProfileError(_("the document is larger than {size} KB").format(size=MAX_DOCUMENT_BYTES // 1024),
+                           _("A profile is a few KB of text; check that this is the right file"), str(path))
+    return raw.decode("utf-8")
+
+
 def load_yaml_file(path: Path) -> tuple[Any, str]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text_bounded(path)
     except FileNotFoundError:
         raise ProfileError(_("file {path} does not exist").format(path=path),
                            _("Check the path, or name a built-in profile")) from None

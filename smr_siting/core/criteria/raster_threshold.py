@@ -69,6 +69,8 @@ def read_raster_on_grid(path: Any, grid: Grid, resampling: str, label: str) -> n
     from rasterio.enums import Resampling
     from rasterio.warp import reproject
 
+    from ..rasterwindow import read_window
+
     try:
         with warnings.catch_warnings():  # a missing georeference is reported below, as an error
             warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
@@ -80,12 +82,9 @@ def read_raster_on_grid(path: Any, grid: Grid, resampling: str, label: str) -> n
         if src.crs is None or src.transform.is_identity:
             raise DataError(_("{label} has no georeferencing (no CRS or no geotransform)").format(label=label),
                             _("Georeference it (QGIS Georeferencer, or gdal_translate -a_srs EPSG:28992 -a_ullr ...)"))
-        band = src.read(1, masked=True)
-        if band.mask.all():
-            raise DataError(_("{label} holds no values: every cell is nodata").format(label=label),
-                            _("Check the raster's nodata setting, or use another raster"))
+        values, transform = read_window(src, grid, label, resampling)  # the grid's window only, checked
         out = np.full(grid.shape, np.nan, dtype="float32")
-        reproject(band.astype("float32").filled(np.nan), out, src_transform=src.transform, src_crs=src.crs,
+        reproject(values, out, src_transform=transform, src_crs=src.crs,
                   src_nodata=np.nan, dst_transform=grid.transform, dst_crs=grid.crs, dst_nodata=np.nan,
                   resampling=getattr(Resampling, resampling))
     return out

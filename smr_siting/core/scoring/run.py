@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import math
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -55,28 +56,22 @@ SUITABILITY_NODATA = -9999.0
 def load_run(run_dir: Path) -> tuple[Any, Profile, dict]:
     """The screening request and profile recorded in a run folder, checked against today's inputs."""
     from ..screen import ScreeningRequest
+    from ..verify import input_state, read_manifest
 
     manifest_path = run_dir / "manifest.json"
-    if not manifest_path.is_file():
-        raise SmrSitingError(_("{folder} is not a screening output folder (no manifest.json)").format(folder=run_dir),
-                             _("Run 'smr-siting screen --out FOLDER' first and pass that folder"))
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        params = manifest["parameters"]
-        recorded = manifest["profile"]
-    except (ValueError, KeyError) as error:
-        raise SmrSitingError(_("{path} is damaged ({error})").format(path=manifest_path, error=error),
-                             _("Run the screening again")) from None
+    manifest = read_manifest(run_dir, _("Run 'smr-siting screen --out FOLDER' first and pass that folder"))  # untrusted
+    params, recorded = manifest["parameters"], manifest["profile"]
     catalogue = load_catalogue()
     profile = parse_profile(recorded["text"], _("{path} (as recorded in {manifest})").format(
         path=recorded["path"], manifest=manifest_path.name), catalogue.ids)
     for item in manifest.get("inputs", []):
         path = Path(item["path"])
-        if not path.exists():
+        state = input_state(item, RunContext())  # regular files only, read no further than recorded
+        if state == "missing":
             raise DataError(_("input {layer!r} of this run, {path}, no longer exists").format(
                                 layer=item["layer_id"], path=path),
                             _("Restore it, or run the screening again with the current data"))
-        if sha256_of(path) != item["sha256"]:
+        if state == "changed":
             raise DataError(_("input {layer!r} ({path}) changed since the screening (sha256 differs)").format(
                                 layer=item["layer_id"], path=path),
                             _("Run 'smr-siting screen' again so that scores and exclusion belong together"))
@@ -188,7 +183,7 @@ def rank_run(run_dir: Path, sites: LayerInput | None = None, overwrite: bool = F
              ctx: RunContext | None = None, design: str | None = None) -> dict[str, Path]:
     ctx = ctx or RunContext()
     targets = {key: run_dir / name for key, name in RANK_OUTPUTS.items()}
-    outputs = AtomicOutputs(targets, overwrite)
+    outputs = AtomicOutputs(targets, overwrite, inputs=[sites.path] if sites else [])
     outputs.check()
     result, profile, _manifest = _rebuild(run_dir, ctx.stage(0.0, 0.4), design)
     spec = scoring_spec(profile)
@@ -255,6 +250,11 @@ def sensitivity_run(run_dir: Path, samples: int = 1000, seed: int = 1, sweeps: S
     if samples < 1 or samples > 1_000_000:
         raise SmrSitingError(_("--samples {samples} is outside 1 .. 1,000,000").format(samples=samples),
                              _("Use e.g. --samples 1000"))
+    if not (isinstance(concentration, (int, float)) and math.isfinite(concentration) and concentration > 0):
+        raise SmrSitingError(_("the concentration {value} must be a positive number").format(value=concentration),
+                             _("Use e.g. --concentration 100 (smaller = a wider spread of the weights)"))
+    if seed < 0:
+        raise SmrSitingError(_("the seed {seed} must not be negative").format(seed=seed), _("Use e.g. --seed 1"))
     parsed = [parse_sweep(s) for s in sweeps]
     ranked_path = run_dir / "ranked_sites.gpkg"
     if not ranked_path.exists():

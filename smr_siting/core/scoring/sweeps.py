@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import re
 from dataclasses import dataclass
 
@@ -68,6 +69,8 @@ def parse_sweep(text: str) -> tuple[str, list[float]]:
     elif kind == "number":
         try:
             parsed = [float(v) for v in items]
+            if not all(math.isfinite(v) for v in parsed):
+                raise ValueError(text)
         except ValueError:
             raise SmrSitingError(_("--sweep {text!r}: these values must be plain numbers").format(text=text),
                                  _("Write e.g. --sweep settlements.scale=0.5,1,2 or "
