@@ -563,11 +563,13 @@ CASES = [
          "smr-siting: error: layer 'urban_areas' (local.tif): its coordinates cannot be transformed from 'site grid' to "
          "EPSG:28992. Check the raster's CRS (gdal_translate -a_srs EPSG:28992 ...)."),
     Case("decimal-comma", "a distance with a Dutch decimal comma (1,5 km)", c_decimal_comma, 2,
-         "smr-siting: error: {tmp}/mine.yaml:{line} criteria[3] (river_channel).layers[0].distance: distance '1,5 km': "
+         "smr-siting: error: {tmp}/mine.yaml:{line} criteria[3] (river_channel).layers[0].one_of[1].distance: "
+         "distance '1,5 km': "
          "the separators in '1,5' are ambiguous (a Dutch decimal comma or a thousands separator?). Write the decimal "
          "separator as a point and no thousands separators, like '3 km', '1.5 km' or '1500 m'."),
     Case("dotted-thousands", "a distance with a thousands point (1.500 m)", c_dotted_thousands, 2,
-         "smr-siting: error: {tmp}/mine.yaml:{line} criteria[3] (river_channel).layers[0].distance: distance '1.500 m': "
+         "smr-siting: error: {tmp}/mine.yaml:{line} criteria[3] (river_channel).layers[0].one_of[1].distance: "
+         "distance '1.500 m': "
          "the separators in '1.500' are ambiguous (a Dutch decimal comma or a thousands separator?). Write the decimal "
          "separator as a point and no thousands separators, like '3 km', '1.5 km' or '1500 m'."),
     Case("nan-distance", "a NaN distance", c_nan_distance, 2,

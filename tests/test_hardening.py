@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = (ROOT / "smr_siting" / "profiles" / "nl-default.yaml").read_text(encoding="utf-8")
-RIVER_DISTANCE = "        distance: 150 m"  # the river_channel rule's distance in nl-default
+RIVER_DISTANCE = "            distance: 150 m"  # the river_channel rule's distance (its centre-line fallback) in nl-default
 
 
 def _run(cli: list[str], *args: str, timeout: float = 120, cwd: Path | None = None,
@@ -242,7 +242,7 @@ def test_a_second_run_into_a_busy_folder_is_refused(cli, shared_data, tmp_path) 
 def _profile_with_distance(tmp_path: Path, spelling: str, name: str = "mine.yaml") -> Path:
     path = tmp_path / name
     assert RIVER_DISTANCE in DEFAULT
-    path.write_text(DEFAULT.replace(RIVER_DISTANCE, f"        distance: {spelling}", 1), encoding="utf-8")
+    path.write_text(DEFAULT.replace(RIVER_DISTANCE, f"            distance: {spelling}", 1), encoding="utf-8")
     return path
 
 
@@ -297,7 +297,8 @@ def _metres(profile_text: str) -> float:
 
     profile = parse_profile(profile_text, "mine.yaml")
     rule = next(c for c in profile.criteria if c.id == "river_channel")
-    return rule.sources[0].distance.metres
+    (alternatives,) = rule.alternatives  # one entry: TOP10NL water, else the OSM centre lines
+    return next(s for s in alternatives if s.layer == "rivers_major").distance.metres
 
 
 UNIT_SPELLINGS = {"m": 1.0, "km": 1000.0, "M": None, "KM": None, "Km": None, "meter": None, "mm": None, "": None,
@@ -326,7 +327,8 @@ def test_every_spelling_of_a_distance_is_refused_or_means_its_canonical_value(nu
         spelling = f"'{number}{space}{unit}'"
     else:
         spelling = f"{number}{space}{unit}"
-    text = DEFAULT.replace(RIVER_DISTANCE, f"        distance: {spelling}", 1)
+    assert DEFAULT.count(RIVER_DISTANCE) == 1
+    text = DEFAULT.replace(RIVER_DISTANCE, f"            distance: {spelling}", 1)
     try:
         metres = _metres(text)
     except ProfileError as error:
@@ -338,7 +340,7 @@ def test_every_spelling_of_a_distance_is_refused_or_means_its_canonical_value(nu
     expected = float(number.replace("_", "")) * factor
     assert metres == pytest.approx(expected, rel=1e-12, abs=1e-9) and 0 <= metres <= 100_000
     number_text = repr(metres) if "." in repr(metres) else repr(metres).replace("e", ".0e")  # YAML 1.1 wants a dot
-    canonical = DEFAULT.replace(RIVER_DISTANCE, f"        distance: {{value: {number_text}, unit: m}}", 1)
+    canonical = DEFAULT.replace(RIVER_DISTANCE, f"            distance: {{value: {number_text}, unit: m}}", 1)
     from smr_siting.core.profile import parse_profile
 
     assert parse_profile(text, "x").criteria == parse_profile(canonical, "x").criteria

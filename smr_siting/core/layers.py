@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import math
+import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -226,7 +227,7 @@ class LayerStore:
                 looked.append(local.file)
         if entry.reference is not None and entry.reference.exists():
             return None
-        return Missing(None if self.data_dir is None else str(self.data_dir), tuple(looked))
+        return Missing(None if self.data_dir is None else os.path.abspath(self.data_dir), tuple(looked))
 
     def label(self, layer_id: str) -> str:
         source, _origin = self.locate(layer_id)

@@ -250,7 +250,8 @@ def sensitivity_run(run_dir: Path, samples: int = 1000, seed: int = 1, sweeps: S
     if samples < 1 or samples > 1_000_000:
         raise SmrSitingError(_("--samples {samples} is outside 1 .. 1,000,000").format(samples=samples),
                              _("Use e.g. --samples 1000"))
-    if not (isinstance(concentration, (int, float)) and math.isfinite(concentration) and concentration > 0):
+    if concentration is not None and not (isinstance(concentration, (int, float)) and math.isfinite(concentration)
+                                          and concentration > 0):
         raise SmrSitingError(_("the concentration {value} must be a positive number").format(value=concentration),
                              _("Use e.g. --concentration 100 (smaller = a wider spread of the weights)"))
     if seed < 0:
