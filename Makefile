@@ -24,7 +24,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export QT_QPA_PLATFORM := offscreen
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: all deps apt venv demo test lint pytest plugin zip translations demo-data reference-layers \
+.PHONY: all deps apt venv demo test lint pytest plugin zip translations demo-data national-pack reference-layers \
 	demo-picture clean distclean test-qgis340 bench
 
 all: test
@@ -58,6 +58,12 @@ demo: deps
 # Rebuild the bundled demo pack and reference layers from ../shared/data/nl (needs ../shared).
 demo-data: deps
 	$(PY) scripts/build_demo_pack.py --source $(SHARED_DATA) --out $(DEMO_DATA)
+
+# Rebuild the embedded national pack (layers/national, shipped in the plugin zip) from ../shared/data/nl: every layer
+# the shipped profiles can use (file list derived from layers/catalogue.yaml + smr_siting/profiles).  Rerun after a
+# profile or catalogue change; the result is byte-identical for the same inputs.
+national-pack: deps
+	$(PY) scripts/build_national_pack.py --source $(SHARED_DATA) --out layers/national
 
 reference-layers: deps
 	$(PY) scripts/build_reference_layers.py --source $(SHARED_DATA) --out layers/reference

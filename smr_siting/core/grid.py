@@ -9,6 +9,7 @@ from affine import Affine
 
 from .errors import SmrSitingError
 from .i18n import _
+from .vocabulary import term
 
 CRS = "EPSG:28992"
 #: bytes per cell the screening needs at its peak (bit mask, one rule mask, a float distance array)
@@ -107,7 +108,7 @@ def check_memory(grid: Grid, limit_bytes: int | None = None) -> int:
               "of memory, more than the {available:.1f} GiB available").format(
                 width=grid.width, height=grid.height, resolution=grid.resolution, need=need / 2**30,
                 available=limit / 2**30),
-            _("Use a coarser resolution (e.g. --resolution {coarser:g}) or a smaller region").format(
-                coarser=grid.resolution * 2),
+            _("Use a coarser resolution (e.g. {resolution}) or a smaller region").format(
+                resolution=term("resolution", grid.resolution * 2)),
         )
     return need

@@ -54,14 +54,17 @@ class ScreeningRequest:
     footprint_shape: str | None = None
     exclusion_vector: bool = False
     memory_limit_bytes: int | None = None
+    #: searched after ``data_dir`` for the layers it lacks: the embedded national pack (the QGIS plugin's default)
+    fallback_dir: Path | None = None
 
     def parameters(self) -> dict:
+        extra = {"fallback_dir": str(self.fallback_dir)} if self.fallback_dir else {}
         return {
             "region": self.region, "profile": self.profile,
             "data_dir": str(self.data_dir) if self.data_dir else None,
             "layers": {k: {"path": str(v.path), "layer": v.layer} for k, v in sorted(self.layers.items())},
             "resolution_m": self.resolution_m, "footprint_ha": self.footprint_ha,
-            "footprint_shape": self.footprint_shape, "exclusion_vector": self.exclusion_vector,
+            "footprint_shape": self.footprint_shape, "exclusion_vector": self.exclusion_vector, **extra,
         }
 
 
@@ -166,7 +169,7 @@ def compute_exclusion(request: ScreeningRequest, ctx: RunContext | None = None,
     if request.footprint_ha is not None and not 0.01 <= request.footprint_ha <= 10_000:
         raise SmrSitingError(_("footprint {area:g} ha is outside 0.01 .. 10,000 ha").format(area=request.footprint_ha),
                              _("Give the footprint in hectares, e.g. 10"))
-    store = LayerStore(catalogue, request.data_dir, request.layers, ctx)
+    store = LayerStore(catalogue, request.data_dir, request.layers, ctx, fallback_dir=request.fallback_dir)
     for layer_id in profile.layer_ids:  # fail early, before any heavy work, if a layer is missing
         store.locate(layer_id)
     ctx.report(0.02, _("finding the region"))

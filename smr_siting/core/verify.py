@@ -86,6 +86,7 @@ def verify_run(run_dir: Path, ctx: RunContext | None = None) -> Verification:
     request = ScreeningRequest(
         region=params["region"], profile=params["profile"],
         data_dir=Path(params["data_dir"]) if params.get("data_dir") else None, layers=layers,
+        fallback_dir=Path(params["fallback_dir"]) if params.get("fallback_dir") else None,
         resolution_m=params.get("resolution_m"), footprint_ha=params.get("footprint_ha"),
         footprint_shape=params.get("footprint_shape"), exclusion_vector=bool(params.get("exclusion_vector")))
     with tempfile.TemporaryDirectory(prefix="smr-siting-verify-") as tmp:

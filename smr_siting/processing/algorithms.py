@@ -40,6 +40,8 @@ from ..i18n import tr
 from .common import SmrAlgorithm, engine_errors, require_engine, run_context
 
 SHAPES = ["", "square", "circle", "rectangle"]
+#: destinations default to a temporary file, so that a run with only the region given (processing.run, a model) works
+TEMPORARY = QgsProcessing.TEMPORARY_OUTPUT
 
 
 def _styles_dir() -> Path:
@@ -110,7 +112,8 @@ class _ScreeningAlgorithm(SmrAlgorithm):
             self.PROFILE_FILE, tr("…or a profile file (YAML; overrides the list above)"),
             behavior=QgsProcessingParameterFile.File, extension="yaml", optional=True))
         self.addParameter(QgsProcessingParameterFile(
-            self.DATA, tr("Data folder with the catalogue's layers (e.g. the demo pack or ../shared/data/nl)"),
+            self.DATA, tr("Data folder with the catalogue's layers (empty: the fetch cache, else the embedded national "
+                          "pack; see Processing › Options › Providers)"),
             behavior=QgsProcessingParameterFile.Folder, optional=True))
         self.addParameter(self._advanced(QgsProcessingParameterNumber(
             self.RESOLUTION, tr("Cell size [m] (empty: the profile's, 25 m)"), QgsProcessingParameterNumber.Double,
@@ -154,7 +157,8 @@ class _ScreeningAlgorithm(SmrAlgorithm):
         del writer
         return path
 
-    def build_request(self, parameters: dict[str, Any], context: QgsProcessingContext, work: Path) -> Any:
+    def build_request(self, parameters: dict[str, Any], context: QgsProcessingContext, work: Path,
+                      feedback: QgsProcessingFeedback | None = None) -> Any:
         from ..core.layers import LayerInput
         from ..core.screen import ScreeningRequest
 
@@ -168,6 +172,14 @@ class _ScreeningAlgorithm(SmrAlgorithm):
         profile_file = self.parameterAsFile(parameters, self.PROFILE_FILE, context)
         profile = profile_file or self.parameterAsEnumString(parameters, self.PROFILE, context) or "nl-default"
         data = self.parameterAsFile(parameters, self.DATA, context)
+        fallback = None
+        if not data:
+            from .settings import default_data
+
+            choice = default_data()
+            data, fallback = choice.data_dir, choice.fallback_dir
+            if feedback is not None:
+                feedback.pushInfo(choice.description)
         layers = {}
         for entry in load_catalogue().entries.values():
             name = self.LAYER_PREFIX + entry.id.upper()
@@ -180,7 +192,7 @@ class _ScreeningAlgorithm(SmrAlgorithm):
         shape_index = self.parameterAsEnum(parameters, self.FOOTPRINT_SHAPE, context) \
             if self.FOOTPRINT_SHAPE in parameters else 0
         return ScreeningRequest(
-            region=region, profile=profile, data_dir=Path(data) if data else None, layers=layers,
+            region=region, profile=profile, data_dir=Path(data) if data else None, layers=layers, fallback_dir=fallback,
             resolution_m=None if resolution in (None, "") else self.parameterAsDouble(parameters, self.RESOLUTION,
                                                                                     context),
             footprint_ha=None if footprint in (None, "") else self.parameterAsDouble(parameters, self.FOOTPRINT_HA,
@@ -225,7 +237,7 @@ class _ScreeningAlgorithm(SmrAlgorithm):
         with engine_errors():
             AtomicOutputs(targets, overwrite).check()
             with tempfile.TemporaryDirectory(prefix="smr_siting_", dir=QgsProcessingUtils.tempFolder()) as tmp:
-                request = self.build_request(parameters, context, Path(tmp))
+                request = self.build_request(parameters, context, Path(tmp), feedback)
                 result = compute_exclusion(request, ctx.stage(0.0, 0.7))
                 candidates = None
                 if "candidates" in targets:
@@ -268,24 +280,25 @@ class _ScreeningAlgorithm(SmrAlgorithm):
     # ---------------------------------------------------------------- outputs
     def add_exclusion_outputs(self, summary_default: bool = True) -> None:
         self.addParameter(QgsProcessingParameterRasterDestination(
-            "EXCLUSION", tr("Exclusion reasons (GeoTIFF: one bit per rule)")))
+            "EXCLUSION", tr("Exclusion reasons (GeoTIFF: one bit per rule)"), defaultValue=TEMPORARY))
         self.addParameter(QgsProcessingParameterFileDestination(
             "SUMMARY", tr("Per-rule table (CSV)"), fileFilter="CSV (*.csv)", optional=True,
-            createByDefault=summary_default))
+            createByDefault=summary_default, defaultValue=TEMPORARY if summary_default else None))
         self.addParameter(QgsProcessingParameterFileDestination(
             "SUMMARY_JSON", tr("Summary (JSON)"), fileFilter="JSON (*.json)", optional=True, createByDefault=False))
         self.addParameter(QgsProcessingParameterVectorDestination(
-            "EXCLUSION_VECTOR", tr("Exclusion polygons per rule (dissolved)"), QgsProcessing.TypeVectorPolygon,
-            optional=True, createByDefault=False))
+            "EXCLUSION_VECTOR", tr("Exclusion polygons per rule (dissolved; Identify on them lists a place's rules)"),
+            QgsProcessing.TypeVectorPolygon, optional=True, createByDefault=True, defaultValue=TEMPORARY))
 
     def add_manifest_output(self) -> None:
         self.addParameter(QgsProcessingParameterFileDestination(
             "MANIFEST", tr("Manifest: inputs with sha256, profile, versions (JSON)"), fileFilter="JSON (*.json)",
-            optional=True, createByDefault=False))
+            optional=True, createByDefault=True, defaultValue=TEMPORARY))
 
     def add_candidate_output(self) -> None:
         self.addParameter(QgsProcessingParameterVectorDestination(
-            "CANDIDATES", tr("Candidate areas (where the footprint fits)"), QgsProcessing.TypeVectorPolygon))
+            "CANDIDATES", tr("Candidate areas (where the footprint fits)"), QgsProcessing.TypeVectorPolygon,
+            defaultValue=TEMPORARY))
 
 
 def _input_help() -> str:

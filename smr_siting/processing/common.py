@@ -32,6 +32,19 @@ class SmrAlgorithm(QgsProcessingAlgorithm):
     def createInstance(self):  # noqa: ANN201
         return type(self)()
 
+    def with_default_destinations(self, parameters: dict[str, Any]) -> dict[str, Any]:
+        """``parameters`` with every destination not given set to its default (a temporary file), as the
+        dialog does: a run with only the region given (processing.run, qgis_process, a model) works."""
+        filled = dict(parameters)
+        for definition in self.destinationParameterDefinitions():
+            name = definition.name()
+            if filled.get(name) in (None, "") and definition.defaultValue() not in (None, ""):
+                filled[name] = definition.defaultValue()
+        return filled
+
+    def checkParameterValues(self, parameters: dict[str, Any], context: Any) -> tuple[bool, str]:  # noqa: N802
+        return super().checkParameterValues(self.with_default_destinations(parameters), context)
+
 
 def require_engine() -> None:
     """Import the engine's dependencies now, so that a missing package is one clear message."""
@@ -44,6 +57,53 @@ def require_engine() -> None:
     except ImportError as error:
         raise QgsProcessingException(tr("A required Python package is missing ({error}). {help}").format(
             error=error, help=INSTALL_HELP)) from None
+
+
+def qgis_vocabulary() -> Any:
+    """The dialog's words for the engine's messages (see smr_siting.core.vocabulary): field names, not flags."""
+    from ..core.vocabulary import Vocabulary
+
+    data = tr("the 'Data folder' field")
+    flags = (
+        (r"'?smr-siting screen --out \S+'?", tr("a screening that writes its manifest (Screen a region)")),
+        (r"'?smr-siting profiles --show ([\w-]+)'?", tr("the profile file of that name")),
+        (r"'smr-siting screen'", tr("the screening (Screen a region)")),
+        (r"'smr-siting rank'", tr("Rank candidate sites")),
+        (r"'smr-siting fetch'", tr("Fetch layers")),
+        (r"--layer \{?(\w+)\}?=FILE(:LAYER)?", tr("a 'Layer for …' field (advanced parameters)")),
+        (r"--layer\b", tr("a 'Layer for …' field (advanced parameters)")),
+        (r"--data\b", data),
+        (r"--overwrite\b", tr("'Replace output files that already exist'")),
+        (r"--resolution\b", tr("'Cell size [m]'")),
+        (r"--region\b", tr("the 'Region' field")),
+        (r"--profile\b", tr("'Criteria profile'")),
+        (r"--footprint-ha\b", tr("'SMR footprint [ha]'")),
+        (r"--footprint-shape\b", tr("'Footprint shape'")),
+        (r"--offline\b", tr("'Offline'")),
+        (r"--cache\b", tr("the 'Cache folder' field")),
+        (r"--layers\b", tr("'Layers to fetch'")),
+        (r"--base-url-override\b", tr("'Other service URLs'")),
+        (r"--margin\b", tr("'Margin around the region [km]'")),
+        (r"--sweep\b", tr("'Threshold sweep'")),
+        (r"--samples\b", tr("'Monte Carlo samples'")),
+        (r"--seed\b", tr("'Random seed'")),
+        (r"--sites\b", tr("'Your own sites'")),
+        (r"--run\b", tr("'Screening (its folder or manifest)'")),
+        (r"--out\b", tr("the output fields")),
+        (r"--vector\b", tr("'Exclusion polygons per rule'")),
+        (r"--([a-z][a-z-]*)", tr("the '{option}' setting")),  # anything else: never a bare flag
+    )
+    return Vocabulary("qgis", terms={
+        "data": lambda: data,
+        "layer": lambda slot="ID": tr("the advanced field 'Layer for {slot}'").format(slot=slot),
+        "overwrite": lambda: tr("tick 'Replace output files that already exist'"),
+        "resolution": lambda value=50: tr("'Cell size [m]' {value:g}").format(value=value),
+    }, flags=flags)
+
+
+def speak(text: str) -> str:
+    """An engine message in the dialog's words (no command-line flags)."""
+    return qgis_vocabulary().speak(str(text))
 
 
 def run_context(feedback: QgsProcessingFeedback | None) -> Any:
@@ -59,18 +119,23 @@ def run_context(feedback: QgsProcessingFeedback | None) -> Any:
             last["message"] = message
             feedback.setProgressText(message)
 
-    return RunContext(progress=progress, is_cancelled=feedback.isCanceled, notice=feedback.pushInfo)
+    def notice(message: str) -> None:
+        feedback.pushInfo(speak(message))
+
+    return RunContext(progress=progress, is_cancelled=feedback.isCanceled, notice=notice)
 
 
 @contextlib.contextmanager
 def engine_errors() -> Iterator[None]:
     """User errors, a cancel and running out of memory become one QgsProcessingException each."""
     from ..core.errors import RunCancelled, SmrSitingError
+    from ..core.vocabulary import speaking
 
     try:
-        yield
+        with speaking(qgis_vocabulary()):
+            yield
     except SmrSitingError as error:
-        raise QgsProcessingException(str(error)) from None
+        raise QgsProcessingException(speak(str(error))) from None
     except RunCancelled:
         raise QgsProcessingException(tr("Cancelled; no output was written.")) from None
     except MemoryError:

@@ -22,7 +22,7 @@ from qgis.core import (
 )
 
 from ..i18n import tr
-from .algorithms import _input_help, _ScreeningAlgorithm
+from .algorithms import TEMPORARY, _input_help, _ScreeningAlgorithm
 from .common import engine_errors, require_engine, run_context
 
 DEFAULT_CRITERIA = ("grid", "cooling", "population_distance", "population_density", "demand")
@@ -58,7 +58,7 @@ class _ScoringAlgorithm(_ScreeningAlgorithm):
         from ..core.scoring.spec import with_ahp_matrix
         from ..core.screen import compute_exclusion
 
-        request = self.build_request(parameters, context, work)
+        request = self.build_request(parameters, context, work, feedback)
         result = compute_exclusion(request, ctx.stage(0.0, 0.4))
         spec = scoring_spec(result.profile)
         matrix = [v for v in (self.parameterAsMatrix(parameters, self.AHP_MATRIX, context) or [])
@@ -119,7 +119,8 @@ class SuitabilityAlgorithm(_ScoringAlgorithm):
 
     def initAlgorithm(self, config: Any = None) -> None:
         self.init_scoring_inputs(sites=False)
-        self.addParameter(QgsProcessingParameterRasterDestination("SUITABILITY", tr("Suitability (0..1)")))
+        self.addParameter(QgsProcessingParameterRasterDestination("SUITABILITY", tr("Suitability (0..1)"),
+                                                                 defaultValue=TEMPORARY))
 
     def compute_and_write(self, parameters, context, result, spec, sites, outputs, targets, ctx):  # noqa: ANN001, ANN201
         from ..core.outputs import write_style
@@ -153,9 +154,10 @@ class RankSitesAlgorithm(_ScoringAlgorithm):
     def initAlgorithm(self, config: Any = None) -> None:
         self.init_scoring_inputs(sites=True)
         self.addParameter(QgsProcessingParameterVectorDestination(
-            "RANKED_SITES", tr("Ranked sites"), QgsProcessing.TypeVectorPoint))
+            "RANKED_SITES", tr("Ranked sites"), QgsProcessing.TypeVectorPoint, defaultValue=TEMPORARY))
         self.addParameter(QgsProcessingParameterFileDestination(
-            "RANKED_CSV", tr("Ranked sites (CSV)"), fileFilter="CSV (*.csv)", optional=True, createByDefault=True))
+            "RANKED_CSV", tr("Ranked sites (CSV)"), fileFilter="CSV (*.csv)", optional=True, createByDefault=True,
+            defaultValue=TEMPORARY))
         self.addParameter(QgsProcessingParameterRasterDestination(
             "SUITABILITY", tr("Suitability (0..1)"), optional=True, createByDefault=False))
 
@@ -205,7 +207,7 @@ class SensitivityAlgorithm(_ScoringAlgorithm):
             "SWEEP", tr("Threshold sweep: RULE=D1,D2,… (e.g. cooling_water=1km,2km,5km,10km; several separated by ';')"),
             defaultValue="", optional=True))
         self.addParameter(QgsProcessingParameterFileDestination(
-            "SENSITIVITY", tr("Sensitivity per site (CSV)"), fileFilter="CSV (*.csv)"))
+            "SENSITIVITY", tr("Sensitivity per site (CSV)"), fileFilter="CSV (*.csv)", defaultValue=TEMPORARY))
         self.addParameter(QgsProcessingParameterFileDestination(
             "SWEEPS", tr("Threshold sweeps (CSV)"), fileFilter="CSV (*.csv)", optional=True, createByDefault=False))
 
