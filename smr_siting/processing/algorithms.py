@@ -243,6 +243,10 @@ class _ScreeningAlgorithm(SmrAlgorithm):
                 if "candidates" in targets:
                     candidates = compute_candidates(result, ctx.stage(0.7, 0.85))
                 write_screening(result, targets, overwrite, candidates, ctx.stage(0.85, 1.0), started)
+        if "manifest" in targets:
+            from .runs import remember
+
+            remember(targets["manifest"], result)  # a scoring step given this manifest reuses the exclusion
         totals = result.totals()
         results: dict[str, Any] = {
             "REGION_KM2": totals["region_km2_cells"], "EXCLUDED_KM2": totals["excluded_km2"],

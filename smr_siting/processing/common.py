@@ -84,6 +84,8 @@ def qgis_vocabulary() -> Any:
         (r"--layers\b", tr("'Layers to fetch'")),
         (r"--base-url-override\b", tr("'Other service URLs'")),
         (r"--margin\b", tr("'Margin around the region [km]'")),
+        (r"--retries\b", tr("'Retries after a time-out or a server error'")),
+        (r"--timeout\b", tr("'Time-out per request [s]'")),
         (r"--sweep\b", tr("'Threshold sweep'")),
         (r"--samples\b", tr("'Monte Carlo samples'")),
         (r"--seed\b", tr("'Random seed'")),

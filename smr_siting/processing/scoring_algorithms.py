@@ -12,6 +12,7 @@ from qgis.core import (
     QgsProcessingContext,
     QgsProcessingFeedback,
     QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterMatrix,
     QgsProcessingParameterNumber,
@@ -31,6 +32,7 @@ DEFAULT_CRITERIA = ("grid", "cooling", "population_distance", "population_densit
 class _ScoringAlgorithm(_ScreeningAlgorithm):
     SITES = "SITES"
     AHP_MATRIX = "AHP_MATRIX"
+    SCREENING = "SCREENING"
 
     def group(self) -> str:
         return tr("Scoring and ranking")
@@ -39,6 +41,10 @@ class _ScoringAlgorithm(_ScreeningAlgorithm):
         return "scoring"
 
     def init_scoring_inputs(self, sites: bool) -> None:
+        self.addParameter(QgsProcessingParameterFile(
+            self.SCREENING, tr("Screening to reuse: its manifest (JSON) or output folder (empty: screen here with the "
+                               "region, profile and data below)"),
+            behavior=QgsProcessingParameterFile.File, optional=True))  # no filter: a folder is accepted too
         self.init_inputs()
         if sites:
             self.addParameter(QgsProcessingParameterFeatureSource(
@@ -51,6 +57,23 @@ class _ScoringAlgorithm(_ScreeningAlgorithm):
             defaultValue=None, optional=True)))
         self.init_overwrite()
 
+    def checkParameterValues(self, parameters: dict[str, Any], context: QgsProcessingContext) -> tuple[bool, str]:
+        """Before any work: a screening folder stands for its manifest.json; a sweep needs its output."""
+        checked = dict(parameters)
+        screening = checked.get(self.SCREENING)
+        if isinstance(screening, str) and screening and Path(screening).is_dir():
+            checked[self.SCREENING] = str(Path(screening) / "manifest.json")
+            if not Path(checked[self.SCREENING]).is_file():
+                return False, tr("Screening {path}: no manifest found. Choose the manifest (JSON) a screening wrote, "
+                                 "or the folder that holds its manifest.json.").format(path=screening)
+        ok, message = super().checkParameterValues(checked, context)
+        if ok and "SWEEP" in [d.name() for d in self.parameterDefinitions()]:
+            sweep = (self.parameterAsString(parameters, "SWEEP", context) or "").strip()
+            if sweep and not parameters.get("SWEEPS"):
+                return False, tr("A threshold sweep was given but no file for 'Threshold sweeps (CSV)': choose one, "
+                                 "or clear 'Threshold sweep'.")
+        return ok, message
+
     def _scoring_run(self, parameters: dict[str, Any], context: QgsProcessingContext,
                      feedback: QgsProcessingFeedback, work: Path, ctx: Any) -> tuple[Any, Any, Any]:
         from ..core.layers import LayerInput
@@ -58,8 +81,14 @@ class _ScoringAlgorithm(_ScreeningAlgorithm):
         from ..core.scoring.spec import with_ahp_matrix
         from ..core.screen import compute_exclusion
 
-        request = self.build_request(parameters, context, work, feedback)
-        result = compute_exclusion(request, ctx.stage(0.0, 0.4))
+        screening = self.parameterAsFile(parameters, self.SCREENING, context)
+        if screening:
+            from .runs import manifest_path, reuse
+
+            result, _reused = reuse(manifest_path(screening), ctx.stage(0.0, 0.4))
+        else:
+            request = self.build_request(parameters, context, work, feedback)
+            result = compute_exclusion(request, ctx.stage(0.0, 0.4))
         spec = scoring_spec(result.profile)
         matrix = [v for v in (self.parameterAsMatrix(parameters, self.AHP_MATRIX, context) or [])
                   if v is not None and str(v).strip() not in ("", "NULL")]  # empty cells: no matrix given
@@ -217,8 +246,9 @@ class SensitivityAlgorithm(_ScoringAlgorithm):
 
         sweep_text = self.parameterAsString(parameters, "SWEEP", context) or ""
         sweeps = [parse_sweep(s) for s in sweep_text.split(";") if s.strip()]
-        if sweeps and "sweeps" not in targets:
-            raise SmrSitingError(tr("A threshold sweep was given but no SWEEPS output"), tr("Set the SWEEPS output"))
+        if sweeps and "sweeps" not in targets:  # checkParameterValues refuses this before any work
+            raise SmrSitingError(tr("A threshold sweep was given but no file for 'Threshold sweeps (CSV)'"),
+                                 tr("Choose one, or clear 'Threshold sweep'"))
         _surface, table, _summary = score_sites(result, spec, sites, ctx.stage(0.4, 0.7))
         rows, columns = sensitivity_rows(table, spec, self.parameterAsInt(parameters, "SAMPLES", context),
                                          self.parameterAsInt(parameters, "SEED", context))
