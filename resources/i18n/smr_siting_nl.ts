@@ -99,7 +99,7 @@
       <translation>‘Eigen locaties’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="309" />
+      <location filename="smr_siting/processing/algorithms.py" line="307" />
       <source>&lt;h3&gt;Inputs&lt;/h3&gt; &lt;ul&gt; &lt;li&gt;&lt;b&gt;Region&lt;/b&gt;: a province or municipality by name or CBS code (Gelderland, PV25, GM0202), or a polygon layer.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Criteria profile&lt;/b&gt;: nl-default, nl-strict or nl-datacentre, or your own YAML file. Every distance and threshold in a profile cites its source or says it is an assumption and which range to try.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Data folder&lt;/b&gt;: a folder with the layer catalogue's files (the demo pack, ../shared/data/nl, or a cache fetched from PDOK). Any layer can be replaced by a loaded QGIS layer (advanced parameters).&lt;/li&gt; &lt;li&gt;&lt;b&gt;Cell size&lt;/b&gt; [m]: default from the profile (25 m). The grid is EPSG:28992 and grows beyond the region by the largest rule distance, so distances and contiguous areas are right at the border.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Footprint&lt;/b&gt; [ha] and shape: the SMR site that must fit inside a candidate area.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Replace output files&lt;/b&gt;: off by default; existing outputs are then refused, never half-overwritten.&lt;/li&gt; &lt;/ul&gt; </source>
       <translation>&lt;h3&gt;Invoer&lt;/h3&gt; &lt;ul&gt; &lt;li&gt;&lt;b&gt;Gebied&lt;/b&gt;: een provincie of gemeente op naam of CBS-code (Gelderland, PV25, GM0202), of een vlakkenlaag.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Criteriaprofiel&lt;/b&gt;: nl-default, nl-strict of nl-datacentre, of een eigen YAML-bestand. Elke afstand en drempel in een profiel noemt haar bron, of zegt dat ze een aanname is en welk bereik het proberen waard is.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Gegevensmap&lt;/b&gt;: een map met de bestanden uit de lagencatalogus (het demopakket, ../shared/data/nl, of een cache die van PDOK is opgehaald). Elke laag kan worden vervangen door een geladen QGIS-laag (geavanceerde parameters).&lt;/li&gt; &lt;li&gt;&lt;b&gt;Celgrootte&lt;/b&gt; [m]: standaard die van het profiel (25 m). Het raster is EPSG:28992 en reikt voorbij het gebied tot de grootste afstand in de regels, zodat afstanden en aaneengesloten gebieden ook aan de grens kloppen.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Footprint&lt;/b&gt; [ha] en vorm: het SMR-terrein dat helemaal binnen een kansrijk gebied moet passen.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Bestaande uitvoerbestanden vervangen&lt;/b&gt;: standaard uit; bestaande uitvoer wordt dan geweigerd, nooit half overschreven.&lt;/li&gt; &lt;/ul&gt; </translation>
     </message>
@@ -109,7 +109,7 @@
       <translation>Een benodigd Python-pakket ontbreekt ({error}). {help}</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="250" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="254" />
       <source>A threshold sweep was given but no file for 'Threshold sweeps (CSV)'</source>
       <translation>Er is een drempelreeks opgegeven maar geen bestand voor ‘Drempelreeksen (CSV)’</translation>
     </message>
@@ -129,14 +129,29 @@
       <translation>AHP-matrix van paarsgewijze vergelijkingen (rijen en kolommen in de volgorde van de scorecriteria van het profiel; leeg: de gewichten uit het profiel)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="337" />
+      <location filename="smr_siting/processing/algorithms.py" line="335" />
       <source>Applies every exclusion rule of a criteria profile to a region and writes one raster in which each cell records &lt;b&gt;every&lt;/b&gt; rule that excludes it (one bit per rule; the legend is in the file's metadata, a .rules.json sidecar and the .qml style), plus a per-rule table: km² excluded by the rule, by the rule only, cumulative in profile order, and share of the region.</source>
       <translation>Past elke uitsluitingsregel van een criteriaprofiel toe op een gebied en schrijft één raster waarin elke cel &lt;b&gt;alle&lt;/b&gt; regels vastlegt die haar uitsluiten (één bit per regel; de legenda staat in de metadata van het bestand, in een .rules.json-bestand ernaast en in de .qml-stijl), plus een tabel per regel: km² uitgesloten door de regel, alleen door deze regel, cumulatief in de volgorde van het profiel, en het aandeel van het gebied.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="280" />
+      <location filename="smr_siting/processing/layers.py" line="56" />
+      <source>Area [km²]</source>
+      <translation>Oppervlakte [km²]</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/layers.py" line="56" />
+      <source>Area in the region [ha]</source>
+      <translation>Oppervlakte in het gebied [ha]</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="278" />
       <source>Area not excluded [km²]</source>
       <translation>Niet uitgesloten oppervlakte [km²]</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/layers.py" line="55" />
+      <source>Bit</source>
+      <translation>Bit</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/fetch_algorithm.py" line="108" />
@@ -154,37 +169,47 @@
       <translation>Geannuleerd; de cache is zoals hij was.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="263" />
+      <location filename="smr_siting/processing/layers.py" line="59" />
+      <source>Candidate area</source>
+      <translation>Kansrijk gebied</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="255" />
       <source>Candidate areas</source>
       <translation>Kansrijke gebieden</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="304" />
+      <location filename="smr_siting/processing/algorithms.py" line="302" />
       <source>Candidate areas (where the footprint fits)</source>
       <translation>Kansrijke gebieden (waar de footprint past)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="358" />
+      <location filename="smr_siting/processing/algorithms.py" line="356" />
       <source>Candidate areas where an SMR footprint fits</source>
       <translation>Kansrijke gebieden waar een SMR-footprint past</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="153" />
+      <location filename="smr_siting/processing/algorithms.py" line="139" />
       <source>Cannot export layer {name}: {error}</source>
       <translation>Kan laag {name} niet exporteren: {error}</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="119" />
+      <location filename="smr_siting/processing/algorithms.py" line="105" />
       <source>Cell size [m] (empty: the profile's, 25 m)</source>
       <translation>Celgrootte [m] (leeg: die van het profiel, 25 m)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="251" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="255" />
       <source>Choose one, or clear 'Threshold sweep'</source>
       <translation>Kies er een, of maak ‘Drempelreeks’ leeg</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="109" />
+      <location filename="smr_siting/processing/layers.py" line="57" />
+      <source>Contiguous area, also across the border [ha]</source>
+      <translation>Aaneengesloten oppervlakte, ook over de grens [ha]</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="95" />
       <source>Criteria profile</source>
       <translation>Criteriaprofiel</translation>
     </message>
@@ -194,7 +219,7 @@
       <translation>Gegevens</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="115" />
+      <location filename="smr_siting/processing/algorithms.py" line="101" />
       <source>Data folder with the catalogue's layers (empty: the fetch cache, else the embedded national pack; see Processing › Options › Providers)</source>
       <translation>Gegevensmap met de lagen van de catalogus (leeg: de ophaalcache, anders het ingebouwde landelijke pakket; zie Processing › Opties › Providers)</translation>
     </message>
@@ -229,32 +254,37 @@
       <translation>Downloadt de lagen die een gebied nodig heeft van hun officiële diensten (PDOK OGC API Features, WFS 2.0, CBS, RVO, Rijkswaterstaat; zie layers/catalogue.yaml) naar een cachemap: één GeoPackage per laag, in EPSG:28992, beperkt tot het omsluitende kader van het gebied plus een marge, elk met een herkomsttabel (URL, verzoek, tijd, aantal objecten, sha256, licentie, peildatum). Gebruik de cachemap als gegevensmap van de screeningsalgoritmen; hun manifest noemt dan deze herkomstregels. &lt;h3&gt;Invoer&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Gebied&lt;/b&gt;: naam of CBS-code van een provincie of gemeente (Gelderland, PV25, GM0228). De provincie- en gemeentegrenzen worden eerst opgehaald als de cache ze niet heeft.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Lagen&lt;/b&gt;: welke lagen uit de catalogus op te halen.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Offline&lt;/b&gt;: geen dienst benaderen; controleer of de cache de lagen heeft en meld hoe oud ze zijn.&lt;/li&gt;&lt;/ul&gt;Mislukte verzoeken worden herhaald met steeds langere wachttijden; een mislukte of geannuleerde download beschadigt nooit een eerder opgehaalde laag, en een mislukte gaat bij de volgende keer verder waar hij stopte.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="279" />
+      <location filename="smr_siting/processing/algorithms.py" line="277" />
       <source>Excluded area [km²]</source>
       <translation>Uitgesloten oppervlakte [km²]</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="334" />
+      <location filename="smr_siting/processing/layers.py" line="60" />
+      <source>Excluded by</source>
+      <translation>Uitgesloten door</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="332" />
       <source>Exclusion map with reasons</source>
       <translation>Uitsluitingskaart met redenen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="264" />
+      <location filename="smr_siting/processing/algorithms.py" line="256" />
       <source>Exclusion polygons per rule</source>
       <translation>Uitsluitingsvlakken per regel</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="294" />
+      <location filename="smr_siting/processing/algorithms.py" line="292" />
       <source>Exclusion polygons per rule (dissolved; Identify on them lists a place's rules)</source>
       <translation>Uitsluitingsvlakken per regel (samengevoegd; Identificeren erop toont de regels van een plek)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="263" />
+      <location filename="smr_siting/processing/algorithms.py" line="255" />
       <source>Exclusion reasons</source>
       <translation>Redenen van uitsluiting</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="287" />
+      <location filename="smr_siting/processing/algorithms.py" line="285" />
       <source>Exclusion reasons (GeoTIFF: one bit per rule)</source>
       <translation>Redenen van uitsluiting (GeoTIFF: één bit per regel)</translation>
     </message>
@@ -274,22 +304,27 @@
       <translation>Lagen van PDOK / CBS ophalen naar een cachemap</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="361" />
+      <location filename="smr_siting/processing/algorithms.py" line="359" />
       <source>Finds contiguous land that no rule excludes and in which the SMR footprint (area and shape) fits wholly — not just the area total. Each area gets its area inside the region, the whole contiguous area (also beyond the border), the usable area (land some fitting footprint covers), its centroid and the municipality and province it lies in.</source>
       <translation>Zoekt aaneengesloten land dat door geen enkele regel wordt uitgesloten en waarin de SMR-footprint (oppervlakte en vorm) helemaal past — niet alleen qua totale oppervlakte. Elk gebied krijgt zijn oppervlakte binnen het gebied, de hele aaneengesloten oppervlakte (ook over de grens), de bruikbare oppervlakte (land dat een passende footprint bedekt), zijn zwaartepunt en de gemeente en provincie waarin het ligt.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="132" />
+      <location filename="smr_siting/processing/algorithms.py" line="118" />
       <source>Footprint shape (empty: the profile's)</source>
       <translation>Vorm van de footprint (leeg: die van het profiel)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="222" />
+      <location filename="smr_siting/processing/layers.py" line="56" />
+      <source>Group</source>
+      <translation>Groep</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="226" />
       <source>How stable is the ranking? Monte Carlo on the weights (Dirichlet around the chosen weights, seeded: the same seed gives the same numbers): per site the share of runs at rank 1, in the top 3 and top 5, and a rank interval; each site's rank with each criterion left out; and, optionally, threshold sweeps (e.g. cooling_water=1km,2km,5km,10km: km² left and candidate areas per value).</source>
       <translation>Hoe stabiel is de rangschikking? Monte Carlo op de gewichten (Dirichlet rond de gekozen gewichten, met vaste seed: dezelfde seed geeft dezelfde getallen): per locatie het aandeel van de trekkingen op plaats 1, in de top 3 en de top 5, en een bandbreedte van de rang; de rang van elke locatie als elk criterium wordt weggelaten; en, desgewenst, drempelreeksen (bijv. cooling_water=1km,2km,5km,10km: overgebleven km² en kansrijke gebieden per waarde).</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="124" />
+      <location filename="smr_siting/processing/algorithms.py" line="110" />
       <source>Layer for '{id}' ({title}) instead of the data folder's</source>
       <translation>Laag voor '{id}' ({title}) in plaats van die uit de gegevensmap</translation>
     </message>
@@ -304,7 +339,7 @@
       <translation>Op te halen lagen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="299" />
+      <location filename="smr_siting/processing/algorithms.py" line="297" />
       <source>Manifest: inputs with sha256, profile, versions (JSON)</source>
       <translation>Manifest: invoer met sha256, profiel, versies (JSON)</translation>
     </message>
@@ -314,9 +349,19 @@
       <translation>Marge rond het gebied [km]</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="231" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="235" />
       <source>Monte Carlo samples</source>
       <translation>Aantal Monte Carlo-trekkingen</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/layers.py" line="58" />
+      <source>Municipality</source>
+      <translation>Gemeente</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/layers.py" line="60" />
+      <source>Name</source>
+      <translation>Naam</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/fetch_algorithm.py" line="127" />
@@ -324,7 +369,7 @@
       <translation>Geen cachemap opgegeven.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="170" />
+      <location filename="smr_siting/processing/algorithms.py" line="158" />
       <source>No region given: type a province or municipality name (e.g. Gelderland) or choose a region polygon layer.</source>
       <translation>Geen gebied opgegeven: typ de naam van een provincie of gemeente (bijv. Gelderland) of kies een vlakkenlaag met het gebied.</translation>
     </message>
@@ -334,7 +379,7 @@
       <translation>Geen gebied opgegeven: typ de naam van een provincie of gemeente (bijv. Gelderland), of vink Offline aan om de cache te controleren.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="282" />
+      <location filename="smr_siting/processing/algorithms.py" line="280" />
       <source>Number of candidate areas</source>
       <translation>Aantal kansrijke gebieden</translation>
     </message>
@@ -342,6 +387,11 @@
       <location filename="smr_siting/processing/fetch_algorithm.py" line="91" />
       <source>Offline: only check the cache and report how old its layers are</source>
       <translation>Offline: alleen de cache controleren en melden hoe oud de lagen zijn</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/layers.py" line="61" />
+      <source>Origin</source>
+      <translation>Herkomst</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/fetch_algorithm.py" line="105" />
@@ -359,24 +409,34 @@
       <translation>Onvoldoende geheugen. Gebruik een grotere celgrootte of een kleiner gebied.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="220" />
+      <location filename="smr_siting/processing/algorithms.py" line="209" />
       <source>Output {name} must be a file (GeoTIFF, GeoPackage, CSV or JSON), not {path}</source>
       <translation>Uitvoer {name} moet een bestand zijn (GeoTIFF, GeoPackage, CSV of JSON), niet {path}</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="289" />
+      <location filename="smr_siting/processing/algorithms.py" line="287" />
       <source>Per-rule table (CSV)</source>
       <translation>Tabel per regel (CSV)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="143" />
+      <location filename="smr_siting/processing/layers.py" line="58" />
+      <source>Province</source>
+      <translation>Provincie</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="129" />
       <source>QGIS layer {layer!r} has no coordinate reference system. Assign one (Layer Properties › Source) and run again.</source>
       <translation>QGIS-laag {layer!r} heeft geen coördinatenreferentiesysteem. Ken er een toe (Laageigenschappen › Bron) en probeer het opnieuw.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="234" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="238" />
       <source>Random seed</source>
       <translation>Startwaarde toevalsgenerator (seed)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/layers.py" line="59" />
+      <source>Rank</source>
+      <translation>Rang</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/common.py" line="71" />
@@ -384,22 +444,22 @@
       <translation>Kansrijke locaties rangschikken</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="175" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="179" />
       <source>Rank candidate sites (with explanations)</source>
       <translation>Kandidaatlocaties rangschikken (met toelichting)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="265" />
+      <location filename="smr_siting/processing/algorithms.py" line="257" />
       <source>Ranked sites</source>
       <translation>Gerangschikte locaties</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="188" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="192" />
       <source>Ranked sites (CSV)</source>
       <translation>Gerangschikte locaties (CSV)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="178" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="182" />
       <source>Ranks your sites, or the best place in each candidate area, by the profile's scoring (WLC score or TOPSIS closeness). Per site: rank, score, each criterion's raw value in words (e.g. '2.3 km to Waal'), its standardised score and weighted contribution, every exclusion rule it breaks, and its municipality and province.</source>
       <translation>Rangschikt uw locaties, of de beste plek in elk kansrijk gebied, volgens de scoring van het profiel (WLC-score of TOPSIS-nabijheid). Per locatie: rang, score, de ruwe waarde van elk criterium in woorden (bijv. '2.3 km to Waal'), de gestandaardiseerde score en de gewogen bijdrage, elke uitsluitingsregel die de locatie schendt, en de gemeente en provincie.</translation>
     </message>
@@ -409,12 +469,12 @@
       <translation>De screening {path} wordt opnieuw opgebouwd uit haar manifest (de invoer is ongewijzigd).</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="278" />
+      <location filename="smr_siting/processing/algorithms.py" line="276" />
       <source>Region area [km²] (cells)</source>
       <translation>Oppervlakte van het gebied [km²] (cellen)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="103" />
+      <location filename="smr_siting/processing/algorithms.py" line="89" />
       <source>Region: province or municipality name or CBS code (e.g. Gelderland, PV25, GM0202)</source>
       <translation>Gebied: naam of CBS-code van een provincie of gemeente (bijv. Gelderland, PV25, GM0202)</translation>
     </message>
@@ -424,7 +484,7 @@
       <translation>Gebied: naam of CBS-code van een provincie of gemeente (bijv. Gelderland, PV25, GM0228)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="137" />
+      <location filename="smr_siting/processing/algorithms.py" line="123" />
       <source>Replace output files that already exist</source>
       <translation>Bestaande uitvoerbestanden vervangen</translation>
     </message>
@@ -439,7 +499,22 @@
       <translation>De uitsluiting van de screening {path} wordt hergebruikt (niet opnieuw berekend).</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="129" />
+      <location filename="smr_siting/processing/layers.py" line="55" />
+      <source>Rule</source>
+      <translation>Regel</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/layers.py" line="55" />
+      <source>Rule (Dutch)</source>
+      <translation>Regel (Nederlands)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/layers.py" line="55" />
+      <source>Rule id</source>
+      <translation>Regel-id</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="115" />
       <source>SMR footprint [ha] (empty: the profile's, 10 ha in nl-default)</source>
       <translation>SMR-footprint [ha] (leeg: die van het profiel, 10 ha in nl-default)</translation>
     </message>
@@ -454,7 +529,17 @@
       <translation>SMR-locaties: screening op plekken voor kleine modulaire reactoren</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="144" />
+      <location filename="smr_siting/processing/layers.py" line="49" />
+      <source>SMR — {region} — {profile} — {when}</source>
+      <translation>SMR — {region} — {profile} — {when}</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/layers.py" line="59" />
+      <source>Score (WLC, 0..1)</source>
+      <translation>Score (WLC, 0..1)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="148" />
       <source>Scores the land that no rule excludes, 0..1: each scoring criterion of the profile is measured (e.g. metres to a substation), standardised (linear, sigmoid, bands or categories, as the profile cites) and combined with the profile's weights (direct or AHP; WLC or OWA). Excluded cells and land outside the region get no value.</source>
       <translation>Geeft het land dat door geen regel wordt uitgesloten een score van 0..1: elk scorecriterium van het profiel wordt gemeten (bijv. meters tot een station), gestandaardiseerd (lineair, sigmoïde, klassen of categorieën, zoals het profiel onderbouwt) en gecombineerd met de gewichten uit het profiel (direct of AHP; WLC of OWA). Uitgesloten cellen en land buiten het gebied krijgen geen waarde.</translation>
     </message>
@@ -464,7 +549,7 @@
       <translation>Scoren en rangschikken</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="384" />
+      <location filename="smr_siting/processing/algorithms.py" line="382" />
       <source>Screen a region (exclusion map and candidate areas)</source>
       <translation>Gebied screenen (uitsluitingskaart en kansrijke gebieden)</translation>
     </message>
@@ -474,7 +559,7 @@
       <translation>Gebied screenen op SMR-locaties…</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="91" />
+      <location filename="smr_siting/processing/algorithms.py" line="77" />
       <source>Screening</source>
       <translation>Screening</translation>
     </message>
@@ -489,47 +574,62 @@
       <translation>Screening {path}: geen manifest gevonden. Kies het manifest (JSON) dat een screening schreef, of de map met haar manifest.json.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="219" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="223" />
       <source>Sensitivity of the ranking</source>
       <translation>Gevoeligheid van de rangschikking</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="239" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="243" />
       <source>Sensitivity per site (CSV)</source>
       <translation>Gevoeligheid per locatie (CSV)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="264" />
+      <location filename="smr_siting/processing/layers.py" line="58" />
+      <source>Site</source>
+      <translation>Locatie</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/layers.py" line="59" />
+      <source>Status</source>
+      <translation>Status</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="256" />
       <source>Suitability</source>
       <translation>Geschiktheid</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="151" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="155" />
       <source>Suitability (0..1)</source>
       <translation>Geschiktheid (0..1)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="141" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="145" />
       <source>Suitability surface</source>
       <translation>Geschiktheidskaart</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="292" />
+      <location filename="smr_siting/processing/algorithms.py" line="290" />
       <source>Summary (JSON)</source>
       <translation>Samenvatting (JSON)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="387" />
+      <location filename="smr_siting/processing/layers.py" line="60" />
+      <source>TOPSIS closeness (0..1)</source>
+      <translation>TOPSIS-nabijheid (0..1)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="385" />
       <source>The whole screening in one step: the exclusion map with reasons, the per-rule table and the candidate areas where the SMR footprint fits, with a manifest of every input (sha256), the profile and the software versions.</source>
       <translation>De hele screening in één stap: de uitsluitingskaart met redenen, de tabel per regel en de kansrijke gebieden waar de SMR-footprint past, met een manifest van alle invoer (sha256), het profiel en de softwareversies.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="236" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="240" />
       <source>Threshold sweep: RULE=D1,D2,… (e.g. cooling_water=1km,2km,5km,10km; several separated by ';')</source>
       <translation>Drempelreeks: REGEL=A1,A2,… (bijv. cooling_water=1km,2km,5km,10km; meerdere gescheiden door ';')</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="241" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="245" />
       <source>Threshold sweeps (CSV)</source>
       <translation>Drempelreeksen (CSV)</translation>
     </message>
@@ -537,6 +637,11 @@
       <location filename="smr_siting/processing/fetch_algorithm.py" line="99" />
       <source>Time-out per request [s]</source>
       <translation>Time-out per verzoek [s]</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/layers.py" line="57" />
+      <source>Usable area [ha]</source>
+      <translation>Bruikbare oppervlakte [ha]</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/scoring_algorithms.py" line="97" />
@@ -559,22 +664,42 @@
       <translation>een screening die haar manifest schrijft (Een gebied screenen)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="133" />
+      <location filename="smr_siting/processing/algorithms.py" line="119" />
       <source>circle</source>
       <translation>cirkel</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="133" />
+      <location filename="smr_siting/processing/layers.py" line="67" />
+      <source>excluded</source>
+      <translation>uitgesloten</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/layers.py" line="68" />
+      <source>not scored</source>
+      <translation>niet gescoord</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/layers.py" line="67" />
+      <source>outside region</source>
+      <translation>buiten het gebied</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="119" />
       <source>profile's shape</source>
       <translation>vorm uit het profiel</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="133" />
+      <location filename="smr_siting/processing/layers.py" line="67" />
+      <source>ranked</source>
+      <translation>gerangschikt</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="119" />
       <source>rectangle</source>
       <translation>rechthoek</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="133" />
+      <location filename="smr_siting/processing/algorithms.py" line="119" />
       <source>square</source>
       <translation>vierkant</translation>
     </message>
@@ -624,6 +749,16 @@
       <translation>vink ‘Bestaande uitvoerbestanden vervangen’ aan</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/layers.py" line="61" />
+      <source>x [m, EPSG:28992]</source>
+      <translation>x [m, EPSG:28992]</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/layers.py" line="61" />
+      <source>y [m, EPSG:28992]</source>
+      <translation>y [m, EPSG:28992]</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/fetch_algorithm.py" line="162" />
       <source>{count} layer(s) could not be fetched: {layers}. The cache keeps whatever was complete before.</source>
       <translation>{count} laag/lagen konden niet worden opgehaald: {layers}. De cache houdt wat eerder compleet was.</translation>
@@ -634,12 +769,12 @@
       <translation>{layer}: {status}, {count} objecten, opgehaald {when} ({age})</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="112" />
+      <location filename="smr_siting/processing/algorithms.py" line="98" />
       <source>…or a profile file (YAML; overrides the list above)</source>
       <translation>…of een profielbestand (YAML; gaat voor de lijst hierboven)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="106" />
+      <location filename="smr_siting/processing/algorithms.py" line="92" />
       <source>…or a region polygon layer (all features together; overrides the name)</source>
       <translation>…of een vlakkenlaag met het gebied (alle objecten samen; gaat voor de naam)</translation>
     </message>

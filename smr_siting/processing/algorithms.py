@@ -18,7 +18,6 @@ from qgis.core import (
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
-    QgsProcessingLayerPostProcessorInterface,
     QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterDefinition,
@@ -52,19 +51,6 @@ def _styles_dir() -> Path:
     return here / "resources" / "styles"
 
 
-class StyleAndName(QgsProcessingLayerPostProcessorInterface):
-    """Applies a QML style to an output once QGIS has loaded it."""
-
-    def __init__(self, qml: Path) -> None:
-        super().__init__()
-        self.qml = qml
-
-    def postProcessLayer(self, layer, context, feedback) -> None:  # noqa: ANN001
-        if layer is not None and layer.isValid() and self.qml.exists():
-            layer.loadNamedStyle(str(self.qml))
-            layer.triggerRepaint()
-
-
 class _ScreeningAlgorithm(SmrAlgorithm):
     """Shared inputs: region, profile, data folder, layer overrides, resolution, footprint."""
 
@@ -84,7 +70,7 @@ class _ScreeningAlgorithm(SmrAlgorithm):
 
     def __init__(self) -> None:
         super().__init__()
-        self._post_processors: list[StyleAndName] = []
+        self._post_processors: list[Any] = []  # keep references (qgis/QGIS#47533)
 
     # ---------------------------------------------------------------- identity
     def group(self) -> str:
@@ -158,7 +144,9 @@ class _ScreeningAlgorithm(SmrAlgorithm):
         return path
 
     def build_request(self, parameters: dict[str, Any], context: QgsProcessingContext, work: Path,
-                      feedback: QgsProcessingFeedback | None = None) -> Any:
+                      feedback: QgsProcessingFeedback | None = None, targets: dict[str, Path] | None = None) -> Any:
+        """The engine's request.  ``targets``: the outputs already resolved (asking QGIS again for a temporary
+        output would give a new path, and QGIS would wait for a layer that is never written)."""
         from ..core.layers import LayerInput
         from ..core.screen import ScreeningRequest
 
@@ -198,7 +186,8 @@ class _ScreeningAlgorithm(SmrAlgorithm):
             footprint_ha=None if footprint in (None, "") else self.parameterAsDouble(parameters, self.FOOTPRINT_HA,
                                                                                   context),
             footprint_shape=SHAPES[shape_index] or None if shape_index < len(SHAPES) else None,
-            exclusion_vector=bool(self._output_path(parameters, "EXCLUSION_VECTOR", context, silent=True)),
+            exclusion_vector="exclusion_vector" in (targets if targets is not None else
+                                                    self._targets(parameters, context)),
         )
 
     # ---------------------------------------------------------------- running
@@ -237,7 +226,7 @@ class _ScreeningAlgorithm(SmrAlgorithm):
         with engine_errors():
             AtomicOutputs(targets, overwrite).check()
             with tempfile.TemporaryDirectory(prefix="smr_siting_", dir=QgsProcessingUtils.tempFolder()) as tmp:
-                request = self.build_request(parameters, context, Path(tmp), feedback)
+                request = self.build_request(parameters, context, Path(tmp), feedback, targets)
                 result = compute_exclusion(request, ctx.stage(0.0, 0.7))
                 candidates = None
                 if "candidates" in targets:
@@ -254,24 +243,33 @@ class _ScreeningAlgorithm(SmrAlgorithm):
         }
         if candidates is not None:
             results["CANDIDATE_COUNT"] = len(candidates[0])
+        from .layers import run_group_name
+
+        group = run_group_name(result.region.name, result.profile.name)
         for key, name in self.OUTPUTS.items():
             if key in targets:
                 results[name] = str(targets[key])
-                self._style_output(str(targets[key]), key, context)
+                self._style_output(str(targets[key]), key, context, group)
         return results
 
     LAYER_NAMES = {"exclusion": "Exclusion reasons", "candidates": "Candidate areas",
                    "exclusion_vector": "Exclusion polygons per rule", "suitability": "Suitability",
                    "ranked": "Ranked sites"}
+    TABLE_NAMES = {"summary_csv": "Per-rule table", "sensitivity": "Sensitivity per site", "sweeps": "Threshold sweeps"}
 
-    def _style_output(self, path: str, key: str, context: QgsProcessingContext) -> None:
+    def _style_output(self, path: str, key: str, context: QgsProcessingContext, group: str = "") -> None:
+        from .layers import RunLayer, load_table
+
+        if key in self.TABLE_NAMES:
+            load_table(Path(path), tr(self.TABLE_NAMES[key]), key, group, context, self._post_processors)
+            return
         if key not in self.LAYER_NAMES or not context.willLoadLayerOnCompletion(path):
             return
         details = context.layerToLoadOnCompletionDetails(path)
         details.name = tr(self.LAYER_NAMES[key])
         qml = Path(path).with_suffix(".qml")  # the engine writes the style beside the output
-        processor = StyleAndName(qml)
-        self._post_processors.append(processor)  # keep a reference (qgis/QGIS#47533)
+        processor = RunLayer(key, qml, group)
+        self._post_processors.append(processor)
         details.setPostProcessor(processor)
 
     def add_number_outputs(self, candidates: bool) -> None:

@@ -87,7 +87,7 @@ class _ScoringAlgorithm(_ScreeningAlgorithm):
 
             result, _reused = reuse(manifest_path(screening), ctx.stage(0.0, 0.4))
         else:
-            request = self.build_request(parameters, context, work, feedback)
+            request = self.build_request(parameters, context, work, feedback, targets={})
             result = compute_exclusion(request, ctx.stage(0.0, 0.4))
         spec = scoring_spec(result.profile)
         matrix = [v for v in (self.parameterAsMatrix(parameters, self.AHP_MATRIX, context) or [])
@@ -117,13 +117,17 @@ class _ScoringAlgorithm(_ScreeningAlgorithm):
             AtomicOutputs(targets, overwrite).check()
             with tempfile.TemporaryDirectory(prefix="smr_siting_", dir=QgsProcessingUtils.tempFolder()) as tmp:
                 result, spec, sites = self._scoring_run(parameters, context, feedback, Path(tmp), ctx)
+                self._run_names = (result.region.name, result.profile.name)
                 outputs = AtomicOutputs(targets, overwrite)
                 extra = self.compute_and_write(parameters, context, result, spec, sites, outputs, targets, ctx)
         results: dict[str, Any] = dict(extra)
+        from .layers import run_group_name
+
+        group = run_group_name(*self._run_names)
         for key, name in self.OUTPUTS.items():
             if key in targets:
                 results[name] = str(targets[key])
-                self._style_output(str(targets[key]), key, context)
+                self._style_output(str(targets[key]), key, context, group)
         return results
 
     def compute_and_write(self, parameters: dict[str, Any], context: QgsProcessingContext, result: Any, spec: Any,
