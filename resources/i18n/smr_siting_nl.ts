@@ -9,102 +9,102 @@
       <translation>&amp;SMR-locaties</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="77" />
+      <location filename="smr_siting/processing/common.py" line="100" />
       <source>'Cell size [m]'</source>
       <translation>‘Celgrootte [m]’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="102" />
+      <location filename="smr_siting/processing/common.py" line="125" />
       <source>'Cell size [m]' {value:g}</source>
       <translation>‘Celgrootte [m]’ {value:g}</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="79" />
+      <location filename="smr_siting/processing/common.py" line="102" />
       <source>'Criteria profile'</source>
       <translation>‘Criteriaprofiel’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="95" />
+      <location filename="smr_siting/processing/common.py" line="118" />
       <source>'Exclusion polygons per rule'</source>
       <translation>‘Uitsluitingsvlakken per regel’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="81" />
+      <location filename="smr_siting/processing/common.py" line="104" />
       <source>'Footprint shape'</source>
       <translation>‘Vorm van de footprint’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="84" />
+      <location filename="smr_siting/processing/common.py" line="107" />
       <source>'Layers to fetch'</source>
       <translation>‘Op te halen lagen’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="86" />
+      <location filename="smr_siting/processing/common.py" line="109" />
       <source>'Margin around the region [km]'</source>
       <translation>‘Marge rond het gebied [km]’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="90" />
+      <location filename="smr_siting/processing/common.py" line="113" />
       <source>'Monte Carlo samples'</source>
       <translation>‘Aantal Monte Carlo-trekkingen’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="82" />
+      <location filename="smr_siting/processing/common.py" line="105" />
       <source>'Offline'</source>
       <translation>‘Offline’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="85" />
+      <location filename="smr_siting/processing/common.py" line="108" />
       <source>'Other service URLs'</source>
       <translation>‘Andere dienst-URL's’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="91" />
+      <location filename="smr_siting/processing/common.py" line="114" />
       <source>'Random seed'</source>
       <translation>‘Startwaarde toevalsgenerator (seed)’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="76" />
+      <location filename="smr_siting/processing/common.py" line="99" />
       <source>'Replace output files that already exist'</source>
       <translation>‘Bestaande uitvoerbestanden vervangen’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="87" />
+      <location filename="smr_siting/processing/common.py" line="110" />
       <source>'Retries after a time-out or a server error'</source>
       <translation>‘Nieuwe pogingen na een time-out of een serverfout’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="80" />
+      <location filename="smr_siting/processing/common.py" line="103" />
       <source>'SMR footprint [ha]'</source>
       <translation>‘SMR-footprint [ha]’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="93" />
+      <location filename="smr_siting/processing/common.py" line="116" />
       <source>'Screening (its folder or manifest)'</source>
       <translation>‘Te hergebruiken screening’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="89" />
+      <location filename="smr_siting/processing/common.py" line="112" />
       <source>'Threshold sweep'</source>
       <translation>‘Drempelreeks’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="88" />
+      <location filename="smr_siting/processing/common.py" line="111" />
       <source>'Time-out per request [s]'</source>
       <translation>‘Time-out per verzoek [s]’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="92" />
+      <location filename="smr_siting/processing/common.py" line="115" />
       <source>'Your own sites'</source>
       <translation>‘Eigen locaties’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="307" />
+      <location filename="smr_siting/processing/algorithms.py" line="382" />
       <source>&lt;h3&gt;Inputs&lt;/h3&gt; &lt;ul&gt; &lt;li&gt;&lt;b&gt;Region&lt;/b&gt;: a province or municipality by name or CBS code (Gelderland, PV25, GM0202), or a polygon layer.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Criteria profile&lt;/b&gt;: nl-default, nl-strict or nl-datacentre, or your own YAML file. Every distance and threshold in a profile cites its source or says it is an assumption and which range to try.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Data folder&lt;/b&gt;: a folder with the layer catalogue's files (the demo pack, ../shared/data/nl, or a cache fetched from PDOK). Any layer can be replaced by a loaded QGIS layer (advanced parameters).&lt;/li&gt; &lt;li&gt;&lt;b&gt;Cell size&lt;/b&gt; [m]: default from the profile (25 m). The grid is EPSG:28992 and grows beyond the region by the largest rule distance, so distances and contiguous areas are right at the border.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Footprint&lt;/b&gt; [ha] and shape: the SMR site that must fit inside a candidate area.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Replace output files&lt;/b&gt;: off by default; existing outputs are then refused, never half-overwritten.&lt;/li&gt; &lt;/ul&gt; </source>
       <translation>&lt;h3&gt;Invoer&lt;/h3&gt; &lt;ul&gt; &lt;li&gt;&lt;b&gt;Gebied&lt;/b&gt;: een provincie of gemeente op naam of CBS-code (Gelderland, PV25, GM0202), of een vlakkenlaag.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Criteriaprofiel&lt;/b&gt;: nl-default, nl-strict of nl-datacentre, of een eigen YAML-bestand. Elke afstand en drempel in een profiel noemt haar bron, of zegt dat ze een aanname is en welk bereik het proberen waard is.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Gegevensmap&lt;/b&gt;: een map met de bestanden uit de lagencatalogus (het demopakket, ../shared/data/nl, of een cache die van PDOK is opgehaald). Elke laag kan worden vervangen door een geladen QGIS-laag (geavanceerde parameters).&lt;/li&gt; &lt;li&gt;&lt;b&gt;Celgrootte&lt;/b&gt; [m]: standaard die van het profiel (25 m). Het raster is EPSG:28992 en reikt voorbij het gebied tot de grootste afstand in de regels, zodat afstanden en aaneengesloten gebieden ook aan de grens kloppen.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Footprint&lt;/b&gt; [ha] en vorm: het SMR-terrein dat helemaal binnen een kansrijk gebied moet passen.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Bestaande uitvoerbestanden vervangen&lt;/b&gt;: standaard uit; bestaande uitvoer wordt dan geweigerd, nooit half overschreven.&lt;/li&gt; &lt;/ul&gt; </translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="58" />
+      <location filename="smr_siting/processing/common.py" line="81" />
       <source>A required Python package is missing ({error}). {help}</source>
       <translation>Een benodigd Python-pakket ontbreekt ({error}). {help}</translation>
     </message>
@@ -129,7 +129,7 @@
       <translation>AHP-matrix van paarsgewijze vergelijkingen (rijen en kolommen in de volgorde van de scorecriteria van het profiel; leeg: de gewichten uit het profiel)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="335" />
+      <location filename="smr_siting/processing/algorithms.py" line="410" />
       <source>Applies every exclusion rule of a criteria profile to a region and writes one raster in which each cell records &lt;b&gt;every&lt;/b&gt; rule that excludes it (one bit per rule; the legend is in the file's metadata, a .rules.json sidecar and the .qml style), plus a per-rule table: km² excluded by the rule, by the rule only, cumulative in profile order, and share of the region.</source>
       <translation>Past elke uitsluitingsregel van een criteriaprofiel toe op een gebied en schrijft één raster waarin elke cel &lt;b&gt;alle&lt;/b&gt; regels vastlegt die haar uitsluiten (één bit per regel; de legenda staat in de metadata van het bestand, in een .rules.json-bestand ernaast en in de .qml-stijl), plus een tabel per regel: km² uitgesloten door de regel, alleen door deze regel, cumulatief in de volgorde van het profiel, en het aandeel van het gebied.</translation>
     </message>
@@ -144,7 +144,7 @@
       <translation>Oppervlakte in het gebied [ha]</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="278" />
+      <location filename="smr_siting/processing/algorithms.py" line="293" />
       <source>Area not excluded [km²]</source>
       <translation>Niet uitgesloten oppervlakte [km²]</translation>
     </message>
@@ -154,17 +154,17 @@
       <translation>Bit</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="108" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="110" />
       <source>Cache folder (use it as the screening's data folder)</source>
       <translation>Cachemap (gebruik haar als gegevensmap van de screening)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="142" />
+      <location filename="smr_siting/processing/common.py" line="177" />
       <source>Cancelled; no output was written.</source>
       <translation>Geannuleerd; er is geen uitvoer geschreven.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="151" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="160" />
       <source>Cancelled; the cache is as it was.</source>
       <translation>Geannuleerd; de cache is zoals hij was.</translation>
     </message>
@@ -174,27 +174,27 @@
       <translation>Kansrijk gebied</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="255" />
+      <location filename="smr_siting/processing/algorithms.py" line="270" />
       <source>Candidate areas</source>
       <translation>Kansrijke gebieden</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="302" />
+      <location filename="smr_siting/processing/algorithms.py" line="317" />
       <source>Candidate areas (where the footprint fits)</source>
       <translation>Kansrijke gebieden (waar de footprint past)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="356" />
+      <location filename="smr_siting/processing/algorithms.py" line="431" />
       <source>Candidate areas where an SMR footprint fits</source>
       <translation>Kansrijke gebieden waar een SMR-footprint past</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="139" />
+      <location filename="smr_siting/processing/algorithms.py" line="152" />
       <source>Cannot export layer {name}: {error}</source>
       <translation>Kan laag {name} niet exporteren: {error}</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="105" />
+      <location filename="smr_siting/processing/algorithms.py" line="113" />
       <source>Cell size [m] (empty: the profile's, 25 m)</source>
       <translation>Celgrootte [m] (leeg: die van het profiel, 25 m)</translation>
     </message>
@@ -209,7 +209,7 @@
       <translation>Aaneengesloten oppervlakte, ook over de grens [ha]</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="95" />
+      <location filename="smr_siting/processing/algorithms.py" line="103" />
       <source>Criteria profile</source>
       <translation>Criteriaprofiel</translation>
     </message>
@@ -219,7 +219,7 @@
       <translation>Gegevens</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="101" />
+      <location filename="smr_siting/processing/algorithms.py" line="109" />
       <source>Data folder with the catalogue's layers (empty: the fetch cache, else the embedded national pack; see Processing › Options › Providers)</source>
       <translation>Gegevensmap met de lagen van de catalogus (leeg: de ophaalcache, anders het ingebouwde landelijke pakket; zie Processing › Opties › Providers)</translation>
     </message>
@@ -254,7 +254,7 @@
       <translation>Downloadt de lagen die een gebied nodig heeft van hun officiële diensten (PDOK OGC API Features, WFS 2.0, CBS, RVO, Rijkswaterstaat; zie layers/catalogue.yaml) naar een cachemap: één GeoPackage per laag, in EPSG:28992, beperkt tot het omsluitende kader van het gebied plus een marge, elk met een herkomsttabel (URL, verzoek, tijd, aantal objecten, sha256, licentie, peildatum). Gebruik de cachemap als gegevensmap van de screeningsalgoritmen; hun manifest noemt dan deze herkomstregels. &lt;h3&gt;Invoer&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Gebied&lt;/b&gt;: naam of CBS-code van een provincie of gemeente (Gelderland, PV25, GM0228). De provincie- en gemeentegrenzen worden eerst opgehaald als de cache ze niet heeft.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Lagen&lt;/b&gt;: welke lagen uit de catalogus op te halen.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Offline&lt;/b&gt;: geen dienst benaderen; controleer of de cache de lagen heeft en meld hoe oud ze zijn.&lt;/li&gt;&lt;/ul&gt;Mislukte verzoeken worden herhaald met steeds langere wachttijden; een mislukte of geannuleerde download beschadigt nooit een eerder opgehaalde laag, en een mislukte gaat bij de volgende keer verder waar hij stopte.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="277" />
+      <location filename="smr_siting/processing/algorithms.py" line="292" />
       <source>Excluded area [km²]</source>
       <translation>Uitgesloten oppervlakte [km²]</translation>
     </message>
@@ -264,27 +264,27 @@
       <translation>Uitgesloten door</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="332" />
+      <location filename="smr_siting/processing/algorithms.py" line="407" />
       <source>Exclusion map with reasons</source>
       <translation>Uitsluitingskaart met redenen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="256" />
+      <location filename="smr_siting/processing/algorithms.py" line="271" />
       <source>Exclusion polygons per rule</source>
       <translation>Uitsluitingsvlakken per regel</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="292" />
+      <location filename="smr_siting/processing/algorithms.py" line="307" />
       <source>Exclusion polygons per rule (dissolved; Identify on them lists a place's rules)</source>
       <translation>Uitsluitingsvlakken per regel (samengevoegd; Identificeren erop toont de regels van een plek)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="255" />
+      <location filename="smr_siting/processing/algorithms.py" line="270" />
       <source>Exclusion reasons</source>
       <translation>Redenen van uitsluiting</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="285" />
+      <location filename="smr_siting/processing/algorithms.py" line="300" />
       <source>Exclusion reasons (GeoTIFF: one bit per rule)</source>
       <translation>Redenen van uitsluiting (GeoTIFF: één bit per regel)</translation>
     </message>
@@ -294,7 +294,7 @@
       <translation>Map van de ophaalcache (leeg: smr_siting/cache in het QGIS-profiel)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="72" />
+      <location filename="smr_siting/processing/common.py" line="95" />
       <source>Fetch layers</source>
       <translation>Lagen ophalen</translation>
     </message>
@@ -304,12 +304,12 @@
       <translation>Lagen van PDOK / CBS ophalen naar een cachemap</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="359" />
+      <location filename="smr_siting/processing/algorithms.py" line="434" />
       <source>Finds contiguous land that no rule excludes and in which the SMR footprint (area and shape) fits wholly — not just the area total. Each area gets its area inside the region, the whole contiguous area (also beyond the border), the usable area (land some fitting footprint covers), its centroid and the municipality and province it lies in.</source>
       <translation>Zoekt aaneengesloten land dat door geen enkele regel wordt uitgesloten en waarin de SMR-footprint (oppervlakte en vorm) helemaal past — niet alleen qua totale oppervlakte. Elk gebied krijgt zijn oppervlakte binnen het gebied, de hele aaneengesloten oppervlakte (ook over de grens), de bruikbare oppervlakte (land dat een passende footprint bedekt), zijn zwaartepunt en de gemeente en provincie waarin het ligt.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="118" />
+      <location filename="smr_siting/processing/algorithms.py" line="131" />
       <source>Footprint shape (empty: the profile's)</source>
       <translation>Vorm van de footprint (leeg: die van het profiel)</translation>
     </message>
@@ -324,12 +324,12 @@
       <translation>Hoe stabiel is de rangschikking? Monte Carlo op de gewichten (Dirichlet rond de gekozen gewichten, met vaste seed: dezelfde seed geeft dezelfde getallen): per locatie het aandeel van de trekkingen op plaats 1, in de top 3 en de top 5, en een bandbreedte van de rang; de rang van elke locatie als elk criterium wordt weggelaten; en, desgewenst, drempelreeksen (bijv. cooling_water=1km,2km,5km,10km: overgebleven km² en kansrijke gebieden per waarde).</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="110" />
+      <location filename="smr_siting/processing/algorithms.py" line="119" />
       <source>Layer for '{id}' ({title}) instead of the data folder's</source>
       <translation>Laag voor '{id}' ({title}) in plaats van die uit de gegevensmap</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="109" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="111" />
       <source>Layers fetched or already up to date</source>
       <translation>Opgehaalde of al actuele lagen</translation>
     </message>
@@ -339,7 +339,7 @@
       <translation>Op te halen lagen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="297" />
+      <location filename="smr_siting/processing/algorithms.py" line="312" />
       <source>Manifest: inputs with sha256, profile, versions (JSON)</source>
       <translation>Manifest: invoer met sha256, profiel, versies (JSON)</translation>
     </message>
@@ -364,22 +364,22 @@
       <translation>Naam</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="127" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="129" />
       <source>No cache folder given.</source>
       <translation>Geen cachemap opgegeven.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="158" />
+      <location filename="smr_siting/processing/algorithms.py" line="173" />
       <source>No region given: type a province or municipality name (e.g. Gelderland) or choose a region polygon layer.</source>
       <translation>Geen gebied opgegeven: typ de naam van een provincie of gemeente (bijv. Gelderland) of kies een vlakkenlaag met het gebied.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="122" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="124" />
       <source>No region given: type a province or municipality name (e.g. Gelderland), or tick Offline to check the cache.</source>
       <translation>Geen gebied opgegeven: typ de naam van een provincie of gemeente (bijv. Gelderland), of vink Offline aan om de cache te controleren.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="280" />
+      <location filename="smr_siting/processing/algorithms.py" line="295" />
       <source>Number of candidate areas</source>
       <translation>Aantal kansrijke gebieden</translation>
     </message>
@@ -399,22 +399,22 @@
       <translation>Andere dienst-URL's, bijv. een spiegel: ID=URL, gescheiden door ';' (ID=wfs:URL gebruikt de WFS van de laag)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="133" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="135" />
       <source>Other service URLs: write {item!r} as ID=URL</source>
       <translation>Andere dienst-URL's: schrijf {item!r} als ID=URL</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="144" />
+      <location filename="smr_siting/processing/common.py" line="179" />
       <source>Out of memory. Use a larger cell size or a smaller region.</source>
       <translation>Onvoldoende geheugen. Gebruik een grotere celgrootte of een kleiner gebied.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="209" />
+      <location filename="smr_siting/processing/algorithms.py" line="224" />
       <source>Output {name} must be a file (GeoTIFF, GeoPackage, CSV or JSON), not {path}</source>
       <translation>Uitvoer {name} moet een bestand zijn (GeoTIFF, GeoPackage, CSV of JSON), niet {path}</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="287" />
+      <location filename="smr_siting/processing/algorithms.py" line="302" />
       <source>Per-rule table (CSV)</source>
       <translation>Tabel per regel (CSV)</translation>
     </message>
@@ -424,7 +424,7 @@
       <translation>Provincie</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="129" />
+      <location filename="smr_siting/processing/algorithms.py" line="142" />
       <source>QGIS layer {layer!r} has no coordinate reference system. Assign one (Layer Properties › Source) and run again.</source>
       <translation>QGIS-laag {layer!r} heeft geen coördinatenreferentiesysteem. Ken er een toe (Laageigenschappen › Bron) en probeer het opnieuw.</translation>
     </message>
@@ -439,7 +439,7 @@
       <translation>Rang</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="71" />
+      <location filename="smr_siting/processing/common.py" line="94" />
       <source>Rank candidate sites</source>
       <translation>Kansrijke locaties rangschikken</translation>
     </message>
@@ -449,7 +449,7 @@
       <translation>Kandidaatlocaties rangschikken (met toelichting)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="257" />
+      <location filename="smr_siting/processing/algorithms.py" line="272" />
       <source>Ranked sites</source>
       <translation>Gerangschikte locaties</translation>
     </message>
@@ -469,12 +469,12 @@
       <translation>De screening {path} wordt opnieuw opgebouwd uit haar manifest (de invoer is ongewijzigd).</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="276" />
+      <location filename="smr_siting/processing/algorithms.py" line="291" />
       <source>Region area [km²] (cells)</source>
       <translation>Oppervlakte van het gebied [km²] (cellen)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="89" />
+      <location filename="smr_siting/processing/algorithms.py" line="92" />
       <source>Region: province or municipality name or CBS code (e.g. Gelderland, PV25, GM0202)</source>
       <translation>Gebied: naam of CBS-code van een provincie of gemeente (bijv. Gelderland, PV25, GM0202)</translation>
     </message>
@@ -484,7 +484,7 @@
       <translation>Gebied: naam of CBS-code van een provincie of gemeente (bijv. Gelderland, PV25, GM0228)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="123" />
+      <location filename="smr_siting/processing/algorithms.py" line="136" />
       <source>Replace output files that already exist</source>
       <translation>Bestaande uitvoerbestanden vervangen</translation>
     </message>
@@ -514,7 +514,7 @@
       <translation>Regel-id</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="115" />
+      <location filename="smr_siting/processing/algorithms.py" line="128" />
       <source>SMR footprint [ha] (empty: the profile's, 10 ha in nl-default)</source>
       <translation>SMR-footprint [ha] (leeg: die van het profiel, 10 ha in nl-default)</translation>
     </message>
@@ -549,7 +549,7 @@
       <translation>Scoren en rangschikken</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="382" />
+      <location filename="smr_siting/processing/algorithms.py" line="457" />
       <source>Screen a region (exclusion map and candidate areas)</source>
       <translation>Gebied screenen (uitsluitingskaart en kansrijke gebieden)</translation>
     </message>
@@ -559,7 +559,7 @@
       <translation>Gebied screenen op SMR-locaties…</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="77" />
+      <location filename="smr_siting/processing/algorithms.py" line="80" />
       <source>Screening</source>
       <translation>Screening</translation>
     </message>
@@ -594,7 +594,7 @@
       <translation>Status</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="256" />
+      <location filename="smr_siting/processing/algorithms.py" line="271" />
       <source>Suitability</source>
       <translation>Geschiktheid</translation>
     </message>
@@ -609,7 +609,7 @@
       <translation>Geschiktheidskaart</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="290" />
+      <location filename="smr_siting/processing/algorithms.py" line="305" />
       <source>Summary (JSON)</source>
       <translation>Samenvatting (JSON)</translation>
     </message>
@@ -619,7 +619,7 @@
       <translation>TOPSIS-nabijheid (0..1)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="385" />
+      <location filename="smr_siting/processing/algorithms.py" line="460" />
       <source>The whole screening in one step: the exclusion map with reasons, the per-rule table and the candidate areas where the SMR footprint fits, with a manifest of every input (sha256), the profile and the software versions.</source>
       <translation>De hele screening in één stap: de uitsluitingskaart met redenen, de tabel per regel en de kansrijke gebieden waar de SMR-footprint past, met een manifest van alle invoer (sha256), het profiel en de softwareversies.</translation>
     </message>
@@ -654,17 +654,17 @@
       <translation>Eigen locaties (punten of percelen, elk CRS; leeg: de beste plek per kansrijk gebied)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="73" />
+      <location filename="smr_siting/processing/common.py" line="96" />
       <source>a 'Layer for …' field (advanced parameters)</source>
       <translation>een veld ‘Laag voor …’ (geavanceerde parameters)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="68" />
+      <location filename="smr_siting/processing/common.py" line="91" />
       <source>a screening that writes its manifest (Screen a region)</source>
       <translation>een screening die haar manifest schrijft (Een gebied screenen)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="119" />
+      <location filename="smr_siting/processing/algorithms.py" line="132" />
       <source>circle</source>
       <translation>cirkel</translation>
     </message>
@@ -684,7 +684,7 @@
       <translation>buiten het gebied</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="119" />
+      <location filename="smr_siting/processing/algorithms.py" line="132" />
       <source>profile's shape</source>
       <translation>vorm uit het profiel</translation>
     </message>
@@ -694,57 +694,57 @@
       <translation>gerangschikt</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="119" />
+      <location filename="smr_siting/processing/algorithms.py" line="132" />
       <source>rectangle</source>
       <translation>rechthoek</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="119" />
+      <location filename="smr_siting/processing/algorithms.py" line="132" />
       <source>square</source>
       <translation>vierkant</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="83" />
+      <location filename="smr_siting/processing/common.py" line="106" />
       <source>the 'Cache folder' field</source>
       <translation>het veld ‘Cachemap’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="66" />
+      <location filename="smr_siting/processing/common.py" line="89" />
       <source>the 'Data folder' field</source>
       <translation>het veld ‘Gegevensmap’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="78" />
+      <location filename="smr_siting/processing/common.py" line="101" />
       <source>the 'Region' field</source>
       <translation>het veld ‘Gebied’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="96" />
+      <location filename="smr_siting/processing/common.py" line="119" />
       <source>the '{option}' setting</source>
       <translation>de instelling ‘{option}’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="100" />
+      <location filename="smr_siting/processing/common.py" line="123" />
       <source>the advanced field 'Layer for {slot}'</source>
       <translation>het geavanceerde veld ‘Laag voor {slot}’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="94" />
+      <location filename="smr_siting/processing/common.py" line="117" />
       <source>the output fields</source>
       <translation>de uitvoervelden</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="69" />
+      <location filename="smr_siting/processing/common.py" line="92" />
       <source>the profile file of that name</source>
       <translation>het profielbestand met die naam</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="70" />
+      <location filename="smr_siting/processing/common.py" line="93" />
       <source>the screening (Screen a region)</source>
       <translation>de screening (Een gebied screenen)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="101" />
+      <location filename="smr_siting/processing/common.py" line="124" />
       <source>tick 'Replace output files that already exist'</source>
       <translation>vink ‘Bestaande uitvoerbestanden vervangen’ aan</translation>
     </message>
@@ -759,24 +759,29 @@
       <translation>y [m, EPSG:28992]</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="162" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="171" />
       <source>{count} layer(s) could not be fetched: {layers}. The cache keeps whatever was complete before.</source>
       <translation>{count} laag/lagen konden niet worden opgehaald: {layers}. De cache houdt wat eerder compleet was.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="158" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="167" />
       <source>{layer}: {status}, {count} features, fetched {when} ({age})</source>
       <translation>{layer}: {status}, {count} objecten, opgehaald {when} ({age})</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="98" />
+      <location filename="smr_siting/processing/algorithms.py" line="106" />
       <source>…or a profile file (YAML; overrides the list above)</source>
       <translation>…of een profielbestand (YAML; gaat voor de lijst hierboven)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="92" />
-      <source>…or a region polygon layer (all features together; overrides the name)</source>
-      <translation>…of een vlakkenlaag met het gebied (alle objecten samen; gaat voor de naam)</translation>
+      <location filename="smr_siting/processing/algorithms.py" line="99" />
+      <source>…or a region polygon layer (its selected features, or all of them together; overrides the name)</source>
+      <translation>…of een polygonenlaag als gebied (de geselecteerde objecten, of alle samen; gaat voor de naam)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="96" />
+      <source>…or choose it: the 12 provinces, then the municipalities (with their CBS code)</source>
+      <translation>…of kies het: de 12 provincies, daarna de gemeenten (met hun CBS-code)</translation>
     </message>
   </context>
 </TS>

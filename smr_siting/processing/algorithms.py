@@ -7,6 +7,7 @@ rasterio are missing; running one then says how to install them.
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from qgis.core import (
 )
 
 from ..core.catalogue import load_catalogue
+from ..core.i18n import localised
 from ..core.profile import builtin_profiles
 from ..i18n import tr
 from .common import SmrAlgorithm, engine_errors, require_engine, run_context
@@ -56,6 +58,7 @@ class _ScreeningAlgorithm(SmrAlgorithm):
 
     REGION = "REGION"
     REGION_LAYER = "REGION_LAYER"
+    REGION_LIST = "REGION_LIST"
     PROFILE = "PROFILE"
     PROFILE_FILE = "PROFILE_FILE"
     DATA = "DATA"
@@ -88,8 +91,13 @@ class _ScreeningAlgorithm(SmrAlgorithm):
         self.addParameter(QgsProcessingParameterString(
             self.REGION, tr("Region: province or municipality name or CBS code (e.g. Gelderland, PV25, GM0202)"),
             defaultValue="", optional=True))
+        regions = region_choices()
+        self.addParameter(QgsProcessingParameterEnum(
+            self.REGION_LIST, tr("…or choose it: the 12 provinces, then the municipalities (with their CBS code)"),
+            options=regions, allowMultiple=False, defaultValue=None, optional=True, usesStaticStrings=True))
         self.addParameter(QgsProcessingParameterFeatureSource(
-            self.REGION_LAYER, tr("…or a region polygon layer (all features together; overrides the name)"),
+            self.REGION_LAYER, tr("…or a region polygon layer (its selected features, or all of them together; "
+                                  "overrides the name)"),
             [QgsProcessing.TypeVectorPolygon], optional=True))
         self.addParameter(QgsProcessingParameterEnum(
             self.PROFILE, tr("Criteria profile"), options=builtin_profiles(), defaultValue="nl-default",
@@ -104,11 +112,16 @@ class _ScreeningAlgorithm(SmrAlgorithm):
         self.addParameter(self._advanced(QgsProcessingParameterNumber(
             self.RESOLUTION, tr("Cell size [m] (empty: the profile's, 25 m)"), QgsProcessingParameterNumber.Double,
             defaultValue=None, optional=True, minValue=1.0, maxValue=1000.0)))
-        for entry in sorted(load_catalogue().entries.values(), key=lambda e: e.id):
-            self.addParameter(self._advanced(QgsProcessingParameterFeatureSource(
+        used = shipped_profile_slots()
+        for entry in sorted(load_catalogue().entries.values(), key=lambda e: (e.id not in used, e.id)):
+            parameter = self._advanced(QgsProcessingParameterFeatureSource(
                 self.LAYER_PREFIX + entry.id.upper(),
-                tr("Layer for '{id}' ({title}) instead of the data folder's").format(id=entry.id, title=entry.title),
-                [QgsProcessing.TypeVectorAnyGeometry], optional=True)))
+                tr("Layer for '{id}' ({title}) instead of the data folder's").format(
+                    id=entry.id, title=localised(entry.title, entry.title_nl)),
+                [QgsProcessing.TypeVectorAnyGeometry], optional=True))
+            if entry.id not in used:  # no shipped profile reads it: kept for scripts and own profiles, not shown
+                parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagHidden)
+            self.addParameter(parameter)
 
     def init_footprint(self) -> None:
         self.addParameter(self._advanced(QgsProcessingParameterNumber(
@@ -151,6 +164,8 @@ class _ScreeningAlgorithm(SmrAlgorithm):
         from ..core.screen import ScreeningRequest
 
         region = (self.parameterAsString(parameters, self.REGION, context) or "").strip()
+        if not region and self.REGION_LIST in parameters:
+            region = region_from_choice(self.parameterAsEnumString(parameters, self.REGION_LIST, context) or "")
         region_source = self.parameterAsSource(parameters, self.REGION_LAYER, context)
         if region_source is not None:
             region = str(self._export(region_source, "region", work))
@@ -301,6 +316,66 @@ class _ScreeningAlgorithm(SmrAlgorithm):
         self.addParameter(QgsProcessingParameterVectorDestination(
             "CANDIDATES", tr("Candidate areas (where the footprint fits)"), QgsProcessing.TypeVectorPolygon,
             defaultValue=TEMPORARY))
+
+
+@functools.lru_cache(maxsize=1)
+def _region_names() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(provinces, 'Municipality (GMxxxx)') from the boundaries the plugin ships (the embedded national pack)."""
+    from .settings import national_pack_dir
+
+    pack = national_pack_dir()
+    catalogue = load_catalogue()
+    provinces: list[str] = []
+    municipalities: list[str] = []
+    if pack is None:
+        return (), ()
+    try:
+        from osgeo import ogr
+    except ImportError:
+        return (), ()
+    for slot, out in (("provinces", provinces), ("municipalities", municipalities)):
+        entry = catalogue.get(slot)
+        local = next((f for f in entry.files if (pack / f.file).is_file()), None) if entry else None
+        if local is None:
+            continue
+        source = ogr.Open(str(pack / local.file))
+        layer = source.GetLayerByName(local.layer) if local.layer else source.GetLayer(0)
+        for feature in layer:
+            name = feature.GetField(entry.name_field or "statnaam")
+            code = feature.GetField(entry.code_field) if entry.code_field else None
+            out.append(str(name) if slot == "provinces" else f"{name} ({code})")
+    return tuple(sorted(provinces)), tuple(sorted(municipalities, key=str.casefold))
+
+
+def region_choices() -> list[str]:
+    provinces, municipalities = _region_names()
+    return [*provinces, *municipalities]
+
+
+def region_from_choice(choice: str) -> str:
+    """'Ede (GM0228)' → 'GM0228' (a code is unambiguous: Utrecht and Groningen are provinces too); a province as is."""
+    choice = choice.strip()
+    if choice.endswith(")") and " (" in choice:
+        return choice.rsplit(" (", 1)[1][:-1]
+    return choice
+
+
+@functools.lru_cache(maxsize=1)
+def shipped_profile_slots() -> frozenset[str]:
+    """The layer slots any shipped profile can read (and the region lookup's): the overrides worth showing."""
+    from ..core.profile import builtin_profiles, load_profile
+
+    catalogue = load_catalogue()
+    used = {"provinces", "municipalities"}
+    for name in builtin_profiles():
+        try:
+            used |= set(load_profile(name, catalogue.ids).layer_ids)
+        except Exception:  # noqa: BLE001 - a broken profile shows every slot rather than none
+            return frozenset(catalogue.ids)
+    for entry in catalogue.entries.values():
+        used |= {entry.id for use in (getattr(entry, "used_by", None) or ()) if str(use).split("/")[0] in
+                 builtin_profiles()}
+    return frozenset(used)
 
 
 def _input_help() -> str:

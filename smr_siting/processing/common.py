@@ -4,6 +4,7 @@ translation of engine errors into QgsProcessingException (one clear message, no 
 from __future__ import annotations
 
 import contextlib
+import re
 from typing import Any, Iterator
 
 from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingFeedback
@@ -13,6 +14,11 @@ from ..i18n import tr
 from .provider import icon_path
 
 HELP_URL = "https://github.com/smr-siting/smr-siting#readme"
+#: found by the toolbox search in either language ("reactor", "kerncentrale", …)
+TAGS = ("smr", "small modular reactor", "reactor", "nuclear", "nuclear power plant", "siting", "site selection",
+        "screening", "exclusion", "suitability", "mcda", "netherlands",
+        "kleine modulaire reactor", "kernreactor", "kerncentrale", "kernenergie", "locatiekeuze", "locatie",
+        "uitsluiting", "geschiktheid", "nederland")
 INSTALL_HELP = (
     "smr-siting needs geopandas, shapely, rasterio, scipy and rtree in QGIS's Python. "
     "Debian/Ubuntu: sudo apt install python3-geopandas python3-fiona python3-rasterio python3-scipy python3-rtree; "
@@ -28,6 +34,23 @@ class SmrAlgorithm(QgsProcessingAlgorithm):
 
     def helpUrl(self) -> str:
         return HELP_URL
+
+    def addParameter(self, parameter: Any, createOutput: bool = True) -> bool:  # noqa: N803 - QGIS signature
+        """Decimal numbers shown with the decimals that matter ("30" or "0.5", not "30.000000")."""
+        from qgis.core import QgsProcessingParameterNumber
+
+        if isinstance(parameter, QgsProcessingParameterNumber) \
+                and parameter.dataType() == QgsProcessingParameterNumber.Double:
+            metadata = dict(parameter.metadata() or {})
+            wrapper = dict(metadata.get("widget_wrapper") or {})
+            wrapper.setdefault("decimals", 2)
+            metadata["widget_wrapper"] = wrapper
+            parameter.setMetadata(metadata)
+        return super().addParameter(parameter, createOutput)
+
+    def tags(self) -> list[str]:
+        """Toolbox search words, in English and Dutch whatever the interface language."""
+        return list(TAGS)
 
     def createInstance(self):  # noqa: ANN201
         return type(self)()
@@ -103,9 +126,21 @@ def qgis_vocabulary() -> Any:
     }, flags=flags)
 
 
+#: a number written the English way (1,234.5 or 0.5), not part of a name, path, version or address
+_NUMBER = re.compile(r"(?<![\w./:-])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+)(?![\w/:-]|\.\d)")
+
+
+def dutch_numbers(text: str) -> str:
+    """'3,408.4 km²' → '3.408,4 km²' (the engine formats numbers the English way in every language)."""
+    return _NUMBER.sub(lambda m: m.group(1).replace(",", "\x00").replace(".", ",").replace("\x00", "."), text)
+
+
 def speak(text: str) -> str:
-    """An engine message in the dialog's words (no command-line flags)."""
-    return qgis_vocabulary().speak(str(text))
+    """An engine message in the dialog's words (no command-line flags) and, in Dutch, Dutch number formats."""
+    from ..core.i18n import language
+
+    text = qgis_vocabulary().speak(str(text))
+    return dutch_numbers(text) if language() == "nl" else text
 
 
 def run_context(feedback: QgsProcessingFeedback | None) -> Any:
