@@ -18,14 +18,14 @@ SHARED_DATA ?= ../shared/data/nl
 DEMO_DATA := demo/data
 APT_PACKAGES := qgis python3-qgis qgis-providers python3-geopandas python3-rasterio python3-rtree \
 	python3-scipy python3-yaml python3-pytest python3-hypothesis python3-venv qttools5-dev-tools zip \
-	python3-fiona proj-bin python3-dask python3-distributed
+	python3-fiona proj-bin python3-dask python3-distributed xvfb
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 export QT_QPA_PLATFORM := offscreen
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: all deps apt venv demo test lint pytest plugin zip translations demo-data national-pack reference-layers \
-	demo-picture clean distclean test-qgis340 bench
+	demo-picture clean distclean test-qgis340 bench screenshots
 
 all: test
 
@@ -120,7 +120,11 @@ plugin: translations
 zip: plugin
 	rm -f build/$(PLUGIN_NAME)-$(VERSION).zip
 	cd build/plugins && zip -q -r -X ../$(PLUGIN_NAME)-$(VERSION).zip $(PLUGIN_NAME)
-	@echo "plugin zip: build/$(PLUGIN_NAME)-$(VERSION).zip"
+	@echo "plugin zip: build/$(PLUGIN_NAME)-$(VERSION).zip ($$(du -h build/$(PLUGIN_NAME)-$(VERSION).zip | cut -f1), with the national pack)"
+
+# The plugin in a real QGIS window (Xvfb without a display): screenshots of the dialog, the map and Identify.
+screenshots: zip
+	$(PY) scripts/qgis_window_demo.py --out docs/img --region Zeeland
 
 clean:
 	rm -rf build out .pytest_cache .ruff_cache

@@ -100,8 +100,8 @@
     </message>
     <message>
       <location filename="smr_siting/processing/algorithms.py" line="382" />
-      <source>&lt;h3&gt;Inputs&lt;/h3&gt; &lt;ul&gt; &lt;li&gt;&lt;b&gt;Region&lt;/b&gt;: a province or municipality by name or CBS code (Gelderland, PV25, GM0202), or a polygon layer.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Criteria profile&lt;/b&gt;: nl-default, nl-strict or nl-datacentre, or your own YAML file. Every distance and threshold in a profile cites its source or says it is an assumption and which range to try.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Data folder&lt;/b&gt;: a folder with the layer catalogue's files (the demo pack, ../shared/data/nl, or a cache fetched from PDOK). Any layer can be replaced by a loaded QGIS layer (advanced parameters).&lt;/li&gt; &lt;li&gt;&lt;b&gt;Cell size&lt;/b&gt; [m]: default from the profile (25 m). The grid is EPSG:28992 and grows beyond the region by the largest rule distance, so distances and contiguous areas are right at the border.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Footprint&lt;/b&gt; [ha] and shape: the SMR site that must fit inside a candidate area.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Replace output files&lt;/b&gt;: off by default; existing outputs are then refused, never half-overwritten.&lt;/li&gt; &lt;/ul&gt; </source>
-      <translation>&lt;h3&gt;Invoer&lt;/h3&gt; &lt;ul&gt; &lt;li&gt;&lt;b&gt;Gebied&lt;/b&gt;: een provincie of gemeente op naam of CBS-code (Gelderland, PV25, GM0202), of een vlakkenlaag.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Criteriaprofiel&lt;/b&gt;: nl-default, nl-strict of nl-datacentre, of een eigen YAML-bestand. Elke afstand en drempel in een profiel noemt haar bron, of zegt dat ze een aanname is en welk bereik het proberen waard is.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Gegevensmap&lt;/b&gt;: een map met de bestanden uit de lagencatalogus (het demopakket, ../shared/data/nl, of een cache die van PDOK is opgehaald). Elke laag kan worden vervangen door een geladen QGIS-laag (geavanceerde parameters).&lt;/li&gt; &lt;li&gt;&lt;b&gt;Celgrootte&lt;/b&gt; [m]: standaard die van het profiel (25 m). Het raster is EPSG:28992 en reikt voorbij het gebied tot de grootste afstand in de regels, zodat afstanden en aaneengesloten gebieden ook aan de grens kloppen.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Footprint&lt;/b&gt; [ha] en vorm: het SMR-terrein dat helemaal binnen een kansrijk gebied moet passen.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Bestaande uitvoerbestanden vervangen&lt;/b&gt;: standaard uit; bestaande uitvoer wordt dan geweigerd, nooit half overschreven.&lt;/li&gt; &lt;/ul&gt; </translation>
+      <source>&lt;h3&gt;Inputs&lt;/h3&gt; &lt;ul&gt; &lt;li&gt;&lt;b&gt;Region&lt;/b&gt;: a province or municipality by name or CBS code (Gelderland, PV25, GM0202), or a polygon layer.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Criteria profile&lt;/b&gt;: nl-default, nl-strict or nl-datacentre, or your own YAML file. Every distance and threshold in a profile cites its source or says it is an assumption and which range to try.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Data folder&lt;/b&gt;: a folder with the layer catalogue's files (a cache fetched from PDOK, the demo pack, or your own). Left empty, the run reads the fetch cache and, for every layer it lacks, the national pack that comes with the plugin (the whole of the Netherlands); the outputs say which layers came from where. Any layer can be replaced by a loaded QGIS layer (advanced parameters).&lt;/li&gt; &lt;li&gt;&lt;b&gt;Cell size&lt;/b&gt; [m]: default from the profile (25 m). The grid is EPSG:28992 and grows beyond the region by the largest rule distance, so distances and contiguous areas are right at the border.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Footprint&lt;/b&gt; [ha] and shape: the SMR site that must fit inside a candidate area.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Replace output files&lt;/b&gt;: off by default; existing outputs are then refused, never half-overwritten.&lt;/li&gt; &lt;/ul&gt; </source>
+      <translation>&lt;h3&gt;Invoer&lt;/h3&gt; &lt;ul&gt; &lt;li&gt;&lt;b&gt;Gebied&lt;/b&gt;: een provincie of gemeente op naam of CBS-code (Gelderland, PV25, GM0202), of een vlakkenlaag.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Criteriaprofiel&lt;/b&gt;: nl-default, nl-strict of nl-datacentre, of een eigen YAML-bestand. Elke afstand en drempel in een profiel noemt haar bron, of zegt dat ze een aanname is en welk bereik het proberen waard is.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Gegevensmap&lt;/b&gt;: een map met de bestanden uit de lagencatalogus (een cache die van PDOK is opgehaald, het demopakket of een eigen map). Leeg gelaten leest de run de ophaalcache en, voor elke laag die daar ontbreekt, het landelijke pakket dat met de plug-in meekomt (heel Nederland); de uitvoer zegt welke lagen waar vandaan kwamen. Elke laag kan worden vervangen door een geladen QGIS-laag (geavanceerde parameters).&lt;/li&gt; &lt;li&gt;&lt;b&gt;Celgrootte&lt;/b&gt; [m]: standaard die van het profiel (25 m). Het raster is EPSG:28992 en reikt voorbij het gebied tot de grootste afstand in de regels, zodat afstanden en aaneengesloten gebieden ook aan de grens kloppen.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Footprint&lt;/b&gt; [ha] en vorm: het SMR-terrein dat helemaal binnen een kansrijk gebied moet passen.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Bestaande uitvoerbestanden vervangen&lt;/b&gt;: standaard uit; bestaande uitvoer wordt dan geweigerd, nooit half overschreven.&lt;/li&gt; &lt;/ul&gt; </translation>
     </message>
     <message>
       <location filename="smr_siting/processing/common.py" line="81" />
@@ -129,7 +129,7 @@
       <translation>AHP-matrix van paarsgewijze vergelijkingen (rijen en kolommen in de volgorde van de scorecriteria van het profiel; leeg: de gewichten uit het profiel)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="410" />
+      <location filename="smr_siting/processing/algorithms.py" line="412" />
       <source>Applies every exclusion rule of a criteria profile to a region and writes one raster in which each cell records &lt;b&gt;every&lt;/b&gt; rule that excludes it (one bit per rule; the legend is in the file's metadata, a .rules.json sidecar and the .qml style), plus a per-rule table: km² excluded by the rule, by the rule only, cumulative in profile order, and share of the region.</source>
       <translation>Past elke uitsluitingsregel van een criteriaprofiel toe op een gebied en schrijft één raster waarin elke cel &lt;b&gt;alle&lt;/b&gt; regels vastlegt die haar uitsluiten (één bit per regel; de legenda staat in de metadata van het bestand, in een .rules.json-bestand ernaast en in de .qml-stijl), plus een tabel per regel: km² uitgesloten door de regel, alleen door deze regel, cumulatief in de volgorde van het profiel, en het aandeel van het gebied.</translation>
     </message>
@@ -184,7 +184,7 @@
       <translation>Kansrijke gebieden (waar de footprint past)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="431" />
+      <location filename="smr_siting/processing/algorithms.py" line="433" />
       <source>Candidate areas where an SMR footprint fits</source>
       <translation>Kansrijke gebieden waar een SMR-footprint past</translation>
     </message>
@@ -264,7 +264,7 @@
       <translation>Uitgesloten door</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="407" />
+      <location filename="smr_siting/processing/algorithms.py" line="409" />
       <source>Exclusion map with reasons</source>
       <translation>Uitsluitingskaart met redenen</translation>
     </message>
@@ -304,7 +304,7 @@
       <translation>Lagen van PDOK / CBS ophalen naar een cachemap</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="434" />
+      <location filename="smr_siting/processing/algorithms.py" line="436" />
       <source>Finds contiguous land that no rule excludes and in which the SMR footprint (area and shape) fits wholly — not just the area total. Each area gets its area inside the region, the whole contiguous area (also beyond the border), the usable area (land some fitting footprint covers), its centroid and the municipality and province it lies in.</source>
       <translation>Zoekt aaneengesloten land dat door geen enkele regel wordt uitgesloten en waarin de SMR-footprint (oppervlakte en vorm) helemaal past — niet alleen qua totale oppervlakte. Elk gebied krijgt zijn oppervlakte binnen het gebied, de hele aaneengesloten oppervlakte (ook over de grens), de bruikbare oppervlakte (land dat een passende footprint bedekt), zijn zwaartepunt en de gemeente en provincie waarin het ligt.</translation>
     </message>
@@ -549,7 +549,7 @@
       <translation>Scoren en rangschikken</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="457" />
+      <location filename="smr_siting/processing/algorithms.py" line="459" />
       <source>Screen a region (exclusion map and candidate areas)</source>
       <translation>Gebied screenen (uitsluitingskaart en kansrijke gebieden)</translation>
     </message>
@@ -619,7 +619,7 @@
       <translation>TOPSIS-nabijheid (0..1)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="460" />
+      <location filename="smr_siting/processing/algorithms.py" line="462" />
       <source>The whole screening in one step: the exclusion map with reasons, the per-rule table and the candidate areas where the SMR footprint fits, with a manifest of every input (sha256), the profile and the software versions.</source>
       <translation>De hele screening in één stap: de uitsluitingskaart met redenen, de tabel per regel en de kansrijke gebieden waar de SMR-footprint past, met een manifest van alle invoer (sha256), het profiel en de softwareversies.</translation>
     </message>

@@ -22,7 +22,6 @@ from qgis.core import (
     QgsEditorWidgetSetup,
     QgsFeatureRequest,
     QgsFillSymbol,
-    QgsLayerTreeGroup,
     QgsMapLayer,
     QgsProcessingContext,
     QgsProcessingLayerPostProcessorInterface,
@@ -144,22 +143,21 @@ class RunLayer(QgsProcessingLayerPostProcessorInterface):
         if group is None:
             group = root.insertGroup(0, self.group)
         rank = ORDER.index(self.key) if self.key in ORDER else len(ORDER)
-        position = 0
-        for child in group.children():
-            other = child.customProperty("smr_siting/order")
-            if other is not None and int(other) <= rank:
-                position += 1
         clone = node.clone()
         clone.setCustomProperty("smr_siting/order", rank)
         if self.key == "exclusion":
             clone.setExpanded(False)  # every combination is in the file; the polygons above show one class per rule
-        group.insertChildNode(position, clone)
+        # QGIS may have put the layer into this very group (its insertion point); the original node goes only after
+        # the clone is in (a layer whose last node leaves the tree leaves the project)
+        children = group.children()
+        others = [c for c in children if c is not node]
+        position = sum(1 for c in others if c.customProperty("smr_siting/order") is not None
+                       and int(c.customProperty("smr_siting/order")) <= rank)
+        target = len(children) if position >= len(others) else children.index(others[position])
+        group.insertChildNode(target, clone)
         parent = node.parent()
         if parent is not None:
             parent.removeChildNode(node)
-            if isinstance(parent, QgsLayerTreeGroup) and parent is not root and not parent.children() \
-                    and parent.name() != self.group:
-                pass  # a Processing results group of the user's settings: left as it is
 
 
 def load_table(path: Path, name: str, key: str, group: str, context: QgsProcessingContext,
