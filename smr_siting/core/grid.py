@@ -9,7 +9,7 @@ from affine import Affine
 
 from .errors import SmrSitingError
 from .i18n import _
-from .vocabulary import term
+from .vocabulary import RESOLUTION, term
 
 CRS = "EPSG:28992"
 #: bytes per cell the screening needs at its peak (bit mask, one rule mask, a float distance array)
@@ -109,6 +109,6 @@ def check_memory(grid: Grid, limit_bytes: int | None = None) -> int:
                 width=grid.width, height=grid.height, resolution=grid.resolution, need=need / 2**30,
                 available=limit / 2**30),
             _("Use a coarser resolution (e.g. {resolution}) or a smaller region").format(
-                resolution=term("resolution", grid.resolution * 2)),
+                resolution=term(RESOLUTION, grid.resolution * 2)),
         )
     return need

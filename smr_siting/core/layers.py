@@ -30,7 +30,7 @@ from .i18n import _, localised
 from .profile import Condition
 from .progress import RunContext
 from .vectorio import VectorInfo, crs_name, frame_from_features, layer_bbox, read_error, read_vector, vector_info
-from .vocabulary import term
+from .vocabulary import DATA, LAYER, term
 
 RD = CRS.from_user_input(RD_CRS)
 #: EPSG:28992's area of use, a little generous
@@ -181,7 +181,7 @@ class LayerStore:
                                 did_you_mean(close) + _("Slots: {slots}").format(slots=", ".join(sorted(catalogue.ids))))
         if data_dir is not None and not data_dir.is_dir():
             raise DataError(_("data folder {path} does not exist").format(path=data_dir),
-                            _("Point {data} at the folder that holds the layers").format(data=term("data")))
+                            _("Point {data} at the folder that holds the layers").format(data=term(DATA)))
 
     # ----------------------------------------------------------------- locate
     def entry(self, layer_id: str) -> CatalogueEntry:
@@ -205,6 +205,8 @@ class LayerStore:
         if self.fallback_dir is not None:
             for local in entry.files:
                 candidate = self.fallback_dir / local.file
+                if local.file not in looked:
+                    looked.append(local.file)
                 if candidate.exists():
                     return LayerInput(candidate, local.layer), FALLBACK_ORIGIN
         if entry.reference is not None and entry.reference.exists():
@@ -217,7 +219,7 @@ class LayerStore:
             problem.format(layer=layer_id, title=localised(entry.title, entry.title_nl), folder=self.data_dir,
                            files=", ".join(looked) or _("nothing")),
             _("Point {data} at a folder holding one of those files, or give the file with {layer}").format(
-                data=term("data"), layer=term("layer", layer_id)),
+                data=term(DATA), layer=term(LAYER, layer_id)),
         )
 
     def label(self, layer_id: str) -> str:

@@ -21,7 +21,7 @@ from .exclusion import RuleInfo, RuleStats, describe_value
 from .grid import Grid
 from .i18n import _
 from .vectorio import fixed_gpkg_dates
-from .vocabulary import term
+from .vocabulary import OVERWRITE, term
 
 _HERE = Path(__file__).resolve()
 STYLE_DIRS = (_HERE.parents[1] / "resources" / "styles", _HERE.parents[2] / "resources" / "styles")
@@ -78,7 +78,7 @@ class AtomicOutputs:
         if existing and not self.overwrite:
             names = ", ".join(str(p) for p in existing[:4]) + (f" (+{len(existing) - 4})" if len(existing) > 4 else "")
             raise OutputError(_("output already exists: {names}").format(names=names),
-                              _("Choose another output folder, or {overwrite} to replace it").format(overwrite=term("overwrite")))
+                              _("Choose another output folder, or {overwrite} to replace it").format(overwrite=term(OVERWRITE)))
         for path in {p.parent for p in self.all_targets()}:
             probe_dir = path
             while not probe_dir.exists():

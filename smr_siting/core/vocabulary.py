@@ -5,7 +5,7 @@ The command line calls those inputs ``--data`` and ``--overwrite``; the QGIS dia
 "Data folder" and "Replace output files that already exist".  A message therefore takes the
 interface's words as a parameter::
 
-    _("Set {data} to the folder that holds the layers").format(data=term("data"))
+    _("Point {data} at the folder that holds the layers").format(data=term(DATA))
 
 ``term(key)`` gives the current interface's phrase (already in the user's language: each interface
 translates its own words); the command line's are the defaults.  The QGIS plugin installs its own
@@ -23,6 +23,12 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator, Mapping
 
 from .i18n import _
+
+#: the inputs a message may name (keys of a vocabulary's terms)
+DATA = "data"
+LAYER = "layer"
+OVERWRITE = "overwrite"
+RESOLUTION = "resolution"
 
 
 def _cli_terms() -> dict[str, Callable[..., str]]:
