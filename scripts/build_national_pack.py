@@ -269,8 +269,11 @@ def licences_md(files: dict[str, PackFile], catalogue: dict[str, Any]) -> str:
 
 def description(files: dict[str, PackFile], slots: dict[str, list[str]], missing: list[str], command: str,
                 source_label: str, provenance_sha: str) -> str:
+    from osgeo import gdal
+
     data = {
         "name": "smr-siting embedded national pack",
+        "gdal": gdal.__version__,  # byte-identical rebuilds are promised for the same GDAL
         "extent": "the Netherlands (whole layers)",
         "crs": "EPSG:28992",
         "command": command,
@@ -299,7 +302,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profiles", type=Path, default=ROOT / "smr_siting" / "profiles")
     args = parser.parse_args(argv)
     argv = sys.argv[1:] if argv is None else argv
-    command = " ".join([".venv/bin/python", "scripts/build_national_pack.py", *(shlex.quote(a) for a in argv)])
+    source_label = "shared/data/nl" if args.source.resolve() == (ROOT.parent / "shared" / "data" / "nl").resolve() \
+        else display_path(args.source, ROOT)
+    # the command as recorded: the source folder by its label (a shipped file names no path outside the project)
+    shown = [source_label if a == str(args.source) else a for a in argv]
+    command = " ".join([".venv/bin/python", "scripts/build_national_pack.py", *(shlex.quote(a) for a in shown)])
     source: Path = args.source
     provenance = source / "PROVENANCE.md"
     if not provenance.is_file():
@@ -314,8 +321,6 @@ def main(argv: list[str] | None = None) -> int:
     for spec in files.values():
         copy_file(spec, source, out_dir)
     markdown = provenance.read_text(encoding="utf-8")
-    source_label = "shared/data/nl" if source.resolve() == (ROOT.parent / "shared" / "data" / "nl").resolve() \
-        else display_path(source, ROOT)
     write_text(out_dir / DESCRIPTION, description(files, slots, missing, command, source_label, sha256_of(provenance)))
     write_text(out_dir / "PROVENANCE.md", provenance_md(files, slots, missing, markdown, command, source_label, catalogue))
     write_text(out_dir / "LICENCES.md", licences_md(files, catalogue))
