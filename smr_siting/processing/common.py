@@ -40,7 +40,7 @@ class SmrAlgorithm(QgsProcessingAlgorithm):
         from qgis.core import QgsProcessingParameterNumber
 
         if isinstance(parameter, QgsProcessingParameterNumber) \
-                and parameter.dataType() == QgsProcessingParameterNumber.Double:
+                and parameter.dataType() == QgsProcessingParameterNumber.Type.Double:
             metadata = dict(parameter.metadata() or {})
             wrapper = dict(metadata.get("widget_wrapper") or {})
             wrapper.setdefault("decimals", 2)

@@ -180,4 +180,4 @@ def vector_hint() -> Any:
         hint = getattr(getattr(owner, enum, None), "Vector", None)
         if hint is not None:
             return hint
-    return QgsProcessingUtils.Vector
+    return 1  # QgsProcessingUtils.LayerHint.Vector

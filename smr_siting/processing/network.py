@@ -64,8 +64,8 @@ class QgisOpener:
         qrequest = QNetworkRequest(QUrl(url))
         # never QGIS's network cache: the downloader keeps its own, with provenance (and a 503 must not be
         # answered from an earlier 200 in the disk cache)
-        qrequest.setAttribute(QNetworkRequest.CacheLoadControlAttribute, QNetworkRequest.AlwaysNetwork)
-        qrequest.setAttribute(QNetworkRequest.CacheSaveControlAttribute, False)
+        qrequest.setAttribute(QNetworkRequest.Attribute.CacheLoadControlAttribute, QNetworkRequest.CacheLoadControl.AlwaysNetwork)
+        qrequest.setAttribute(QNetworkRequest.Attribute.CacheSaveControlAttribute, False)
         cache = QgsNetworkAccessManager.instance().cache()
         if cache is not None:  # Qt answers an error status from a cached copy even with AlwaysNetwork
             cache.remove(QUrl(url))
@@ -84,28 +84,28 @@ class QgisOpener:
             if timeout:
                 QgsNetworkAccessManager.setTimeout(previous)
         reply = blocking.reply()
-        status = reply.attribute(QNetworkRequest.HttpStatusCodeAttribute)
+        status = reply.attribute(QNetworkRequest.Attribute.HttpStatusCodeAttribute)
         final = reply.request().url().toString() or url
         headers = _headers(reply)
         body = bytes(reply.content())
-        if code == QgsBlockingNetworkRequest.NoError:
+        if code == QgsBlockingNetworkRequest.ErrorCode.NoError:
             return QgisResponse(final, int(status or 200), headers, body)
         if status:  # the server answered with an HTTP error
-            reason = str(reply.attribute(QNetworkRequest.HttpReasonPhraseAttribute) or "")
+            reason = str(reply.attribute(QNetworkRequest.Attribute.HttpReasonPhraseAttribute) or "")
             raise urllib.error.HTTPError(url, int(status), reason, headers, io.BytesIO(body))
         raise urllib.error.URLError(_reason(reply.error(), blocking.errorMessage(), code))
 
 
 def _reason(error: Any, message: str, code: Any) -> BaseException:
     """urllib's kind of reason for a failure without an HTTP answer, so the downloader classifies it as usual."""
-    if code == QgsBlockingNetworkRequest.TimeoutError or error in (QNetworkReply.TimeoutError,
-                                                                    QNetworkReply.OperationCanceledError):
+    if code == QgsBlockingNetworkRequest.ErrorCode.TimeoutError or error in (QNetworkReply.NetworkError.TimeoutError,
+                                                                    QNetworkReply.NetworkError.OperationCanceledError):
         return socket.timeout(message or "timed out")
-    if error == QNetworkReply.HostNotFoundError:
+    if error == QNetworkReply.NetworkError.HostNotFoundError:
         return socket.gaierror(message or "host not found")
-    if error == QNetworkReply.ConnectionRefusedError:
+    if error == QNetworkReply.NetworkError.ConnectionRefusedError:
         return ConnectionRefusedError(message or "connection refused")
-    if error == QNetworkReply.ProtocolUnknownError:
+    if error == QNetworkReply.NetworkError.ProtocolUnknownError:
         return message or "unknown url type"  # type: ignore[return-value]  # urllib's own complaints are text
     return OSError(message or "network error")
 

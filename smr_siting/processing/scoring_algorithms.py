@@ -44,7 +44,7 @@ class _ScoringAlgorithm(_ScreeningAlgorithm):
         self.addParameter(QgsProcessingParameterFile(
             self.SCREENING, tr("Screening to reuse: its manifest (JSON) or output folder (empty: screen here with the "
                                "region, profile and data below)"),
-            behavior=QgsProcessingParameterFile.File, optional=True))  # no filter: a folder is accepted too
+            behavior=QgsProcessingParameterFile.Behavior.File, optional=True))  # no filter: a folder is accepted too
         self.init_inputs()
         if sites:
             self.addParameter(QgsProcessingParameterFeatureSource(
