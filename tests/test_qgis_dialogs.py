@@ -111,3 +111,36 @@ def test_the_dutch_log_writes_dutch_numbers(loaded_plugin, demo_data, tmp_path) 
     text = "\n".join(log.lines)
     assert re.search(r"\b5\.1\d\d,\d km²", text), text  # Gelderland's 5,1xx.x km² the Dutch way
     assert not re.search(r"\d,\d{3}\.\d km²", text), text
+
+
+def test_loaded_outputs_have_aliases_units_rounding_and_translated_status(loaded_plugin, demo_data, tmp_path) -> None:
+    import processing
+    from qgis.core import QgsLayerTreeGroup, QgsProject
+
+    from smr_siting.i18n import install_translator, remove_translator
+
+    QgsProject.instance().clear()
+    install_translator("nl")
+    try:
+        processing.runAndLoadResults("smr_siting:sensitivity", {
+            "REGION": "Gelderland", "DATA": str(demo_data), "RESOLUTION": 100, "SAMPLES": 20,
+            "SENSITIVITY": str(tmp_path / "sensitivity.csv")})
+        processing.runAndLoadResults("smr_siting:ranksites", {
+            "REGION": "Gelderland", "DATA": str(demo_data), "RESOLUTION": 100,
+            "RANKED_SITES": str(tmp_path / "ranked.gpkg"), "RANKED_CSV": str(tmp_path / "ranked.csv")})
+    finally:
+        remove_translator()
+    groups = [g for g in QgsProject.instance().layerTreeRoot().children() if isinstance(g, QgsLayerTreeGroup)]
+    assert groups and all(g.name().startswith("SMR — Gelderland — nl-default — ") for g in groups)
+    layers = {n.name(): n.layer() for g in groups for n in g.children()}
+    assert "Gevoeligheid per locatie" in layers  # the sensitivity table loads as a table
+    ranked = layers["Gerangschikte locaties"]
+    fields = ranked.fields()
+    assert ranked.attributeDisplayName(fields.indexOf("rank")) == "Rang"
+    assert ranked.attributeDisplayName(fields.indexOf("score")) == "Score (WLC, 0..1)"
+    status = ranked.editorWidgetSetup(fields.indexOf("status"))
+    assert status.type() == "ValueMap"
+    mapping = {k: v for item in status.config()["map"] for k, v in item.items()}
+    assert mapping["gerangschikt"] == "ranked" and mapping["buiten het gebied"] == "outside region"
+    assert ranked.editorWidgetSetup(fields.indexOf("score")).config()["Precision"] == 3
+    QgsProject.instance().clear()

@@ -134,12 +134,12 @@
       <translation>Past elke uitsluitingsregel van een criteriaprofiel toe op een gebied en schrijft één raster waarin elke cel &lt;b&gt;alle&lt;/b&gt; regels vastlegt die haar uitsluiten (één bit per regel; de legenda staat in de metadata van het bestand, in een .rules.json-bestand ernaast en in de .qml-stijl), plus een tabel per regel: km² uitgesloten door de regel, alleen door deze regel, cumulatief in de volgorde van het profiel, en het aandeel van het gebied.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/layers.py" line="56" />
+      <location filename="smr_siting/processing/layers.py" line="55" />
       <source>Area [km²]</source>
       <translation>Oppervlakte [km²]</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/layers.py" line="56" />
+      <location filename="smr_siting/processing/layers.py" line="55" />
       <source>Area in the region [ha]</source>
       <translation>Oppervlakte in het gebied [ha]</translation>
     </message>
@@ -149,7 +149,7 @@
       <translation>Niet uitgesloten oppervlakte [km²]</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/layers.py" line="55" />
+      <location filename="smr_siting/processing/layers.py" line="54" />
       <source>Bit</source>
       <translation>Bit</translation>
     </message>
@@ -169,7 +169,7 @@
       <translation>Geannuleerd; de cache is zoals hij was.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/layers.py" line="59" />
+      <location filename="smr_siting/processing/layers.py" line="58" />
       <source>Candidate area</source>
       <translation>Kansrijk gebied</translation>
     </message>
@@ -204,7 +204,7 @@
       <translation>Kies er een, of maak ‘Drempelreeks’ leeg</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/layers.py" line="57" />
+      <location filename="smr_siting/processing/layers.py" line="56" />
       <source>Contiguous area, also across the border [ha]</source>
       <translation>Aaneengesloten oppervlakte, ook over de grens [ha]</translation>
     </message>
@@ -259,7 +259,7 @@
       <translation>Uitgesloten oppervlakte [km²]</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/layers.py" line="60" />
+      <location filename="smr_siting/processing/layers.py" line="59" />
       <source>Excluded by</source>
       <translation>Uitgesloten door</translation>
     </message>
@@ -314,7 +314,7 @@
       <translation>Vorm van de footprint (leeg: die van het profiel)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/layers.py" line="56" />
+      <location filename="smr_siting/processing/layers.py" line="55" />
       <source>Group</source>
       <translation>Groep</translation>
     </message>
@@ -354,12 +354,12 @@
       <translation>Aantal Monte Carlo-trekkingen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/layers.py" line="58" />
+      <location filename="smr_siting/processing/layers.py" line="57" />
       <source>Municipality</source>
       <translation>Gemeente</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/layers.py" line="60" />
+      <location filename="smr_siting/processing/layers.py" line="59" />
       <source>Name</source>
       <translation>Naam</translation>
     </message>
@@ -389,7 +389,7 @@
       <translation>Offline: alleen de cache controleren en melden hoe oud de lagen zijn</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/layers.py" line="61" />
+      <location filename="smr_siting/processing/layers.py" line="60" />
       <source>Origin</source>
       <translation>Herkomst</translation>
     </message>
@@ -414,12 +414,17 @@
       <translation>Uitvoer {name} moet een bestand zijn (GeoTIFF, GeoPackage, CSV of JSON), niet {path}</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/algorithms.py" line="273" />
+      <source>Per-rule table</source>
+      <translation>Tabel per regel</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/algorithms.py" line="302" />
       <source>Per-rule table (CSV)</source>
       <translation>Tabel per regel (CSV)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/layers.py" line="58" />
+      <location filename="smr_siting/processing/layers.py" line="57" />
       <source>Province</source>
       <translation>Provincie</translation>
     </message>
@@ -434,7 +439,7 @@
       <translation>Startwaarde toevalsgenerator (seed)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/layers.py" line="59" />
+      <location filename="smr_siting/processing/layers.py" line="58" />
       <source>Rank</source>
       <translation>Rang</translation>
     </message>
@@ -499,17 +504,17 @@
       <translation>De uitsluiting van de screening {path} wordt hergebruikt (niet opnieuw berekend).</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/layers.py" line="55" />
+      <location filename="smr_siting/processing/layers.py" line="54" />
       <source>Rule</source>
       <translation>Regel</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/layers.py" line="55" />
+      <location filename="smr_siting/processing/layers.py" line="54" />
       <source>Rule (Dutch)</source>
       <translation>Regel (Nederlands)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/layers.py" line="55" />
+      <location filename="smr_siting/processing/layers.py" line="54" />
       <source>Rule id</source>
       <translation>Regel-id</translation>
     </message>
@@ -529,12 +534,12 @@
       <translation>SMR-locaties: screening op plekken voor kleine modulaire reactoren</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/layers.py" line="49" />
+      <location filename="smr_siting/processing/layers.py" line="48" />
       <source>SMR — {region} — {profile} — {when}</source>
       <translation>SMR — {region} — {profile} — {when}</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/layers.py" line="59" />
+      <location filename="smr_siting/processing/layers.py" line="58" />
       <source>Score (WLC, 0..1)</source>
       <translation>Score (WLC, 0..1)</translation>
     </message>
@@ -579,17 +584,22 @@
       <translation>Gevoeligheid van de rangschikking</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/algorithms.py" line="273" />
+      <source>Sensitivity per site</source>
+      <translation>Gevoeligheid per locatie</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/scoring_algorithms.py" line="243" />
       <source>Sensitivity per site (CSV)</source>
       <translation>Gevoeligheid per locatie (CSV)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/layers.py" line="58" />
+      <location filename="smr_siting/processing/layers.py" line="57" />
       <source>Site</source>
       <translation>Locatie</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/layers.py" line="59" />
+      <location filename="smr_siting/processing/layers.py" line="58" />
       <source>Status</source>
       <translation>Status</translation>
     </message>
@@ -614,7 +624,7 @@
       <translation>Samenvatting (JSON)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/layers.py" line="60" />
+      <location filename="smr_siting/processing/layers.py" line="59" />
       <source>TOPSIS closeness (0..1)</source>
       <translation>TOPSIS-nabijheid (0..1)</translation>
     </message>
@@ -629,6 +639,11 @@
       <translation>Drempelreeks: REGEL=A1,A2,… (bijv. cooling_water=1km,2km,5km,10km; meerdere gescheiden door ';')</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/algorithms.py" line="273" />
+      <source>Threshold sweeps</source>
+      <translation>Drempelreeksen</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/scoring_algorithms.py" line="245" />
       <source>Threshold sweeps (CSV)</source>
       <translation>Drempelreeksen (CSV)</translation>
@@ -639,7 +654,7 @@
       <translation>Time-out per verzoek [s]</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/layers.py" line="57" />
+      <location filename="smr_siting/processing/layers.py" line="56" />
       <source>Usable area [ha]</source>
       <translation>Bruikbare oppervlakte [ha]</translation>
     </message>
@@ -669,17 +684,17 @@
       <translation>cirkel</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/layers.py" line="67" />
+      <location filename="smr_siting/processing/layers.py" line="66" />
       <source>excluded</source>
       <translation>uitgesloten</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/layers.py" line="68" />
+      <location filename="smr_siting/processing/layers.py" line="67" />
       <source>not scored</source>
       <translation>niet gescoord</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/layers.py" line="67" />
+      <location filename="smr_siting/processing/layers.py" line="66" />
       <source>outside region</source>
       <translation>buiten het gebied</translation>
     </message>
@@ -689,7 +704,7 @@
       <translation>vorm uit het profiel</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/layers.py" line="67" />
+      <location filename="smr_siting/processing/layers.py" line="66" />
       <source>ranked</source>
       <translation>gerangschikt</translation>
     </message>
@@ -749,12 +764,12 @@
       <translation>vink ‘Bestaande uitvoerbestanden vervangen’ aan</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/layers.py" line="61" />
+      <location filename="smr_siting/processing/layers.py" line="60" />
       <source>x [m, EPSG:28992]</source>
       <translation>x [m, EPSG:28992]</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/layers.py" line="61" />
+      <location filename="smr_siting/processing/layers.py" line="60" />
       <source>y [m, EPSG:28992]</source>
       <translation>y [m, EPSG:28992]</translation>
     </message>
