@@ -144,3 +144,15 @@ def test_loaded_outputs_have_aliases_units_rounding_and_translated_status(loaded
     assert mapping["gerangschikt"] == "ranked" and mapping["buiten het gebied"] == "outside region"
     assert ranked.editorWidgetSetup(fields.indexOf("score")).config()["Precision"] == 3
     QgsProject.instance().clear()
+
+
+def test_the_menu_dialog_starts_from_the_last_region_profile_and_data(loaded_plugin, demo_data, tmp_path) -> None:
+    import processing
+
+    from smr_siting.processing.settings import last_inputs
+
+    processing.run("smr_siting:exclusionmap", {"REGION": "Ede", "PROFILE": "nl-strict", "DATA": str(demo_data),
+                                               "RESOLUTION": 250, "EXCLUSION": str(tmp_path / "e.tif")},
+                   feedback=QgsProcessingFeedback())
+    last = last_inputs()
+    assert last["REGION"] == "Ede" and last["PROFILE"] == "nl-strict" and last["DATA"] == str(demo_data)

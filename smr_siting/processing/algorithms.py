@@ -251,6 +251,9 @@ class _ScreeningAlgorithm(SmrAlgorithm):
             from .runs import remember
 
             remember(targets["manifest"], result)  # a scoring step given this manifest reuses the exclusion
+        from .settings import remember_inputs
+
+        remember_inputs(parameters, self, context)  # the menu entry's dialog starts from these next time
         totals = result.totals()
         results: dict[str, Any] = {
             "REGION_KM2": totals["region_km2_cells"], "EXCLUDED_KM2": totals["excluded_km2"],

@@ -110,3 +110,32 @@ def remove_settings() -> None:
             ProcessingConfig.removeSetting(name)
         except KeyError:
             pass
+
+
+#: what the dialog opened from the menu entry starts with: the last run's choices
+LAST_KEYS = ("REGION", "REGION_LIST", "PROFILE", "PROFILE_FILE", "DATA")
+
+
+def remember_inputs(parameters: dict, algorithm: object, context: object) -> None:
+    """Keep the region, profile and data folder of a run that succeeded (QgsSettings smr_siting/last/*)."""
+    from qgis.core import QgsSettings
+
+    settings = QgsSettings()
+    for key in LAST_KEYS:
+        value = parameters.get(key)
+        if isinstance(value, str):
+            settings.setValue(f"smr_siting/last/{key}", value)
+        elif value is None and key in parameters:
+            settings.remove(f"smr_siting/last/{key}")
+
+
+def last_inputs() -> dict[str, str]:
+    from qgis.core import QgsSettings
+
+    settings = QgsSettings()
+    out = {}
+    for key in LAST_KEYS:
+        value = settings.value(f"smr_siting/last/{key}", None)
+        if isinstance(value, str) and value:
+            out[key] = value
+    return out
