@@ -18,14 +18,14 @@ SHARED_DATA ?= ../shared/data/nl
 DEMO_DATA := demo/data
 APT_PACKAGES := qgis python3-qgis qgis-providers python3-geopandas python3-rasterio python3-rtree \
 	python3-scipy python3-yaml python3-pytest python3-hypothesis python3-venv qttools5-dev-tools zip \
-	python3-fiona proj-bin python3-dask python3-distributed python3-matplotlib weasyprint poppler-utils
+	python3-fiona proj-bin python3-dask python3-distributed python3-matplotlib weasyprint poppler-utils xvfb
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 export QT_QPA_PLATFORM := offscreen
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: all deps apt venv demo test lint pytest plugin zip translations demo-data reference-layers \
-	demo-picture report-pictures clean distclean test-qgis340 bench
+.PHONY: all deps apt venv demo test lint pytest plugin zip translations demo-data national-pack reference-layers \
+	demo-picture report-pictures clean distclean test-qgis340 bench screenshots
 
 all: test
 
@@ -58,6 +58,12 @@ demo: deps
 # Rebuild the bundled demo pack and reference layers from ../shared/data/nl (needs ../shared).
 demo-data: deps
 	$(PY) scripts/build_demo_pack.py --source $(SHARED_DATA) --out $(DEMO_DATA)
+
+# Rebuild the embedded national pack (layers/national, shipped in the plugin zip) from ../shared/data/nl: every layer
+# the shipped profiles can use (file list derived from layers/catalogue.yaml + smr_siting/profiles).  Rerun after a
+# profile or catalogue change; the result is byte-identical for the same inputs.
+national-pack: deps
+	$(PY) scripts/build_national_pack.py --source $(SHARED_DATA) --out layers/national
 
 reference-layers: deps
 	$(PY) scripts/build_reference_layers.py --source $(SHARED_DATA) --out layers/reference
@@ -122,7 +128,11 @@ plugin: translations
 zip: plugin
 	rm -f build/$(PLUGIN_NAME)-$(VERSION).zip
 	cd build/plugins && zip -q -r -X ../$(PLUGIN_NAME)-$(VERSION).zip $(PLUGIN_NAME)
-	@echo "plugin zip: build/$(PLUGIN_NAME)-$(VERSION).zip"
+	@echo "plugin zip: build/$(PLUGIN_NAME)-$(VERSION).zip ($$(du -h build/$(PLUGIN_NAME)-$(VERSION).zip | cut -f1), with the national pack)"
+
+# The plugin in a real QGIS window (Xvfb without a display): screenshots of the dialog, the map and Identify.
+screenshots: zip
+	$(PY) scripts/qgis_window_demo.py --out docs/img --region Zeeland
 
 clean:
 	rm -rf build out .pytest_cache .ruff_cache

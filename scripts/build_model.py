@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Build the example Graphical Modeler model resources/models/smr_screen_and_rank.model3.
 
-The model takes a region, a profile, a data folder and a cell size, screens the region
-(smr_siting:screenregion) and ranks the best place of each candidate area (smr_siting:ranksites),
-writing the exclusion raster, the candidate areas and the ranked sites.  Open it in QGIS
+The model takes a region, a profile, a data folder (optional) and a cell size, screens the region
+(smr_siting:screenregion), ranks the best place of each candidate area (smr_siting:ranksites) and
+tests the ranking (smr_siting:sensitivity); the last two take the screening's manifest and reuse its
+exclusion.  It writes the exclusion raster, the candidate areas, the ranked sites and the sensitivity.  Open it in QGIS
 (Processing Toolbox › Models › Open existing model) or run it with qgis_process.
 
 Usage: QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/build_model.py [--out resources/models/...]
@@ -15,6 +16,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,6 +28,7 @@ from qgis.core import (  # noqa: E402
     QgsProcessingModelChildParameterSource,
     QgsProcessingModelOutput,
     QgsProcessingModelParameter,
+    QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
@@ -35,17 +38,22 @@ from qgis.PyQt.QtCore import QPointF  # noqa: E402
 
 
 def build() -> QgsProcessingModelAlgorithm:
-    model = QgsProcessingModelAlgorithm("Screen a region and rank sites", "SMR siting", "smr_siting")
+    """The model.  Every required parameter of every step gets a source (a model input, the previous step's
+    output or a fixed value: the parameter's default), so that the Graphical Modeler finds it valid."""
+    model = QgsProcessingModelAlgorithm("Screen a region, rank sites and test the ranking", "SMR siting", "smr_siting")
     model.setHelpContent({"ALG_DESC": "Screens a region for SMR sites (exclusion map with reasons and candidate "
-                                      "areas) and ranks the best place in each candidate area, with explanations.",
+                                      "areas), ranks the best place in each candidate area with explanations, and "
+                                      "tests how stable the ranking is under weight uncertainty. The ranking and "
+                                      "sensitivity steps reuse the screening's exclusion (through its manifest) "
+                                      "instead of computing it again.",
                           "ALG_CREATOR": "smr-siting"})
     inputs = [
         (QgsProcessingParameterString("REGION", "Region (province or municipality name or CBS code)",
                                       defaultValue="Gelderland"), QPointF(120, 60)),
         (QgsProcessingParameterEnum("PROFILE", "Criteria profile", options=["nl-datacentre", "nl-default", "nl-strict"],
                                     defaultValue="nl-default", usesStaticStrings=True), QPointF(120, 130)),
-        (QgsProcessingParameterFile("DATA", "Data folder", behavior=QgsProcessingParameterFile.Folder),
-         QPointF(120, 200)),
+        (QgsProcessingParameterFile("DATA", "Data folder (empty: the fetch cache or the embedded national pack)",
+                                    behavior=QgsProcessingParameterFile.Folder, optional=True), QPointF(120, 200)),
         (QgsProcessingParameterNumber("RESOLUTION", "Cell size [m]", QgsProcessingParameterNumber.Double,
                                       defaultValue=25.0, minValue=1.0, maxValue=1000.0), QPointF(120, 270)),
     ]
@@ -53,14 +61,25 @@ def build() -> QgsProcessingModelAlgorithm:
         parameter = QgsProcessingModelParameter(definition.name())
         parameter.setPosition(position)
         model.addModelParameter(definition, parameter)
+    registry = QgsApplication.processingRegistry()
 
-    def child(algorithm_id: str, child_id: str, position: QPointF, outputs: dict[str, str]) -> None:
+    def child(algorithm_id: str, child_id: str, position: QPointF, sources: dict[str, Any],
+              outputs: dict[str, str]) -> None:
         step = QgsProcessingModelChildAlgorithm(algorithm_id)
         step.setChildId(child_id)
         step.setDescription(child_id.replace("_", " "))
         step.setPosition(position)
-        for name in ("REGION", "PROFILE", "DATA", "RESOLUTION"):
-            step.addParameterSources(name, [QgsProcessingModelChildParameterSource.fromModelParameter(name)])
+        algorithm = registry.algorithmById(algorithm_id)
+        if algorithm is None:
+            raise SystemExit(f"error: algorithm {algorithm_id} is not registered (is the plugin on the path?)")
+        for definition in algorithm.parameterDefinitions():
+            name = definition.name()
+            if name in sources:
+                step.addParameterSources(name, [sources[name]])
+            elif not (definition.flags() & QgsProcessingParameterDefinition.FlagOptional) \
+                    and not definition.isDestination():
+                step.addParameterSources(name, [QgsProcessingModelChildParameterSource.fromStaticValue(
+                    definition.defaultValue())])
         model_outputs = {}
         for output, description in outputs.items():
             model_output = QgsProcessingModelOutput(description)
@@ -71,10 +90,15 @@ def build() -> QgsProcessingModelAlgorithm:
         step.setModelOutputs(model_outputs)
         model.addChildAlgorithm(step)
 
-    child("smr_siting:screenregion", "screen_region", QPointF(420, 130),
+    from_input = QgsProcessingModelChildParameterSource.fromModelParameter
+    screening = {name: from_input(name) for name in ("REGION", "PROFILE", "DATA", "RESOLUTION")}
+    manifest = QgsProcessingModelChildParameterSource.fromChildOutput("screen_region", "MANIFEST")
+    child("smr_siting:screenregion", "screen_region", QPointF(420, 130), screening,
           {"EXCLUSION": "Exclusion reasons", "CANDIDATES": "Candidate areas", "SUMMARY": "Per-rule table"})
-    child("smr_siting:ranksites", "rank_sites", QPointF(420, 260),
+    child("smr_siting:ranksites", "rank_sites", QPointF(420, 260), {"SCREENING": manifest},
           {"RANKED_SITES": "Ranked sites", "RANKED_CSV": "Ranked sites table"})
+    child("smr_siting:sensitivity", "sensitivity", QPointF(420, 390), {"SCREENING": manifest},
+          {"SENSITIVITY": "Sensitivity per site"})
     return model
 
 
@@ -84,6 +108,11 @@ def main() -> int:
     args = parser.parse_args()
     app = QgsApplication([], False)
     app.initQgis()
+    sys.path.insert(0, str(ROOT))
+    from smr_siting.processing.provider import SmrSitingProvider
+
+    provider = SmrSitingProvider()
+    QgsApplication.processingRegistry().addProvider(provider)
     try:
         model = build()
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -40,7 +40,7 @@ def collect() -> dict[str, str]:
                     found.setdefault(text, f"{path.relative_to(ROOT)}:{node.lineno}")
         # LAYER_NAMES and similar: dict values passed to tr() indirectly
         for node in ast.walk(tree):
-            if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "LAYER_NAMES" for t in node.targets):
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", "") in ("LAYER_NAMES", "TABLE_NAMES") for t in node.targets):
                 for value in getattr(node.value, "values", []):
                     text = _string(value)
                     if text is not None:

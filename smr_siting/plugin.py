@@ -43,7 +43,9 @@ class SmrSitingPlugin:
         """The dialog is Processing's own, so every run lands in the Processing history."""
         import processing
 
-        processing.execAlgorithmDialog("smr_siting:screenregion", {})
+        from .processing.settings import last_inputs
+
+        processing.execAlgorithmDialog("smr_siting:screenregion", last_inputs())  # the last run's region, profile, data
 
     def unload(self) -> None:
         if self.action is not None and self.iface is not None:

@@ -94,8 +94,8 @@ def test_the_shipped_model_runs_screening_and_ranking(loaded_plugin, plugin_dir,
 
     model = QgsProcessingModelAlgorithm()
     assert model.fromFile(str(plugin_dir / "resources" / "models" / "smr_screen_and_rank.model3"))
-    assert {c.algorithmId() for c in model.childAlgorithms().values()} == {"smr_siting:screenregion",
-                                                                              "smr_siting:ranksites"}
+    assert {c.algorithmId() for c in model.childAlgorithms().values()} == {
+        "smr_siting:screenregion", "smr_siting:ranksites", "smr_siting:sensitivity"}
     ok, message = model.canExecute()
     assert ok, message
     outputs = {d.name(): str(tmp_path / f"{d.name().split(':')[-1]}") for d in model.destinationParameterDefinitions()}

@@ -9,27 +9,122 @@
       <translation>&amp;SMR-locaties</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="292" />
-      <source>&lt;h3&gt;Inputs&lt;/h3&gt; &lt;ul&gt; &lt;li&gt;&lt;b&gt;Region&lt;/b&gt;: a province or municipality by name or CBS code (Gelderland, PV25, GM0202), or a polygon layer.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Criteria profile&lt;/b&gt;: nl-default, nl-strict or nl-datacentre, or your own YAML file. Every distance and threshold in a profile cites its source or says it is an assumption and which range to try.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Data folder&lt;/b&gt;: a folder with the layer catalogue's files (the demo pack, ../shared/data/nl, or a cache fetched from PDOK). Any layer can be replaced by a loaded QGIS layer (advanced parameters).&lt;/li&gt; &lt;li&gt;&lt;b&gt;Cell size&lt;/b&gt; [m]: default from the profile (25 m). The grid is EPSG:28992 and grows beyond the region by the largest rule distance, so distances and contiguous areas are right at the border.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Footprint&lt;/b&gt; [ha] and shape: the SMR site that must fit inside a candidate area.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Replace output files&lt;/b&gt;: off by default; existing outputs are then refused, never half-overwritten.&lt;/li&gt; &lt;/ul&gt; </source>
-      <translation>&lt;h3&gt;Invoer&lt;/h3&gt; &lt;ul&gt; &lt;li&gt;&lt;b&gt;Gebied&lt;/b&gt;: een provincie of gemeente op naam of CBS-code (Gelderland, PV25, GM0202), of een vlakkenlaag.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Criteriaprofiel&lt;/b&gt;: nl-default, nl-strict of nl-datacentre, of een eigen YAML-bestand. Elke afstand en drempel in een profiel noemt haar bron, of zegt dat ze een aanname is en welk bereik het proberen waard is.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Gegevensmap&lt;/b&gt;: een map met de bestanden uit de lagencatalogus (het demopakket, ../shared/data/nl, of een cache die van PDOK is opgehaald). Elke laag kan worden vervangen door een geladen QGIS-laag (geavanceerde parameters).&lt;/li&gt; &lt;li&gt;&lt;b&gt;Celgrootte&lt;/b&gt; [m]: standaard die van het profiel (25 m). Het raster is EPSG:28992 en reikt voorbij het gebied tot de grootste afstand in de regels, zodat afstanden en aaneengesloten gebieden ook aan de grens kloppen.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Footprint&lt;/b&gt; [ha] en vorm: het SMR-terrein dat helemaal binnen een kansrijk gebied moet passen.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Bestaande uitvoerbestanden vervangen&lt;/b&gt;: standaard uit; bestaande uitvoer wordt dan geweigerd, nooit half overschreven.&lt;/li&gt; &lt;/ul&gt; </translation>
+      <location filename="smr_siting/processing/common.py" line="100" />
+      <source>'Cell size [m]'</source>
+      <translation>‘Celgrootte [m]’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="45" />
+      <location filename="smr_siting/processing/common.py" line="125" />
+      <source>'Cell size [m]' {value:g}</source>
+      <translation>‘Celgrootte [m]’ {value:g}</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/common.py" line="102" />
+      <source>'Criteria profile'</source>
+      <translation>‘Criteriaprofiel’</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/common.py" line="118" />
+      <source>'Exclusion polygons per rule'</source>
+      <translation>‘Uitsluitingsvlakken per regel’</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/common.py" line="104" />
+      <source>'Footprint shape'</source>
+      <translation>‘Vorm van de footprint’</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/common.py" line="107" />
+      <source>'Layers to fetch'</source>
+      <translation>‘Op te halen lagen’</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/common.py" line="109" />
+      <source>'Margin around the region [km]'</source>
+      <translation>‘Marge rond het gebied [km]’</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/common.py" line="113" />
+      <source>'Monte Carlo samples'</source>
+      <translation>‘Aantal Monte Carlo-trekkingen’</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/common.py" line="105" />
+      <source>'Offline'</source>
+      <translation>‘Offline’</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/common.py" line="108" />
+      <source>'Other service URLs'</source>
+      <translation>‘Andere dienst-URL's’</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/common.py" line="114" />
+      <source>'Random seed'</source>
+      <translation>‘Startwaarde toevalsgenerator (seed)’</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/common.py" line="99" />
+      <source>'Replace output files that already exist'</source>
+      <translation>‘Bestaande uitvoerbestanden vervangen’</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/common.py" line="110" />
+      <source>'Retries after a time-out or a server error'</source>
+      <translation>‘Nieuwe pogingen na een time-out of een serverfout’</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/common.py" line="103" />
+      <source>'SMR footprint [ha]'</source>
+      <translation>‘SMR-footprint [ha]’</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/common.py" line="116" />
+      <source>'Screening (its folder or manifest)'</source>
+      <translation>‘Te hergebruiken screening’</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/common.py" line="112" />
+      <source>'Threshold sweep'</source>
+      <translation>‘Drempelreeks’</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/common.py" line="111" />
+      <source>'Time-out per request [s]'</source>
+      <translation>‘Time-out per verzoek [s]’</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/common.py" line="115" />
+      <source>'Your own sites'</source>
+      <translation>‘Eigen locaties’</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="394" />
+      <source>&lt;h3&gt;Inputs&lt;/h3&gt; &lt;ul&gt; &lt;li&gt;&lt;b&gt;Region&lt;/b&gt;: a province or municipality by name or CBS code (Gelderland, PV25, GM0202), or a polygon layer.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Criteria profile&lt;/b&gt;: nl-default, nl-strict or nl-datacentre, or your own YAML file. Every distance and threshold in a profile cites its source or says it is an assumption and which range to try.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Data folder&lt;/b&gt;: a folder with the layer catalogue's files (a cache fetched from PDOK, the demo pack, or your own). Left empty, the run reads the fetch cache and, for every layer it lacks, the national pack that comes with the plugin (the whole of the Netherlands); the outputs say which layers came from where. Any layer can be replaced by a loaded QGIS layer (advanced parameters).&lt;/li&gt; &lt;li&gt;&lt;b&gt;Cell size&lt;/b&gt; [m]: default from the profile (25 m). The grid is EPSG:28992 and grows beyond the region by the largest rule distance, so distances and contiguous areas are right at the border.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Footprint&lt;/b&gt; [ha] and shape: the SMR site that must fit inside a candidate area.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Replace output files&lt;/b&gt;: off by default; existing outputs are then refused, never half-overwritten.&lt;/li&gt; &lt;/ul&gt; </source>
+      <translation>&lt;h3&gt;Invoer&lt;/h3&gt; &lt;ul&gt; &lt;li&gt;&lt;b&gt;Gebied&lt;/b&gt;: een provincie of gemeente op naam of CBS-code (Gelderland, PV25, GM0202), of een vlakkenlaag.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Criteriaprofiel&lt;/b&gt;: nl-default, nl-strict of nl-datacentre, of een eigen YAML-bestand. Elke afstand en drempel in een profiel noemt haar bron, of zegt dat ze een aanname is en welk bereik het proberen waard is.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Gegevensmap&lt;/b&gt;: een map met de bestanden uit de lagencatalogus (een cache die van PDOK is opgehaald, het demopakket of een eigen map). Leeg gelaten leest de run de ophaalcache en, voor elke laag die daar ontbreekt, het landelijke pakket dat met de plug-in meekomt (heel Nederland); de uitvoer zegt welke lagen waar vandaan kwamen. Elke laag kan worden vervangen door een geladen QGIS-laag (geavanceerde parameters).&lt;/li&gt; &lt;li&gt;&lt;b&gt;Celgrootte&lt;/b&gt; [m]: standaard die van het profiel (25 m). Het raster is EPSG:28992 en reikt voorbij het gebied tot de grootste afstand in de regels, zodat afstanden en aaneengesloten gebieden ook aan de grens kloppen.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Footprint&lt;/b&gt; [ha] en vorm: het SMR-terrein dat helemaal binnen een kansrijk gebied moet passen.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Bestaande uitvoerbestanden vervangen&lt;/b&gt;: standaard uit; bestaande uitvoer wordt dan geweigerd, nooit half overschreven.&lt;/li&gt; &lt;/ul&gt; </translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/common.py" line="81" />
       <source>A required Python package is missing ({error}). {help}</source>
       <translation>Een benodigd Python-pakket ontbreekt ({error}). {help}</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="219" />
-      <source>A threshold sweep was given but no SWEEPS output</source>
-      <translation>Er is een drempelreeks opgegeven maar geen SWEEPS-uitvoer</translation>
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="262" />
+      <source>A threshold sweep was given but no file for 'Threshold sweeps (CSV)'</source>
+      <translation>Er is een drempelreeks opgegeven maar geen bestand voor ‘Drempelreeksen (CSV)’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="67" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="73" />
+      <source>A threshold sweep was given but no file for 'Threshold sweeps (CSV)': choose one, or clear 'Threshold sweep'.</source>
+      <translation>Er is een drempelreeks opgegeven maar geen bestand voor ‘Drempelreeksen (CSV)’: kies er een, of maak ‘Drempelreeks’ leeg.</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="96" />
       <source>AHP matrix parameter</source>
       <translation>AHP-matrixparameter</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="48" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="54" />
       <source>AHP pairwise comparison matrix (rows and columns in the order of the profile's scoring criteria; empty: the profile's weights)</source>
       <translation>AHP-matrix van paarsgewijze vergelijkingen (rijen en kolommen in de volgorde van de scorecriteria van het profiel; leeg: de gewichten uit het profiel)</translation>
     </message>
@@ -49,12 +144,22 @@
       <translation>Schrijf ook het rapport van elke berekening</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="320" />
+      <location filename="smr_siting/processing/algorithms.py" line="424" />
       <source>Applies every exclusion rule of a criteria profile to a region and writes one raster in which each cell records &lt;b&gt;every&lt;/b&gt; rule that excludes it (one bit per rule; the legend is in the file's metadata, a .rules.json sidecar and the .qml style), plus a per-rule table: km² excluded by the rule, by the rule only, cumulative in profile order, and share of the region.</source>
       <translation>Past elke uitsluitingsregel van een criteriaprofiel toe op een gebied en schrijft één raster waarin elke cel &lt;b&gt;alle&lt;/b&gt; regels vastlegt die haar uitsluiten (één bit per regel; de legenda staat in de metadata van het bestand, in een .rules.json-bestand ernaast en in de .qml-stijl), plus een tabel per regel: km² uitgesloten door de regel, alleen door deze regel, cumulatief in de volgorde van het profiel, en het aandeel van het gebied.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="264" />
+      <location filename="smr_siting/processing/layers.py" line="55" />
+      <source>Area [km²]</source>
+      <translation>Oppervlakte [km²]</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/layers.py" line="55" />
+      <source>Area in the region [ha]</source>
+      <translation>Oppervlakte in het gebied [ha]</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="305" />
       <source>Area not excluded [km²]</source>
       <translation>Niet uitgesloten oppervlakte [km²]</translation>
     </message>
@@ -74,47 +179,57 @@
       <translation>Batchoverzicht (JSON)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="119" />
+      <location filename="smr_siting/processing/layers.py" line="54" />
+      <source>Bit</source>
+      <translation>Bit</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="121" />
       <source>Cache folder (use it as the screening's data folder)</source>
       <translation>Cachemap (gebruik haar als gegevensmap van de screening)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="202" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="211" />
       <source>Cancelled.</source>
       <translation>Geannuleerd.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="75" />
+      <location filename="smr_siting/processing/common.py" line="177" />
       <source>Cancelled; no output was written.</source>
       <translation>Geannuleerd; er is geen uitvoer geschreven.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="165" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="174" />
       <source>Cancelled; the cache is as it was.</source>
       <translation>Geannuleerd; de cache is zoals hij was.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="247" />
+      <location filename="smr_siting/processing/layers.py" line="58" />
+      <source>Candidate area</source>
+      <translation>Kansrijk gebied</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="282" />
       <source>Candidate areas</source>
       <translation>Kansrijke gebieden</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="288" />
+      <location filename="smr_siting/processing/algorithms.py" line="329" />
       <source>Candidate areas (where the footprint fits)</source>
       <translation>Kansrijke gebieden (waar de footprint past)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="341" />
+      <location filename="smr_siting/processing/algorithms.py" line="445" />
       <source>Candidate areas where an SMR footprint fits</source>
       <translation>Kansrijke gebieden waar een SMR-footprint past</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="150" />
+      <location filename="smr_siting/processing/algorithms.py" line="159" />
       <source>Cannot export layer {name}: {error}</source>
       <translation>Kan laag {name} niet exporteren: {error}</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="116" />
+      <location filename="smr_siting/processing/algorithms.py" line="120" />
       <source>Cell size [m] (empty: the profile's, 25 m)</source>
       <translation>Celgrootte [m] (leeg: die van het profiel, 25 m)</translation>
     </message>
@@ -124,7 +239,17 @@
       <translation>De catalogus controleren tegen de live diensten (niets downloaden)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="107" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="263" />
+      <source>Choose one, or clear 'Threshold sweep'</source>
+      <translation>Kies er een, of maak ‘Drempelreeks’ leeg</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/layers.py" line="56" />
+      <source>Contiguous area, also across the border [ha]</source>
+      <translation>Aaneengesloten oppervlakte, ook over de grens [ha]</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="104" />
       <source>Criteria profile</source>
       <translation>Criteriaprofiel</translation>
     </message>
@@ -139,9 +264,29 @@
       <translation>Gegevensmap</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="113" />
-      <source>Data folder with the catalogue's layers (e.g. the demo pack or ../shared/data/nl)</source>
-      <translation>Gegevensmap met de lagen uit de catalogus (bijv. het demopakket of ../shared/data/nl)</translation>
+      <location filename="smr_siting/processing/algorithms.py" line="116" />
+      <source>Data folder with the catalogue's layers (empty: the fetch cache, else the embedded national pack; see Processing › Options › Providers)</source>
+      <translation>Gegevensmap met de lagen van de catalogus (leeg: de ophaalcache, anders het ingebouwde landelijke pakket; zie Processing › Opties › Providers)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/settings.py" line="78" />
+      <source>Data: the default data folder of the settings, {folder}, with the embedded national pack for the layers it lacks.</source>
+      <translation>Gegevens: de standaard-gegevensmap uit de instellingen, {folder}, met het ingebouwde landelijke pakket voor de lagen die daar ontbreken.</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/settings.py" line="84" />
+      <source>Data: the embedded national pack ({folder}).</source>
+      <translation>Gegevens: het ingebouwde landelijke pakket ({folder}).</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/settings.py" line="82" />
+      <source>Data: the fetch cache {folder}, with the embedded national pack for the layers it lacks.</source>
+      <translation>Gegevens: de ophaalcache {folder}, met het ingebouwde landelijke pakket voor de lagen die daar ontbreken.</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/settings.py" line="95" />
+      <source>Default data folder (empty: the fetch cache if it holds layers, else the embedded national pack)</source>
+      <translation>Standaard-gegevensmap (leeg: de ophaalcache als die lagen bevat, anders het ingebouwde landelijke pakket)</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/fetch_algorithm.py" line="101" />
@@ -169,32 +314,37 @@
       <translation>Elke berekening is mislukt; de redenen staan in {path}</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="263" />
+      <location filename="smr_siting/processing/algorithms.py" line="304" />
       <source>Excluded area [km²]</source>
       <translation>Uitgesloten oppervlakte [km²]</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="317" />
+      <location filename="smr_siting/processing/layers.py" line="59" />
+      <source>Excluded by</source>
+      <translation>Uitgesloten door</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="421" />
       <source>Exclusion map with reasons</source>
       <translation>Uitsluitingskaart met redenen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="248" />
+      <location filename="smr_siting/processing/algorithms.py" line="283" />
       <source>Exclusion polygons per rule</source>
       <translation>Uitsluitingsvlakken per regel</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="278" />
-      <source>Exclusion polygons per rule (dissolved)</source>
-      <translation>Uitsluitingsvlakken per regel (samengevoegd)</translation>
+      <location filename="smr_siting/processing/algorithms.py" line="319" />
+      <source>Exclusion polygons per rule (dissolved; Identify on them lists a place's rules)</source>
+      <translation>Uitsluitingsvlakken per regel (samengevoegd; Identificeren erop toont de regels van een plek)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="247" />
+      <location filename="smr_siting/processing/algorithms.py" line="282" />
       <source>Exclusion reasons</source>
       <translation>Redenen van uitsluiting</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="271" />
+      <location filename="smr_siting/processing/algorithms.py" line="312" />
       <source>Exclusion reasons (GeoTIFF: one bit per rule)</source>
       <translation>Redenen van uitsluiting (GeoTIFF: één bit per regel)</translation>
     </message>
@@ -204,22 +354,37 @@
       <translation>Factsheets voor zoveel van de beste locaties</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/settings.py" line="98" />
+      <source>Fetch cache folder (empty: smr_siting/cache in the QGIS profile)</source>
+      <translation>Map van de ophaalcache (leeg: smr_siting/cache in het QGIS-profiel)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/common.py" line="95" />
+      <source>Fetch layers</source>
+      <translation>Lagen ophalen</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/fetch_algorithm.py" line="54" />
       <source>Fetch layers from PDOK / CBS into a cache folder</source>
       <translation>Lagen van PDOK / CBS ophalen naar een cachemap</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="344" />
+      <location filename="smr_siting/processing/algorithms.py" line="448" />
       <source>Finds contiguous land that no rule excludes and in which the SMR footprint (area and shape) fits wholly — not just the area total. Each area gets its area inside the region, the whole contiguous area (also beyond the border), the usable area (land some fitting footprint covers), its centroid and the municipality and province it lies in.</source>
       <translation>Zoekt aaneengesloten land dat door geen enkele regel wordt uitgesloten en waarin de SMR-footprint (oppervlakte en vorm) helemaal past — niet alleen qua totale oppervlakte. Elk gebied krijgt zijn oppervlakte binnen het gebied, de hele aaneengesloten oppervlakte (ook over de grens), de bruikbare oppervlakte (land dat een passende footprint bedekt), zijn zwaartepunt en de gemeente en provincie waarin het ligt.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="129" />
+      <location filename="smr_siting/processing/algorithms.py" line="138" />
       <source>Footprint shape (empty: the profile's)</source>
       <translation>Vorm van de footprint (leeg: die van het profiel)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="191" />
+      <location filename="smr_siting/processing/layers.py" line="55" />
+      <source>Group</source>
+      <translation>Groep</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="226" />
       <source>How stable is the ranking? Monte Carlo on the weights (Dirichlet around the chosen weights, seeded: the same seed gives the same numbers): per site the share of runs at rank 1, in the top 3 and top 5, and a rank interval; each site's rank with each criterion left out; and, optionally, threshold sweeps (e.g. cooling_water=1km,2km,5km,10km: km² left and candidate areas per value).</source>
       <translation>Hoe stabiel is de rangschikking? Monte Carlo op de gewichten (Dirichlet rond de gekozen gewichten, met vaste seed: dezelfde seed geeft dezelfde getallen): per locatie het aandeel van de trekkingen op plaats 1, in de top 3 en de top 5, en een bandbreedte van de rang; de rang van elke locatie als elk criterium wordt weggelaten; en, desgewenst, drempelreeksen (bijv. cooling_water=1km,2km,5km,10km: overgebleven km² en kansrijke gebieden per waarde).</translation>
     </message>
@@ -229,12 +394,12 @@
       <translation>Taal van het rapport</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="121" />
+      <location filename="smr_siting/processing/algorithms.py" line="126" />
       <source>Layer for '{id}' ({title}) instead of the data folder's</source>
       <translation>Laag voor '{id}' ({title}) in plaats van die uit de gegevensmap</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="120" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="122" />
       <source>Layers fetched or already up to date</source>
       <translation>Opgehaalde of al actuele lagen</translation>
     </message>
@@ -249,7 +414,7 @@
       <translation>Maakt het rapport dat een provincie kan publiceren uit een screeningsmap (de uitvoermap van 'Een gebied screenen', eventueel gerangschikt en met gevoeligheid): report.html (één zelfstandig bestand, kaarten ingebed) en report.pdf. Titelpagina met de uitkomst en de kanttekening, de uitsluitingskaart naar eerste reden, kansrijke gebieden en gerangschikte locaties, geschiktheid, de tabel en grafiek per regel, gerangschikte locaties met factsheets, gevoeligheid, de methode met de herkomst van elk getal, de gegevensbronnen en de hashes en versies om de berekening te herhalen. Hoofdstukken waarvan de stap niet liep, melden dat. De titelpagina zegt of de invoer sinds de berekening veranderde.&lt;h3&gt;Invoer&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Screeningsmap&lt;/b&gt;: een map met summary.json, manifest.json en exclusion.tif (of een van haar bestanden, bijvoorbeeld haar manifest.json).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rapportbestand&lt;/b&gt;: leeg: MAP/report.html en MAP/report.pdf.&lt;/li&gt;&lt;/ul&gt;</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="283" />
+      <location filename="smr_siting/processing/algorithms.py" line="324" />
       <source>Manifest: inputs with sha256, profile, versions (JSON)</source>
       <translation>Manifest: invoer met sha256, profiel, versies (JSON)</translation>
     </message>
@@ -264,22 +429,32 @@
       <translation>Spiegel van de diensten: vraag URL/HOST/PAD in plaats van https://HOST/PAD</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="200" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="235" />
       <source>Monte Carlo samples</source>
       <translation>Aantal Monte Carlo-trekkingen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="141" />
+      <location filename="smr_siting/processing/layers.py" line="57" />
+      <source>Municipality</source>
+      <translation>Gemeente</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/layers.py" line="59" />
+      <source>Name</source>
+      <translation>Naam</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="143" />
       <source>No cache folder given.</source>
       <translation>Geen cachemap opgegeven.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="166" />
+      <location filename="smr_siting/processing/algorithms.py" line="180" />
       <source>No region given: type a province or municipality name (e.g. Gelderland) or choose a region polygon layer.</source>
       <translation>Geen gebied opgegeven: typ de naam van een provincie of gemeente (bijv. Gelderland) of kies een vlakkenlaag met het gebied.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="136" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="138" />
       <source>No region given: type a province or municipality name (e.g. Gelderland), or tick Offline to check the cache.</source>
       <translation>Geen gebied opgegeven: typ de naam van een provincie of gemeente (bijv. Gelderland), of vink Offline aan om de cache te controleren.</translation>
     </message>
@@ -289,12 +464,12 @@
       <translation>Geen screeningsmap opgegeven.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="204" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="213" />
       <source>No service of the catalogue can be reached (no network?); nothing was checked.</source>
       <translation>Geen enkele dienst van de catalogus is bereikbaar (geen netwerk?); er is niets gecontroleerd.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="266" />
+      <location filename="smr_siting/processing/algorithms.py" line="307" />
       <source>Number of candidate areas</source>
       <translation>Aantal kansrijke gebieden</translation>
     </message>
@@ -304,17 +479,22 @@
       <translation>Offline: alleen de cache controleren en melden hoe oud de lagen zijn</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/layers.py" line="60" />
+      <source>Origin</source>
+      <translation>Herkomst</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/fetch_algorithm.py" line="113" />
       <source>Other service URLs, e.g. a mirror: ID=URL, separated by ';' (ID=wfs:URL uses the layer's WFS)</source>
       <translation>Andere dienst-URL's, bijv. een spiegel: ID=URL, gescheiden door ';' (ID=wfs:URL gebruikt de WFS van de laag)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="147" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="149" />
       <source>Other service URLs: write {item!r} as ID=URL</source>
       <translation>Andere dienst-URL's: schrijf {item!r} als ID=URL</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="77" />
+      <location filename="smr_siting/processing/common.py" line="179" />
       <source>Out of memory. Use a larger cell size or a smaller region.</source>
       <translation>Onvoldoende geheugen. Gebruik een grotere celgrootte of een kleiner gebied.</translation>
     </message>
@@ -324,12 +504,17 @@
       <translation>Uitvoermap</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="208" />
+      <location filename="smr_siting/processing/algorithms.py" line="233" />
       <source>Output {name} must be a file (GeoTIFF, GeoPackage, CSV or JSON), not {path}</source>
       <translation>Uitvoer {name} moet een bestand zijn (GeoTIFF, GeoPackage, CSV of JSON), niet {path}</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="273" />
+      <location filename="smr_siting/processing/algorithms.py" line="285" />
+      <source>Per-rule table</source>
+      <translation>Tabel per regel</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="314" />
       <source>Per-rule table (CSV)</source>
       <translation>Tabel per regel (CSV)</translation>
     </message>
@@ -339,42 +524,67 @@
       <translation>Profielen (gescheiden door komma's)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="140" />
+      <location filename="smr_siting/processing/layers.py" line="57" />
+      <source>Province</source>
+      <translation>Provincie</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="149" />
       <source>QGIS layer {layer!r} has no coordinate reference system. Assign one (Layer Properties › Source) and run again.</source>
       <translation>QGIS-laag {layer!r} heeft geen coördinatenreferentiesysteem. Ken er een toe (Laageigenschappen › Bron) en probeer het opnieuw.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="203" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="238" />
       <source>Random seed</source>
       <translation>Startwaarde toevalsgenerator (seed)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="145" />
+      <location filename="smr_siting/processing/layers.py" line="58" />
+      <source>Rank</source>
+      <translation>Rang</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/common.py" line="94" />
+      <source>Rank candidate sites</source>
+      <translation>Kansrijke locaties rangschikken</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="179" />
       <source>Rank candidate sites (with explanations)</source>
       <translation>Kandidaatlocaties rangschikken (met toelichting)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="249" />
+      <location filename="smr_siting/processing/algorithms.py" line="284" />
       <source>Ranked sites</source>
       <translation>Gerangschikte locaties</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="158" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="192" />
       <source>Ranked sites (CSV)</source>
       <translation>Gerangschikte locaties (CSV)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="148" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="182" />
       <source>Ranks your sites, or the best place in each candidate area, by the profile's scoring (WLC score or TOPSIS closeness). Per site: rank, score, each criterion's raw value in words (e.g. '2.3 km to Waal'), its standardised score and weighted contribution, every exclusion rule it breaks, and its municipality and province.</source>
       <translation>Rangschikt uw locaties, of de beste plek in elk kansrijk gebied, volgens de scoring van het profiel (WLC-score of TOPSIS-nabijheid). Per locatie: rang, score, de ruwe waarde van elk criterium in woorden (bijv. '2.3 km to Waal'), de gestandaardiseerde score en de gewogen bijdrage, elke uitsluitingsregel die de locatie schendt, en de gemeente en provincie.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="262" />
+      <location filename="smr_siting/processing/algorithms.py" line="112" />
+      <source>Reactor design (empty: the profile's default, if any): sets the footprint, emergency zones and cooling</source>
+      <translation>Reactorontwerp (leeg: de standaard van het profiel, als die er is): bepaalt ruimtebeslag, noodzones en koeling</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/runs.py" line="76" />
+      <source>Rebuilding the screening {path} from its manifest (its inputs are unchanged).</source>
+      <translation>De screening {path} wordt opnieuw opgebouwd uit haar manifest (de invoer is ongewijzigd).</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="303" />
       <source>Region area [km²] (cells)</source>
       <translation>Oppervlakte van het gebied [km²] (cellen)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="101" />
+      <location filename="smr_siting/processing/algorithms.py" line="93" />
       <source>Region: province or municipality name or CBS code (e.g. Gelderland, PV25, GM0202)</source>
       <translation>Gebied: naam of CBS-code van een provincie of gemeente (bijv. Gelderland, PV25, GM0202)</translation>
     </message>
@@ -394,7 +604,7 @@
       <translation>Een bestaand rapport vervangen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="134" />
+      <location filename="smr_siting/processing/algorithms.py" line="143" />
       <source>Replace output files that already exist</source>
       <translation>Bestaande uitvoerbestanden vervangen</translation>
     </message>
@@ -434,6 +644,26 @@
       <translation>Nieuwe pogingen na een time-out of een serverfout</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/runs.py" line="64" />
+      <source>Reusing the exclusion of the screening {path} (not computed again).</source>
+      <translation>De uitsluiting van de screening {path} wordt hergebruikt (niet opnieuw berekend).</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/layers.py" line="54" />
+      <source>Rule</source>
+      <translation>Regel</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/layers.py" line="54" />
+      <source>Rule (Dutch)</source>
+      <translation>Regel (Nederlands)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/layers.py" line="54" />
+      <source>Rule id</source>
+      <translation>Regel-id</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/report_algorithms.py" line="133" />
       <source>Runs that failed</source>
       <translation>Mislukte berekeningen</translation>
@@ -444,14 +674,9 @@
       <translation>Gelukte berekeningen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="126" />
+      <location filename="smr_siting/processing/algorithms.py" line="135" />
       <source>SMR footprint [ha] (empty: the profile's, 10 ha in nl-default)</source>
       <translation>SMR-footprint [ha] (leeg: die van het profiel, 10 ha in nl-default)</translation>
-    </message>
-    <message>
-      <location filename="smr_siting/processing/algorithms.py" line="115" />
-      <source>Reactor design (empty: the profile's default, if any): sets the footprint, emergency zones and cooling</source>
-      <translation>Reactorontwerp (leeg: de standaard van het profiel, als die er is): bepaalt ruimtebeslag, noodzones en koeling</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/provider.py" line="26" />
@@ -464,17 +689,27 @@
       <translation>SMR-locaties: screening op plekken voor kleine modulaire reactoren</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="115" />
+      <location filename="smr_siting/processing/layers.py" line="48" />
+      <source>SMR — {region} — {profile} — {when}</source>
+      <translation>SMR — {region} — {profile} — {when}</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/layers.py" line="58" />
+      <source>Score (WLC, 0..1)</source>
+      <translation>Score (WLC, 0..1)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="148" />
       <source>Scores the land that no rule excludes, 0..1: each scoring criterion of the profile is measured (e.g. metres to a substation), standardised (linear, sigmoid, bands or categories, as the profile cites) and combined with the profile's weights (direct or AHP; WLC or OWA). Excluded cells and land outside the region get no value.</source>
       <translation>Geeft het land dat door geen regel wordt uitgesloten een score van 0..1: elk scorecriterium van het profiel wordt gemeten (bijv. meters tot een station), gestandaardiseerd (lineair, sigmoïde, klassen of categorieën, zoals het profiel onderbouwt) en gecombineerd met de gewichten uit het profiel (direct of AHP; WLC of OWA). Uitgesloten cellen en land buiten het gebied krijgen geen waarde.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="36" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="38" />
       <source>Scoring and ranking</source>
       <translation>Scoren en rangschikken</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="367" />
+      <location filename="smr_siting/processing/algorithms.py" line="471" />
       <source>Screen a region (exclusion map and candidate areas)</source>
       <translation>Gebied screenen (uitsluitingskaart en kansrijke gebieden)</translation>
     </message>
@@ -484,7 +719,7 @@
       <translation>Gebied screenen op SMR-locaties…</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="89" />
+      <location filename="smr_siting/processing/algorithms.py" line="81" />
       <source>Screening</source>
       <translation>Screening</translation>
     </message>
@@ -494,57 +729,87 @@
       <translation>Screeningsmap</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="45" />
+      <source>Screening to reuse: its manifest (JSON) or output folder (empty: screen here with the region, profile and data below)</source>
+      <translation>Te hergebruiken screening: haar manifest (JSON) of uitvoermap (leeg: hier screenen met het gebied, profiel en de gegevens hieronder)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/runs.py" line="35" />
+      <source>Screening {path}: no manifest found. Choose the manifest (JSON) a screening wrote, or the folder that holds its manifest.json.</source>
+      <translation>Screening {path}: geen manifest gevonden. Kies het manifest (JSON) dat een screening schreef, of de map met haar manifest.json.</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/report_algorithms.py" line="108" />
       <source>Screens every region with every profile, one after another: one screening folder per pair (OUT/&lt;region&gt;_&lt;profile&gt;) and batch_summary.csv / .json with km² left, share, candidate areas, the largest area, the best site and its score, or the reason a run failed. A failed run does not stop the others; the algorithm fails only when every run failed.&lt;h3&gt;Inputs&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Regions&lt;/b&gt;: province or municipality names or codes separated by commas, or 'all' (every province of the data folder).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Profiles&lt;/b&gt;: built-in names or .yaml files separated by commas.&lt;/li&gt;&lt;/ul&gt;</source>
       <translation>Screent elke regio met elk profiel, na elkaar: één screeningsmap per paar (OUT/&lt;regio&gt;_&lt;profiel&gt;) en batch_summary.csv / .json met de overgebleven km², het aandeel, de kansrijke gebieden, het grootste gebied, de beste locatie en haar score, of de reden waarom een berekening mislukte. Een mislukte berekening houdt de andere niet tegen; het algoritme mislukt alleen als elke berekening mislukte.&lt;h3&gt;Invoer&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Regio's&lt;/b&gt;: namen of codes van provincies of gemeenten, gescheiden door komma's, of 'all' (elke provincie in de gegevensmap).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Profielen&lt;/b&gt;: ingebouwde namen of .yaml-bestanden, gescheiden door komma's.&lt;/li&gt;&lt;/ul&gt;</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="188" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="223" />
       <source>Sensitivity of the ranking</source>
       <translation>Gevoeligheid van de rangschikking</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="208" />
+      <location filename="smr_siting/processing/algorithms.py" line="285" />
+      <source>Sensitivity per site</source>
+      <translation>Gevoeligheid per locatie</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="243" />
       <source>Sensitivity per site (CSV)</source>
       <translation>Gevoeligheid per locatie (CSV)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="219" />
-      <source>Set the SWEEPS output</source>
-      <translation>Stel de SWEEPS-uitvoer in</translation>
+      <location filename="smr_siting/processing/layers.py" line="57" />
+      <source>Site</source>
+      <translation>Locatie</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="248" />
+      <location filename="smr_siting/processing/layers.py" line="58" />
+      <source>Status</source>
+      <translation>Status</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="283" />
       <source>Suitability</source>
       <translation>Geschiktheid</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="122" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="155" />
       <source>Suitability (0..1)</source>
       <translation>Geschiktheid (0..1)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="112" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="145" />
       <source>Suitability surface</source>
       <translation>Geschiktheidskaart</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="276" />
+      <location filename="smr_siting/processing/algorithms.py" line="317" />
       <source>Summary (JSON)</source>
       <translation>Samenvatting (JSON)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="370" />
+      <location filename="smr_siting/processing/layers.py" line="59" />
+      <source>TOPSIS closeness (0..1)</source>
+      <translation>TOPSIS-nabijheid (0..1)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="474" />
       <source>The whole screening in one step: the exclusion map with reasons, the per-rule table and the candidate areas where the SMR footprint fits, with a manifest of every input (sha256), the profile and the software versions.</source>
       <translation>De hele screening in één stap: de uitsluitingskaart met redenen, de tabel per regel en de kansrijke gebieden waar de SMR-footprint past, met een manifest van alle invoer (sha256), het profiel en de softwareversies.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="205" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="240" />
       <source>Threshold sweep: RULE=D1,D2,… (e.g. cooling_water=1km,2km,5km,10km; several separated by ';')</source>
       <translation>Drempelreeks: REGEL=A1,A2,… (bijv. cooling_water=1km,2km,5km,10km; meerdere gescheiden door ';')</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="210" />
+      <location filename="smr_siting/processing/algorithms.py" line="285" />
+      <source>Threshold sweeps</source>
+      <translation>Drempelreeksen</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="245" />
       <source>Threshold sweeps (CSV)</source>
       <translation>Drempelreeksen (CSV)</translation>
     </message>
@@ -554,12 +819,17 @@
       <translation>Time-out per verzoek [s]</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="68" />
+      <location filename="smr_siting/processing/layers.py" line="56" />
+      <source>Usable area [ha]</source>
+      <translation>Bruikbare oppervlakte [ha]</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="97" />
       <source>Weights from the AHP matrix: {weights} (CR {cr:.3f})</source>
       <translation>Gewichten uit de AHP-matrix: {weights} (CR {cr:.3f})</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="45" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="51" />
       <source>Your own sites (points or parcels, any CRS; empty: the best place per candidate area)</source>
       <translation>Eigen locaties (punten of percelen, elk CRS; leeg: de beste plek per kansrijk gebied)</translation>
     </message>
@@ -574,64 +844,154 @@
       <translation>[{done}/{total}] {region} × {profile}: {left} km² over, {areas} kansrijk(e) gebied(en)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="130" />
+      <location filename="smr_siting/processing/common.py" line="96" />
+      <source>a 'Layer for …' field (advanced parameters)</source>
+      <translation>een veld ‘Laag voor …’ (geavanceerde parameters)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/common.py" line="91" />
+      <source>a screening that writes its manifest (Screen a region)</source>
+      <translation>een screening die haar manifest schrijft (Een gebied screenen)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="139" />
       <source>circle</source>
       <translation>cirkel</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="130" />
+      <location filename="smr_siting/processing/layers.py" line="66" />
+      <source>excluded</source>
+      <translation>uitgesloten</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/layers.py" line="67" />
+      <source>not scored</source>
+      <translation>niet gescoord</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/layers.py" line="66" />
+      <source>outside region</source>
+      <translation>buiten het gebied</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="139" />
       <source>profile's shape</source>
       <translation>vorm uit het profiel</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="130" />
+      <location filename="smr_siting/processing/layers.py" line="66" />
+      <source>ranked</source>
+      <translation>gerangschikt</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="139" />
       <source>rectangle</source>
       <translation>rechthoek</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="130" />
+      <location filename="smr_siting/processing/algorithms.py" line="139" />
       <source>square</source>
       <translation>vierkant</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="180" />
+      <location filename="smr_siting/processing/common.py" line="106" />
+      <source>the 'Cache folder' field</source>
+      <translation>het veld ‘Cachemap’</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/common.py" line="89" />
+      <source>the 'Data folder' field</source>
+      <translation>het veld ‘Gegevensmap’</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/common.py" line="101" />
+      <source>the 'Region' field</source>
+      <translation>het veld ‘Gebied’</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/common.py" line="119" />
+      <source>the '{option}' setting</source>
+      <translation>de instelling ‘{option}’</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/common.py" line="123" />
+      <source>the advanced field 'Layer for {slot}'</source>
+      <translation>het geavanceerde veld ‘Laag voor {slot}’</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/common.py" line="117" />
+      <source>the output fields</source>
+      <translation>de uitvoervelden</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/common.py" line="92" />
+      <source>the profile file of that name</source>
+      <translation>het profielbestand met die naam</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/common.py" line="93" />
+      <source>the screening (Screen a region)</source>
+      <translation>de screening (Een gebied screenen)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/common.py" line="124" />
+      <source>tick 'Replace output files that already exist'</source>
+      <translation>vink ‘Bestaande uitvoerbestanden vervangen’ aan</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/layers.py" line="60" />
+      <source>x [m, EPSG:28992]</source>
+      <translation>x [m, EPSG:28992]</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/layers.py" line="60" />
+      <source>y [m, EPSG:28992]</source>
+      <translation>y [m, EPSG:28992]</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="189" />
       <source>{count} layer(s) could not be fetched: {layers}. The cache keeps whatever was complete before.</source>
       <translation>{count} laag/lagen konden niet worden opgehaald: {layers}. De cache houdt wat eerder compleet was.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="213" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="222" />
       <source>{count} mismatch(es) between the catalogue and the services: {layers}</source>
       <translation>{count} afwijking(en) tussen de catalogus en de diensten: {layers}</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="208" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="217" />
       <source>{layer}: ok (reachable; page cap: {cap})</source>
       <translation>{layer}: in orde (bereikbaar; paginagrens: {cap})</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="173" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="182" />
       <source>{layer}: the service has NO features in the region's box; stored as an empty layer. Check it (a wrong collection, filter or CRS gives this too).</source>
       <translation>{layer}: de dienst heeft GEEN objecten in het kader van de regio; opgeslagen als lege laag. Controleer het (een verkeerde collectie, filter of CRS geeft dit ook).</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="211" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="220" />
       <source>{layer}: {mismatch}</source>
       <translation>{layer}: {mismatch}</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="176" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="185" />
       <source>{layer}: {status}, {count} features, fetched {when} ({age})</source>
       <translation>{layer}: {status}, {count} objecten, opgehaald {when} ({age})</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="110" />
+      <location filename="smr_siting/processing/algorithms.py" line="107" />
       <source>…or a profile file (YAML; overrides the list above)</source>
       <translation>…of een profielbestand (YAML; gaat voor de lijst hierboven)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="104" />
-      <source>…or a region polygon layer (all features together; overrides the name)</source>
-      <translation>…of een vlakkenlaag met het gebied (alle objecten samen; gaat voor de naam)</translation>
+      <location filename="smr_siting/processing/algorithms.py" line="100" />
+      <source>…or a region polygon layer (its selected features, or all of them together; overrides the name)</source>
+      <translation>…of een polygonenlaag als gebied (de geselecteerde objecten, of alle samen; gaat voor de naam)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="97" />
+      <source>…or choose it: the 12 provinces, then the municipalities (with their CBS code)</source>
+      <translation>…of kies het: de 12 provincies, daarna de gemeenten (met hun CBS-code)</translation>
     </message>
   </context>
 </TS>

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 import geopandas as gpd
 import numpy as np
+from affine import Affine
 from rasterio import features
 from scipy import ndimage
 from shapely.geometry import shape
@@ -78,18 +80,24 @@ def fit_positions(free: np.ndarray, cells: FootprintCells, resolution: float) ->
     return fit_and_usable(free, cells, resolution)[0]
 
 
-def fit_and_usable(free: np.ndarray, cells: FootprintCells, resolution: float) -> tuple[np.ndarray, np.ndarray]:
-    """Where a footprint fits (anchor cells), and the land some fitting footprint covers (the opening)."""
+def fit_and_usable(free: np.ndarray, cells: FootprintCells, resolution: float,
+                   check: Callable[[], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Where a footprint fits (anchor cells), and the land some fitting footprint covers (the opening).
+    ``check`` is called between the heavy steps (a cancel raises there)."""
+    check = check or (lambda: None)
     if cells.shape == "circle":
         padded = np.pad(free, 1, constant_values=False)
         dist = ndimage.distance_transform_edt(padded, sampling=resolution)[1:-1, 1:-1]
         fits = dist > cells.radius_m
+        check()
         usable = ndimage.binary_dilation(fits, structure=_disc(cells.radius_m, resolution))
         return fits, usable & free
     fits = np.zeros(free.shape, dtype=bool)
     usable = np.zeros(free.shape, dtype=bool)
     for rows, cols in sorted({(cells.rows, cells.cols), (cells.cols, cells.rows)}):  # both orientations
+        check()
         orient = _orientation_fits(free, rows, cols)
+        check()
         fits |= orient
         # grey_dilation mirrors the window, so erosion followed by dilation is the exact opening
         usable |= ndimage.grey_dilation(orient.astype(np.uint8), size=(rows, cols), mode="constant",
@@ -191,7 +199,7 @@ def find_candidate_areas(free: np.ndarray, region: np.ndarray, grid: Grid, footp
     cells = footprint_cells(footprint, grid.resolution)
     ctx.report(0.05, _("footprint fit"))
     # the footprint must fit wholly inside the region; contiguity is judged on the whole grid
-    fits, usable = fit_and_usable(free & region, cells, grid.resolution)
+    fits, usable = fit_and_usable(free & region, cells, grid.resolution, ctx.check_cancelled)
     ctx.report(0.35, _("contiguous areas"))
     labels, count = ndimage.label(free, structure=FOUR_CONNECTED)
     keep_labels = np.unique(labels[fits & region])
@@ -207,15 +215,28 @@ def find_candidate_areas(free: np.ndarray, region: np.ndarray, grid: Grid, footp
     keep[keep_labels] = np.arange(1, keep_labels.size + 1, dtype=np.int32)
     kept = keep[labels]
     cell_ha = grid.cell_area_m2 / 10_000.0
+    ctx.check_cancelled()
     total_cells = np.bincount(kept.ravel(), minlength=keep_labels.size + 1)
     region_cells = np.bincount(kept[region], minlength=keep_labels.size + 1)
+    ctx.check_cancelled()
     usable_cells = np.bincount(kept[usable & region], minlength=keep_labels.size + 1)
+    ctx.check_cancelled()
     geoms: dict[int, list] = {}
-    for geom, value in features.shapes(kept, mask=(kept > 0) & region, transform=grid.transform, connectivity=4):
-        geoms.setdefault(int(value), []).append(shape(geom))
+    # polygonise each area within its own bounding window: the same polygons as from the whole grid, a fraction of
+    # the work, and a cancel is seen between areas
+    for number, window in enumerate(ndimage.find_objects(kept), start=1):
+        ctx.check_cancelled()
+        if window is None:
+            continue
+        part = kept[window]
+        offset = grid.transform * Affine.translation(window[1].start, window[0].start)
+        for geom, value in features.shapes(part, mask=(part == number) & region[window], transform=offset,
+                                           connectivity=4):
+            geoms.setdefault(int(value), []).append(shape(geom))
     ctx.report(0.8, _("polygons and names"))
     rows = []
     for number in range(1, keep_labels.size + 1):
+        ctx.check_cancelled()
         polygon = unary_union(geoms.get(number, []))
         if polygon.is_empty:
             continue

@@ -9,6 +9,7 @@ from affine import Affine
 
 from .errors import SmrSitingError
 from .i18n import _
+from .vocabulary import RESOLUTION, term
 
 CRS = "EPSG:28992"
 #: peak memory per cell of the analysis grid, per step, from peaks measured on the Gelderland demo (25 m,
@@ -121,7 +122,7 @@ def check_memory(grid: Grid, limit_bytes: int | None = None, step: str = "screen
               "of memory, more than the {available:.1f} GiB available").format(
                 width=grid.width, height=grid.height, resolution=grid.resolution, need=need / 2**30,
                 available=limit / 2**30),
-            _("Use a coarser resolution (e.g. --resolution {coarser:g}) or a smaller region").format(
-                coarser=grid.resolution * 2),
+            _("Use a coarser resolution (e.g. {resolution}) or a smaller region").format(
+                resolution=term(RESOLUTION, grid.resolution * 2)),
         )
     return need

@@ -32,6 +32,7 @@ from .profile import Condition
 from .progress import RunContext
 from .sources import Missing
 from .vectorio import VectorInfo, crs_name, frame_from_features, layer_bbox, read_error, read_vector, vector_info
+from .vocabulary import DATA, LAYER, term
 
 RD = CRS.from_user_input(RD_CRS)
 #: EPSG:28992's area of use, a little generous
@@ -39,6 +40,8 @@ NETHERLANDS_RD_BOUNDS = (-25_000.0, 280_000.0, 310_000.0, 640_000.0)
 #: coordinates beyond this (metres, after reprojection to EPSG:28992) are damaged, not far away
 MAX_COORDINATE = 1e8
 RASTER_SUFFIXES = (".tif", ".tiff", ".vrt", ".asc", ".img", ".nc")
+#: the origin of a layer read from the store's fallback folder (the embedded national pack)
+FALLBACK_ORIGIN = "national pack"
 
 
 @dataclass(frozen=True)
@@ -162,9 +165,11 @@ class LayerStore:
     """Resolves layer ids to files and reads them, clipped to the analysis extent, in EPSG:28992."""
 
     def __init__(self, catalogue: Catalogue, data_dir: Path | None, overrides: Mapping[str, LayerInput] | None,
-                 ctx: RunContext | None = None) -> None:
+                 ctx: RunContext | None = None, fallback_dir: Path | None = None) -> None:
         self.catalogue = catalogue
         self.data_dir = data_dir
+        #: searched after the data folder for the layers it lacks (the embedded national pack)
+        self.fallback_dir = fallback_dir if fallback_dir is not None and fallback_dir.is_dir() else None
         self.overrides = dict(overrides or {})
         self.ctx = ctx or RunContext()
         self.read_bounds: tuple[float, float, float, float] | None = None
@@ -180,7 +185,7 @@ class LayerStore:
                                 did_you_mean(close) + _("Slots: {slots}").format(slots=", ".join(sorted(catalogue.ids))))
         if data_dir is not None and not data_dir.is_dir():
             raise DataError(_("data folder {path} does not exist").format(path=data_dir),
-                            _("Point --data at the folder that holds the layers"))
+                            _("Point {data} at the folder that holds the layers").format(data=term(DATA)))
 
     # ----------------------------------------------------------------- locate
     def entry(self, layer_id: str) -> CatalogueEntry:
@@ -201,6 +206,13 @@ class LayerStore:
                 looked.append(local.file)
                 if candidate.exists():
                     return LayerInput(candidate, local.layer), "data folder"
+        if self.fallback_dir is not None:
+            for local in entry.files:
+                candidate = self.fallback_dir / local.file
+                if local.file not in looked:
+                    looked.append(local.file)
+                if candidate.exists():
+                    return LayerInput(candidate, local.layer), FALLBACK_ORIGIN
         if entry.reference is not None and entry.reference.exists():
             return LayerInput(entry.reference, entry.files[0].layer if entry.files else None), "reference"
         if self.data_dir is not None:
@@ -210,8 +222,8 @@ class LayerStore:
         raise DataError(
             problem.format(layer=layer_id, title=localised(entry.title, entry.title_nl), folder=self.data_dir,
                            files=", ".join(looked) or _("nothing")),
-            _("Point --data at a folder holding one of those files, or give the file with --layer {layer}=FILE").format(
-                layer=layer_id),
+            _("Point {data} at a folder holding one of those files, or give the file with {layer}").format(
+                data=term(DATA), layer=term(LAYER, layer_id)),
         )
 
     def absence(self, layer_id: str) -> Missing | None:
@@ -247,12 +259,17 @@ class LayerStore:
             provenance = read_provenance(source.path, source.layer)
             entry = fetched_entry(entry, provenance)  # a fetched layer: its service's owner, licence, caveat
             caveat = entry.caveat if origin != "given" else ""
+            if origin == FALLBACK_ORIGIN:
+                caveat = " ".join(filter(None, [caveat, _("Read from the embedded national pack.")]))
             self.used[layer_id] = UsedInput(
                 layer_id=layer_id, path=str(source.path), layer=source.layer, sha256=sha256_of(source.path),
                 bytes=source.path.stat().st_size if source.path.is_file() else 0, crs=crs, title=entry.title,
                 owner=entry.owner if origin != "given" else "", licence=entry.licence if origin != "given" else "",
                 vintage=entry.vintage if origin != "given" else "", caveat=caveat, origin=origin,
                 provenance=provenance)
+            if origin == FALLBACK_ORIGIN:
+                self.note(layer_id, _("{layer!r} ({title}) comes from the embedded national pack ({path}).").format(
+                    layer=layer_id, title=localised(entry.title, entry.title_nl), path=source.path))
         return self.used[layer_id]
 
     def note(self, layer_id: str, message: str) -> None:

@@ -23,6 +23,7 @@ from .exclusion import RuleInfo, RuleStats, describe_value
 from .grid import Grid
 from .i18n import _
 from .vectorio import fixed_gpkg_dates
+from .vocabulary import OVERWRITE, term
 
 _HERE = Path(__file__).resolve()
 STYLE_DIRS = (_HERE.parents[1] / "resources" / "styles", _HERE.parents[2] / "resources" / "styles")
@@ -273,7 +274,7 @@ class AtomicOutputs:
         existing = [p for p in targets if p.exists()]
         if existing and not self.overwrite:
             raise OutputError(_("output already exists: {names}").format(names=_name_list(existing)),
-                              _("Choose another output folder, or pass --overwrite to replace it"))
+                              _("Choose another output folder, or {overwrite} to replace it").format(overwrite=term(OVERWRITE)))
         for target in [*targets, *self.stale]:
             source = next((i for i in self.inputs if _same_file(Path(i), target)), None)
             if source is not None:

@@ -65,8 +65,12 @@ class ScreeningRequest:
     #: a reactor design (smr_siting/designs/NAME.yaml or a file); None: the profile's default, if any
     design: str | None = None
 
+    #: searched after ``data_dir`` for the layers it lacks: the embedded national pack (the QGIS plugin's default)
+    fallback_dir: Path | None = None
+
     def parameters(self) -> dict:
         """Paths are recorded absolute (a run can be verified or ranked from any folder), as given for display."""
+        extra = {"fallback_dir": os.path.abspath(self.fallback_dir)} if self.fallback_dir else {}
         return {
             "region": _absolute_if_file(self.region), "profile": _absolute_if_file(self.profile),
             "data_dir": os.path.abspath(self.data_dir) if self.data_dir else None,
@@ -76,7 +80,7 @@ class ScreeningRequest:
                          "profile": self.profile},
             "resolution_m": self.resolution_m, "footprint_ha": self.footprint_ha,
             "footprint_shape": self.footprint_shape, "exclusion_vector": self.exclusion_vector,
-            "design": self.design,
+            "design": self.design, **extra,
         }
 
 
@@ -194,7 +198,7 @@ def compute_exclusion(request: ScreeningRequest, ctx: RunContext | None = None,
     if request.footprint_ha is not None and not 0.01 <= request.footprint_ha <= 10_000:
         raise SmrSitingError(_("footprint {area:g} ha is outside 0.01 .. 10,000 ha").format(area=request.footprint_ha),
                              _("Give the footprint in hectares, e.g. 10"))
-    store = LayerStore(catalogue, request.data_dir, request.layers, ctx)
+    store = LayerStore(catalogue, request.data_dir, request.layers, ctx, fallback_dir=request.fallback_dir)
     profile, choices = resolve_profile(profile, store.absence, request.source_pins)
     for layer_id in profile.layer_ids:  # fail early, before any heavy work, if a layer is missing
         store.locate(layer_id)

@@ -229,6 +229,7 @@ def verify_run(run_dir: Path, ctx: RunContext | None = None, rerun: bool = True)
         profile = parse_profile(recorded["text"], recorded["path"], load_catalogue().ids)
         request = ScreeningRequest(
             region=params["region"], profile=params["profile"], data_dir=data_dir, layers=layers,
+            fallback_dir=Path(params["fallback_dir"]) if params.get("fallback_dir") else None,
             resolution_m=params.get("resolution_m"), footprint_ha=params.get("footprint_ha"),
             footprint_shape=params.get("footprint_shape"), exclusion_vector=bool(params.get("exclusion_vector")),
             design=params.get("design"))

@@ -7,6 +7,7 @@ rasterio are missing; running one then says how to install them.
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,6 @@ from qgis.core import (
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
-    QgsProcessingLayerPostProcessorInterface,
     QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterDefinition,
@@ -35,11 +35,14 @@ from qgis.core import (
 )
 
 from ..core.catalogue import load_catalogue
+from ..core.i18n import localised
 from ..core.profile import builtin_profiles
 from ..i18n import tr
 from .common import SmrAlgorithm, engine_errors, require_engine, run_context
 
 SHAPES = ["", "square", "circle", "rectangle"]
+#: destinations default to a temporary file, so that a run with only the region given (processing.run, a model) works
+TEMPORARY = QgsProcessing.TEMPORARY_OUTPUT
 
 
 def _styles_dir() -> Path:
@@ -50,24 +53,12 @@ def _styles_dir() -> Path:
     return here / "resources" / "styles"
 
 
-class StyleAndName(QgsProcessingLayerPostProcessorInterface):
-    """Applies a QML style to an output once QGIS has loaded it."""
-
-    def __init__(self, qml: Path) -> None:
-        super().__init__()
-        self.qml = qml
-
-    def postProcessLayer(self, layer, context, feedback) -> None:  # noqa: ANN001
-        if layer is not None and layer.isValid() and self.qml.exists():
-            layer.loadNamedStyle(str(self.qml))
-            layer.triggerRepaint()
-
-
 class _ScreeningAlgorithm(SmrAlgorithm):
     """Shared inputs: region, profile, data folder, layer overrides, resolution, footprint."""
 
     REGION = "REGION"
     REGION_LAYER = "REGION_LAYER"
+    REGION_LIST = "REGION_LIST"
     PROFILE = "PROFILE"
     PROFILE_FILE = "PROFILE_FILE"
     DATA = "DATA"
@@ -83,7 +74,7 @@ class _ScreeningAlgorithm(SmrAlgorithm):
 
     def __init__(self) -> None:
         super().__init__()
-        self._post_processors: list[StyleAndName] = []
+        self._post_processors: list[Any] = []  # keep references (qgis/QGIS#47533)
 
     # ---------------------------------------------------------------- identity
     def group(self) -> str:
@@ -101,8 +92,13 @@ class _ScreeningAlgorithm(SmrAlgorithm):
         self.addParameter(QgsProcessingParameterString(
             self.REGION, tr("Region: province or municipality name or CBS code (e.g. Gelderland, PV25, GM0202)"),
             defaultValue="", optional=True))
+        regions = region_choices()
+        self.addParameter(QgsProcessingParameterEnum(
+            self.REGION_LIST, tr("…or choose it: the 12 provinces, then the municipalities (with their CBS code)"),
+            options=regions, allowMultiple=False, defaultValue=None, optional=True, usesStaticStrings=True))
         self.addParameter(QgsProcessingParameterFeatureSource(
-            self.REGION_LAYER, tr("…or a region polygon layer (all features together; overrides the name)"),
+            self.REGION_LAYER, tr("…or a region polygon layer (its selected features, or all of them together; "
+                                  "overrides the name)"),
             [QgsProcessing.TypeVectorPolygon], optional=True))
         self.addParameter(QgsProcessingParameterEnum(
             self.PROFILE, tr("Criteria profile"), options=builtin_profiles(), defaultValue="nl-default",
@@ -117,16 +113,22 @@ class _ScreeningAlgorithm(SmrAlgorithm):
                             "zones and cooling"),
             options=builtin_designs(), optional=True, usesStaticStrings=True))  # scripts write DESIGN=bwrx-300
         self.addParameter(QgsProcessingParameterFile(
-            self.DATA, tr("Data folder with the catalogue's layers (e.g. the demo pack or ../shared/data/nl)"),
+            self.DATA, tr("Data folder with the catalogue's layers (empty: the fetch cache, else the embedded national "
+                          "pack; see Processing › Options › Providers)"),
             behavior=QgsProcessingParameterFile.Folder, optional=True))
         self.addParameter(self._advanced(QgsProcessingParameterNumber(
             self.RESOLUTION, tr("Cell size [m] (empty: the profile's, 25 m)"), QgsProcessingParameterNumber.Double,
             defaultValue=None, optional=True, minValue=1.0, maxValue=1000.0)))
-        for entry in sorted(load_catalogue().entries.values(), key=lambda e: e.id):
-            self.addParameter(self._advanced(QgsProcessingParameterFeatureSource(
+        used = shipped_profile_slots()
+        for entry in sorted(load_catalogue().entries.values(), key=lambda e: (e.id not in used, e.id)):
+            parameter = self._advanced(QgsProcessingParameterFeatureSource(
                 self.LAYER_PREFIX + entry.id.upper(),
-                tr("Layer for '{id}' ({title}) instead of the data folder's").format(id=entry.id, title=entry.title),
-                [QgsProcessing.TypeVectorAnyGeometry], optional=True)))
+                tr("Layer for '{id}' ({title}) instead of the data folder's").format(
+                    id=entry.id, title=localised(entry.title, entry.title_nl)),
+                [QgsProcessing.TypeVectorAnyGeometry], optional=True))
+            if entry.id not in used:  # no shipped profile reads it: kept for scripts and own profiles, not shown
+                parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagHidden)
+            self.addParameter(parameter)
 
     def init_footprint(self) -> None:
         self.addParameter(self._advanced(QgsProcessingParameterNumber(
@@ -161,11 +163,16 @@ class _ScreeningAlgorithm(SmrAlgorithm):
         del writer
         return path
 
-    def build_request(self, parameters: dict[str, Any], context: QgsProcessingContext, work: Path) -> Any:
+    def build_request(self, parameters: dict[str, Any], context: QgsProcessingContext, work: Path,
+                      feedback: QgsProcessingFeedback | None = None, targets: dict[str, Path] | None = None) -> Any:
+        """The engine's request.  ``targets``: the outputs already resolved (asking QGIS again for a temporary
+        output would give a new path, and QGIS would wait for a layer that is never written)."""
         from ..core.layers import LayerInput
         from ..core.screen import ScreeningRequest
 
         region = (self.parameterAsString(parameters, self.REGION, context) or "").strip()
+        if not region and self.REGION_LIST in parameters:
+            region = region_from_choice(self.parameterAsEnumString(parameters, self.REGION_LIST, context) or "")
         region_source = self.parameterAsSource(parameters, self.REGION_LAYER, context)
         if region_source is not None:
             region = str(self._export(region_source, "region", work))
@@ -175,6 +182,14 @@ class _ScreeningAlgorithm(SmrAlgorithm):
         profile_file = self.parameterAsFile(parameters, self.PROFILE_FILE, context)
         profile = profile_file or self.parameterAsEnumString(parameters, self.PROFILE, context) or "nl-default"
         data = self.parameterAsFile(parameters, self.DATA, context)
+        fallback = None
+        if not data:
+            from .settings import default_data
+
+            choice = default_data()
+            data, fallback = choice.data_dir, choice.fallback_dir
+            if feedback is not None:
+                feedback.pushInfo(choice.description)
         layers = {}
         for entry in load_catalogue().entries.values():
             name = self.LAYER_PREFIX + entry.id.upper()
@@ -187,13 +202,14 @@ class _ScreeningAlgorithm(SmrAlgorithm):
         shape_index = self.parameterAsEnum(parameters, self.FOOTPRINT_SHAPE, context) \
             if self.FOOTPRINT_SHAPE in parameters else 0
         return ScreeningRequest(
-            region=region, profile=profile, data_dir=Path(data) if data else None, layers=layers,
+            region=region, profile=profile, data_dir=Path(data) if data else None, layers=layers, fallback_dir=fallback,
             resolution_m=None if resolution in (None, "") else self.parameterAsDouble(parameters, self.RESOLUTION,
                                                                                     context),
             footprint_ha=None if footprint in (None, "") else self.parameterAsDouble(parameters, self.FOOTPRINT_HA,
                                                                                   context),
             footprint_shape=SHAPES[shape_index] or None if shape_index < len(SHAPES) else None,
-            exclusion_vector=bool(self._output_path(parameters, "EXCLUSION_VECTOR", context, silent=True)),
+            exclusion_vector="exclusion_vector" in (targets if targets is not None else
+                                                    self._targets(parameters, context)),
             design=(self.parameterAsEnumString(parameters, self.DESIGN, context) or None)
             if parameters.get(self.DESIGN) not in (None, "") else None,
         )
@@ -234,12 +250,19 @@ class _ScreeningAlgorithm(SmrAlgorithm):
         with engine_errors():
             AtomicOutputs(targets, overwrite).check()
             with tempfile.TemporaryDirectory(prefix="smr_siting_", dir=QgsProcessingUtils.tempFolder()) as tmp:
-                request = self.build_request(parameters, context, Path(tmp))
+                request = self.build_request(parameters, context, Path(tmp), feedback, targets)
                 result = compute_exclusion(request, ctx.stage(0.0, 0.7))
                 candidates = None
                 if "candidates" in targets:
                     candidates = compute_candidates(result, ctx.stage(0.7, 0.85))
                 write_screening(result, targets, overwrite, candidates, ctx.stage(0.85, 1.0), started)
+        if "manifest" in targets:
+            from .runs import remember
+
+            remember(targets["manifest"], result)  # a scoring step given this manifest reuses the exclusion
+        from .settings import remember_inputs
+
+        remember_inputs(parameters, self, context)  # the menu entry's dialog starts from these next time
         totals = result.totals()
         results: dict[str, Any] = {
             "REGION_KM2": totals["region_km2_cells"], "EXCLUDED_KM2": totals["excluded_km2"],
@@ -247,24 +270,33 @@ class _ScreeningAlgorithm(SmrAlgorithm):
         }
         if candidates is not None:
             results["CANDIDATE_COUNT"] = len(candidates[0])
+        from .layers import run_group_name
+
+        group = run_group_name(result.region.name, result.profile.name)
         for key, name in self.OUTPUTS.items():
             if key in targets:
                 results[name] = str(targets[key])
-                self._style_output(str(targets[key]), key, context)
+                self._style_output(str(targets[key]), key, context, group)
         return results
 
     LAYER_NAMES = {"exclusion": "Exclusion reasons", "candidates": "Candidate areas",
                    "exclusion_vector": "Exclusion polygons per rule", "suitability": "Suitability",
                    "ranked": "Ranked sites"}
+    TABLE_NAMES = {"summary_csv": "Per-rule table", "sensitivity": "Sensitivity per site", "sweeps": "Threshold sweeps"}
 
-    def _style_output(self, path: str, key: str, context: QgsProcessingContext) -> None:
+    def _style_output(self, path: str, key: str, context: QgsProcessingContext, group: str = "") -> None:
+        from .layers import RunLayer, load_table
+
+        if key in self.TABLE_NAMES:
+            load_table(Path(path), tr(self.TABLE_NAMES[key]), key, group, context, self._post_processors)
+            return
         if key not in self.LAYER_NAMES or not context.willLoadLayerOnCompletion(path):
             return
         details = context.layerToLoadOnCompletionDetails(path)
         details.name = tr(self.LAYER_NAMES[key])
         qml = Path(path).with_suffix(".qml")  # the engine writes the style beside the output
-        processor = StyleAndName(qml)
-        self._post_processors.append(processor)  # keep a reference (qgis/QGIS#47533)
+        processor = RunLayer(key, qml, group)
+        self._post_processors.append(processor)
         details.setPostProcessor(processor)
 
     def add_number_outputs(self, candidates: bool) -> None:
@@ -277,24 +309,85 @@ class _ScreeningAlgorithm(SmrAlgorithm):
     # ---------------------------------------------------------------- outputs
     def add_exclusion_outputs(self, summary_default: bool = True) -> None:
         self.addParameter(QgsProcessingParameterRasterDestination(
-            "EXCLUSION", tr("Exclusion reasons (GeoTIFF: one bit per rule)")))
+            "EXCLUSION", tr("Exclusion reasons (GeoTIFF: one bit per rule)"), defaultValue=TEMPORARY))
         self.addParameter(QgsProcessingParameterFileDestination(
             "SUMMARY", tr("Per-rule table (CSV)"), fileFilter="CSV (*.csv)", optional=True,
-            createByDefault=summary_default))
+            createByDefault=summary_default, defaultValue=TEMPORARY if summary_default else None))
         self.addParameter(QgsProcessingParameterFileDestination(
             "SUMMARY_JSON", tr("Summary (JSON)"), fileFilter="JSON (*.json)", optional=True, createByDefault=False))
         self.addParameter(QgsProcessingParameterVectorDestination(
-            "EXCLUSION_VECTOR", tr("Exclusion polygons per rule (dissolved)"), QgsProcessing.TypeVectorPolygon,
-            optional=True, createByDefault=False))
+            "EXCLUSION_VECTOR", tr("Exclusion polygons per rule (dissolved; Identify on them lists a place's rules)"),
+            QgsProcessing.TypeVectorPolygon, optional=True, createByDefault=True, defaultValue=TEMPORARY))
 
     def add_manifest_output(self) -> None:
         self.addParameter(QgsProcessingParameterFileDestination(
             "MANIFEST", tr("Manifest: inputs with sha256, profile, versions (JSON)"), fileFilter="JSON (*.json)",
-            optional=True, createByDefault=False))
+            optional=True, createByDefault=True, defaultValue=TEMPORARY))
 
     def add_candidate_output(self) -> None:
         self.addParameter(QgsProcessingParameterVectorDestination(
-            "CANDIDATES", tr("Candidate areas (where the footprint fits)"), QgsProcessing.TypeVectorPolygon))
+            "CANDIDATES", tr("Candidate areas (where the footprint fits)"), QgsProcessing.TypeVectorPolygon,
+            defaultValue=TEMPORARY))
+
+
+@functools.lru_cache(maxsize=1)
+def _region_names() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(provinces, 'Municipality (GMxxxx)') from the boundaries the plugin ships (the embedded national pack)."""
+    from .settings import national_pack_dir
+
+    pack = national_pack_dir()
+    catalogue = load_catalogue()
+    provinces: list[str] = []
+    municipalities: list[str] = []
+    if pack is None:
+        return (), ()
+    try:
+        from osgeo import ogr
+    except ImportError:
+        return (), ()
+    for slot, out in (("provinces", provinces), ("municipalities", municipalities)):
+        entry = catalogue.get(slot)
+        local = next((f for f in entry.files if (pack / f.file).is_file()), None) if entry else None
+        if local is None:
+            continue
+        source = ogr.Open(str(pack / local.file))
+        layer = source.GetLayerByName(local.layer) if local.layer else source.GetLayer(0)
+        for feature in layer:
+            name = feature.GetField(entry.name_field or "statnaam")
+            code = feature.GetField(entry.code_field) if entry.code_field else None
+            out.append(str(name) if slot == "provinces" else f"{name} ({code})")
+    return tuple(sorted(provinces)), tuple(sorted(municipalities, key=str.casefold))
+
+
+def region_choices() -> list[str]:
+    provinces, municipalities = _region_names()
+    return [*provinces, *municipalities]
+
+
+def region_from_choice(choice: str) -> str:
+    """'Ede (GM0228)' → 'GM0228' (a code is unambiguous: Utrecht and Groningen are provinces too); a province as is."""
+    choice = choice.strip()
+    if choice.endswith(")") and " (" in choice:
+        return choice.rsplit(" (", 1)[1][:-1]
+    return choice
+
+
+@functools.lru_cache(maxsize=1)
+def shipped_profile_slots() -> frozenset[str]:
+    """The layer slots any shipped profile can read (and the region lookup's): the overrides worth showing."""
+    from ..core.profile import builtin_profiles, load_profile
+
+    catalogue = load_catalogue()
+    used = {"provinces", "municipalities"}
+    for name in builtin_profiles():
+        try:
+            used |= set(load_profile(name, catalogue.ids).layer_ids)
+        except Exception:  # noqa: BLE001 - a broken profile shows every slot rather than none
+            return frozenset(catalogue.ids)
+    for entry in catalogue.entries.values():
+        used |= {entry.id for use in (getattr(entry, "used_by", None) or ()) if str(use).split("/")[0] in
+                 builtin_profiles()}
+    return frozenset(used)
 
 
 def _input_help() -> str:
@@ -304,8 +397,10 @@ def _input_help() -> str:
         "<li><b>Region</b>: a province or municipality by name or CBS code (Gelderland, PV25, GM0202), or a polygon layer.</li> "
         "<li><b>Criteria profile</b>: nl-default, nl-strict or nl-datacentre, or your own YAML file. Every distance and "
         "threshold in a profile cites its source or says it is an assumption and which range to try.</li> "
-        "<li><b>Data folder</b>: a folder with the layer catalogue's files (the demo pack, ../shared/data/nl, or a cache "
-        "fetched from PDOK). Any layer can be replaced by a loaded QGIS layer (advanced parameters).</li> "
+        "<li><b>Data folder</b>: a folder with the layer catalogue's files (a cache fetched from PDOK, the demo pack, or "
+        "your own). Left empty, the run reads the fetch cache and, for every layer it lacks, the national pack that "
+        "comes with the plugin (the whole of the Netherlands); the outputs say which layers came from where. Any layer "
+        "can be replaced by a loaded QGIS layer (advanced parameters).</li> "
         "<li><b>Cell size</b> [m]: default from the profile (25 m). The grid is EPSG:28992 and grows beyond the region by the "
         "largest rule distance, so distances and contiguous areas are right at the border.</li> "
         "<li><b>Footprint</b> [ha] and shape: the SMR site that must fit inside a candidate area.</li> "

@@ -115,8 +115,10 @@ class FetchLayersAlgorithm(SmrAlgorithm):
         self.addParameter(self._advanced(QgsProcessingParameterString(
             self.MIRROR, tr("Mirror of the services: ask URL/HOST/PATH instead of https://HOST/PATH"), defaultValue="",
             optional=True)))
-        self.addParameter(QgsProcessingParameterFolderDestination(
-            self.CACHE, tr("Cache folder (use it as the screening's data folder)")))
+        from .settings import cache_dir
+
+        self.addParameter(QgsProcessingParameterFolderDestination(  # a persistent folder in the QGIS profile
+            self.CACHE, tr("Cache folder (use it as the screening's data folder)"), defaultValue=str(cache_dir())))
         self.addOutput(QgsProcessingOutputNumber("FETCHED", tr("Layers fetched or already up to date")))
 
     # ---------------------------------------------------------------- running
@@ -155,18 +157,25 @@ class FetchLayersAlgorithm(SmrAlgorithm):
                                  retries=self.parameterAsInt(parameters, self.RETRIES, context),
                                  refresh=self.parameterAsBool(parameters, self.REFRESH, context)))
         ctx = run_context(feedback)
+        from ..core.vocabulary import speaking
+        from .common import qgis_vocabulary, speak
+
         try:
-            fetcher = Fetcher(request, ctx)
-            fetcher.http.on_retry = feedback.pushInfo
-            report = fetcher.run()
+            with speaking(qgis_vocabulary()):
+                fetcher = Fetcher(request, ctx)
+                from .network import install
+
+                install(fetcher)  # QGIS's proxy, authentication and SSL settings (QgsNetworkAccessManager)
+                fetcher.http.on_retry = lambda message: feedback.pushInfo(speak(message))
+                report = fetcher.run()
         except SmrSitingError as error:
-            raise QgsProcessingException(str(error)) from None
+            raise QgsProcessingException(speak(str(error))) from None
         except RunCancelled:
             raise QgsProcessingException(tr("Cancelled; the cache is as it was.")) from None
         done = 0
         for layer in report.layers:
             if layer.status == "failed":
-                feedback.reportError(layer.error, False)
+                feedback.reportError(speak(layer.error), False)
                 continue
             done += 1
             if layer.empty:

@@ -31,6 +31,18 @@ class SmrSitingProvider(QgsProcessingProvider):
     def icon(self) -> QIcon:
         return QIcon(str(icon_path()))
 
+    def load(self) -> bool:
+        from .settings import add_settings
+
+        add_settings(self.name())
+        self.refreshAlgorithms()
+        return True
+
+    def unload(self) -> None:
+        from .settings import remove_settings
+
+        remove_settings()
+
     def loadAlgorithms(self) -> None:
         from .algorithms import CandidateAreasAlgorithm, ExclusionMapAlgorithm, ScreenRegionAlgorithm
         from .fetch_algorithm import FetchLayersAlgorithm

@@ -12,6 +12,7 @@ from qgis.core import (
     QgsProcessingContext,
     QgsProcessingFeedback,
     QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterMatrix,
     QgsProcessingParameterNumber,
@@ -22,7 +23,7 @@ from qgis.core import (
 )
 
 from ..i18n import tr
-from .algorithms import _input_help, _ScreeningAlgorithm
+from .algorithms import TEMPORARY, _input_help, _ScreeningAlgorithm
 from .common import engine_errors, require_engine, run_context
 
 DEFAULT_CRITERIA = ("grid", "cooling", "population_distance", "population_density", "demand")
@@ -31,6 +32,7 @@ DEFAULT_CRITERIA = ("grid", "cooling", "population_distance", "population_densit
 class _ScoringAlgorithm(_ScreeningAlgorithm):
     SITES = "SITES"
     AHP_MATRIX = "AHP_MATRIX"
+    SCREENING = "SCREENING"
 
     def group(self) -> str:
         return tr("Scoring and ranking")
@@ -39,6 +41,10 @@ class _ScoringAlgorithm(_ScreeningAlgorithm):
         return "scoring"
 
     def init_scoring_inputs(self, sites: bool) -> None:
+        self.addParameter(QgsProcessingParameterFile(
+            self.SCREENING, tr("Screening to reuse: its manifest (JSON) or output folder (empty: screen here with the "
+                               "region, profile and data below)"),
+            behavior=QgsProcessingParameterFile.Behavior.File, optional=True))  # no filter: a folder is accepted too
         self.init_inputs()
         if sites:
             self.addParameter(QgsProcessingParameterFeatureSource(
@@ -51,6 +57,23 @@ class _ScoringAlgorithm(_ScreeningAlgorithm):
             defaultValue=None, optional=True)))
         self.init_overwrite()
 
+    def checkParameterValues(self, parameters: dict[str, Any], context: QgsProcessingContext) -> tuple[bool, str]:
+        """Before any work: a screening folder stands for its manifest.json; a sweep needs its output."""
+        checked = dict(parameters)
+        screening = checked.get(self.SCREENING)
+        if isinstance(screening, str) and screening and Path(screening).is_dir():
+            checked[self.SCREENING] = str(Path(screening) / "manifest.json")
+            if not Path(checked[self.SCREENING]).is_file():
+                return False, tr("Screening {path}: no manifest found. Choose the manifest (JSON) a screening wrote, "
+                                 "or the folder that holds its manifest.json.").format(path=screening)
+        ok, message = super().checkParameterValues(checked, context)
+        if ok and "SWEEP" in [d.name() for d in self.parameterDefinitions()]:
+            sweep = (self.parameterAsString(parameters, "SWEEP", context) or "").strip()
+            if sweep and not parameters.get("SWEEPS"):
+                return False, tr("A threshold sweep was given but no file for 'Threshold sweeps (CSV)': choose one, "
+                                 "or clear 'Threshold sweep'.")
+        return ok, message
+
     def _scoring_run(self, parameters: dict[str, Any], context: QgsProcessingContext,
                      feedback: QgsProcessingFeedback, work: Path, ctx: Any) -> tuple[Any, Any, Any]:
         from ..core.layers import LayerInput
@@ -58,8 +81,14 @@ class _ScoringAlgorithm(_ScreeningAlgorithm):
         from ..core.scoring.spec import with_ahp_matrix
         from ..core.screen import compute_exclusion
 
-        request = self.build_request(parameters, context, work)
-        result = compute_exclusion(request, ctx.stage(0.0, 0.4))
+        screening = self.parameterAsFile(parameters, self.SCREENING, context)
+        if screening:
+            from .runs import manifest_path, reuse
+
+            result, _reused = reuse(manifest_path(screening), ctx.stage(0.0, 0.4))
+        else:
+            request = self.build_request(parameters, context, work, feedback, targets={})
+            result = compute_exclusion(request, ctx.stage(0.0, 0.4))
         spec = scoring_spec(result.profile)
         matrix = [v for v in (self.parameterAsMatrix(parameters, self.AHP_MATRIX, context) or [])
                   if v is not None and str(v).strip() not in ("", "NULL")]  # empty cells: no matrix given
@@ -88,13 +117,17 @@ class _ScoringAlgorithm(_ScreeningAlgorithm):
             AtomicOutputs(targets, overwrite).check()
             with tempfile.TemporaryDirectory(prefix="smr_siting_", dir=QgsProcessingUtils.tempFolder()) as tmp:
                 result, spec, sites = self._scoring_run(parameters, context, feedback, Path(tmp), ctx)
+                self._run_names = (result.region.name, result.profile.name)
                 outputs = AtomicOutputs(targets, overwrite)
                 extra = self.compute_and_write(parameters, context, result, spec, sites, outputs, targets, ctx)
         results: dict[str, Any] = dict(extra)
+        from .layers import run_group_name
+
+        group = run_group_name(*self._run_names)
         for key, name in self.OUTPUTS.items():
             if key in targets:
                 results[name] = str(targets[key])
-                self._style_output(str(targets[key]), key, context)
+                self._style_output(str(targets[key]), key, context, group)
         return results
 
     def compute_and_write(self, parameters: dict[str, Any], context: QgsProcessingContext, result: Any, spec: Any,
@@ -119,7 +152,8 @@ class SuitabilityAlgorithm(_ScoringAlgorithm):
 
     def initAlgorithm(self, config: Any = None) -> None:
         self.init_scoring_inputs(sites=False)
-        self.addParameter(QgsProcessingParameterRasterDestination("SUITABILITY", tr("Suitability (0..1)")))
+        self.addParameter(QgsProcessingParameterRasterDestination("SUITABILITY", tr("Suitability (0..1)"),
+                                                                 defaultValue=TEMPORARY))
 
     def compute_and_write(self, parameters, context, result, spec, sites, outputs, targets, ctx):  # noqa: ANN001, ANN201
         from ..core.outputs import write_style
@@ -153,9 +187,10 @@ class RankSitesAlgorithm(_ScoringAlgorithm):
     def initAlgorithm(self, config: Any = None) -> None:
         self.init_scoring_inputs(sites=True)
         self.addParameter(QgsProcessingParameterVectorDestination(
-            "RANKED_SITES", tr("Ranked sites"), QgsProcessing.TypeVectorPoint))
+            "RANKED_SITES", tr("Ranked sites"), QgsProcessing.TypeVectorPoint, defaultValue=TEMPORARY))
         self.addParameter(QgsProcessingParameterFileDestination(
-            "RANKED_CSV", tr("Ranked sites (CSV)"), fileFilter="CSV (*.csv)", optional=True, createByDefault=True))
+            "RANKED_CSV", tr("Ranked sites (CSV)"), fileFilter="CSV (*.csv)", optional=True, createByDefault=True,
+            defaultValue=TEMPORARY))
         self.addParameter(QgsProcessingParameterRasterDestination(
             "SUITABILITY", tr("Suitability (0..1)"), optional=True, createByDefault=False))
 
@@ -205,7 +240,7 @@ class SensitivityAlgorithm(_ScoringAlgorithm):
             "SWEEP", tr("Threshold sweep: RULE=D1,D2,… (e.g. cooling_water=1km,2km,5km,10km; several separated by ';')"),
             defaultValue="", optional=True))
         self.addParameter(QgsProcessingParameterFileDestination(
-            "SENSITIVITY", tr("Sensitivity per site (CSV)"), fileFilter="CSV (*.csv)"))
+            "SENSITIVITY", tr("Sensitivity per site (CSV)"), fileFilter="CSV (*.csv)", defaultValue=TEMPORARY))
         self.addParameter(QgsProcessingParameterFileDestination(
             "SWEEPS", tr("Threshold sweeps (CSV)"), fileFilter="CSV (*.csv)", optional=True, createByDefault=False))
 
@@ -223,8 +258,9 @@ class SensitivityAlgorithm(_ScoringAlgorithm):
 
         sweep_text = self.parameterAsString(parameters, "SWEEP", context) or ""
         sweeps = [parse_sweep(s) for s in sweep_text.split(";") if s.strip()]
-        if sweeps and "sweeps" not in targets:
-            raise SmrSitingError(tr("A threshold sweep was given but no SWEEPS output"), tr("Set the SWEEPS output"))
+        if sweeps and "sweeps" not in targets:  # checkParameterValues refuses this before any work
+            raise SmrSitingError(tr("A threshold sweep was given but no file for 'Threshold sweeps (CSV)'"),
+                                 tr("Choose one, or clear 'Threshold sweep'"))
         _surface, table, _summary = score_sites(result, spec, sites, ctx.stage(0.4, 0.7))
         rows, columns = sensitivity_rows(table, spec, self.parameterAsInt(parameters, "SAMPLES", context),
                                          self.parameterAsInt(parameters, "SEED", context),

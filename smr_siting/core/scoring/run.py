@@ -80,6 +80,7 @@ def load_run(run_dir: Path) -> tuple[Any, Profile, dict]:
     request = ScreeningRequest(
         region=params["region"], profile=params["profile"],
         data_dir=Path(params["data_dir"]) if params.get("data_dir") else None, layers=layers,
+        fallback_dir=Path(params["fallback_dir"]) if params.get("fallback_dir") else None,
         resolution_m=params.get("resolution_m"), footprint_ha=params.get("footprint_ha"),
         footprint_shape=params.get("footprint_shape"), source_pins=pins,
         design=params.get("design"))

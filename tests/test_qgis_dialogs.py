@@ -1,0 +1,158 @@
+"""The dialog's smaller promises (issue 18): the region list, only the override slots the shipped profiles use,
+toolbox search words in English and Dutch, provider settings, the AHP matrix labelled and pre-filled, problems
+found before any work, and number formats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("qgis.core")
+from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingFeedback  # noqa: E402
+
+pytestmark = pytest.mark.qgis
+
+
+def _alg(name: str):  # noqa: ANN202
+    return QgsApplication.processingRegistry().createAlgorithmById(f"smr_siting:{name}")
+
+
+def test_region_list_holds_the_provinces_and_municipalities_and_runs(loaded_plugin, demo_data, tmp_path) -> None:
+    import processing
+
+    algorithm = _alg("screenregion")
+    options = algorithm.parameterDefinition("REGION_LIST").options()
+    provinces = [o for o in options if "(" not in o]
+    assert len(provinces) == 12 and "Gelderland" in provinces and "Zeeland" in provinces
+    municipalities = [o for o in options if o.endswith(")")]
+    assert len(municipalities) >= 342 and "Ede (GM0228)" in municipalities and "Utrecht (GM0344)" in municipalities
+    result = processing.run("smr_siting:exclusionmap", {"REGION_LIST": "Ede (GM0228)", "DATA": str(demo_data),
+                                                        "RESOLUTION": 250, "EXCLUSION": str(tmp_path / "e.tif")},
+                            feedback=QgsProcessingFeedback())
+    assert 300 < result["REGION_KM2"] < 340  # Ede, not a province
+
+
+def test_only_the_slots_a_shipped_profile_uses_are_shown(loaded_plugin) -> None:
+    from qgis.core import QgsProcessingParameterDefinition
+
+    algorithm = _alg("screenregion")
+    slots = [d for d in algorithm.parameterDefinitions() if d.name().startswith("LAYER_")]
+    shown = {d.name()[6:].lower() for d in slots if not d.flags() & QgsProcessingParameterDefinition.FlagHidden}
+    hidden = {d.name()[6:].lower() for d in slots if d.flags() & QgsProcessingParameterDefinition.FlagHidden}
+    assert {"natura2000", "rivers_major", "sea", "power_plants", "municipalities"} <= shown
+    assert "flood_risk_zones" in hidden and "seveso_installations" in hidden  # still accepted by scripts
+    assert len(shown) < len(slots)
+
+
+def test_toolbox_search_finds_the_algorithms_in_english_and_dutch(loaded_plugin) -> None:
+    for algorithm in loaded_plugin.provider.algorithms():
+        tags = algorithm.tags()
+        assert {"reactor", "kerncentrale", "smr", "nuclear", "locatiekeuze"} <= set(tags), algorithm.id()
+
+
+def test_provider_settings_hold_the_default_data_and_cache_folders(loaded_plugin, demo_data, tmp_path) -> None:
+    from processing.core.ProcessingConfig import ProcessingConfig
+
+    from smr_siting.processing.settings import CACHE_SETTING, DATA_SETTING, default_data, national_pack_dir
+
+    settings = ProcessingConfig.settings
+    assert DATA_SETTING in settings and CACHE_SETTING in settings
+    assert settings[DATA_SETTING] in ProcessingConfig.getSettings()[loaded_plugin.provider.name()]
+    assert settings[DATA_SETTING].group == loaded_plugin.provider.name()
+    empty_cache = tmp_path / "cache"
+    empty_cache.mkdir()
+    ProcessingConfig.setSettingValue(CACHE_SETTING, str(empty_cache))
+    try:
+        assert default_data().data_dir is None and default_data().fallback_dir == national_pack_dir()
+        (empty_cache / "cache_natura2000.gpkg").write_bytes(b"")  # a cache that holds layers
+        assert default_data().data_dir == empty_cache
+        ProcessingConfig.setSettingValue(DATA_SETTING, str(demo_data))
+        assert default_data().data_dir == demo_data and default_data().fallback_dir == national_pack_dir()
+    finally:
+        ProcessingConfig.setSettingValue(DATA_SETTING, "")
+        ProcessingConfig.setSettingValue(CACHE_SETTING, "")
+
+
+def test_a_sweep_without_its_output_is_refused_before_any_work(loaded_plugin) -> None:
+    algorithm = _alg("sensitivity")
+    ok, message = algorithm.checkParameterValues({"REGION": "Ede", "SWEEP": "cooling_water=1km,2km",
+                                                  "SENSITIVITY": "/tmp/x.csv"}, QgsProcessingContext())
+    assert not ok and "Threshold sweeps (CSV)" in message and "--" not in message
+
+
+def test_the_pack_is_in_the_built_plugin(plugin_dir: Path) -> None:
+    assert (plugin_dir / "layers" / "national" / "NATIONAL_PACK.json").is_file()
+    assert (plugin_dir / "layers" / "national" / "LICENCES.md").is_file()
+
+
+def test_the_dutch_log_writes_dutch_numbers(loaded_plugin, demo_data, tmp_path) -> None:
+    import re
+
+    import processing
+
+    from smr_siting.i18n import install_translator, remove_translator
+
+    class Log(QgsProcessingFeedback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lines: list[str] = []
+
+        def pushInfo(self, info: str) -> None:  # noqa: N802
+            self.lines.append(info)
+
+    log = Log()
+    install_translator("nl")
+    try:
+        processing.run("smr_siting:exclusionmap", {"REGION": "Gelderland", "DATA": str(demo_data), "RESOLUTION": 250,
+                                                   "EXCLUSION": str(tmp_path / "e.tif")}, feedback=log)
+    finally:
+        remove_translator()
+    text = "\n".join(log.lines)
+    assert re.search(r"\b5\.1\d\d,\d km²", text), text  # Gelderland's 5,1xx.x km² the Dutch way
+    assert not re.search(r"\d,\d{3}\.\d km²", text), text
+
+
+def test_loaded_outputs_have_aliases_units_rounding_and_translated_status(loaded_plugin, demo_data, tmp_path) -> None:
+    import processing
+    from qgis.core import QgsLayerTreeGroup, QgsProject
+
+    from smr_siting.i18n import install_translator, remove_translator
+
+    QgsProject.instance().clear()
+    install_translator("nl")
+    try:
+        processing.runAndLoadResults("smr_siting:sensitivity", {
+            "REGION": "Gelderland", "DATA": str(demo_data), "RESOLUTION": 100, "SAMPLES": 20,
+            "SENSITIVITY": str(tmp_path / "sensitivity.csv")})
+        processing.runAndLoadResults("smr_siting:ranksites", {
+            "REGION": "Gelderland", "DATA": str(demo_data), "RESOLUTION": 100,
+            "RANKED_SITES": str(tmp_path / "ranked.gpkg"), "RANKED_CSV": str(tmp_path / "ranked.csv")})
+    finally:
+        remove_translator()
+    groups = [g for g in QgsProject.instance().layerTreeRoot().children() if isinstance(g, QgsLayerTreeGroup)]
+    assert groups and all(g.name().startswith("SMR — Gelderland — nl-default — ") for g in groups)
+    layers = {n.name(): n.layer() for g in groups for n in g.children()}
+    assert "Gevoeligheid per locatie" in layers  # the sensitivity table loads as a table
+    ranked = layers["Gerangschikte locaties"]
+    fields = ranked.fields()
+    assert ranked.attributeDisplayName(fields.indexOf("rank")) == "Rang"
+    assert ranked.attributeDisplayName(fields.indexOf("score")) == "Score (WLC, 0..1)"
+    status = ranked.editorWidgetSetup(fields.indexOf("status"))
+    assert status.type() == "ValueMap"
+    mapping = {k: v for item in status.config()["map"] for k, v in item.items()}
+    assert mapping["gerangschikt"] == "ranked" and mapping["buiten het gebied"] == "outside region"
+    assert ranked.editorWidgetSetup(fields.indexOf("score")).config()["Precision"] == 3
+    QgsProject.instance().clear()
+
+
+def test_the_menu_dialog_starts_from_the_last_region_profile_and_data(loaded_plugin, demo_data, tmp_path) -> None:
+    import processing
+
+    from smr_siting.processing.settings import last_inputs
+
+    processing.run("smr_siting:exclusionmap", {"REGION": "Ede", "PROFILE": "nl-strict", "DATA": str(demo_data),
+                                               "RESOLUTION": 250, "EXCLUSION": str(tmp_path / "e.tif")},
+                   feedback=QgsProcessingFeedback())
+    last = last_inputs()
+    assert last["REGION"] == "Ede" and last["PROFILE"] == "nl-strict" and last["DATA"] == str(demo_data)
