@@ -717,8 +717,14 @@ class Report:
         if data.sweep_rows:
             out.append(f"<h3>{e(_('Threshold sweeps'))}</h3>")
             by_parameter: dict[str, list[dict]] = {}
+            baseline = next((r for r in data.sweep_rows if r.get("parameter") == "baseline"), None)
+            if baseline is not None:  # the screening itself, as sweeps.csv's first row reproduces it
+                out.append("<p>" + e(_("Baseline (the screening itself): {km2} km² left, {areas} candidate area(s).")
+                                     .format(km2=self.n(_float(baseline.get("km2_not_excluded")), 1),
+                                             areas=baseline.get("candidate_areas", "?"))) + "</p>")
             for r in data.sweep_rows:
-                by_parameter.setdefault(r["parameter"], []).append(r)
+                if r.get("parameter") != "baseline" and str(r.get("value", "")).strip():
+                    by_parameter.setdefault(r["parameter"], []).append(r)
             titles = {rule["id"]: figures.rule_title(rule) for rule in self.rules}
             for parameter, items in by_parameter.items():
                 unit = items[0].get("unit", "")
@@ -744,7 +750,9 @@ class Report:
         out.append("<p>" + e(_(
             "A cell is excluded when a rule excludes it; the rules are applied in the profile's order, each with "
             "its number and where that number comes from (a cited source, or 'assumption' with the range worth "
-            "trying). Cells count by their centre; distances are exact to the cell.")) + "</p>")
+            "trying). Cells count by their centre; a distance is decided exactly for a cell centre, up to a tenth "
+            "of a cell where buffers approximate arcs and half a cell diagonal where a distance transform is "
+            "used.")) + "</p>")
         profile = self.profile
         if profile is not None:
             footprint = profile.footprint
