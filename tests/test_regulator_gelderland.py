@@ -86,3 +86,24 @@ def test_ranked_sites_carry_the_regulator_values_in_words(runs):
     assert other.returncode == 2
     assert other.stderr.strip() == ("smr-siting: error: this screening used design 'rolls-royce-smr', not 'bwrx-300'. "
                                     "Rank without --design, or screen again with --design bwrx-300.")
+
+
+def test_the_report_fact_sheets_say_what_lies_around_each_site(runs):
+    """The report of a ranked regulator run names, per top site, its people and cooling in words (issue 17,
+    item 5), and the reproduction command carries the design."""
+    folder = runs["rolls-royce-smr"]
+    if not (folder / "ranked_sites.csv").exists():
+        ranked = subprocess.run(CLI + ["rank", "--run", str(folder), "--quiet"], capture_output=True, text=True,
+                                cwd=REPO, timeout=900)
+        assert ranked.returncode == 0, ranked.stderr
+    done = subprocess.run(CLI + ["report", str(folder), "--lang", "en", "--no-pdf", "--quiet", "--overwrite"],
+                          capture_output=True, text=True, cwd=REPO, timeout=900)
+    assert done.returncode == 0, done.stderr
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    with open(folder / "ranked_sites.csv", encoding="utf-8") as handle:
+        first = next(r for r in csv.DictReader(handle) if r["status"] == "ranked" and r["rank"] == "1")
+    import html
+
+    assert "around the site (rolls-royce-smr)" in page
+    assert html.escape(first["regulator_text"], quote=False)[:80] in page
+    assert "--design rolls-royce-smr" in page

@@ -605,6 +605,9 @@ class Report:
                     facts.append((_("candidate area"), _("{area}: {ha} in the region, {usable} usable").format(
                         area=r["area_id"], ha=fmt.area_ha(area["area_ha"], self.lang),
                         usable=fmt.area_ha(area["usable_ha"], self.lang))))
+            if r.get("regulator_text"):  # a screening with a reactor design: people around it, cooling by flow
+                facts.append((_("around the site ({design})").format(design=r.get("design", "")),
+                              r["regulator_text"]))
             s = sensitivity.get(r["site_id"])
             if s:
                 facts.append((_("rank 1 / top 3 under weight uncertainty"), f"{fmt.share(_float(s['share_rank1']), self.lang, 0)}"
@@ -868,7 +871,7 @@ class Report:
         if params.get("data_dir"):
             command.append(f"--data {params['data_dir']}")
         for key, option in (("resolution_m", "--resolution"), ("footprint_ha", "--footprint-ha"),
-                            ("footprint_shape", "--footprint-shape")):
+                            ("footprint_shape", "--footprint-shape"), ("design", "--design")):
             if params.get(key) is not None:
                 command.append(f"{option} {params[key]}")
         for layer_id, layer in (params.get("layers") or {}).items():
