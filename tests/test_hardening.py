@@ -517,3 +517,33 @@ def test_every_command_ends_within_2_s_of_the_first_signal(cli, shared_data, run
 
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__, "-q"]))
+
+
+def test_a_site_file_with_duplicate_ids_keeps_each_row_and_says_so(cli, run_folder, tmp_path) -> None:
+    """Failed on 96ade62: the user's id column was dropped, so two rows with the same id could not be told
+    apart or joined back; now each row stays a site, its name carries the file's id, and a notice says so."""
+    import csv
+
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    folder = _copy_run(run_folder, tmp_path / "run")
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    minx, miny, maxx, maxy = summary["grid"]["bounds"]
+    regions = gpd.read_file(folder / "exclusion_reasons.gpkg") if (folder / "exclusion_reasons.gpkg").exists() else None
+    point = Point((minx + maxx) / 2, (miny + maxy) / 2)
+    if regions is not None and len(regions):
+        point = regions.geometry.iloc[0].representative_point()
+    sites = gpd.GeoDataFrame({"id": ["A7", "A7", "B2"], "name": ["north", "south", "east"]},
+                             geometry=[point, Point(point.x + 50, point.y), Point(point.x, point.y + 50)],
+                             crs="EPSG:28992")
+    path = tmp_path / "sites.gpkg"
+    sites.to_file(path, layer="sites")
+    done = subprocess.run(cli + ["rank", "--run", str(folder), "--sites", str(path)], capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "1 id(s) in its field 'id' occur more than once (e.g. A7)" in done.stderr + done.stdout
+    with open(folder / "ranked_sites.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["name"] for r in rows] == ["north [id A7]", "south [id A7]", "east [id B2]"]
+    assert [r["site_id"] for r in rows] == ["1", "2", "3"]

@@ -105,6 +105,10 @@ def best_sites_in_areas(result: ExclusionResult, suitability: Suitability, areas
     return sites
 
 
+#: a site file's own id field (kept in the site's name, so that ranked_sites.csv can be joined back)
+USER_ID_FIELDS = ("id", "site_id", "code", "nr", "nummer")
+
+
 def read_user_sites(source: LayerInput, result: ExclusionResult, name_field: str | None = None) -> list[Site]:
     """Sites from a point or polygon file (any CRS: reprojected; parcels: their representative point)."""
     label = _("site layer {name}").format(name=source.path.name)
@@ -118,12 +122,23 @@ def read_user_sites(source: LayerInput, result: ExclusionResult, name_field: str
         result.ctx.tell(_("{label}: a parcel is ranked at the best place in it where the footprint fits wholly on "
                           "free land.").format(label=label))
     name_field = name_field or next((c for c in ("name", "naam", "site", "locatie") if c in gdf.columns), None)
+    id_field = next((c for c in gdf.columns if str(c).lower() in USER_ID_FIELDS), None)
+    if id_field is not None:
+        ids = gdf[id_field].astype(str)
+        repeated = sorted(set(ids[ids.duplicated(keep=False)]))
+        if repeated:
+            result.ctx.tell(_("{label}: {count} id(s) in its field {field!r} occur more than once (e.g. {example}); "
+                              "every row is kept as a site of its own, told apart by site_id (the row number), and "
+                              "its name carries the file's id.").format(label=label, count=len(repeated),
+                                                                       field=str(id_field), example=repeated[0]))
     sites = []
     for i, (_index, row) in enumerate(gdf.iterrows(), start=1):
         geometry = row.geometry
         parcel = None if geometry.geom_type in ("Point", "MultiPoint") else geometry
         point = geometry if geometry.geom_type == "Point" else geometry.representative_point()
         name = str(row[name_field]) if name_field else _("site {number}").format(number=i)
+        if id_field is not None and id_field != name_field:  # the user's own id stays with the site
+            name = f"{name} [{id_field} {row[id_field]}]"
         sites.append(Site(i, "user", name, point, parcel=parcel))
     inside = [s for s in sites if result.region.geometry.contains(s.point)]
     if not inside:
