@@ -237,3 +237,29 @@ def test_dutch_translation_is_complete_and_loads(loaded_plugin, plugin_dir) -> N
     finally:
         remove_translator()
     assert tr("Exclusion map with reasons") == "Exclusion map with reasons"
+
+
+def test_a_qgis_layer_input_is_kept_beside_the_outputs_so_rank_finds_it(loaded_plugin, shared_data, tmp_path) -> None:
+    """Failed on 96ade62 (issue 13, item 9): a QGIS layer given for a slot was exported into a temporary folder
+    whose path went into the manifest, so 'rank' on the screening's folder could not find its input."""
+    source = QgsVectorLayer(f"{shared_data / 'nl_natura2000.gpkg'}|layername=natura2000", "n2k", "ogr")
+    veluwe = QgsVectorLayer("MultiPolygon?crs=EPSG:28992", "Veluwe only", "memory")
+    veluwe.dataProvider().addAttributes(source.fields())
+    veluwe.updateFields()
+    veluwe.dataProvider().addFeatures([f for f in source.getFeatures() if f["naam"] == "Veluwe"])
+    run = tmp_path / "run"
+    run.mkdir()
+    _run("smr_siting:screenregion", {
+        "REGION": "Zutphen", "DATA": str(shared_data), "RESOLUTION": 100, "LAYER_NATURA2000": veluwe,
+        "EXCLUSION": str(run / "exclusion.tif"), "CANDIDATES": str(run / "candidate_areas.gpkg"),
+        "SUMMARY": str(run / "summary.csv"), "SUMMARY_JSON": str(run / "summary.json"),
+        "MANIFEST": str(run / "manifest.json")})
+    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    (natura,) = [i for i in manifest["inputs"] if i["layer_id"] == "natura2000"]
+    kept = Path(natura["path"])
+    assert kept.parent == run / "inputs" and kept.is_file() and kept.name.startswith("natura2000-")
+    assert _sha(kept) == natura["sha256"]
+    from smr_siting.core.scoring.run import rank_run
+
+    written = rank_run(run)
+    assert written["ranked"].is_file()

@@ -8,7 +8,6 @@ rasterio are missing; running one then says how to install them.
 from __future__ import annotations
 
 import functools
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,6 @@ from qgis.core import (
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterString,
     QgsProcessingParameterVectorDestination,
-    QgsProcessingUtils,
     QgsVectorFileWriter,
 )
 
@@ -52,6 +50,12 @@ def _styles_dir() -> Path:
             return candidate
     return here / "resources" / "styles"
 
+
+
+def inputs_folder(targets: dict[str, Path]) -> Path:
+    """Where a screening keeps the QGIS layers it was given: ``inputs/`` beside its manifest (or first output)."""
+    anchor = targets.get("manifest") or sorted(targets.values())[0]
+    return anchor.parent / "inputs"
 
 class _ScreeningAlgorithm(SmrAlgorithm):
     """Shared inputs: region, profile, data folder, layer overrides, resolution, footprint."""
@@ -149,7 +153,8 @@ class _ScreeningAlgorithm(SmrAlgorithm):
             raise QgsProcessingException(tr(
                 "QGIS layer {layer!r} has no coordinate reference system. Assign one (Layer Properties › Source) "
                 "and run again.").format(layer=source.sourceName()))
-        path = folder / f"{name}.gpkg"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f".{name}.partial.gpkg"
         options = QgsVectorFileWriter.SaveVectorOptions()
         options.driverName = "GPKG"
         options.layerName = name
@@ -161,7 +166,15 @@ class _ScreeningAlgorithm(SmrAlgorithm):
         for feature in source.getFeatures():
             writer.addFeature(feature, QgsFeatureSink.Flag.FastInsert)
         del writer
-        return path
+        import hashlib
+
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        final = folder / f"{name}-{digest}.gpkg"
+        path.replace(final)
+        exported = getattr(self, "_exported", None)
+        if exported is not None:
+            exported.append(final)
+        return final
 
     def build_request(self, parameters: dict[str, Any], context: QgsProcessingContext, work: Path,
                       feedback: QgsProcessingFeedback | None = None, targets: dict[str, Path] | None = None) -> Any:
@@ -249,13 +262,24 @@ class _ScreeningAlgorithm(SmrAlgorithm):
         targets = self._targets(parameters, context)
         with engine_errors():
             AtomicOutputs(targets, overwrite).check()
-            with tempfile.TemporaryDirectory(prefix="smr_siting_", dir=QgsProcessingUtils.tempFolder()) as tmp:
-                request = self.build_request(parameters, context, Path(tmp), feedback, targets)
+            # QGIS layers given as inputs are exported beside the outputs (inputs/, named by content), not into a
+            # temporary folder: the manifest records them with their sha256, so verify, rank and sensitivity on
+            # this folder find them later.  A failed or cancelled run removes what it exported.
+            keep = inputs_folder(targets)
+            self._exported = []
+            try:
+                request = self.build_request(parameters, context, keep, feedback, targets)
                 result = compute_exclusion(request, ctx.stage(0.0, 0.7))
                 candidates = None
                 if "candidates" in targets:
                     candidates = compute_candidates(result, ctx.stage(0.7, 0.85))
                 write_screening(result, targets, overwrite, candidates, ctx.stage(0.85, 1.0), started)
+            except BaseException:
+                for path in self._exported:
+                    path.unlink(missing_ok=True)
+                if keep.is_dir() and not any(keep.iterdir()):
+                    keep.rmdir()
+                raise
         if "manifest" in targets:
             from .runs import remember
 
