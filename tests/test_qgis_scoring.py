@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,11 @@ def test_sensitivity_algorithm_is_reproducible(loaded_plugin, shared_data, tmp_p
     assert sweeps[0]["parameter"] == "baseline"  # the screening itself, then the swept values
     assert [float(r["value"]) for r in sweeps[1:]] == [2000.0, 5000.0]
     assert Path(tmp_path / "a.csv").read_text(encoding="utf-8").startswith("site_id,name,rank,share_rank1")
+    # sensitivity.json beside the table, as on the command line (issue 13 item 8; absent before in QGIS)
+    description = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
+    assert description["samples"] == 300 and description["seed"] == 3 and description["concentration"] > 0
+    assert {w["criterion"] for w in description["weights"]} == {"grid", "cooling", "population_distance",
+                                                                 "population_density", "demand"}
 
 
 def test_the_shipped_model_runs_screening_and_ranking(loaded_plugin, plugin_dir, shared_data, tmp_path) -> None:

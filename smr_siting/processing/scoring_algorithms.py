@@ -246,12 +246,14 @@ class SensitivityAlgorithm(_ScoringAlgorithm):
 
     def compute_and_write(self, parameters, context, result, spec, sites, outputs, targets, ctx):  # noqa: ANN001, ANN201
         from ..core.errors import SmrSitingError
+        from ..core.outputs import write_json
         from ..core.scoring.run import (
             SWEEP_COLUMNS,
             _write_csv,
             chosen_concentration,
             parse_sweep,
             score_sites,
+            sensitivity_description,
             sensitivity_rows,
             sweep_rows,
         )
@@ -261,13 +263,22 @@ class SensitivityAlgorithm(_ScoringAlgorithm):
         if sweeps and "sweeps" not in targets:  # checkParameterValues refuses this before any work
             raise SmrSitingError(tr("A threshold sweep was given but no file for 'Threshold sweeps (CSV)'"),
                                  tr("Choose one, or clear 'Threshold sweep'"))
+        # sensitivity.json beside the table, as on the command line: samples, seed, concentration, weight spread
+        description_path = targets["sensitivity"].with_suffix(".json")
+        if description_path.exists() and not self.parameterAsBool(parameters, self.OVERWRITE, context):
+            raise SmrSitingError(
+                tr("output already exists: {name}").format(name=description_path),
+                tr("Choose another file for 'Sensitivity per site', or tick 'Replace output files that already exist'"))
         _surface, table, _summary = score_sites(result, spec, sites, ctx.stage(0.4, 0.7))
-        rows, columns = sensitivity_rows(table, spec, self.parameterAsInt(parameters, "SAMPLES", context),
-                                         self.parameterAsInt(parameters, "SEED", context),
-                                         chosen_concentration(spec)[0])  # the profile's spread, as on the CLI
+        samples, seed = self.parameterAsInt(parameters, "SAMPLES", context), self.parameterAsInt(parameters, "SEED",
+                                                                                                context)
+        concentration, source = chosen_concentration(spec)  # the profile's spread, as on the CLI
+        rows, columns, mc = sensitivity_rows(table, spec, samples, seed, concentration, with_samples=True)
+        description = sensitivity_description(spec, samples, seed, concentration, source, mc)
         sweep_table = sweep_rows(result.request, result.profile, sweeps, ctx.stage(0.7, 0.98)) if sweeps else []
         with outputs:
             _write_csv(outputs.temp(targets["sensitivity"]), rows, columns)
+            write_json(outputs.temp(description_path), description)
             if "sweeps" in targets:
                 _write_csv(outputs.temp(targets["sweeps"]), sweep_table, SWEEP_COLUMNS)
             ctx.check_cancelled()
