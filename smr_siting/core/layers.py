@@ -173,6 +173,8 @@ class LayerStore:
         self.overrides = dict(overrides or {})
         self.ctx = ctx or RunContext()
         self.read_bounds: tuple[float, float, float, float] | None = None
+        #: the region's cells on the analysis grid, once known (rules may report what lies inside it)
+        self.region_mask: np.ndarray | None = None
         self._cache: dict[tuple[str, Any], gpd.GeoDataFrame] = {}
         self._info: dict[str, VectorInfo] = {}
         self._pending: dict[tuple[str, Any], Future] = {}

@@ -239,6 +239,7 @@ def _evaluate_rules(request: ScreeningRequest, ctx: RunContext, profile: Profile
     if not region_full.any():
         raise SmrSitingError(_("region {region} is smaller than one {resolution:g} m cell").format(
             region=region.name, resolution=grid.resolution), _("Use a finer resolution or a larger region"))
+    store.region_mask = region_full  # for rules that report coverage gaps in the region (raster_threshold)
     timings["prepare_s"] = time.perf_counter() - start
     rules = rule_infos(profile.criteria)
     dtype = bits_dtype(len(rules))

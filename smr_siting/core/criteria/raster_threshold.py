@@ -126,9 +126,17 @@ def evaluate(criterion: Criterion, grid: Grid, store: LayerStore, ctx: RunContex
         if options["nodata"] == "exclude":
             hit |= missing
         elif missing.any():  # a coverage gap is said, with its size, not kept silently
-            ctx.tell(_("Rule {rule!r}: {km2:,.1f} km² of the analysis grid (the region and its margin) has no value "
-                       "in {layer!r}; that land is not excluded by this rule (nodata: keep).").format(
-                rule=criterion.id, km2=float(missing.sum()) * grid.cell_area_km2, layer=source.layer))
+            region = getattr(store, "region_mask", None)
+            if region is not None and region.shape == missing.shape:
+                gap = float(np.count_nonzero(missing & region)) * grid.cell_area_km2
+                if gap > 0:
+                    ctx.tell(_("Rule {rule!r}: {km2:,.1f} km² of the region has no value in {layer!r}; that land "
+                               "is not excluded by this rule (nodata: keep).").format(
+                        rule=criterion.id, km2=gap, layer=source.layer))
+            else:
+                ctx.tell(_("Rule {rule!r}: {km2:,.1f} km² of the analysis grid (the region and its margin) has no "
+                           "value in {layer!r}; that land is not excluded by this rule (nodata: keep).").format(
+                    rule=criterion.id, km2=float(missing.sum()) * grid.cell_area_km2, layer=source.layer))
         excluded |= hit
     return excluded
 
