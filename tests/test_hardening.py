@@ -547,3 +547,21 @@ def test_a_site_file_with_duplicate_ids_keeps_each_row_and_says_so(cli, run_fold
         rows = list(csv.DictReader(handle))
     assert [r["name"] for r in rows] == ["north [id A7]", "south [id A7]", "east [id B2]"]
     assert [r["site_id"] for r in rows] == ["1", "2", "3"]
+
+
+def test_an_ambiguous_municipality_name_is_refused_with_the_choices(cli, shared_data, tmp_path) -> None:
+    """Failed on 96ade62 (issue 19, item 15): 'Bergen' was 'unknown region ... did you mean Buren' although two
+    municipalities are called Bergen; now it names both with their codes, and either spelling of one works."""
+    done = subprocess.run(cli + ["screen", "--region", "Bergen", "--data", str(shared_data), "--out", str(tmp_path / "o"),
+                                 "--resolution", "250", "--quiet"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 2
+    assert done.stderr.strip() == ("smr-siting: error: region 'Bergen' is ambiguous: Bergen (NH.) (GM0373), "
+                                   "Bergen (L.) (GM0893). Give the full name or the CBS code, e.g. GM0373.")
+    assert not (tmp_path / "o").exists()
+    for spelling in ("Bergen (L.)", "Bergen L", "GM0893"):
+        ok = subprocess.run(cli + ["screen", "--region", spelling, "--data", str(shared_data), "--out",
+                                   str(tmp_path / spelling.replace(" ", "_")), "--resolution", "250", "--quiet"],
+                            capture_output=True, text=True, timeout=600)
+        assert ok.returncode == 0, ok.stderr
+        assert json.loads((tmp_path / spelling.replace(" ", "_") / "summary.json").read_text())["region"]["code"] \
+            == "GM0893"

@@ -81,6 +81,7 @@ def resolve_region(spec: str, store: LayerStore) -> Region:
     wanted = _norm(spec)
     candidates: list[tuple[str, str, str, str]] = []  # (kind, name, code, layer_id)
     found: list[tuple[str, object]] = []
+    geometries: list[object] = []
     for layer_id, kind in (("provinces", "province"), ("municipalities", "municipality")):
         entry = store.entry(layer_id)
         gdf = store.vector(layer_id, None)
@@ -92,8 +93,20 @@ def resolve_region(spec: str, store: LayerStore) -> Region:
         for name, code, geometry in zip(map(str, gdf[name_field].tolist()), map(str, gdf[code_field].tolist()),
                                         gdf.geometry.values):
             candidates.append((kind, name, code, layer_id))
+            geometries.append(geometry)
             if wanted in (_norm(name), _norm(code)) or (code.upper().startswith("GM") and wanted == code[2:]):
                 found.append((kind, (name, code, geometry, layer_id)))
+    if not found:
+        # 'Bergen' is the start of 'Bergen (NH.)' and 'Bergen (L.)': ambiguous, not unknown
+        bracketed = [c for c in candidates if "(" in c[1] and _norm(c[1].split("(")[0]) == wanted]
+        if len(bracketed) > 1:
+            raise SmrSitingError(
+                _("region {spec!r} is ambiguous: {choices}").format(
+                    spec=spec, choices=", ".join(f"{c[1]} ({c[2]})" for c in bracketed)),
+                _("Give the full name or the CBS code, e.g. {example}").format(example=bracketed[0][2]))
+        if len(bracketed) == 1:
+            found.append((bracketed[0][0], next((c[1], c[2], g, c[3]) for c, g in zip(candidates, geometries)
+                                                if c == bracketed[0])))
     if not found:
         names = sorted({c[1] for c in candidates})
         close = difflib.get_close_matches(spec, names, n=3, cutoff=0.6) or \
