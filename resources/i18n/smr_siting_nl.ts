@@ -14,7 +14,7 @@
       <translation>‘Celgrootte [m]’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="125" />
+      <location filename="smr_siting/processing/common.py" line="132" />
       <source>'Cell size [m]' {value:g}</source>
       <translation>‘Celgrootte [m]’ {value:g}</translation>
     </message>
@@ -59,9 +59,24 @@
       <translation>‘Andere dienst-URL's’</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/common.py" line="125" />
+      <source>'Profiles (comma-separated)'</source>
+      <translation>‘Profielen (gescheiden door komma's)’</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/common.py" line="114" />
       <source>'Random seed'</source>
       <translation>‘Startwaarde toevalsgenerator (seed)’</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/common.py" line="120" />
+      <source>'Reactor design'</source>
+      <translation>‘Reactorontwerp’</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/common.py" line="124" />
+      <source>'Regions (comma-separated, or 'all')'</source>
+      <translation>‘Gebieden (gescheiden door komma's, of 'all')’</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/common.py" line="99" />
@@ -194,7 +209,7 @@
       <translation>Geannuleerd.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="177" />
+      <location filename="smr_siting/processing/common.py" line="184" />
       <source>Cancelled; no output was written.</source>
       <translation>Geannuleerd; er is geen uitvoer geschreven.</translation>
     </message>
@@ -239,7 +254,7 @@
       <translation>De catalogus controleren tegen de live diensten (niets downloaden)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="270" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="271" />
       <source>Choose another file for 'Sensitivity per site', or tick 'Replace output files that already exist'</source>
       <translation>Kies een ander bestand voor 'Gevoeligheid per locatie', of vink 'Bestaande uitvoerbestanden vervangen' aan</translation>
     </message>
@@ -499,7 +514,7 @@
       <translation>Andere dienst-URL's: schrijf {item!r} als ID=URL</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="179" />
+      <location filename="smr_siting/processing/common.py" line="186" />
       <source>Out of memory. Use a larger cell size or a smaller region.</source>
       <translation>Onvoldoende geheugen. Gebruik een grotere celgrootte of een kleiner gebied.</translation>
     </message>
@@ -874,7 +889,7 @@
       <translation>niet gescoord</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="269" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="270" />
       <source>output already exists: {name}</source>
       <translation>uitvoer bestaat al: {name}</translation>
     </message>
@@ -914,19 +929,29 @@
       <translation>het veld ‘Gegevensmap’</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/common.py" line="119" />
+      <source>the 'Reactor design' list</source>
+      <translation>de lijst ‘Reactorontwerp’</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/common.py" line="101" />
       <source>the 'Region' field</source>
       <translation>het veld ‘Gebied’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="119" />
+      <location filename="smr_siting/processing/common.py" line="126" />
       <source>the '{option}' setting</source>
       <translation>de instelling ‘{option}’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="123" />
+      <location filename="smr_siting/processing/common.py" line="130" />
       <source>the advanced field 'Layer for {slot}'</source>
       <translation>het geavanceerde veld ‘Laag voor {slot}’</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/common.py" line="123" />
+      <source>the downloader's page limit</source>
+      <translation>de paginagrens van de downloader</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/common.py" line="117" />
@@ -939,12 +964,22 @@
       <translation>het profielbestand met die naam</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/common.py" line="121" />
+      <source>the profile's scoring.sensitivity.concentration</source>
+      <translation>scoring.sensitivity.concentration in het profiel</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/common.py" line="122" />
+      <source>the profile's scoring.sensitivity.weight_spread</source>
+      <translation>scoring.sensitivity.weight_spread in het profiel</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/common.py" line="93" />
       <source>the screening (Screen a region)</source>
       <translation>de screening (Een gebied screenen)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="124" />
+      <location filename="smr_siting/processing/common.py" line="131" />
       <source>tick 'Replace output files that already exist'</source>
       <translation>vink ‘Bestaande uitvoerbestanden vervangen’ aan</translation>
     </message>

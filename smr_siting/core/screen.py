@@ -43,7 +43,7 @@ from .profile import Footprint, Profile, load_profile, shape_label
 from .progress import RunContext
 from .region import Region, kind_label, resolve_region
 from .regulator import annotate_areas
-from .sources import SourceChoice, choices_json, describe_choices, resolve_profile
+from .sources import SourceChoice, check_present, choices_json, describe_choices, resolve_profile
 
 
 @dataclass(frozen=True)
@@ -199,6 +199,7 @@ def compute_exclusion(request: ScreeningRequest, ctx: RunContext | None = None,
         raise SmrSitingError(_("footprint {area:g} ha is outside 0.01 .. 10,000 ha").format(area=request.footprint_ha),
                              _("Give the footprint in hectares, e.g. 10"))
     store = LayerStore(catalogue, request.data_dir, request.layers, ctx, fallback_dir=request.fallback_dir)
+    check_present(profile, store.absence, store.locate)  # fail early, in profile order, on a missing layer
     profile, choices = resolve_profile(profile, store.absence, request.source_pins)
     for layer_id in profile.layer_ids:  # fail early, before any heavy work, if a layer is missing
         store.locate(layer_id)

@@ -22,6 +22,7 @@ from typing import Any, Callable, Mapping
 from .errors import DataError
 from .i18n import _
 from .profile import Criterion, Profile
+from .vocabulary import LAYER, term
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def _pick(section: str, criterion_id: str, index: int, layers: tuple[str, ...], 
         _("{what} {criterion!r} needs one of the layers {layers}, and none is available ({reasons})").format(
             what=what, criterion=criterion_id, layers=", ".join(layers), reasons="; ".join(reasons)),
         _("Put one of them in the data folder (smr-siting fetch can download the official ones), or give one "
-          "with --layer {layer}=FILE").format(layer=layers[0]))
+          "with {layer}").format(layer=term(LAYER, layers[0])))
 
 
 def _resolve_criterion(criterion: Criterion, absence: Absence,
@@ -153,6 +154,20 @@ def _resolve_scoring(spec: Any, absence: Absence, pinned: Mapping[str, str]) -> 
             chosen.append(entry[layers.index(choice.chosen)])
         criteria.append(dataclasses.replace(criterion, sources=_distinct(chosen), alternatives=()))
     return dataclasses.replace(spec, criteria=tuple(criteria)), choices
+
+
+def check_present(profile: Profile, absence: Absence, locate: Callable[[str], Any]) -> None:
+    """Fail on the first rule entry, in profile order, for which no layer is present: a single layer through
+    ``locate`` (the layer store's own message), alternatives with the list of every one and where it was
+    looked for."""
+    for criterion in profile.criteria:
+        entries = criterion.alternatives or tuple((s,) for s in criterion.sources)
+        for index, entry in enumerate(entries):
+            layers = tuple(s.layer for s in entry)
+            if all(absence(layer) is not None for layer in layers):
+                if len(layers) == 1:
+                    locate(layers[0])
+                _pick(SECTION_RULE, criterion.id, index, layers, tuple(s.fallback for s in entry), absence, {})
 
 
 def resolve_profile(profile: Profile, absence: Absence,

@@ -61,7 +61,7 @@ from .profile import Criterion, Profile, load_profile
 from .progress import RunContext
 from .region import Region, resolve_region
 from .screen import ScreeningRequest, _check_data_extent
-from .sources import describe_choices, resolve_profile
+from .sources import check_present, describe_choices, resolve_profile
 
 #: default tile edge in cells (25 m: 102.4 km; about 0.2 GB of arrays per tile)
 DEFAULT_TILE_SIZE = 4096
@@ -184,6 +184,7 @@ def prepare(request: ScreeningRequest, ctx: RunContext | None = None, catalogue:
         raise SmrSitingError(_("resolution {resolution:g} m is outside 1 m .. 1000 m").format(resolution=resolution),
                              _("Use 25 m (default) to 250 m"))
     store = LayerStore(catalogue, request.data_dir, request.layers, ctx)
+    check_present(profile, store.absence, store.locate)  # fail early, in profile order, on a missing layer
     profile, choices = resolve_profile(profile, store.absence, request.source_pins)
     for layer_id in profile.layer_ids:
         store.locate(layer_id)

@@ -116,6 +116,13 @@ def qgis_vocabulary() -> Any:
         (r"--run\b", tr("'Screening (its folder or manifest)'")),
         (r"--out\b", tr("the output fields")),
         (r"--vector\b", tr("'Exclusion polygons per rule'")),
+        (r"'?smr-siting designs( --show [\w-]+)?'?", tr("the 'Reactor design' list")),
+        (r"--design\b", tr("'Reactor design'")),
+        (r"--concentration\b", tr("the profile's scoring.sensitivity.concentration")),
+        (r"--weight-spread\b", tr("the profile's scoring.sensitivity.weight_spread")),
+        (r"--max-pages\b", tr("the downloader's page limit")),
+        (r"--regions\b", tr("'Regions (comma-separated, or 'all')'")),
+        (r"--profiles\b", tr("'Profiles (comma-separated)'")),
         (r"--([a-z][a-z-]*)", tr("the '{option}' setting")),  # anything else: never a bare flag
     )
     return Vocabulary("qgis", terms={
