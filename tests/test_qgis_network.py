@@ -66,13 +66,12 @@ def qgis_proxy(qgis_app):  # noqa: ANN001, ANN201
 def test_the_engines_http_uses_qgis_network_settings(qgis_proxy) -> None:
     from smr_siting.core.fetch import FetchError, FetchOptions, Http, NetworkError
     from smr_siting.core.progress import RunContext
-    from smr_siting.processing.network import QgisOpener
+    from smr_siting.processing.network import QgisTransport
 
     plain = Http(FetchOptions(timeout_s=5, retries=0), RunContext(), sleep=lambda s: None)
-    with pytest.raises(NetworkError):  # urllib knows nothing of QGIS's proxy: the host does not resolve
+    with pytest.raises(NetworkError):  # the standard library knows nothing of QGIS's proxy: the host does not resolve
         plain.get(NOWHERE + "/ok", lambda r: r.body, "application/json", "ok")
-    http = Http(FetchOptions(timeout_s=5, retries=2), RunContext(), sleep=lambda s: None)
-    http.opener = QgisOpener()
+    http = Http(FetchOptions(timeout_s=5, retries=2), RunContext(), sleep=lambda s: None, transport=QgisTransport())
     response, data = http.get(NOWHERE + "/ok", lambda r: json.loads(r.body), "application/json", "ok")
     assert data == {"hello": "world"} and response.status == 200 and response.sha256
     _response, data = http.get(NOWHERE + "/busy", lambda r: json.loads(r.body), "application/json", "busy")

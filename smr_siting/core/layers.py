@@ -241,6 +241,11 @@ class LayerStore:
                 looked.append(local.file)
         if entry.reference is not None and entry.reference.exists():
             return None
+        try:  # whatever else locate() knows of (the fallback folder, e.g. the embedded national pack)
+            self.locate(layer_id)
+            return None
+        except DataError:
+            pass
         return Missing(None if self.data_dir is None else os.path.abspath(self.data_dir), tuple(looked))
 
     def label(self, layer_id: str) -> str:

@@ -1,12 +1,12 @@
 """The downloader's HTTP through QGIS's own network stack inside QGIS.
 
-The engine's downloader (``smr_siting.core.fetch.Http``) sends its GET requests through an *opener* with
-urllib's interface (``open(request, timeout)`` → a response; ``urllib.error.HTTPError`` / ``URLError`` on
-failure).  On the command line that is urllib's own opener (the system proxy from ``https_proxy``).  Inside
-QGIS, :func:`install` hands it :class:`QgisOpener`, which sends the same requests through
-``QgsNetworkAccessManager`` (``QgsBlockingNetworkRequest``), so that the proxy, authentication and SSL settings
-of *Settings › Options › Network* apply.  The downloader's retries, back-off, paging and cache logic are
-unchanged: only the transport differs.
+The engine's downloader (``smr_siting.core.fetch.Http``) sends its GET requests through a *transport*
+(``smr_siting.core.fetch_http.Transport``: one GET into a file, within a deadline and a byte limit).  On the
+command line that is the standard-library one (the system proxy from ``https_proxy``).  Inside QGIS,
+:func:`install` hands it :class:`QgisTransport`, which sends the same requests through
+``QgsNetworkAccessManager`` (``QgsBlockingNetworkRequest``, via :class:`QgisOpener`), so that the proxy,
+authentication and SSL settings of *Settings › Options › Network* apply.  The downloader's retries,
+back-off, paging and cache logic are unchanged: only the transport differs.
 """
 
 from __future__ import annotations
@@ -110,11 +110,74 @@ def _reason(error: Any, message: str, code: Any) -> BaseException:
     return OSError(message or "network error")
 
 
-def install(fetcher: Any) -> QgisOpener | None:
-    """Hand the fetcher's HTTP layer QGIS's network stack; returns the opener (None where the engine has no seam)."""
+class QgisTransport:
+    """The engine's :class:`~smr_siting.core.fetch_http.Transport` on QGIS's network stack: the same promises
+    (a total deadline, a byte limit, same-origin redirects only, http/https only, cancel between requests),
+    with the proxy, authentication and SSL settings of *Settings › Options › Network*.  QGIS's blocking
+    request holds one answer in memory before it is written to ``sink``; the byte limit is checked on it."""
+
+    def __init__(self, authcfg: str = "") -> None:
+        self.opener = QgisOpener(authcfg)
+
+    @property
+    def requests(self) -> int:
+        return self.opener.requests
+
+    def get(self, url: str, headers: Any, *, deadline: float, idle_timeout: float, max_bytes: int, sink: Any,
+            cancelled: Any) -> Any:
+        import hashlib
+        import time
+
+        from ..core.fetch_http import (
+            Broken,
+            Cancelled,
+            Offline,
+            OriginRefused,
+            Timeout,
+            TooLarge,
+            TransportResult,
+            check_scheme,
+            may_redirect,
+        )
+
+        check_scheme(url)
+        if cancelled():
+            raise Cancelled("cancelled")
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise Timeout("no answer within the deadline", connection=True)
+        request = urllib.request.Request(url, headers=dict(headers))
+        try:
+            response = self.opener.open(request, timeout=max(0.05, min(idle_timeout, left)))
+            status, answer_headers, body, final = response.status, response.headers, response.read(), response.geturl()
+        except urllib.error.HTTPError as error:
+            status, answer_headers, body, final = error.code, error.headers, error.read(), url
+        except urllib.error.URLError as error:
+            reason = error.reason
+            if isinstance(reason, socket.timeout):
+                raise Timeout(str(reason), connection=True) from None
+            if isinstance(reason, socket.gaierror):
+                raise Offline(str(reason), connection=True) from None
+            if isinstance(reason, ConnectionRefusedError):
+                raise Broken(str(reason), connection=True) from None
+            raise Broken(str(reason)) from None
+        if final != url and not may_redirect(url, final):
+            raise OriginRefused(f"{url[:200]} redirects to {final[:200]}, another origin; not followed")
+        if len(body) > max_bytes:
+            raise TooLarge(f"the answer is longer than {max_bytes:,} bytes")
+        if cancelled():
+            raise Cancelled("cancelled")
+        sink.write_bytes(body)
+        names = {str(k).lower(): str(v) for k, v in (answer_headers.items() if answer_headers is not None else [])}
+        return TransportResult(int(status), names, final, len(body), hashlib.sha256(body).hexdigest())
+
+
+def install(fetcher: Any) -> QgisTransport | None:
+    """Hand the fetcher's HTTP layer QGIS's network stack; returns the transport (None where the engine has no
+    seam)."""
     http = getattr(fetcher, "http", None)
-    if http is None or not hasattr(http, "opener"):
+    if http is None or not hasattr(http, "transport"):
         return None
-    opener = QgisOpener()
-    http.opener = opener
-    return opener
+    transport = QgisTransport()
+    http.transport = transport
+    return transport
