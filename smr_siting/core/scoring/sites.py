@@ -280,8 +280,14 @@ def evaluate_sites(sites: Sequence[Site], result: ExclusionResult, spec: Scoring
                 raw_value = suitability.raw_at(criterion.id, point.x, point.y)
                 if raw_value is None or (criterion.measure == "distance" and np.isinf(raw_value)):
                     continue  # not sampled, or beyond the scoring reach: the exact distance says more
-                text = distance_text(raw_value, measured[k].name) if criterion.measure == "distance" else \
-                    value_text(criterion, raw_value if np.isfinite(raw_value) else None)
+                if criterion.measure == "distance":
+                    text = distance_text(raw_value, measured[k].name)
+                elif criterion.measure == "population" and np.isfinite(raw_value) and \
+                        isinstance(criterion.radius, (int, float)):
+                    text = _("{count:,.0f} inhabitants within {km:g} km").format(count=raw_value,
+                                                                                 km=criterion.radius / 1000)
+                else:
+                    text = value_text(criterion, raw_value if np.isfinite(raw_value) else None)
                 measured[k] = SiteValue(raw_value if np.isfinite(raw_value) or criterion.measure == "distance"
                                         else None, text, measured[k].name)
         values[criterion.id] = measured
