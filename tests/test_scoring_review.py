@@ -502,7 +502,7 @@ def test_a_coverage_gap_of_nodata_keep_is_said_with_its_size(cli, shared_data, t
 # failed on 96ade62: the GeoPackage date was pinned through os.environ (seen by every thread) and
 # LayerStore.close() returned while a layer was still being read
 
-def test_the_pinned_geopackage_date_is_thread_local(tmp_path) -> None:
+def test_the_pinned_geopackage_date_is_thread_local(tmp_path, monkeypatch) -> None:
     import os
     import sqlite3
     import threading
@@ -516,6 +516,8 @@ def test_the_pinned_geopackage_date_is_thread_local(tmp_path) -> None:
         with sqlite3.connect(path) as db:
             return db.execute("select last_change from gpkg_contents").fetchone()[0]
 
+    # a script run in this process earlier (the pack builders pin the date for their whole run) must not decide
+    monkeypatch.delenv("OGR_CURRENT_DATE", raising=False)
     other = tmp_path / "other.gpkg"
     with fixed_gpkg_dates():
         assert "OGR_CURRENT_DATE" not in os.environ  # nothing another thread's getenv could race with
