@@ -210,7 +210,8 @@ chmod 755 "$OTHER_ROOT/usr/sbin/policy-rc.d"
 in_root() {  # a clean environment: nothing of this machine's Python, pip or venv set-up leaks in
   local env=(HOME=/root LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=dumb DEBIAN_FRONTEND=noninteractive
              PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/qt5/bin
-             QT_QPA_PLATFORM=offscreen PYTHONDONTWRITEBYTECODE=1 PIP_DISABLE_PIP_VERSION_CHECK=1)
+             QT_QPA_PLATFORM=offscreen PYTHONDONTWRITEBYTECODE=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+             SMR_OTHER_RELEASE_ROOT=1)
   local name
   [ -z "$ROOT_CA" ] || env+=("PIP_CERT=$ROOT_CA" "SSL_CERT_FILE=$ROOT_CA" "REQUESTS_CA_BUNDLE=$ROOT_CA")
   for name in CI OPENBLAS_CORETYPE OPENBLAS_L2_SIZE; do
