@@ -21,7 +21,7 @@ from typing import Any, Callable, Mapping
 
 from .errors import DataError
 from .i18n import _
-from .profile import Criterion, Profile
+from .profile import Profile
 from .vocabulary import LAYER, term
 
 
@@ -107,17 +107,18 @@ def _pick(section: str, criterion_id: str, index: int, layers: tuple[str, ...], 
           "with {layer}").format(layer=term(LAYER, layers[0])))
 
 
-def _resolve_criterion(criterion: Criterion, absence: Absence,
-                       pinned: Mapping[str, str]) -> tuple[Criterion, list[SourceChoice]]:
+def _resolve(section: str, criterion: Any, absence: Absence,
+             pinned: Mapping[str, str]) -> tuple[Any, list[SourceChoice]]:
+    """A rule or scoring criterion with one source per ``layers:`` entry, and the choice made for each."""
     entries = criterion.alternatives or tuple((s,) for s in criterion.sources)
     choices, chosen = [], []
     for index, entry in enumerate(entries):
         layers = tuple(s.layer for s in entry)
         if len(entry) == 1:
-            choice = SourceChoice(SECTION_RULE, criterion.id, index, layers[0], layers)
+            choice = SourceChoice(section, criterion.id, index, layers[0], layers)
         else:
-            choice = _pick(SECTION_RULE, criterion.id, index, layers, tuple(s.fallback for s in entry), absence,
-                           pinned)
+            choice = _pick(section, criterion.id, index, layers, tuple(getattr(s, "fallback", "") for s in entry),
+                           absence, pinned)
         choices.append(choice)
         chosen.append(entry[layers.index(choice.chosen)])
     return dataclasses.replace(criterion, sources=_distinct(chosen), alternatives=()), choices
@@ -135,25 +136,6 @@ def _distinct(sources: list[Any]) -> tuple[Any, ...]:
             seen.append(plain)
             out.append(source)
     return tuple(out)
-
-
-def _resolve_scoring(spec: Any, absence: Absence, pinned: Mapping[str, str]) -> tuple[Any, list[SourceChoice]]:
-    choices: list[SourceChoice] = []
-    criteria = []
-    for criterion in spec.criteria:
-        entries = criterion.alternatives or tuple((s,) for s in criterion.sources)
-        chosen = []
-        for index, entry in enumerate(entries):
-            layers = tuple(s.layer for s in entry)
-            if len(entry) == 1:
-                choice = SourceChoice(SECTION_SCORING, criterion.id, index, layers[0], layers)
-            else:
-                choice = _pick(SECTION_SCORING, criterion.id, index, layers,
-                               tuple(getattr(s, "fallback", "") for s in entry), absence, pinned)
-            choices.append(choice)
-            chosen.append(entry[layers.index(choice.chosen)])
-        criteria.append(dataclasses.replace(criterion, sources=_distinct(chosen), alternatives=()))
-    return dataclasses.replace(spec, criteria=tuple(criteria)), choices
 
 
 def check_present(profile: Profile, absence: Absence, locate: Callable[[str], Any]) -> None:
@@ -179,13 +161,17 @@ def resolve_profile(profile: Profile, absence: Absence,
     pinned = dict(pinned or {})
     criteria, choices = [], []
     for criterion in profile.criteria:
-        resolved, picked = _resolve_criterion(criterion, absence, pinned)
+        resolved, picked = _resolve(SECTION_RULE, criterion, absence, pinned)
         criteria.append(resolved)
         choices.extend(picked)
     scoring = profile.scoring
     if scoring is not None and hasattr(scoring, "criteria"):
-        scoring, picked = _resolve_scoring(scoring, absence, pinned)
-        choices.extend(picked)
+        scored = []
+        for criterion in scoring.criteria:
+            resolved, picked = _resolve(SECTION_SCORING, criterion, absence, pinned)
+            scored.append(resolved)
+            choices.extend(picked)
+        scoring = dataclasses.replace(scoring, criteria=tuple(scored))
     return dataclasses.replace(profile, criteria=tuple(criteria), scoring=scoring), tuple(choices)
 
 
