@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence, TextIO
 
-from .cli_args import TerminalProgress, path_problem, paths_in, positive_float, positive_int
+from .cli_args import TerminalProgress, add_cache_options, cache_from, path_problem, paths_in, positive_float, positive_int
 from .core import __version__
 from .core.errors import RunCancelled, SmrSitingError
 from .core.i18n import N_, _, localised
@@ -94,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     screen.add_argument("--vector", action="store_true",
                         help=_("also write exclusion_reasons.gpkg: one dissolved polygon per rule"))
     screen.add_argument("--overwrite", action="store_true", help=_("replace outputs that exist"))
+    add_cache_options(screen)
     screen.add_argument("--quiet", "-q", action="store_true", help=_("no progress bar and no notes"))
 
     profiles = sub.add_parser("profiles", help=_("list the built-in profiles, or print one"))
@@ -144,7 +145,7 @@ def _cmd_screen(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         exclusion_vector=args.vector, design=args.design)
     started = time.perf_counter()
     try:
-        result, written = screen(request, args.out, args.overwrite, ctx)
+        result, written = screen(request, args.out, args.overwrite, ctx, cache_from(args))
     finally:
         bar.clear()
     totals = result.totals()

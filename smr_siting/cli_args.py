@@ -120,3 +120,21 @@ class TerminalProgress:
         if self.tty and self.width:
             self.stream.write("\r" + " " * self.width + "\r")
             self.width = 0
+
+
+def add_cache_options(parser: argparse.ArgumentParser) -> None:
+    """--no-cache and --cache-size (the rule-mask cache of smr_siting.core.rulecache)."""
+    parser.add_argument("--no-cache", action="store_true",
+                        help=_("compute every rule: neither read nor write the rule-mask cache on disk"))
+    parser.add_argument("--cache-size", type=non_negative_float, default=None, metavar="GIB",
+                        help=_("size limit of the rule-mask cache on disk in GiB (default 2; 0 writes nothing); "
+                               "the folder is $SMR_SITING_CACHE, else ~/.cache/smr-siting/rule-masks"))
+
+
+def cache_from(args: argparse.Namespace) -> object:
+    """The rule cache the options ask for: in memory always (a sweep), on disk unless --no-cache."""
+    from .core.rulecache import RuleCache
+
+    limit = None if args.cache_size is None else int(args.cache_size * 1024 ** 3)
+    return RuleCache.default(enabled=not args.no_cache, limit_bytes=limit)
+

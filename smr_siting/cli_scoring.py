@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from .cli_args import non_negative_int, positive_float
+from .cli_args import add_cache_options, cache_from, non_negative_int, positive_float
 from .core.i18n import N_, _
 from .core.layers import LayerInput
 from .core.progress import RunContext
@@ -35,6 +35,7 @@ def add_parsers(sub: Any, positive_int: Any) -> None:
     rank.add_argument("--design", metavar="NAME",
                       help=_("reactor design for the regulator columns of ranked_sites.csv (default: the screening's)"))
     rank.add_argument("--overwrite", action="store_true", help=_("replace outputs that exist"))
+    add_cache_options(rank)
     rank.add_argument("--quiet", "-q", action="store_true", help=_("no progress bar and no notes"))
 
     sens = sub.add_parser("sensitivity", help=_("how stable the ranking is (weights Monte Carlo, leave-one-out, "
@@ -57,6 +58,7 @@ def add_parsers(sub: Any, positive_int: Any) -> None:
                              "RULE.LAYER.bandN.from=…, RULE.threshold=…, footprint=5ha,20ha; sweeps.csv starts "
                              "with the baseline row"))
     sens.add_argument("--overwrite", action="store_true", help=_("replace outputs that exist"))
+    add_cache_options(sens)
     sens.add_argument("--quiet", "-q", action="store_true", help=_("no progress bar and no notes"))
 
 
@@ -66,7 +68,7 @@ def cmd_rank(args: argparse.Namespace, out: TextIO, bar: Any) -> int:
     ctx = RunContext(progress=bar.progress, is_cancelled=cancel_requested, notice=bar.notice)
     started = time.perf_counter()
     try:
-        written = rank_run(args.run, args.sites, args.overwrite, ctx, design=args.design)
+        written = rank_run(args.run, args.sites, args.overwrite, ctx, design=args.design, cache=cache_from(args))
     finally:
         bar.clear()
     import csv
@@ -96,7 +98,8 @@ def cmd_sensitivity(args: argparse.Namespace, out: TextIO, bar: Any) -> int:
     started = time.perf_counter()
     try:
         written = sensitivity_run(args.run, args.samples, args.seed, args.sweep, args.overwrite, args.concentration,
-                                  ctx, weight_spread=args.weight_spread)
+                                  ctx, weight_spread=args.weight_spread,
+                                  cache=cache_from(args))
     finally:
         bar.clear()
     out.write(_("sensitivity written: {files} ({seconds:.1f} s)").format(

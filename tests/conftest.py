@@ -8,12 +8,16 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["SMR_SITING_LANG"] = "en"
+# the rule-mask cache of the command line: one folder for the session (tests share it, as runs of a user do;
+# nothing is read from or written into the user's own cache)
+os.environ.setdefault("SMR_SITING_CACHE", tempfile.mkdtemp(prefix="smr-siting-cache-"))
 
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN_PARENT = ROOT / "build" / "plugins"

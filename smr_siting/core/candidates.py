@@ -19,6 +19,7 @@ from typing import Callable
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 from affine import Affine
 from rasterio import features
 from scipy import ndimage
@@ -77,33 +78,56 @@ def _disc(radius: float, resolution: float) -> np.ndarray:
 
 def fit_positions(free: np.ndarray, cells: FootprintCells, resolution: float) -> np.ndarray:
     """True where a footprint anchored at the cell lies wholly on free cells (outside the grid is not free)."""
-    return fit_and_usable(free, cells, resolution)[0]
+    return fit_and_usable(free, cells, resolution, usable_too=False)[0]
 
 
 def fit_and_usable(free: np.ndarray, cells: FootprintCells, resolution: float,
-                   check: Callable[[], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Where a footprint fits (anchor cells), and the land some fitting footprint covers (the opening).
-    ``check`` is called between the heavy steps (a cancel raises there)."""
-    check = check or (lambda: None)
+                   check: Callable[[], None] | None = None,
+                   usable_too: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    """Where a footprint fits (anchor cells), and the land some fitting footprint covers (the opening;
+    None unless ``usable_too``).  ``check`` is called between the heavy steps (a cancel raises there).
+
+    Computed on the bounding box of the free cells only: outside it nothing is free, which the filters'
+    constant border already assumes, so the result is the same as on the whole grid."""
+    fits = np.zeros(free.shape, dtype=bool)
+    usable = np.zeros(free.shape, dtype=bool) if usable_too else None
+    rows = np.flatnonzero(free.any(axis=1))
+    if rows.size == 0:
+        return fits, usable
+    cols = np.flatnonzero(free[rows[0]:rows[-1] + 1].any(axis=0))
+    window = (slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1))
+    part_fits, part_usable = _fit_and_usable(np.ascontiguousarray(free[window]), cells, resolution,
+                                             check or (lambda: None), usable_too)
+    fits[window] = part_fits
+    if usable is not None and part_usable is not None:
+        usable[window] = part_usable
+    return fits, usable
+
+
+def _fit_and_usable(free: np.ndarray, cells: FootprintCells, resolution: float, check: Callable[[], None],
+                    usable_too: bool) -> tuple[np.ndarray, np.ndarray | None]:
     if cells.shape == "circle":
         padded = np.pad(free, 1, constant_values=False)
         dist = ndimage.distance_transform_edt(padded, sampling=resolution)[1:-1, 1:-1]
         fits = dist > cells.radius_m
+        if not usable_too:
+            return fits, None
         check()
         usable = ndimage.binary_dilation(fits, structure=_disc(cells.radius_m, resolution))
         return fits, usable & free
     fits = np.zeros(free.shape, dtype=bool)
-    usable = np.zeros(free.shape, dtype=bool)
+    usable = np.zeros(free.shape, dtype=bool) if usable_too else None
     for rows, cols in sorted({(cells.rows, cells.cols), (cells.cols, cells.rows)}):  # both orientations
         check()
         orient = _orientation_fits(free, rows, cols)
         check()
         fits |= orient
-        # grey_dilation mirrors the window, so erosion followed by dilation is the exact opening
-        usable |= ndimage.grey_dilation(orient.astype(np.uint8), size=(rows, cols), mode="constant",
-                                        cval=0).astype(bool)
-    _rotated_fits(free, fits, usable, cells)
-    return fits, usable & free
+        if usable is not None:
+            # grey_dilation mirrors the window, so erosion followed by dilation is the exact opening
+            usable |= ndimage.grey_dilation(orient.astype(np.uint8), size=(rows, cols), mode="constant",
+                                            cval=0).astype(bool)
+    _rotated_fits(free, fits, usable, cells, check)
+    return fits, (usable & free) if usable is not None else None
 
 
 def rotation_angles(cells: FootprintCells, step: float | None = None) -> list[float]:
@@ -154,17 +178,21 @@ def _prefilter_size(rows: int, cols: int) -> tuple[int, int] | None:
     return k_r, k_c
 
 
-def _rotated_fits(free: np.ndarray, fits: np.ndarray, usable: np.ndarray, cells: FootprintCells) -> None:
-    """Add the positions where a turned footprint fits (and the land it covers) to ``fits``/``usable``."""
+def _rotated_fits(free: np.ndarray, fits: np.ndarray, usable: np.ndarray | None, cells: FootprintCells,
+                  check: Callable[[], None] = lambda: None) -> None:
+    """Add the positions where a turned footprint fits (and the land it covers) to ``fits``/``usable``
+    (``usable`` None: the positions only)."""
     angles = rotation_angles(cells)
     if not angles or not free.any():
         return
     offsets_by_angle = [rotated_offsets(cells.rows, cells.cols, angle) for angle in angles]
     size = _prefilter_size(cells.rows, cells.cols)
     possible = _orientation_fits(free, *size) if size is not None else free.copy()
-    # positions that fit already and whose every turned footprint lies on land already usable add nothing
     reach = int(max(np.abs(o).max() for o in offsets_by_angle))
-    possible &= ~(fits & _orientation_fits(usable, 2 * reach + 1, 2 * reach + 1))
+    if usable is None:  # positions that fit already add nothing
+        possible &= ~fits
+    else:  # positions that fit already and whose every turned footprint lies on land already usable add nothing
+        possible &= ~(fits & _orientation_fits(usable, 2 * reach + 1, 2 * reach + 1))
     anchors = np.argwhere(possible)
     if anchors.size == 0:
         return
@@ -173,6 +201,7 @@ def _rotated_fits(free: np.ndarray, fits: np.ndarray, usable: np.ndarray, cells:
     covered = np.zeros(padded.shape, dtype=bool)
     rows0, cols0 = anchors[:, 0] + pad, anchors[:, 1] + pad
     for offsets in offsets_by_angle:
+        check()
         ok = np.ones(len(anchors), dtype=bool)
         for dr, dc in offsets:
             ok &= padded[rows0 + dr, cols0 + dc]
@@ -181,9 +210,11 @@ def _rotated_fits(free: np.ndarray, fits: np.ndarray, usable: np.ndarray, cells:
         if not ok.any():
             continue
         fits[anchors[ok, 0], anchors[ok, 1]] = True
-        for dr, dc in offsets:
-            covered[rows0[ok] + dr, cols0[ok] + dc] = True
-    usable |= covered[pad:-pad, pad:-pad]
+        if usable is not None:
+            for dr, dc in offsets:
+                covered[rows0[ok] + dr, cols0[ok] + dc] = True
+    if usable is not None:
+        usable |= covered[pad:-pad, pad:-pad]
 
 
 def _orientation_fits(free: np.ndarray, rows: int, cols: int) -> np.ndarray:
@@ -193,27 +224,27 @@ def _orientation_fits(free: np.ndarray, rows: int, cols: int) -> np.ndarray:
 def find_candidate_areas(free: np.ndarray, region: np.ndarray, grid: Grid, footprint: Footprint,
                          admin: gpd.GeoDataFrame | None, region_geometry: BaseGeometry,
                          ctx: RunContext | None = None, admin_fields: tuple[str, str] = ("statnaam", "prov_naam"),
+                         fitted: Callable[[np.ndarray, np.ndarray], None] | None = None,
                          ) -> tuple[gpd.GeoDataFrame, FootprintCells]:
-    """Candidate areas as polygons (clipped to the region) with their figures."""
+    """Candidate areas as polygons (clipped to the region) with their figures.  ``fitted`` is given the
+    footprint's anchor cells and usable land (for the site search, which needs the same masks)."""
     ctx = ctx or RunContext()
     cells = footprint_cells(footprint, grid.resolution)
     ctx.report(0.05, _("footprint fit"))
     # the footprint must fit wholly inside the region; contiguity is judged on the whole grid
     fits, usable = fit_and_usable(free & region, cells, grid.resolution, ctx.check_cancelled)
+    assert usable is not None
+    if fitted is not None:
+        fitted(fits, usable)
     ctx.report(0.35, _("contiguous areas"))
-    labels, count = ndimage.label(free, structure=FOUR_CONNECTED)
-    keep_labels = np.unique(labels[fits & region])
-    keep_labels = keep_labels[keep_labels > 0]
+    kept, n_kept = _kept_areas(free, region, fits)
     columns = list(CANDIDATE_COLUMNS)
-    if keep_labels.size == 0:
+    if n_kept == 0:
         from .outputs import empty_frame
 
         return empty_frame(CANDIDATE_COLUMNS, CRS), cells
-    ctx.report(0.5, _("{count} candidate areas").format(count=keep_labels.size))
-    # relabel kept components 1..n in a deterministic order (first cell in row-major order)
-    keep = np.zeros(count + 1, dtype=np.int32)
-    keep[keep_labels] = np.arange(1, keep_labels.size + 1, dtype=np.int32)
-    kept = keep[labels]
+    ctx.report(0.5, _("{count} candidate areas").format(count=n_kept))
+    keep_labels = np.arange(1, n_kept + 1)
     cell_ha = grid.cell_area_m2 / 10_000.0
     ctx.check_cancelled()
     total_cells = np.bincount(kept.ravel(), minlength=keep_labels.size + 1)
@@ -264,6 +295,38 @@ def find_candidate_areas(free: np.ndarray, region: np.ndarray, grid: Grid, footp
         row["area_id"] = i
     gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)[columns + ["geometry"]]
     return gdf, cells
+
+
+def _kept_areas(free: np.ndarray, region: np.ndarray, fits: np.ndarray) -> tuple[np.ndarray, int]:
+    """The 4-connected patches of free land holding a fitting position inside the region, numbered 1..n in
+    a deterministic order (first cell in row-major order), 0 elsewhere; and n."""
+    labels, count = ndimage.label(free, structure=FOUR_CONNECTED)
+    keep_labels = np.unique(labels[fits & region])
+    keep_labels = keep_labels[keep_labels > 0]
+    keep = np.zeros(count + 1, dtype=np.int32)
+    keep[keep_labels] = np.arange(1, keep_labels.size + 1, dtype=np.int32)
+    return keep[labels], int(keep_labels.size)
+
+
+def candidate_figures(free: np.ndarray, region: np.ndarray, grid: Grid, footprint: Footprint,
+                      ctx: RunContext | None = None) -> tuple[int, float]:
+    """The number of candidate areas and their total area in the region (ha) — the figures of
+    :func:`find_candidate_areas` (the same sum of the same rounded areas), without polygons or names."""
+    ctx = ctx or RunContext()
+    cells = footprint_cells(footprint, grid.resolution)
+    fits, _usable = fit_and_usable(free & region, cells, grid.resolution, ctx.check_cancelled, usable_too=False)
+    ctx.check_cancelled()
+    labels, count = ndimage.label(free, structure=FOUR_CONNECTED)
+    keep_labels = np.unique(labels[fits & region])
+    keep_labels = keep_labels[keep_labels > 0]
+    if keep_labels.size == 0:
+        return 0, 0.0
+    n_kept = int(keep_labels.size)
+    ctx.check_cancelled()
+    cell_ha = grid.cell_area_m2 / 10_000.0
+    region_cells = np.bincount(labels[region], minlength=count + 1)[keep_labels]
+    areas = sorted((round(int(c) * cell_ha, 2) for c in region_cells), reverse=True)  # the layer's order
+    return n_kept, round(float(pd.Series(areas, dtype="float64").sum()), 2)
 
 
 def _admin_names(geometry: BaseGeometry, admin: gpd.GeoDataFrame | None,

@@ -11,6 +11,7 @@ import difflib
 import hashlib
 import math
 import os
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,6 +95,25 @@ def sha256_of(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+_DIGESTS: dict[tuple[str, int, int, int, int], str] = {}
+
+
+def file_digest(path: Path) -> str:
+    """:func:`sha256_of`, remembered per (path, size, times, inode) for this process (a sweep hashes a layer
+    once).  A file changed in the last few seconds is hashed every time (its times may not show a change made
+    within the clock's granularity, as git's "racy" files)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return "missing"
+    if path.is_dir() or time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) < 3_000_000_000:
+        return sha256_of(path)
+    key = (os.path.abspath(path), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+    if key not in _DIGESTS:
+        _DIGESTS[key] = sha256_of(path)
+    return _DIGESTS[key]
 
 
 def _matches(series: pd.Series, cond: Condition) -> pd.Series:
@@ -269,7 +289,7 @@ class LayerStore:
             if origin == FALLBACK_ORIGIN:
                 caveat = " ".join(filter(None, [caveat, _("Read from the embedded national pack.")]))
             self.used[layer_id] = UsedInput(
-                layer_id=layer_id, path=str(source.path), layer=source.layer, sha256=sha256_of(source.path),
+                layer_id=layer_id, path=str(source.path), layer=source.layer, sha256=file_digest(source.path),
                 bytes=source.path.stat().st_size if source.path.is_file() else 0, crs=crs, title=entry.title,
                 owner=entry.owner if origin != "given" else "", licence=entry.licence if origin != "given" else "",
                 vintage=entry.vintage if origin != "given" else "", caveat=caveat, origin=origin,

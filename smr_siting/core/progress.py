@@ -40,6 +40,9 @@ class RunContext:
     is_cancelled: CancelFn = _never_cancelled
     notice: NoticeFn = _no_notice
     notices: list[str] = field(default_factory=list)
+    #: listeners that hear every notice told, repeats included (shared with the child contexts), e.g. to
+    #: keep what one rule told beside its cached mask
+    taps: list[Callable[[str], None]] = field(default_factory=list)
 
     def report(self, fraction: float, message: str) -> None:
         """Report progress in [0, 1] and stop if the user cancelled."""
@@ -54,6 +57,8 @@ class RunContext:
         """A decision or caveat the user should read (also kept for the outputs)."""
         if message not in self.notices:
             self.notices.append(message)
+        for tap in self.taps:
+            tap(message)
         self.notice(message)
 
     def stage(self, start: float, end: float) -> RunContext:
@@ -65,6 +70,7 @@ class RunContext:
 
         child = RunContext(child_progress, self.is_cancelled, self.notice)
         child.notices = self.notices
+        child.taps = self.taps
         return child
 
 

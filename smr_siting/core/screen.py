@@ -3,6 +3,7 @@ candidate areas → outputs.  Data flows one way; nothing here reaches back up t
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import os
 import platform
@@ -15,7 +16,7 @@ import geopandas as gpd
 import numpy as np
 
 from . import __version__
-from .candidates import FootprintCells, find_candidate_areas
+from .candidates import FootprintCells, candidate_figures, find_candidate_areas
 from .catalogue import Catalogue, load_catalogue
 from .criteria import get_kind
 from .designs import apply_design, manifest_entry, resolved_design
@@ -43,6 +44,7 @@ from .profile import Footprint, Profile, load_profile, shape_label
 from .progress import RunContext
 from .region import Region, kind_label, resolve_region
 from .regulator import annotate_areas
+from .rulecache import Entry, RuleCache, make_entry, replay, rule_key
 from .sources import SourceChoice, check_present, choices_json, describe_choices, resolve_profile
 
 
@@ -105,6 +107,10 @@ class ExclusionResult:
     timings: dict[str, float]
     #: which layer each entry of each rule and scoring criterion used (sources in order of authority)
     sources: tuple[SourceChoice, ...] = ()
+    #: the footprint fit of the last candidate search: (footprint, anchor cells, usable land) on analysis_grid
+    fitted: tuple[Footprint, np.ndarray, np.ndarray] | None = None
+    #: the rules whose masks came from the rule cache (profile order)
+    reused: tuple[str, ...] = ()
 
     @property
     def grid(self) -> Grid:
@@ -176,11 +182,14 @@ def _check_data_extent(data_dir: Path | None, region: Region, reach: float) -> N
 
 
 def compute_exclusion(request: ScreeningRequest, ctx: RunContext | None = None,
-                      catalogue: Catalogue | None = None, profile: Profile | None = None) -> ExclusionResult:
+                      catalogue: Catalogue | None = None, profile: Profile | None = None,
+                      cache: RuleCache | None = None) -> ExclusionResult:
     """Evaluate every rule of the profile on the analysis grid and fold them into one bit mask.
 
     ``profile``: use this (already parsed) profile instead of reading ``request.profile`` — for a
-    run rebuilt from its manifest, or a threshold sweep."""
+    run rebuilt from its manifest, or a threshold sweep.  ``cache``: rule masks computed before with the
+    same inputs are taken from it (and new ones put in), so a sweep or a rerun evaluates only the rules
+    that changed; the outputs are the same either way."""
     ctx = ctx or RunContext()
     timings: dict[str, float] = {}
     start = time.perf_counter()
@@ -223,17 +232,59 @@ def compute_exclusion(request: ScreeningRequest, ctx: RunContext | None = None,
             footprint=footprint_area / 1e4, region=region.name, area=region.geometry.area / 1e4),
             _("Use a smaller footprint"))
     store.read_bounds = grid.expanded_bounds(profile.max_distance_m + 2 * resolution)
-    store.prefetch(profile.layer_ids)
+    keys = _rule_keys(profile, grid, region, store, catalogue) if cache is not None else []
+    cached = [cache.get(key) if cache is not None else None for key in keys] or [None] * len(profile.criteria)
+    store.prefetch(dict.fromkeys(layer for c, hit in zip(profile.criteria, cached) if hit is None
+                                 for layer in c.layer_ids))
     try:
-        result = _evaluate_rules(request, ctx, profile, store, region, grid, timings, start)
+        result = _evaluate_rules(request, ctx, profile, store, region, grid, timings, start,
+                                 RuleReuse(cache, keys, cached) if cache is not None else None)
     finally:
         store.close()
     result.sources = choices
     return result
 
 
+@dataclass
+class RuleReuse:
+    """The rule cache of one screening: each rule's key and the entry found for it (None: compute it)."""
+
+    cache: RuleCache
+    keys: list[str]
+    found: list[Entry | None]
+
+
+def _mentioned_layers(value: Any, ids: frozenset[str] | set[str]) -> list[str]:
+    """Catalogue layer ids named anywhere in a rule's options (facilities, population layers, …)."""
+    if isinstance(value, str):
+        return [value] if value in ids else []
+    if isinstance(value, Mapping):
+        return [layer for v in value.values() for layer in _mentioned_layers(v, ids)]
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [layer for v in value for layer in _mentioned_layers(v, ids)]
+    return []
+
+
+def _rule_keys(profile: Profile, grid: Grid, region: Region, store: LayerStore, catalogue: Catalogue) -> list[str]:
+    """Each rule's cache key: the rule, the grid and read extent, the region and every layer it may read."""
+    region_wkb = region.geometry.wkb + repr(store.read_bounds).encode()
+    keys = []
+    for criterion in profile.criteria:
+        layers = dict.fromkeys([*criterion.layer_ids, *_mentioned_layers(dict(criterion.options), set(catalogue.ids))])
+        files = []
+        for layer_id in layers:
+            try:
+                source, origin = store.locate(layer_id)
+                files.append((layer_id, os.path.abspath(source.path), f"{source.layer}|{origin}"))
+            except SmrSitingError:
+                files.append((layer_id, "", "absent"))
+        keys.append(rule_key(criterion, grid, region_wkb, files))
+    return keys
+
+
 def _evaluate_rules(request: ScreeningRequest, ctx: RunContext, profile: Profile, store: LayerStore, region: Region,
-                    grid: Grid, timings: dict[str, float], start: float) -> ExclusionResult:
+                    grid: Grid, timings: dict[str, float], start: float,
+                    reuse: RuleReuse | None = None) -> ExclusionResult:
     # the region's cells first: a region smaller than a cell fails before any rule runs, and the burn uses
     # time the first rules would otherwise spend waiting for the reading thread
     region_full = burn([region.geometry], grid)
@@ -251,9 +302,23 @@ def _evaluate_rules(request: ScreeningRequest, ctx: RunContext, profile: Profile
         stage = ctx.stage(0.05 + 0.8 * i / n, 0.05 + 0.8 * (i + 1) / n)
         stage.report(0.0, _("rule {number}/{count}: {title}").format(
             number=i + 1, count=n, title=localised(criterion.title, criterion.title_nl)))
-        kind = get_kind(criterion.kind)
-        assert kind is not None
-        mask = kind.evaluate(criterion, grid, store, stage)
+        found = reuse.found[i] if reuse is not None else None
+        if found is not None:
+            mask = found.mask()
+            replay(found, ctx.tell, store.used, lambda layer_id: str(store.locate(layer_id)[0].path))
+        else:
+            kind = get_kind(criterion.kind)
+            assert kind is not None
+            before = {k: dataclasses.asdict(v) for k, v in store.used.items()}
+            told: list[str] = []
+            ctx.taps.append(told.append)
+            try:
+                mask = kind.evaluate(criterion, grid, store, stage)
+            finally:
+                ctx.taps.remove(told.append)
+            if reuse is not None:
+                changed = {k: v for k, v in store.used.items() if before.get(k) != dataclasses.asdict(v)}
+                reuse.cache.put(reuse.keys[i], make_entry(mask, told, changed))
         set_rule_bit(bits, mask, i)
         del mask
         timings[f"rule_{criterion.id}_s"] = round(time.perf_counter() - t0, 3)
@@ -263,6 +328,8 @@ def _evaluate_rules(request: ScreeningRequest, ctx: RunContext, profile: Profile
     table = rule_table(bits, region_full, rules, grid.cell_area_km2)
     result = ExclusionResult(request, profile, region, grid, bits, region_full, window, rules, table, store, ctx,
                              timings)
+    if reuse is not None:
+        result.reused = tuple(c.id for c, found in zip(profile.criteria, reuse.found) if found is not None)
     totals = result.totals()
     if totals["not_excluded_km2"] == 0:
         ctx.tell(_("The profile excludes all of {region}: no land is left. The outputs are written, "
@@ -290,8 +357,11 @@ def compute_candidates(result: ExclusionResult, ctx: RunContext | None = None) -
     fields = (entry.name_field or "statnaam", entry.province_field or "prov_naam") if entry else ("statnaam",
                                                                                                   "prov_naam")
     t0 = time.perf_counter()
+    def keep(fits: np.ndarray, usable: np.ndarray) -> None:
+        result.fitted = (result.footprint, fits, usable)
+
     gdf, cells = find_candidate_areas(free, result.region_full, result.analysis_grid, result.footprint, admin,
-                                      result.region.geometry, ctx, fields)
+                                      result.region.geometry, ctx, fields, keep)
     gdf = annotate_areas(gdf, result)  # population, emergency zones and cooling per area (designs only)
     result.timings["candidates_s"] = round(time.perf_counter() - t0, 3)
     ctx.tell(_("{count} candidate area(s) where a {area:.2f} ha {shape} footprint fits "
@@ -299,6 +369,13 @@ def compute_candidates(result: ExclusionResult, ctx: RunContext | None = None) -
         count=len(gdf), area=cells.area_m2 / 1e4, shape=shape_label(cells.shape), cells=cells.cells,
         resolution=result.analysis_grid.resolution))
     return gdf, cells
+
+
+def compute_candidate_figures(result: ExclusionResult, ctx: RunContext | None = None) -> tuple[int, float]:
+    """The number of candidate areas and their area in the region (ha), as :func:`compute_candidates`
+    gives them, without drawing or naming the areas (a sweep needs only the figures)."""
+    ctx = ctx or result.ctx
+    return candidate_figures(result.bits_full == 0, result.region_full, result.analysis_grid, result.footprint, ctx)
 
 
 # --------------------------------------------------------------------------- outputs
@@ -436,7 +513,8 @@ def write_screening(result: ExclusionResult, targets: Mapping[str, Path], overwr
                 "tool": "smr-siting", "version": __version__,
                 "run": {"started": (started or finished).isoformat(timespec="seconds"),
                         "finished": finished.isoformat(timespec="seconds"),
-                        "timings_s": {k: round(v, 3) for k, v in result.timings.items()}},
+                        "timings_s": {k: round(v, 3) for k, v in result.timings.items()},
+                        "rules_from_cache": list(result.reused)},
                 "parameters": result.request.parameters(),
                 "profile": {"name": result.profile.name, "path": result.profile.path,
                             "sha256": result.profile.sha256, "text": result.profile.text},
@@ -467,15 +545,15 @@ def _multipolygons(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def screen(request: ScreeningRequest, out_dir: Path, overwrite: bool = False,
-           ctx: RunContext | None = None) -> tuple[ExclusionResult, dict[str, Path]]:
-    """The whole screening into ``out_dir`` (the CLI's ``screen``)."""
+           ctx: RunContext | None = None, cache: RuleCache | None = None) -> tuple[ExclusionResult, dict[str, Path]]:
+    """The whole screening into ``out_dir`` (the CLI's ``screen``); ``cache``: see :func:`compute_exclusion`."""
     ctx = ctx or RunContext()
     started = _dt.datetime.now(_dt.timezone.utc)
     targets = output_targets(out_dir, request.exclusion_vector)
     guard = AtomicOutputs(targets, overwrite, stale=stale_outputs(targets) if overwrite else [],
                           inputs=input_paths(request))
     with guard.hold():  # refuse existing outputs and lock the folder before any work
-        result = compute_exclusion(request, ctx.stage(0.0, 0.7))
+        result = compute_exclusion(request, ctx.stage(0.0, 0.7), cache=cache)
         candidates = compute_candidates(result, ctx.stage(0.7, 0.85))
         written = write_screening(result, targets, overwrite, candidates, ctx.stage(0.85, 1.0), started)
     return result, written

@@ -27,6 +27,7 @@ from ..layers import LayerInput, sha256_of
 from ..outputs import AtomicOutputs, write_gpkg, write_json, write_style
 from ..profile import Profile, parse_profile
 from ..progress import RunContext
+from ..rulecache import RuleCache
 from ..sources import pins_from_json, resolve_profile
 from .sensitivity import (
     DEFAULT_CONCENTRATION,
@@ -90,7 +91,8 @@ def load_run(run_dir: Path) -> tuple[Any, Profile, dict]:
     return request, profile, manifest
 
 
-def _rebuild(run_dir: Path, ctx: RunContext, design: str | None = None) -> tuple[Any, Profile, dict]:
+def _rebuild(run_dir: Path, ctx: RunContext, design: str | None = None,
+             cache: RuleCache | None = None) -> tuple[Any, Profile, dict]:
     from ..screen import compute_exclusion
 
     request, profile, manifest = load_run(run_dir)
@@ -98,7 +100,7 @@ def _rebuild(run_dir: Path, ctx: RunContext, design: str | None = None) -> tuple
         from ..regulator import attach_rank_design, check_rank_design
 
         check_rank_design(request, profile, design)  # refused before any work if the screening used another
-    result = compute_exclusion(request, ctx, profile=profile)
+    result = compute_exclusion(request, ctx, profile=profile, cache=cache)
     # scoring and the site search need more than the screening: refuse before they allocate
     check_memory(result.analysis_grid, request.memory_limit_bytes, "rank", result.footprint.shape)
     if design is not None:
@@ -181,12 +183,15 @@ def write_suitability_tif(path: Path, surface: np.ndarray, grid: Any, spec: Scor
 
 
 def rank_run(run_dir: Path, sites: LayerInput | None = None, overwrite: bool = False,
-             ctx: RunContext | None = None, design: str | None = None) -> dict[str, Path]:
+             ctx: RunContext | None = None, design: str | None = None,
+             cache: RuleCache | None = None) -> dict[str, Path]:
+    """Score and rank; ``cache``: rule masks to reuse for the rebuilt exclusion (it is still checked against
+    the folder's exclusion.tif)."""
     ctx = ctx or RunContext()
     targets = {key: run_dir / name for key, name in RANK_OUTPUTS.items()}
     outputs = AtomicOutputs(targets, overwrite, inputs=[sites.path] if sites else [])
     outputs.check()
-    result, profile, _manifest = _rebuild(run_dir, ctx.stage(0.0, 0.4), design)
+    result, profile, _manifest = _rebuild(run_dir, ctx.stage(0.0, 0.4), design, cache)
     spec = scoring_spec(profile)
     suitability, table, summary = score_sites(result, spec, sites, ctx.stage(0.4, 0.95))
     with outputs:
@@ -246,7 +251,10 @@ def sensitivity_description(spec: ScoringSpec, samples: int, seed: int, concentr
 
 def sensitivity_run(run_dir: Path, samples: int = 1000, seed: int = 1, sweeps: Sequence[str] = (),
                     overwrite: bool = False, concentration: float | None = None,
-                    ctx: RunContext | None = None, weight_spread: float | None = None) -> dict[str, Path]:
+                    ctx: RunContext | None = None, weight_spread: float | None = None,
+                    cache: RuleCache | None = None) -> dict[str, Path]:
+    """Weights Monte Carlo, leave-one-out and sweeps; a sweep evaluates only the rule it varies (the other
+    rules' masks come from ``cache``, by default one in memory for this run)."""
     ctx = ctx or RunContext()
     if samples < 1 or samples > 1_000_000:
         raise SmrSitingError(_("--samples {samples} is outside 1 .. 1,000,000").format(samples=samples),
@@ -278,7 +286,7 @@ def sensitivity_run(run_dir: Path, samples: int = 1000, seed: int = 1, sweeps: S
     description = sensitivity_description(spec, samples, seed, chosen, source, mc)
     if not rows:
         ctx.tell(_("No ranked sites, so the weight sensitivity is empty."))
-    sweeps_table = sweep_rows(request, profile, parsed, ctx.stage(0.3, 0.95)) if parsed else []
+    sweeps_table = sweep_rows(request, profile, parsed, ctx.stage(0.3, 0.95), cache) if parsed else []
     with outputs:
         _write_csv(outputs.temp(targets["sensitivity"]), rows, columns)
         write_json(outputs.temp(targets["description"]), description)
@@ -330,23 +338,25 @@ def sensitivity_rows(table: gpd.GeoDataFrame, spec: ScoringSpec, samples: int = 
 
 
 def sweep_rows(request: Any, profile: Profile, sweeps: Sequence[tuple[str, list[float]]],
-               ctx: RunContext) -> list[dict[str, Any]]:
-    """Per swept value: km² not excluded and candidate areas (the whole exclusion run again).  The first
-    row is the baseline — the screening as it was, which reproduces its own figures."""
-    from ..screen import compute_candidates, compute_exclusion
+               ctx: RunContext, cache: RuleCache | None = None) -> list[dict[str, Any]]:
+    """Per swept value: km² not excluded and candidate areas.  The first row is the baseline — the
+    screening as it was, which reproduces its own figures.  Each value evaluates the one rule it changes;
+    the other rules' masks come from the baseline (``cache``; default: one in memory)."""
+    from ..screen import compute_candidate_figures, compute_exclusion
+
+    cache = cache if cache is not None else RuleCache()
 
     targets = [(resolve(profile, target), values) for target, values in sweeps]
     total = 1 + sum(len(v) for _, v in targets)
 
     def row(parameter: str, value: Any, unit: str, changed_request: Any, changed: Profile, done: int) -> dict:
         stage = ctx.stage(done / total, (done + 1) / total)
-        result = compute_exclusion(changed_request, stage.stage(0.0, 0.8), profile=changed)
-        areas, _cells = compute_candidates(result, stage.stage(0.8, 1.0))
+        result = compute_exclusion(changed_request, stage.stage(0.0, 0.8), profile=changed, cache=cache)
+        count, area_ha = compute_candidate_figures(result, stage.stage(0.8, 1.0))
         totals = result.totals()
         return {"parameter": parameter, "value": value, "unit": unit,
                 "km2_not_excluded": totals["not_excluded_km2"], "share_excluded": totals["share_excluded"],
-                "candidate_areas": len(areas),
-                "candidate_area_ha": round(float(areas["area_ha"].sum()), 2) if len(areas) else 0.0}
+                "candidate_areas": count, "candidate_area_ha": area_ha}
 
     rows = [row("baseline", "", "", request, profile, 0)]
     done = 1

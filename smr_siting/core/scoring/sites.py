@@ -73,7 +73,11 @@ def fit_masks(result: ExclusionResult) -> FitMasks:
     resolution = result.analysis_grid.resolution
     cells = footprint_cells(result.footprint, resolution)
     free = (result.bits_full == 0) & result.region_full
+    fitted = getattr(result, "fitted", None)
+    if fitted is not None and fitted[0] == result.footprint:  # the candidate search's fit: the same test
+        return FitMasks(cells, free, fitted[1], fitted[2])
     fits, usable = fit_and_usable(free, cells, resolution)
+    assert usable is not None
     return FitMasks(cells, free, fits, usable)
 
 
@@ -89,14 +93,23 @@ def best_sites_in_areas(result: ExclusionResult, suitability: Suitability, areas
     grid = suitability.grid
     labels = burn_values([(g, float(i)) for g, i in zip(areas.geometry, areas["area_id"])], grid)
     sites = []
-    surface = np.where(np.isnan(suitability.surface), -np.inf, suitability.surface)
+    surface = suitability.surface
+    numbered = np.where(np.isnan(labels), 0, labels).astype(np.int64)
+    windows = ndimage.find_objects(numbered)  # each area's bounding window: the search looks there only
     for area_id, area_ha in zip(areas["area_id"], areas["area_ha"]):
-        mask = fits & (labels == float(area_id))
+        window = windows[int(area_id) - 1] if 0 < int(area_id) <= len(windows) else None
+        if window is None:
+            continue
+        mask = fits[window] & (numbered[window] == int(area_id))
         if not mask.any():
             continue
-        flat = np.where(mask, surface, -np.inf).ravel()
-        k = int(np.argmax(flat))
-        row, col = divmod(k, grid.width)
+        part = surface[window]
+        flat = np.where(mask & ~np.isnan(part), part, -np.inf).ravel()
+        k = int(np.argmax(flat))  # the first best cell in row-major order, as on the whole grid
+        if not np.isfinite(flat[k]):  # no score anywhere in the area: its first fitting cell
+            k = int(np.argmax(mask.ravel()))
+        r, c = divmod(k, part.shape[1])
+        row, col = window[0].start + r, window[1].start + c
         x = grid.left + (col + 0.5) * grid.resolution
         y = grid.top - (row + 0.5) * grid.resolution
         sites.append(Site(len(sites) + 1, "candidate area",

@@ -87,16 +87,21 @@ def compute_suitability(result: ExclusionResult, spec: ScoringSpec, ctx: RunCont
     samples: dict[str, np.ndarray] = {}
     standardisations: dict[str, Standardisation] = {}
     needed = free | sample if sample is not None else free  # the surface has values only on free land
+    # scores are computed on the needed cells only (a few per cent of the grid), cell by cell the same numbers
+    index = np.flatnonzero(needed)
+    free_at = free.ravel()[index]
+    sample_at = np.searchsorted(index, sample_index)
     weights = np.asarray(spec.weights, dtype="float64")
-    total = np.zeros(out_grid.shape, dtype="float32") if spec.aggregation == "wlc" else None
+    total = np.zeros(index.size, dtype="float32") if spec.aggregation == "wlc" else None
     stack = [] if spec.aggregation == "owa" else None
     n = len(spec.criteria)
     for i, criterion in enumerate(spec.criteria):
         ctx.report(i / (n + 1), _("scoring: {title}").format(title=localised(criterion.title, criterion.title_nl)))
-        raw = measure_on_grid(criterion, out_grid, result.store, needed)
+        raw = measure_on_grid(criterion, out_grid, result.store, needed).ravel()[index]
+        ctx.check_cancelled()
         if criterion.measure != "category":
-            samples[criterion.id] = raw.ravel()[sample_index].astype("float64")
-        method = resolved(criterion.standardise, raw, free) if criterion.measure != "category" else \
+            samples[criterion.id] = raw[sample_at].astype("float64")
+        method = resolved(criterion.standardise, raw, free_at) if criterion.measure != "category" else \
             criterion.standardise
         standardisations[criterion.id] = method
         scored = standardise(raw, method, criterion.id)
@@ -108,8 +113,9 @@ def compute_suitability(result: ExclusionResult, spec: ScoringSpec, ctx: RunCont
         else:
             stack.append(scores)  # type: ignore[union-attr]
     ctx.report(n / (n + 1), _("combining the scores"))
-    surface = total if total is not None else owa(np.stack(stack), weights, spec.owa_alpha).astype("float32")
-    surface = np.where(free, surface, np.nan).astype("float32")
+    combined = total if total is not None else owa(np.stack(stack), weights, spec.owa_alpha).astype("float32")
+    surface = np.full(out_grid.shape, np.nan, dtype="float32")
+    surface.ravel()[index[free_at]] = combined[free_at]
     for message in warnings:
         ctx.tell(message)
     return Suitability(spec, out_grid, surface, warnings, standardisations, sample_index, samples)
