@@ -1,0 +1,197 @@
+"""The rule-mask cache: a sweep evaluates only the rule it varies, a rerun only the rules whose inputs
+changed, and the outputs are the same as when every rule is computed.  Real demo data, the command line
+in process (so that the rule evaluations can be counted)."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from smr_siting.cli import main
+from smr_siting.core import screen as screen_module
+from smr_siting.core.rulecache import RuleCache
+
+REGION = "Zutphen"
+RES = "100"
+
+
+@pytest.fixture
+def evaluations(monkeypatch) -> Counter:
+    """Counts each rule's evaluation (by rule id) in this test."""
+    counted: Counter = Counter()
+    real_get_kind = screen_module.get_kind
+
+    def counting_get_kind(name: str):  # noqa: ANN202
+        kind = real_get_kind(name)
+
+        def evaluate(criterion, grid, store, ctx):  # noqa: ANN001, ANN202
+            counted[criterion.id] += 1
+            return kind.evaluate(criterion, grid, store, ctx)
+
+        return dataclasses.replace(kind, evaluate=evaluate)
+
+    monkeypatch.setattr(screen_module, "get_kind", counting_get_kind)
+    return counted
+
+
+def _run(*argv: str) -> str:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    assert code == 0, err.getvalue()
+    return out.getvalue()
+
+
+def _screen(data: Path, out: Path, *extra: str, region: str = REGION) -> None:
+    _run("screen", "--region", region, "--data", str(data), "--out", str(out), "--resolution", RES, "-q", *extra)
+
+
+def _same_outputs(a: Path, b: Path) -> None:
+    for name in ("exclusion.tif", "candidate_areas.gpkg", "summary.csv", "summary.json"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    ma, mb = (json.loads((p / "manifest.json").read_text(encoding="utf-8")) for p in (a, b))
+    for key in set(ma) | set(mb):
+        if key not in ("run", "content_sha256", "parameters", "outputs"):
+            assert ma.get(key) == mb.get(key), key
+    assert {k: v for k, v in ma["parameters"].items() if k != "as_given"} == \
+        {k: v for k, v in mb["parameters"].items() if k != "as_given"}
+
+
+def test_a_rerun_evaluates_only_the_rules_whose_inputs_changed(demo_data, tmp_path, monkeypatch,
+                                                               evaluations) -> None:
+    monkeypatch.setenv("SMR_SITING_CACHE", str(tmp_path / "cache"))
+    _screen(demo_data, tmp_path / "first")
+    rules = list(evaluations)
+    assert len(rules) == 7 and all(n == 1 for n in evaluations.values())
+    assert len(list((tmp_path / "cache").glob("*.npz"))) == 7
+
+    evaluations.clear()
+    _screen(demo_data, tmp_path / "again")
+    assert evaluations == Counter()  # every mask from the cache
+    _same_outputs(tmp_path / "first", tmp_path / "again")
+    manifest = json.loads((tmp_path / "again" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["run"]["rules_from_cache"] == rules
+
+    # one changed number: that rule only
+    text = _run("profiles", "--show", "nl-default")
+    assert text.count("            distance: 150 m\n") == 1
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(text.replace("            distance: 150 m\n", "            distance: 400 m\n"),
+                       encoding="utf-8")
+    evaluations.clear()
+    _screen(demo_data, tmp_path / "changed", "--profile", str(changed))
+    assert evaluations == Counter({"river_channel": 1})
+
+    # a changed layer file: the rules reading it only
+    data = tmp_path / "data"
+    shutil.copytree(demo_data, data)
+    _screen(data, tmp_path / "copy")  # another folder, another path: computed once more
+    import geopandas as gpd
+
+    natura = gpd.read_file(data / "nl_natura2000.gpkg")
+    natura.iloc[1:].to_file(data / "nl_natura2000.gpkg", driver="GPKG")
+    evaluations.clear()
+    _screen(data, tmp_path / "edited", "--overwrite")
+    assert evaluations == Counter({"natura2000": 1})
+
+    # --no-cache computes everything and writes nothing
+    before = sorted(p.name for p in (tmp_path / "cache").iterdir())
+    evaluations.clear()
+    _screen(demo_data, tmp_path / "uncached", "--no-cache")
+    assert sorted(evaluations) == sorted(rules) and all(n == 1 for n in evaluations.values())
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == before
+    _same_outputs(tmp_path / "first", tmp_path / "uncached")
+
+
+def test_a_damaged_cache_is_recomputed_and_a_size_limit_of_zero_writes_nothing(demo_data, tmp_path, monkeypatch,
+                                                                                 evaluations) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("SMR_SITING_CACHE", str(cache))
+    _screen(demo_data, tmp_path / "first")
+    for entry in cache.glob("*.npz"):
+        entry.write_bytes(b"not a cache entry")
+    evaluations.clear()
+    _screen(demo_data, tmp_path / "again")
+    assert sum(evaluations.values()) == 7
+    _same_outputs(tmp_path / "first", tmp_path / "again")
+
+    empty = tmp_path / "empty"
+    monkeypatch.setenv("SMR_SITING_CACHE", str(empty))
+    _screen(demo_data, tmp_path / "unwritten", "--cache-size", "0")
+    assert not empty.exists() or not list(empty.iterdir())
+
+
+def test_the_disk_cache_keeps_to_its_size_limit(tmp_path) -> None:
+    import numpy as np
+
+    from smr_siting.core.rulecache import make_entry
+
+    entry = make_entry(np.ones((400, 400), dtype=bool), [], {})
+    cache = RuleCache(tmp_path, limit_bytes=10 ** 9)
+    cache.put("a" * 64, entry)
+    size = (tmp_path / f"{'a' * 64}.npz").stat().st_size
+    small = RuleCache(tmp_path, limit_bytes=int(2.5 * size))
+    import os
+    import time
+
+    for i, key in enumerate(("b" * 64, "c" * 64)):
+        small.put(key, entry)
+        os.utime(tmp_path / f"{key}.npz", ns=(time.time_ns() + (i + 1) * 10 ** 9,) * 2)
+        small.trim()
+    assert sorted(p.stem[0] for p in tmp_path.glob("*.npz")) == ["b", "c"]  # the oldest went first
+    assert RuleCache(tmp_path).get("b" * 64) is not None
+    assert RuleCache(tmp_path).get("a" * 64) is None
+
+
+def test_a_sweep_evaluates_only_the_swept_rule_and_gives_the_rows_of_a_full_rerun(demo_data, tmp_path, monkeypatch,
+                                                                                 evaluations) -> None:
+    from smr_siting.core.progress import RunContext
+    from smr_siting.core.scoring.run import load_run, parse_sweep, sweep_rows
+
+    monkeypatch.setenv("SMR_SITING_CACHE", "off")
+    run = tmp_path / "run"
+    _screen(demo_data, run, region="Gelderland")
+    _run("rank", "--run", str(run), "-q")
+    evaluations.clear()
+    # values that keep the analysis grid (one that changes the profile's largest distance changes the grid's
+    # margin, and every rule is evaluated again on that grid)
+    sweeps = ["river_channel=100m,400m", "footprint=5ha,40ha"]
+    _run("sensitivity", "--run", str(run), "--samples", "50", "--sweep", sweeps[0], "--sweep", sweeps[1], "-q")
+    # the baseline evaluates every rule; each river_channel value that rule only; a footprint value none
+    assert evaluations["river_channel"] == 3
+    assert all(n == 1 for rule, n in evaluations.items() if rule != "river_channel") and len(evaluations) == 7
+
+    class NeverHit(RuleCache):
+        def get(self, key: str):  # noqa: ANN201
+            return None
+
+    request, profile, _manifest = load_run(run)
+    full = sweep_rows(request, profile, [parse_sweep(s) for s in sweeps], RunContext(), NeverHit())
+    with open(run / "sweeps.csv", encoding="utf-8", newline="") as handle:
+        written = list(csv.DictReader(handle))
+    assert [{k: str(v) for k, v in row.items()} for row in full] == written
+    assert len(written) == 5 and float(written[0]["km2_not_excluded"]) > 0
+    assert len({row["km2_not_excluded"] for row in written[:3]}) == 3  # the swept rule changed the result
+    assert len({row["candidate_areas"] for row in written[3:]}) == 2
+
+
+def test_rank_takes_the_screenings_masks_from_the_cache_with_the_same_result(demo_data, tmp_path, monkeypatch,
+                                                                             evaluations) -> None:
+    monkeypatch.setenv("SMR_SITING_CACHE", str(tmp_path / "cache"))
+    run = tmp_path / "run"
+    _screen(demo_data, run, region="Gelderland")
+    copy = tmp_path / "copy"
+    shutil.copytree(run, copy)
+    evaluations.clear()
+    _run("rank", "--run", str(run), "-q")
+    assert evaluations == Counter()  # the exclusion rebuilt from the cache (and checked against exclusion.tif)
+    _run("rank", "--run", str(copy), "-q", "--no-cache")
+    assert sum(evaluations.values()) == 7
+    for name in ("ranked_sites.csv", "suitability.tif", "ranking.json"):
+        assert (run / name).read_bytes() == (copy / name).read_bytes(), name
