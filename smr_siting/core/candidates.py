@@ -225,14 +225,19 @@ def find_candidate_areas(free: np.ndarray, region: np.ndarray, grid: Grid, footp
                          admin: gpd.GeoDataFrame | None, region_geometry: BaseGeometry,
                          ctx: RunContext | None = None, admin_fields: tuple[str, str] = ("statnaam", "prov_naam"),
                          fitted: Callable[[np.ndarray, np.ndarray], None] | None = None,
+                         fit: tuple[np.ndarray, np.ndarray] | None = None,
                          ) -> tuple[gpd.GeoDataFrame, FootprintCells]:
     """Candidate areas as polygons (clipped to the region) with their figures.  ``fitted`` is given the
-    footprint's anchor cells and usable land (for the site search, which needs the same masks)."""
+    footprint's anchor cells and usable land (for the site search, which needs the same masks); ``fit``:
+    those masks computed before for the same free land and footprint."""
     ctx = ctx or RunContext()
     cells = footprint_cells(footprint, grid.resolution)
     ctx.report(0.05, _("footprint fit"))
     # the footprint must fit wholly inside the region; contiguity is judged on the whole grid
-    fits, usable = fit_and_usable(free & region, cells, grid.resolution, ctx.check_cancelled)
+    if fit is None:
+        fits, usable = fit_and_usable(free & region, cells, grid.resolution, ctx.check_cancelled)
+    else:
+        fits, usable = fit
     assert usable is not None
     if fitted is not None:
         fitted(fits, usable)

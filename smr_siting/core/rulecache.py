@@ -81,6 +81,16 @@ def rule_key(criterion: Any, grid: Any, region_wkb: bytes, files: Iterable[tuple
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
+def fit_key(bits: np.ndarray, region: np.ndarray, grid: Any, footprint: Any) -> str:
+    """The key of a footprint fit (anchor cells and usable land) on an exclusion."""
+    digest = hashlib.sha256()
+    for part in (FORMAT, code_fingerprint(), repr(grid), repr(footprint), bits.dtype.str, bits.shape):
+        digest.update(repr(part).encode())
+    digest.update(np.ascontiguousarray(bits).data)
+    digest.update(np.packbits(region).data)
+    return "fit-" + digest.hexdigest()
+
+
 @dataclass
 class Entry:
     """One rule's mask and what computing it told and recorded."""
@@ -228,5 +238,5 @@ class RuleCache:
                 continue
 
 
-__all__ = ["DEFAULT_LIMIT_BYTES", "Entry", "RuleCache", "code_fingerprint", "default_directory",
+__all__ = ["DEFAULT_LIMIT_BYTES", "Entry", "RuleCache", "code_fingerprint", "default_directory", "fit_key",
            "make_entry", "replay", "rule_key"]

@@ -44,7 +44,7 @@ from .profile import Footprint, Profile, load_profile, shape_label
 from .progress import RunContext
 from .region import Region, kind_label, resolve_region
 from .regulator import annotate_areas
-from .rulecache import Entry, RuleCache, make_entry, replay, rule_key
+from .rulecache import Entry, RuleCache, fit_key, make_entry, replay, rule_key
 from .sources import SourceChoice, check_present, choices_json, describe_choices, resolve_profile
 
 
@@ -111,6 +111,8 @@ class ExclusionResult:
     fitted: tuple[Footprint, np.ndarray, np.ndarray] | None = None
     #: the rules whose masks came from the rule cache (profile order)
     reused: tuple[str, ...] = ()
+    #: the rule cache the exclusion used (the candidate search keeps its footprint fit there too)
+    cache: RuleCache | None = None
 
     @property
     def grid(self) -> Grid:
@@ -330,6 +332,7 @@ def _evaluate_rules(request: ScreeningRequest, ctx: RunContext, profile: Profile
                              timings)
     if reuse is not None:
         result.reused = tuple(c.id for c, found in zip(profile.criteria, reuse.found) if found is not None)
+        result.cache = reuse.cache
     totals = result.totals()
     if totals["not_excluded_km2"] == 0:
         ctx.tell(_("The profile excludes all of {region}: no land is left. The outputs are written, "
@@ -357,11 +360,21 @@ def compute_candidates(result: ExclusionResult, ctx: RunContext | None = None) -
     fields = (entry.name_field or "statnaam", entry.province_field or "prov_naam") if entry else ("statnaam",
                                                                                                   "prov_naam")
     t0 = time.perf_counter()
+    cache, key, fit = result.cache, "", None
+    if cache is not None:  # the fit of this exclusion and footprint computed before (rank after screen)
+        key = fit_key(result.bits_full, result.region_full, result.analysis_grid, result.footprint)
+        found = cache.get(key)
+        if found is not None and found.shape[0] == 2 * result.bits_full.shape[0]:
+            both = found.mask()
+            fit = (both[:free.shape[0]], both[free.shape[0]:])
+
     def keep(fits: np.ndarray, usable: np.ndarray) -> None:
         result.fitted = (result.footprint, fits, usable)
+        if cache is not None and fit is None:
+            cache.put(key, make_entry(np.concatenate([fits, usable]), [], {}))
 
     gdf, cells = find_candidate_areas(free, result.region_full, result.analysis_grid, result.footprint, admin,
-                                      result.region.geometry, ctx, fields, keep)
+                                      result.region.geometry, ctx, fields, keep, fit)
     gdf = annotate_areas(gdf, result)  # population, emergency zones and cooling per area (designs only)
     result.timings["candidates_s"] = round(time.perf_counter() - t0, 3)
     ctx.tell(_("{count} candidate area(s) where a {area:.2f} ha {shape} footprint fits "
