@@ -59,6 +59,8 @@ def add_parsers(sub: Any) -> None:
     batch.add_argument("--resolution", type=positive_float, help=_("cell size in metres (default: each profile's)"))
     batch.add_argument("--workers", type=positive_int, default=1, help=_("runs at the same time (default 1)"))
     batch.add_argument("--overwrite", action="store_true", help=_("replace outputs that exist"))
+    batch.add_argument("--no-cache", action="store_true",
+                       help=_("compute every rule: neither read nor write the rule-mask cache on disk"))
     batch.add_argument("--quiet", "-q", action="store_true", help=_("no progress"))
 
 
@@ -89,7 +91,7 @@ def cmd_batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if [r.lower() for r in regions] == ["all"]:
         regions = all_provinces(args.data)
     jobs = plan(regions, split_list(args.profiles), args.data, args.out, args.rank, args.report, args.overwrite,
-                args.lang, args.resolution)
+                args.lang, args.resolution, not args.no_cache)
     bar = TerminalProgress(err, args.quiet or args.workers > 1)
     ctx = RunContext(progress=bar.progress, is_cancelled=cancel_requested)
     started = time.perf_counter()

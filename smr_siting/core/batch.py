@@ -41,6 +41,9 @@ class BatchJob:
     report_lang: str = "nl"
     overwrite: bool = False
     resolution_m: float | None = None
+    #: keep and reuse rule masks in the disk cache (smr_siting.core.rulecache): profiles sharing rules on one
+    #: region evaluate them once
+    cache: bool = False
 
 
 @dataclass
@@ -103,7 +106,7 @@ def all_provinces(data_dir: Path | None) -> list[str]:
 
 def plan(regions: Sequence[str], profiles: Sequence[str], data_dir: Path | None, out_dir: Path, rank: bool = False,
          report: bool = False, overwrite: bool = False, report_lang: str = "nl",
-         resolution_m: float | None = None) -> list[BatchJob]:
+         resolution_m: float | None = None, cache: bool = False) -> list[BatchJob]:
     """One job per region × profile, in that order; refuses an empty list or duplicate folders."""
     if not regions:
         raise SmrSitingError(_("no regions given"), _("Pass --regions Gelderland,Zeeland or --regions all"))
@@ -117,7 +120,7 @@ def plan(regions: Sequence[str], profiles: Sequence[str], data_dir: Path | None,
                 continue
             seen.add(name)
             jobs.append(BatchJob(region, profile, data_dir, out_dir / name, rank, report, report_lang, overwrite,
-                                 resolution_m))
+                                 resolution_m, cache))
     return jobs
 
 
@@ -132,12 +135,15 @@ def run_job(job: BatchJob, ctx: RunContext | None = None) -> BatchRow:
         request = ScreeningRequest(region=job.region, profile=job.profile, data_dir=job.data_dir,
                                    resolution_m=job.resolution_m)
         share = 0.6 if (job.rank or job.report) else 1.0
-        result, _written = screen(request, job.folder, job.overwrite, ctx.stage(0.0, share))
+        from .rulecache import RuleCache
+
+        cache = RuleCache.default() if job.cache else None
+        result, _written = screen(request, job.folder, job.overwrite, ctx.stage(0.0, share), cache)
         _fill_screening(row, job.folder)
         if job.rank:
             from .scoring.run import rank_run
 
-            rank_run(job.folder, None, job.overwrite, ctx.stage(share, 0.9 if job.report else 1.0))
+            rank_run(job.folder, None, job.overwrite, ctx.stage(share, 0.9 if job.report else 1.0), cache=cache)
             _fill_ranking(row, job.folder)
         if job.report:
             from .report import write_report
