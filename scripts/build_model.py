@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Build the example Graphical Modeler model resources/models/smr_screen_and_rank.model3.
 
-The model takes a region, a profile, a data folder (optional) and a cell size, screens the region
-(smr_siting:screenregion), ranks the best place of each candidate area (smr_siting:ranksites) and
-tests the ranking (smr_siting:sensitivity); the last two take the screening's manifest and reuse its
-exclusion.  It writes the exclusion raster, the candidate areas, the ranked sites and the sensitivity.  Open it in QGIS
-(Processing Toolbox › Models › Open existing model) or run it with qgis_process.
+The model takes a region, a profile, a data folder (optional), a cell size and the report's language, screens the
+region (smr_siting:screenregion), ranks the best place of each candidate area (smr_siting:ranksites), tests the
+ranking (smr_siting:sensitivity) and writes the report (smr_siting:report); ranking and sensitivity take the
+screening's manifest and reuse its exclusion.  The steps of a model write each output to a file of its own (a
+temporary one unless chosen), not into one screening folder, so the report step is given each step's files (its
+advanced inputs) and reads those instead of a folder's.  It writes the exclusion raster, the candidate areas, the
+per-rule table, the ranked sites, the sensitivity and the report (PDF where WeasyPrint is installed, the HTML beside
+it).  Open it in QGIS (Processing Toolbox › Models › Open existing model) or run it with qgis_process.bin.
 
 Usage: QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/build_model.py [--out resources/models/...]
 """
@@ -19,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_HASH_SEED", "1")  # the XML attributes in the same order on every run (a readable diff)
 ROOT = Path(__file__).resolve().parents[1]
 
 from qgis.core import (  # noqa: E402
@@ -28,6 +32,7 @@ from qgis.core import (  # noqa: E402
     QgsProcessingModelChildParameterSource,
     QgsProcessingModelOutput,
     QgsProcessingModelParameter,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
@@ -42,10 +47,12 @@ def build() -> QgsProcessingModelAlgorithm:
     output or a fixed value: the parameter's default), so that the Graphical Modeler finds it valid."""
     model = QgsProcessingModelAlgorithm("Screen a region, rank sites and test the ranking", "SMR siting", "smr_siting")
     model.setHelpContent({"ALG_DESC": "Screens a region for SMR sites (exclusion map with reasons and candidate "
-                                      "areas), ranks the best place in each candidate area with explanations, and "
-                                      "tests how stable the ranking is under weight uncertainty. The ranking and "
-                                      "sensitivity steps reuse the screening's exclusion (through its manifest) "
-                                      "instead of computing it again.",
+                                      "areas), ranks the best place in each candidate area with explanations, "
+                                      "tests how stable the ranking is under weight uncertainty, and writes the "
+                                      "report a province can publish (HTML, and PDF where WeasyPrint is installed) "
+                                      "with the ranking and sensitivity chapters. The ranking and sensitivity steps "
+                                      "reuse the screening's exclusion (through its manifest) instead of computing "
+                                      "it again; the report step reads the files the steps before it wrote.",
                           "ALG_CREATOR": "smr-siting"})
     inputs = [
         (QgsProcessingParameterString("REGION", "Region (province or municipality name or CBS code)",
@@ -56,6 +63,10 @@ def build() -> QgsProcessingModelAlgorithm:
                                     behavior=QgsProcessingParameterFile.Folder, optional=True), QPointF(120, 200)),
         (QgsProcessingParameterNumber("RESOLUTION", "Cell size [m]", QgsProcessingParameterNumber.Double,
                                       defaultValue=25.0, minValue=1.0, maxValue=1000.0), QPointF(120, 270)),
+        (QgsProcessingParameterEnum("LANGUAGE", "Language of the report", options=["Dutch", "English"],
+                                    defaultValue=0), QPointF(120, 450)),
+        (QgsProcessingParameterBoolean("PDF", "Also write the report as PDF (needs WeasyPrint; slower)",
+                                       defaultValue=True), QPointF(120, 520)),
     ]
     for definition, position in inputs:
         parameter = QgsProcessingModelParameter(definition.name())
@@ -64,7 +75,7 @@ def build() -> QgsProcessingModelAlgorithm:
     registry = QgsApplication.processingRegistry()
 
     def child(algorithm_id: str, child_id: str, position: QPointF, sources: dict[str, Any],
-              outputs: dict[str, str]) -> None:
+              outputs: dict[str, str], mandatory: tuple[str, ...] = ()) -> None:
         step = QgsProcessingModelChildAlgorithm(algorithm_id)
         step.setChildId(child_id)
         step.setDescription(child_id.replace("_", " "))
@@ -86,6 +97,8 @@ def build() -> QgsProcessingModelAlgorithm:
             model_output.setChildId(child_id)
             model_output.setChildOutputName(output)
             model_output.setDescription(description)
+            if output in mandatory:  # always written (an optional output would be skipped by default)
+                model_output.setMandatory(True)
             model_outputs[description] = model_output
         step.setModelOutputs(model_outputs)
         model.addChildAlgorithm(step)
@@ -99,6 +112,16 @@ def build() -> QgsProcessingModelAlgorithm:
           {"RANKED_SITES": "Ranked sites", "RANKED_CSV": "Ranked sites table"})
     child("smr_siting:sensitivity", "sensitivity", QPointF(420, 390), {"SCREENING": manifest},
           {"SENSITIVITY": "Sensitivity per site"})
+    # The report reads a screening folder's files; a model's steps write each output to a file of its own, so the
+    # report step is given each of them (they stand for the folder's), and the manifest stands for the folder.
+    output = QgsProcessingModelChildParameterSource.fromChildOutput
+    child("smr_siting:report", "report", QPointF(420, 520), {
+        "RUN": manifest, "LANGUAGE": from_input("LANGUAGE"), "PDF": from_input("PDF"),
+        "SUMMARY_JSON": output("screen_region", "SUMMARY_JSON"), "EXCLUSION": output("screen_region", "EXCLUSION"),
+        "CANDIDATES": output("screen_region", "CANDIDATES"), "RANKED_SITES": output("rank_sites", "RANKED_SITES"),
+        "RANKED_CSV": output("rank_sites", "RANKED_CSV"), "RANKING": output("rank_sites", "RANKING"),
+        "SUITABILITY": output("rank_sites", "SUITABILITY"), "SENSITIVITY": output("sensitivity", "SENSITIVITY"),
+    }, {"REPORT": "Report"}, mandatory=("REPORT",))
     return model
 
 

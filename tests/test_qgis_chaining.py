@@ -1,10 +1,12 @@
-"""Dialogs that chain (issue 18): the scoring steps take a screening's manifest and reuse its exclusion, and
-the shipped model (screen → rank → sensitivity) validates in the Graphical Modeler's terms and runs."""
+"""Dialogs that chain: the scoring steps take a screening's manifest and reuse its exclusion, and the shipped
+model (screen → rank → sensitivity → report) validates in the Graphical Modeler's terms and runs, its report with
+the ranking and sensitivity chapters read from the files the steps wrote (each in a temporary folder of its own)."""
 
 from __future__ import annotations
 
 import csv
 import sys
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -83,8 +85,39 @@ def test_a_screening_that_is_not_a_manifest_is_one_clear_message(loaded_plugin, 
         _run("smr_siting:ranksites", {"SCREENING": str(tmp_path), "RANKED_SITES": str(tmp_path / "r.gpkg")})
 
 
+MODEL_STEPS = {"screen_region": "smr_siting:screenregion", "rank_sites": "smr_siting:ranksites",
+               "sensitivity": "smr_siting:sensitivity", "report": "smr_siting:report"}
+
+
+def _model_outputs(model, folder: Path) -> dict[str, str]:  # noqa: ANN001
+    """A file in ``folder`` for each of the model's outputs (each step's files in a folder of their own, as
+    QGIS's temporary outputs are)."""
+    outputs = {}
+    for definition in model.destinationParameterDefinitions():
+        name = definition.name()
+        suffix = ".tif" if "Exclusion" in name else ".pdf" if name.endswith(":Report") else ".csv" if (
+            "table" in name or "Sensitivity" in name) else ".gpkg"
+        step = folder / name.split(":")[0]
+        step.mkdir(parents=True, exist_ok=True)
+        outputs[name] = str(step / (name.split(":")[-1].replace(" ", "_") + suffix))
+    return outputs
+
+
+def _assert_report_has_ranking_and_sensitivity(html: str, rows: list[dict[str, str]]) -> None:
+    """The report's ranking and sensitivity chapters hold the run's own figures, not the 'not in this folder'
+    notices."""
+    for notice in ("No ranking in this folder", "holds no ranking", "No sensitivity analysis in this folder",
+                   "holds no sensitivity analysis"):
+        assert notice not in html, notice
+    assert "3 Ranked sites" in html and "4 Sensitivity of the ranking" in html
+    best = next(r for r in rows if r["rank"] == "1")
+    assert best["name"] and escape(best["name"]) in html  # the best site, from the ranking the step wrote
+    assert "rank interval (5–95 %)" in html  # the sensitivity table's head
+
+
 def test_the_shipped_model_validates_and_chains_without_recomputing(counted_exclusion, plugin_dir, demo_data,
                                                                      tmp_path) -> None:
+    """Failed on 3b8ee28: the model had no report step."""
     from qgis.core import QgsProcessingModelAlgorithm
 
     model = QgsProcessingModelAlgorithm()
@@ -94,15 +127,11 @@ def test_the_shipped_model_validates_and_chains_without_recomputing(counted_excl
     for child in model.childAlgorithms().values():
         valid, issues = model.validateChildAlgorithm(child.childId())
         assert valid, (child.childId(), issues)
-    assert [model.childAlgorithm(c).algorithmId() for c in ("screen_region", "rank_sites", "sensitivity")] == [
-        "smr_siting:screenregion", "smr_siting:ranksites", "smr_siting:sensitivity"]
-    outputs = {}
-    for definition in model.destinationParameterDefinitions():
-        name = definition.name()
-        suffix = ".tif" if "Exclusion" in name else ".csv" if ("table" in name or "Sensitivity" in name) else ".gpkg"
-        outputs[name] = str(tmp_path / (name.split(":")[-1].replace(" ", "_") + suffix))
+    assert {c: model.childAlgorithm(c).algorithmId() for c in MODEL_STEPS} == MODEL_STEPS
+    assert model.dependsOnChildAlgorithms("report") >= {"screen_region", "rank_sites", "sensitivity"}
+    outputs = _model_outputs(model, tmp_path)
     results, ok = model.run({"REGION": "Gelderland", "PROFILE": "nl-default", "DATA": str(demo_data), "RESOLUTION": 100,
-                             **outputs}, QgsProcessingContext(), QgsProcessingFeedback())
+                             "LANGUAGE": 1, "PDF": False, **outputs}, QgsProcessingContext(), QgsProcessingFeedback())
     assert ok
     assert counted_exclusion == ["Gelderland"], "the model computed the screening more than once"
     with open(next(p for n, p in outputs.items() if "Ranked sites table" in n), encoding="utf-8") as handle:
@@ -110,3 +139,11 @@ def test_the_shipped_model_validates_and_chains_without_recomputing(counted_excl
     assert any(r["rank"] == "1" for r in rows), rows
     assert Path(next(p for n, p in outputs.items() if "Sensitivity" in n)).read_text(encoding="utf-8").startswith(
         "site_id,")
+    report = Path(outputs["report:Report"])
+    html_path = report.with_suffix(".html")
+    assert results["report:Report"] == str(html_path)  # no PDF asked for: the HTML is the report
+    assert not report.exists()
+    html = html_path.read_text(encoding="utf-8")
+    _assert_report_has_ranking_and_sensitivity(html, rows)
+    assert "SMR site screening: Gelderland" in html
+    assert "output missing" not in html and "changed since this run" not in html  # the title page's check holds

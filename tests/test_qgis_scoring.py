@@ -96,17 +96,22 @@ def test_sensitivity_algorithm_is_reproducible(loaded_plugin, shared_data, tmp_p
 
 
 def test_the_shipped_model_runs_screening_and_ranking(loaded_plugin, plugin_dir, shared_data, tmp_path) -> None:
+    """On the real Dutch data, with every output chosen in one folder under the model's own names: ranked sites, and
+    the report (PDF where WeasyPrint is installed, the HTML beside it) with the ranking the model made."""
+    import importlib.util
+
     from qgis.core import QgsProcessingContext, QgsProcessingModelAlgorithm
 
     model = QgsProcessingModelAlgorithm()
     assert model.fromFile(str(plugin_dir / "resources" / "models" / "smr_screen_and_rank.model3"))
     assert {c.algorithmId() for c in model.childAlgorithms().values()} == {
-        "smr_siting:screenregion", "smr_siting:ranksites", "smr_siting:sensitivity"}
+        "smr_siting:screenregion", "smr_siting:ranksites", "smr_siting:sensitivity", "smr_siting:report"}
     ok, message = model.canExecute()
     assert ok, message
     outputs = {d.name(): str(tmp_path / f"{d.name().split(':')[-1]}") for d in model.destinationParameterDefinitions()}
     for name in outputs:
-        suffix = ".tif" if "Exclusion" in name else ".csv" if ("table" in name or "Per-rule" in name) else ".gpkg"
+        suffix = ".tif" if "Exclusion" in name else ".csv" if ("table" in name or "Per-rule" in name) else \
+            ".pdf" if name.endswith(":Report") else ".gpkg"
         outputs[name] += suffix
     context = QgsProcessingContext()
     feedback = QgsProcessingFeedback()
@@ -116,6 +121,14 @@ def test_the_shipped_model_runs_screening_and_ranking(loaded_plugin, plugin_dir,
     with open(next(p for n, p in outputs.items() if "Ranked sites table" in n), encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert rows and rows[0]["rank"] == "1"
+    report = Path(outputs["report:Report"])
+    html = report.with_suffix(".html").read_text(encoding="utf-8")  # Dutch, the default
+    assert "3 Gerangschikte locaties" in html and "Geen rangschikking in deze map" not in html
+    assert f">{rows[0]['municipality']}<" in html  # the best site's municipality, in the ranked table
+    if importlib.util.find_spec("weasyprint") is not None:
+        assert results["report:Report"] == str(report) and report.read_bytes().startswith(b"%PDF")
+    else:
+        assert results["report:Report"] == str(report.with_suffix(".html")) and not report.exists()
 
 
 def test_ranksites_with_a_reactor_design_writes_the_regulator_columns(loaded_plugin, shared_data, tmp_path) -> None:

@@ -215,6 +215,45 @@ def test_report_refuses_what_is_not_a_screening_folder_and_existing_files(cli, d
     assert out.with_suffix(".html").read_text(encoding="utf-8") == "my own file"
 
 
+def _chapters(text: str) -> str:
+    """The report from chapter 1 to the method, images left out (they are drawn from the same files)."""
+    text = text[text.index("<h2>1 Maps"):text.index("<h2>5 Method")]
+    return re.sub(r"<img[^>]*>", "<img>", text)
+
+
+def test_report_of_a_run_spread_over_folders_as_a_qgis_model_writes_it(demo_run, tmp_path) -> None:
+    """A QGIS model's steps write each output to a temporary file of its own (EXCLUSION.tif, MANIFEST.json, … each in
+    its own folder): given those files, the report holds the same chapters as from the run folder, and its title
+    page checks the outputs found beside them (one edited is named) and lists the others as not checked."""
+    from smr_siting.core.report import write_report
+
+    manifest = json.loads((demo_run / "manifest.json").read_text(encoding="utf-8"))
+    steps = {"manifest.json": "MANIFEST.json", "summary.json": "SUMMARY_JSON.json", "exclusion.tif": "EXCLUSION.tif",
+             "candidate_areas.gpkg": "CANDIDATES.gpkg", "ranked_sites.gpkg": "RANKED_SITES.gpkg",
+             "ranked_sites.csv": "RANKED_CSV.csv", "ranking.json": "RANKING.json", "suitability.tif": "SUITABILITY.tif",
+             "sensitivity.csv": "SENSITIVITY.csv", "sweeps.csv": "SWEEPS.csv"}
+    files = {}
+    for number, (name, temporary) in enumerate(steps.items()):
+        folder = tmp_path / f"step{number}"
+        folder.mkdir()
+        files[name] = shutil.copy2(demo_run / name, folder / temporary)
+    shutil.copy2(demo_run / "exclusion.rules.json", files["exclusion.tif"].parent / "EXCLUSION.rules.json")
+    spread = write_report(files["manifest.json"], "en", tmp_path / "spread.html", pdf=False,
+                          files={k: v for k, v in files.items() if k != "manifest.json"})
+    whole = write_report(demo_run, "en", tmp_path / "whole.html", pdf=False)
+    assert set(spread) == {"report_html"}
+    text = spread["report_html"].read_text(encoding="utf-8")
+    assert _chapters(text) == _chapters(whole["report_html"].read_text(encoding="utf-8"))
+    assert NO_RANKING["en"] not in text and CHANGED["en"] not in text
+    # the demo run's outputs carry the folder's names, so none is beside the renamed copies: all are not checked
+    assert "Not checked (not given to the report, not beside the files it read): " in text
+    assert all(name in text for name in manifest["outputs"])
+    (files["exclusion.tif"].parent / "exclusion.tif").write_bytes(b"edited")  # beside a given file: found, checked
+    again = write_report(files["manifest.json"], "en", tmp_path / "again.html", pdf=False, files=files)
+    checked = again["report_html"].read_text(encoding="utf-8")
+    assert CHANGED["en"] in checked and "output edited after the run" in checked and "exclusion.tif" in checked
+
+
 def test_numbers_in_the_report_language() -> None:
     from smr_siting.core.report import fmt
 

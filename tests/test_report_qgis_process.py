@@ -55,3 +55,27 @@ def test_batch_and_report_in_qgis_process(qgis_env, shared_data, tmp_path) -> No
     done = subprocess.run([QGIS_PROCESS, "run", "smr_siting:report", "--", f"RUN={tmp_path}"], env=qgis_env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode != 0 and "is not a screening output folder" in done.stdout + done.stderr
+
+
+def test_the_shipped_model_writes_its_report_in_qgis_process(qgis_env, plugin_dir, demo_data, tmp_path) -> None:
+    """The example model (screen → rank → sensitivity → report) run by qgis_process.bin on the demo pack: every
+    step's output in a temporary file of its own, the report (PDF and HTML beside it) with the ranking and
+    sensitivity chapters in Dutch.  Failed on 3b8ee28: the model had no report step (no report written)."""
+    model = plugin_dir / "resources" / "models" / "smr_screen_and_rank.model3"
+    target = tmp_path / "gelderland.pdf"
+    temporary = [f"{name}=TEMPORARY_OUTPUT" for name in ("screen_region:Exclusion reasons",
+                                                         "screen_region:Candidate areas", "rank_sites:Ranked sites",
+                                                         "sensitivity:Sensitivity per site")]
+    done = subprocess.run([QGIS_PROCESS, "run", str(model), "--", "REGION=Gelderland", f"DATA={demo_data}",
+                           "RESOLUTION=100", *temporary, f"report:Report={target}"], env=qgis_env,
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"report:Report:\t{target}" in done.stdout, done.stdout
+    html = target.with_suffix(".html").read_text(encoding="utf-8")
+    for text in (html, subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True).stdout
+                 if shutil.which("pdftotext") else html):
+        text = " ".join(text.split())
+        assert "3 Gerangschikte locaties" in text and "4 Gevoeligheid van de rangschikking" in text
+        assert "Geen rangschikking in deze map" not in text and "Geen gevoeligheidsanalyse in deze map" not in text
+        assert "rang-interval (5–95 %)" in text
+    assert target.stat().st_size > 50_000

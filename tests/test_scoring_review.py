@@ -574,6 +574,12 @@ def test_the_memory_estimate_covers_the_measured_peak_of_each_step_on_the_demo(c
                  "rank": memory_estimate(grid, "rank", "square")}
     for step, peak in peaks.items():
         assert estimates[step] >= peak, (step, estimates[step] / 2**30, peak / 2**30)
+        if step == "screen circle":
+            # the circle's distance transform runs on the free cells' window only, which on the demo is a part
+            # of the grid; the estimate covers a window as large as the grid (any profile leaving land near
+            # every edge), so it is bounded here by the square's peak plus that transform (float64 per cell)
+            assert estimates[step] <= 2.0 * peaks["screen"] + 8 * grid.cells, step
+            continue
         assert estimates[step] <= 2.0 * peak, (step, "an estimate this far above the peak refuses grids that fit")
     from smr_siting.core.errors import SmrSitingError
     from smr_siting.core.grid import check_memory

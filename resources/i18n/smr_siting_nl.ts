@@ -124,7 +124,7 @@
       <translation>Een benodigd Python-pakket ontbreekt ({error}). {help}</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="264" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="270" />
       <source>A threshold sweep was given but no file for 'Threshold sweeps (CSV)'</source>
       <translation>Er is een drempelreeks opgegeven maar geen bestand voor ‘Drempelreeksen (CSV)’</translation>
     </message>
@@ -144,19 +144,24 @@
       <translation>AHP-matrix van paarsgewijze vergelijkingen (rijen en kolommen in de volgorde van de scorecriteria van het profiel; leeg: de gewichten uit het profiel)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="123" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="175" />
       <source>Also rank the candidate areas</source>
       <translation>Rangschik ook de kansrijke gebieden</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="73" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="107" />
       <source>Also rerun the screening to check the results (slower)</source>
       <translation>Herhaal ook de screening om de resultaten te controleren (trager)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="124" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="176" />
       <source>Also write each run's report</source>
       <translation>Schrijf ook het rapport van elke berekening</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="111" />
+      <source>Also write the PDF (needs WeasyPrint; slower)</source>
+      <translation>Ook de PDF schrijven (vraagt WeasyPrint; trager)</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/algorithms.py" line="448" />
@@ -179,17 +184,17 @@
       <translation>Niet uitgesloten oppervlakte [km²]</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="105" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="157" />
       <source>Batch screening (regions × profiles)</source>
       <translation>Batchscreening (regio's × profielen)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="130" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="182" />
       <source>Batch summary (CSV)</source>
       <translation>Batchoverzicht (CSV)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="131" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="183" />
       <source>Batch summary (JSON)</source>
       <translation>Batchoverzicht (JSON)</translation>
     </message>
@@ -229,6 +234,11 @@
       <translation>Kansrijke gebieden</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="62" />
+      <source>Candidate areas (GeoPackage) of 'Screen a region' (empty: the folder's candidate_areas.gpkg)</source>
+      <translation>Kansrijke gebieden (GeoPackage) van ‘Gebied screenen’ (leeg: candidate_areas.gpkg van de map)</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/algorithms.py" line="353" />
       <source>Candidate areas (where the footprint fits)</source>
       <translation>Kansrijke gebieden (waar de footprint past)</translation>
@@ -254,12 +264,12 @@
       <translation>De catalogus controleren tegen de live diensten (niets downloaden)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="271" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="277" />
       <source>Choose another file for 'Sensitivity per site', or tick 'Replace output files that already exist'</source>
       <translation>Kies een ander bestand voor 'Gevoeligheid per locatie', of vink 'Bestaande uitvoerbestanden vervangen' aan</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="265" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="271" />
       <source>Choose one, or clear 'Threshold sweep'</source>
       <translation>Kies er een, of maak ‘Drempelreeks’ leeg</translation>
     </message>
@@ -279,7 +289,7 @@
       <translation>Gegevens</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="122" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="174" />
       <source>Data folder</source>
       <translation>Gegevensmap</translation>
     </message>
@@ -319,17 +329,17 @@
       <translation>Downloadt de lagen die een gebied nodig heeft van hun officiële diensten (PDOK OGC API Features, WFS 2.0, CBS, RVO, Rijkswaterstaat; zie layers/catalogue.yaml) naar een cachemap: één GeoPackage per laag, in EPSG:28992, beperkt tot het omsluitende kader van het gebied plus een marge, elk met een herkomsttabel (URL, verzoek, tijd, aantal objecten, sha256, licentie, peildatum). Gebruik de cachemap als gegevensmap van de screeningsalgoritmen; hun manifest noemt dan deze herkomstregels. &lt;h3&gt;Invoer&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Gebied&lt;/b&gt;: naam of CBS-code van een provincie of gemeente (Gelderland, PV25, GM0228). De provincie- en gemeentegrenzen worden eerst opgehaald als de cache ze niet heeft.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Lagen&lt;/b&gt;: welke lagen uit de catalogus op te halen.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Offline&lt;/b&gt;: geen dienst benaderen; controleer of de cache de lagen heeft en meld hoe oud ze zijn.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Catalogus controleren&lt;/b&gt;: niets downloaden; bevraag de dienst van elke gekozen laag (landingspagina, GetCapabilities, collections) en meld of hij bereikbaar is, of zijn typeName of collectie en de attributen die de catalogus gebruikt er zijn, en zijn paginagrens. Mislukt met één regel per afwijking.&lt;/li&gt;&lt;/ul&gt;Mislukte verzoeken worden herhaald met steeds langere wachttijden; een mislukte of geannuleerde download beschadigt nooit een eerder opgehaalde laag, en een mislukte gaat bij de volgende keer verder waar hij stopte.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="43" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="45" />
       <source>Dutch</source>
       <translation>Nederlands</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="43" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="45" />
       <source>English</source>
       <translation>Engels</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="167" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="219" />
       <source>Every run failed; the reasons are in {path}</source>
       <translation>Elke berekening is mislukt; de redenen staan in {path}</translation>
     </message>
@@ -364,12 +374,17 @@
       <translation>Redenen van uitsluiting</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="61" />
+      <source>Exclusion reasons (GeoTIFF) of 'Screen a region' (empty: the folder's exclusion.tif)</source>
+      <translation>Redenen van uitsluiting (GeoTIFF) van ‘Gebied screenen’ (leeg: exclusion.tif van de map)</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/algorithms.py" line="336" />
       <source>Exclusion reasons (GeoTIFF: one bit per rule)</source>
       <translation>Redenen van uitsluiting (GeoTIFF: één bit per regel)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="70" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="104" />
       <source>Fact sheets for this many of the best sites</source>
       <translation>Factsheets voor zoveel van de beste locaties</translation>
     </message>
@@ -404,12 +419,12 @@
       <translation>Groep</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="226" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="232" />
       <source>How stable is the ranking? Monte Carlo on the weights (Dirichlet around the chosen weights, seeded: the same seed gives the same numbers): per site the share of runs at rank 1, in the top 3 and top 5, and a rank interval; each site's rank with each criterion left out; and, optionally, threshold sweeps (e.g. cooling_water=1km,2km,5km,10km: km² left and candidate areas per value).</source>
       <translation>Hoe stabiel is de rangschikking? Monte Carlo op de gewichten (Dirichlet rond de gekozen gewichten, met vaste seed: dezelfde seed geeft dezelfde getallen): per locatie het aandeel van de trekkingen op plaats 1, in de top 3 en de top 5, en een bandbreedte van de rang; de rang van elke locatie als elk criterium wordt weggelaten; en, desgewenst, drempelreeksen (bijv. cooling_water=1km,2km,5km,10km: overgebleven km² en kansrijke gebieden per waarde).</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="43" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="45" />
       <source>Language of the report</source>
       <translation>Taal van het rapport</translation>
     </message>
@@ -429,9 +444,9 @@
       <translation>Op te halen lagen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="54" />
-      <source>Makes the report a province can publish from a screening folder (the output folder of 'Screen a region', optionally ranked and with sensitivity): report.html (one self-contained file, maps embedded) and report.pdf. Title page with the verdict and the caveat, the exclusion map by first reason, candidate areas and ranked sites, suitability, the per-rule table and chart, ranked sites with fact sheets, sensitivity, the method with every number's source, the data sources and the hashes and versions to reproduce the run. Chapters whose step did not run say so. The title page says whether the inputs changed since the run.&lt;h3&gt;Inputs&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Screening folder&lt;/b&gt;: a folder with summary.json, manifest.json and exclusion.tif (or one of its files, e.g. its manifest.json).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Report file&lt;/b&gt;: empty: FOLDER/report.html and FOLDER/report.pdf.&lt;/li&gt;&lt;/ul&gt;</source>
-      <translation>Maakt het rapport dat een provincie kan publiceren uit een screeningsmap (de uitvoermap van 'Een gebied screenen', eventueel gerangschikt en met gevoeligheid): report.html (één zelfstandig bestand, kaarten ingebed) en report.pdf. Titelpagina met de uitkomst en de kanttekening, de uitsluitingskaart naar eerste reden, kansrijke gebieden en gerangschikte locaties, geschiktheid, de tabel en grafiek per regel, gerangschikte locaties met factsheets, gevoeligheid, de methode met de herkomst van elk getal, de gegevensbronnen en de hashes en versies om de berekening te herhalen. Hoofdstukken waarvan de stap niet liep, melden dat. De titelpagina zegt of de invoer sinds de berekening veranderde.&lt;h3&gt;Invoer&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Screeningsmap&lt;/b&gt;: een map met summary.json, manifest.json en exclusion.tif (of een van haar bestanden, bijvoorbeeld haar manifest.json).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rapportbestand&lt;/b&gt;: leeg: MAP/report.html en MAP/report.pdf.&lt;/li&gt;&lt;/ul&gt;</translation>
+      <location filename="smr_siting/processing/report_algorithms.py" line="82" />
+      <source>Makes the report a province can publish from a screening folder (the output folder of 'Screen a region', optionally ranked and with sensitivity): report.html (one self-contained file, maps embedded) and report.pdf. Title page with the verdict and the caveat, the exclusion map by first reason, candidate areas and ranked sites, suitability, the per-rule table and chart, ranked sites with fact sheets, sensitivity, the method with every number's source, the data sources and the hashes and versions to reproduce the run. Chapters whose step did not run say so. The title page says whether the inputs changed since the run.&lt;h3&gt;Inputs&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Screening folder&lt;/b&gt;: a folder with summary.json, manifest.json and exclusion.tif (or one of its files, e.g. its manifest.json).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Report file&lt;/b&gt;: empty: FOLDER/report.html and FOLDER/report.pdf.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Files of the steps&lt;/b&gt; (advanced; what a model passes on): the summary, exclusion raster, candidate areas, ranked sites, ranking description, suitability, sensitivity and sweeps of the steps before, each from wherever that step wrote it; each stands for the screening folder's own file. The screening folder may then be the screening's manifest (JSON) alone.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Also write the PDF&lt;/b&gt;: needs WeasyPrint; where it is missing, only the HTML is written.&lt;/li&gt;&lt;/ul&gt;</source>
+      <translation>Maakt het rapport dat een provincie kan publiceren uit een screeningsmap (de uitvoermap van 'Een gebied screenen', eventueel gerangschikt en met gevoeligheid): report.html (één zelfstandig bestand, kaarten ingebed) en report.pdf. Titelpagina met de uitkomst en de kanttekening, de uitsluitingskaart naar eerste reden, kansrijke gebieden en gerangschikte locaties, geschiktheid, de tabel en grafiek per regel, gerangschikte locaties met factsheets, gevoeligheid, de methode met de herkomst van elk getal, de gegevensbronnen en de hashes en versies om de berekening te herhalen. Hoofdstukken waarvan de stap niet liep, melden dat. De titelpagina zegt of de invoer sinds de berekening veranderde.&lt;h3&gt;Invoer&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Screeningsmap&lt;/b&gt;: een map met summary.json, manifest.json en exclusion.tif (of een van haar bestanden, bijvoorbeeld haar manifest.json).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rapportbestand&lt;/b&gt;: leeg: MAP/report.html en MAP/report.pdf.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bestanden van de stappen&lt;/b&gt; (geavanceerd; wat een model doorgeeft): de samenvatting, het uitsluitingsraster, de kansrijke gebieden, de gerangschikte locaties, de beschrijving van de rangschikking, de geschiktheid, de gevoeligheid en de drempelreeksen van de stappen ervoor, elk van waar die stap het schreef; elk staat voor het eigen bestand van de screeningsmap. De screeningsmap mag dan alleen het manifest (JSON) van de screening zijn.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Ook de PDF schrijven&lt;/b&gt;: vraagt WeasyPrint; waar dat ontbreekt, wordt alleen de HTML geschreven.&lt;/li&gt;&lt;/ul&gt;</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/algorithms.py" line="348" />
@@ -449,7 +464,7 @@
       <translation>Spiegel van de diensten: vraag URL/HOST/PAD in plaats van https://HOST/PAD</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="235" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="241" />
       <source>Monte Carlo samples</source>
       <translation>Aantal Monte Carlo-trekkingen</translation>
     </message>
@@ -479,7 +494,7 @@
       <translation>Geen gebied opgegeven: typ de naam van een provincie of gemeente (bijv. Gelderland), of vink Offline aan om de cache te controleren.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="89" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="130" />
       <source>No screening folder given.</source>
       <translation>Geen screeningsmap opgegeven.</translation>
     </message>
@@ -519,7 +534,7 @@
       <translation>Onvoldoende geheugen. Gebruik een grotere celgrootte of een kleiner gebied.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="129" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="181" />
       <source>Output folder</source>
       <translation>Uitvoermap</translation>
     </message>
@@ -539,7 +554,7 @@
       <translation>Tabel per regel (CSV)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="120" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="172" />
       <source>Profiles (comma-separated)</source>
       <translation>Profielen (gescheiden door komma's)</translation>
     </message>
@@ -554,7 +569,7 @@
       <translation>QGIS-laag {layer!r} heeft geen coördinatenreferentiesysteem. Ken er een toe (Laageigenschappen › Bron) en probeer het opnieuw.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="238" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="244" />
       <source>Random seed</source>
       <translation>Startwaarde toevalsgenerator (seed)</translation>
     </message>
@@ -569,7 +584,7 @@
       <translation>Kansrijke locaties rangschikken</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="179" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="180" />
       <source>Rank candidate sites (with explanations)</source>
       <translation>Kandidaatlocaties rangschikken (met toelichting)</translation>
     </message>
@@ -579,12 +594,32 @@
       <translation>Gerangschikte locaties</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="192" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="193" />
       <source>Ranked sites (CSV)</source>
       <translation>Gerangschikte locaties (CSV)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="182" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="66" />
+      <source>Ranked sites (CSV) of 'Rank candidate sites' (empty: the folder's ranked_sites.csv)</source>
+      <translation>Gerangschikte locaties (CSV) van ‘Kandidaatlocaties rangschikken’ (leeg: ranked_sites.csv van de map)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="64" />
+      <source>Ranked sites (GeoPackage) of 'Rank candidate sites' (empty: the folder's ranked_sites.gpkg)</source>
+      <translation>Gerangschikte locaties (GeoPackage) van ‘Kandidaatlocaties rangschikken’ (leeg: ranked_sites.gpkg van de map)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="67" />
+      <source>Ranking description (JSON) of 'Rank candidate sites' (empty: the folder's ranking.json)</source>
+      <translation>Beschrijving van de rangschikking (JSON) van ‘Kandidaatlocaties rangschikken’ (leeg: ranking.json van de map)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="198" />
+      <source>Ranking description (JSON: criteria, weights, standardisations; the report reads it)</source>
+      <translation>Beschrijving van de rangschikking (JSON: criteria, gewichten, standaardisaties; het rapport leest haar)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="183" />
       <source>Ranks your sites, or the best place in each candidate area, by the profile's scoring (WLC score or TOPSIS closeness). Per site: rank, score, each criterion's raw value in words (e.g. '2.3 km to Waal'), its standardised score and weighted contribution, every exclusion rule it breaks, and its municipality and province.</source>
       <translation>Rangschikt uw locaties, of de beste plek in elk kansrijk gebied, volgens de scoring van het profiel (WLC-score of TOPSIS-nabijheid). Per locatie: rang, score, de ruwe waarde van elk criterium in woorden (bijv. '2.3 km to Waal'), de gestandaardiseerde score en de gewogen bijdrage, elke uitsluitingsregel die de locatie schendt, en de gemeente en provincie.</translation>
     </message>
@@ -614,12 +649,12 @@
       <translation>Gebied: naam of CBS-code van een provincie of gemeente (bijv. Gelderland, PV25, GM0228)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="118" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="170" />
       <source>Regions (comma-separated, or 'all')</source>
       <translation>Regio's (gescheiden door komma's, of 'all')</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="75" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="109" />
       <source>Replace a report that exists</source>
       <translation>Een bestaand rapport vervangen</translation>
     </message>
@@ -629,32 +664,32 @@
       <translation>Bestaande uitvoerbestanden vervangen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="128" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="180" />
       <source>Replace outputs that exist</source>
       <translation>Bestaande uitvoer vervangen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="79" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="120" />
       <source>Report (HTML)</source>
       <translation>Rapport (HTML)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="80" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="121" />
       <source>Report (PDF)</source>
       <translation>Rapport (PDF)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="77" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="118" />
       <source>Report (PDF; the HTML is written beside it)</source>
       <translation>Rapport (PDF; de HTML komt ernaast)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="51" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="79" />
       <source>Report of a screening (HTML and PDF)</source>
       <translation>Rapport van een screening (HTML en PDF)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="33" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="35" />
       <source>Reports and batches</source>
       <translation>Rapporten en batches</translation>
     </message>
@@ -684,12 +719,12 @@
       <translation>Regel-id</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="133" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="185" />
       <source>Runs that failed</source>
       <translation>Mislukte berekeningen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="132" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="184" />
       <source>Runs that succeeded</source>
       <translation>Gelukte berekeningen</translation>
     </message>
@@ -744,7 +779,7 @@
       <translation>Screening</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="67" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="101" />
       <source>Screening folder</source>
       <translation>Screeningsmap</translation>
     </message>
@@ -759,12 +794,12 @@
       <translation>Screening {path}: geen manifest gevonden. Kies het manifest (JSON) dat een screening schreef, of de map met haar manifest.json.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="108" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="160" />
       <source>Screens every region with every profile, one after another: one screening folder per pair (OUT/&lt;region&gt;_&lt;profile&gt;) and batch_summary.csv / .json with km² left, share, candidate areas, the largest area, the best site and its score, or the reason a run failed. A failed run does not stop the others; the algorithm fails only when every run failed.&lt;h3&gt;Inputs&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Regions&lt;/b&gt;: province or municipality names or codes separated by commas, or 'all' (every province of the data folder).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Profiles&lt;/b&gt;: built-in names or .yaml files separated by commas.&lt;/li&gt;&lt;/ul&gt;</source>
       <translation>Screent elke regio met elk profiel, na elkaar: één screeningsmap per paar (OUT/&lt;regio&gt;_&lt;profiel&gt;) en batch_summary.csv / .json met de overgebleven km², het aandeel, de kansrijke gebieden, het grootste gebied, de beste locatie en haar score, of de reden waarom een berekening mislukte. Een mislukte berekening houdt de andere niet tegen; het algoritme mislukt alleen als elke berekening mislukte.&lt;h3&gt;Invoer&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Regio's&lt;/b&gt;: namen of codes van provincies of gemeenten, gescheiden door komma's, of 'all' (elke provincie in de gegevensmap).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Profielen&lt;/b&gt;: ingebouwde namen of .yaml-bestanden, gescheiden door komma's.&lt;/li&gt;&lt;/ul&gt;</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="223" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="229" />
       <source>Sensitivity of the ranking</source>
       <translation>Gevoeligheid van de rangschikking</translation>
     </message>
@@ -774,9 +809,14 @@
       <translation>Gevoeligheid per locatie</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="243" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="249" />
       <source>Sensitivity per site (CSV)</source>
       <translation>Gevoeligheid per locatie (CSV)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="70" />
+      <source>Sensitivity per site (CSV) of 'Sensitivity of the ranking' (empty: the folder's sensitivity.csv)</source>
+      <translation>Gevoeligheid per locatie (CSV) van ‘Gevoeligheid van de rangschikking’ (leeg: sensitivity.csv van de map)</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/layers.py" line="57" />
@@ -799,6 +839,11 @@
       <translation>Geschiktheid (0..1)</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="68" />
+      <source>Suitability (GeoTIFF) of 'Rank candidate sites' (empty: the folder's suitability.tif)</source>
+      <translation>Geschiktheid (GeoTIFF) van ‘Kandidaatlocaties rangschikken’ (leeg: suitability.tif van de map)</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/scoring_algorithms.py" line="145" />
       <source>Suitability surface</source>
       <translation>Geschiktheidskaart</translation>
@@ -807,6 +852,11 @@
       <location filename="smr_siting/processing/algorithms.py" line="341" />
       <source>Summary (JSON)</source>
       <translation>Samenvatting (JSON)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="60" />
+      <source>Summary (JSON) of 'Screen a region' (empty: the folder's summary.json)</source>
+      <translation>Samenvatting (JSON) van ‘Gebied screenen’ (leeg: summary.json van de map)</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/layers.py" line="59" />
@@ -819,7 +869,7 @@
       <translation>De hele screening in één stap: de uitsluitingskaart met redenen, de tabel per regel en de kansrijke gebieden waar de SMR-footprint past, met een manifest van alle invoer (sha256), het profiel en de softwareversies.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="240" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="246" />
       <source>Threshold sweep: RULE=D1,D2,… (e.g. cooling_water=1km,2km,5km,10km; several separated by ';')</source>
       <translation>Drempelreeks: REGEL=A1,A2,… (bijv. cooling_water=1km,2km,5km,10km; meerdere gescheiden door ';')</translation>
     </message>
@@ -829,9 +879,14 @@
       <translation>Drempelreeksen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="245" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="251" />
       <source>Threshold sweeps (CSV)</source>
       <translation>Drempelreeksen (CSV)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="72" />
+      <source>Threshold sweeps (CSV) of 'Sensitivity of the ranking' (empty: the folder's sweeps.csv)</source>
+      <translation>Drempelreeksen (CSV) van ‘Gevoeligheid van de rangschikking’ (leeg: sweeps.csv van de map)</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/fetch_algorithm.py" line="107" />
@@ -844,6 +899,11 @@
       <translation>Bruikbare oppervlakte [ha]</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/report_algorithms.py" line="139" />
+      <source>WeasyPrint is not installed, so only the HTML report is written (Debian/Ubuntu: sudo apt install weasyprint; elsewhere: pip install weasyprint).</source>
+      <translation>WeasyPrint is niet geïnstalleerd, dus alleen het HTML-rapport wordt geschreven (Debian/Ubuntu: sudo apt install weasyprint; elders: pip install weasyprint).</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/scoring_algorithms.py" line="97" />
       <source>Weights from the AHP matrix: {weights} (CR {cr:.3f})</source>
       <translation>Gewichten uit de AHP-matrix: {weights} (CR {cr:.3f})</translation>
@@ -854,12 +914,12 @@
       <translation>Eigen locaties (punten of percelen, elk CRS; leeg: de beste plek per kansrijk gebied)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="160" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="212" />
       <source>[{done}/{total}] {region} × {profile} failed: {reason}</source>
       <translation>[{done}/{total}] {region} × {profile} mislukt: {reason}</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/report_algorithms.py" line="155" />
+      <location filename="smr_siting/processing/report_algorithms.py" line="207" />
       <source>[{done}/{total}] {region} × {profile}: {left} km² left, {areas} candidate area(s)</source>
       <translation>[{done}/{total}] {region} × {profile}: {left} km² over, {areas} kansrijk(e) gebied(en)</translation>
     </message>
@@ -889,7 +949,7 @@
       <translation>niet gescoord</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="270" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="276" />
       <source>output already exists: {name}</source>
       <translation>uitvoer bestaat al: {name}</translation>
     </message>

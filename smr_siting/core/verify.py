@@ -22,7 +22,7 @@ import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from .catalogue import load_catalogue
 from .errors import SmrSitingError
@@ -54,10 +54,10 @@ def _finite_or_none(value: Any, what: str) -> None:
                             and math.isfinite(value) and value > 0), f"{what} must be a positive number")
 
 
-def read_manifest(run_dir: Path, fix: str = "") -> dict:
+def read_manifest(run_dir: Path, fix: str = "", path: Path | None = None) -> dict:
     """The folder's manifest, read with a size bound and checked for the structure the tools rely on.  ``fix``:
-    what to do when there is none."""
-    manifest_path = run_dir / "manifest.json"
+    what to do when there is none.  ``path``: the manifest under another name (a QGIS model's temporary output)."""
+    manifest_path = Path(path) if path is not None else run_dir / "manifest.json"
     if not manifest_path.is_file():
         raise SmrSitingError(_("{folder} is not a screening output folder (no manifest.json)").format(folder=run_dir),
                              fix or _("Pass the folder given to 'smr-siting screen --out'"))
@@ -157,6 +157,8 @@ class Verification:
     inputs_missing: list[str] = field(default_factory=list)
     outputs_edited: list[str] = field(default_factory=list)
     outputs_missing: list[str] = field(default_factory=list)
+    #: outputs recorded in the manifest but neither in the folder nor beside the files given (not checked)
+    outputs_elsewhere: list[str] = field(default_factory=list)
     rerun_differs: list[str] = field(default_factory=list)
     manifest_problems: list[str] = field(default_factory=list)
     rerun_done: bool = False
@@ -181,13 +183,19 @@ class Verification:
         return out
 
 
-def verify_run(run_dir: Path, ctx: RunContext | None = None, rerun: bool = True) -> Verification:
-    """``rerun=False``: only re-hash the inputs and outputs (what the report's title page checks)."""
+def verify_run(run_dir: Path, ctx: RunContext | None = None, rerun: bool = True, manifest_path: Path | None = None,
+               beside: Sequence[Path] = ()) -> Verification:
+    """``rerun=False``: only re-hash the inputs and outputs (what the report's title page checks).
+
+    ``manifest_path`` and ``beside``: a screening whose outputs are not together in one folder (the steps of a
+    QGIS model write each output to its own temporary folder): its manifest, and the folders of the outputs given
+    with it.  An output is then looked for in the run folder and in each of those folders; one found in none is
+    listed in ``outputs_elsewhere`` (not checked) instead of ``outputs_missing``."""
     from .layers import LayerInput
     from .screen import ScreeningRequest, compute_candidates, compute_exclusion, output_targets, write_screening
 
     ctx = ctx or RunContext()
-    manifest = read_manifest(run_dir)
+    manifest = read_manifest(run_dir, path=manifest_path)
     params, recorded, outputs = manifest["parameters"], manifest["profile"], manifest["outputs"]
     report = Verification(run_dir)
     if DIGEST_KEY not in manifest:
@@ -196,6 +204,15 @@ def verify_run(run_dir: Path, ctx: RunContext | None = None, rerun: bool = True)
     elif manifest[DIGEST_KEY] != content_digest(manifest):
         report.manifest_problems.append(_("manifest.json was edited after the run (its content digest differs)"))
     paths = {name: output_path(run_dir, name) for name in sorted(outputs)}
+    folders = [Path(f) for f in dict.fromkeys(str(Path(f)) for f in beside) if Path(f) != Path(run_dir)]
+    for name in list(paths):
+        if not paths[name].exists() and folders:
+            found = next((p for p in (output_path(f, name) for f in folders) if p.exists()), None)
+            if found is None:
+                report.outputs_elsewhere.append(name)
+                del paths[name]
+            else:
+                paths[name] = found
     for item in manifest.get("inputs", []):
         label = f"{item['layer_id']} ({item['path']})"
         state = input_state(item, ctx)

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from qgis.core import (
     QgsProcessingOutputFile,
     QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
+    QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
@@ -44,6 +46,32 @@ class _ReportingAlgorithm(SmrAlgorithm):
 
 
 class ReportAlgorithm(_ReportingAlgorithm):
+    #: the files a model's steps pass on (parameter → the screening folder's file each stands for)
+    RUN_FILE_NAMES = {"SUMMARY_JSON": "summary.json", "EXCLUSION": "exclusion.tif",
+                      "CANDIDATES": "candidate_areas.gpkg", "RANKED_SITES": "ranked_sites.gpkg",
+                      "RANKED_CSV": "ranked_sites.csv", "RANKING": "ranking.json", "SUITABILITY": "suitability.tif",
+                      "SENSITIVITY": "sensitivity.csv", "SWEEPS": "sweeps.csv"}
+
+    @staticmethod
+    def _step_files() -> list[tuple[str, str]]:
+        """Parameter and description of each file a model's steps pass on (any extension: a step writes what its
+        output was given)."""
+        return [
+            ("SUMMARY_JSON", tr("Summary (JSON) of 'Screen a region' (empty: the folder's summary.json)")),
+            ("EXCLUSION", tr("Exclusion reasons (GeoTIFF) of 'Screen a region' (empty: the folder's exclusion.tif)")),
+            ("CANDIDATES", tr("Candidate areas (GeoPackage) of 'Screen a region' (empty: the folder's "
+                              "candidate_areas.gpkg)")),
+            ("RANKED_SITES", tr("Ranked sites (GeoPackage) of 'Rank candidate sites' (empty: the folder's "
+                                "ranked_sites.gpkg)")),
+            ("RANKED_CSV", tr("Ranked sites (CSV) of 'Rank candidate sites' (empty: the folder's ranked_sites.csv)")),
+            ("RANKING", tr("Ranking description (JSON) of 'Rank candidate sites' (empty: the folder's ranking.json)")),
+            ("SUITABILITY", tr("Suitability (GeoTIFF) of 'Rank candidate sites' (empty: the folder's "
+                               "suitability.tif)")),
+            ("SENSITIVITY", tr("Sensitivity per site (CSV) of 'Sensitivity of the ranking' (empty: the folder's "
+                               "sensitivity.csv)")),
+            ("SWEEPS", tr("Threshold sweeps (CSV) of 'Sensitivity of the ranking' (empty: the folder's sweeps.csv)")),
+        ]
+
     def name(self) -> str:
         return "report"
 
@@ -60,7 +88,13 @@ class ReportAlgorithm(_ReportingAlgorithm):
                   "page says whether the inputs changed since the run.<h3>Inputs</h3><ul>"
                   "<li><b>Screening folder</b>: a folder with summary.json, manifest.json and exclusion.tif (or "
                   "one of its files, e.g. its manifest.json).</li>"
-                  "<li><b>Report file</b>: empty: FOLDER/report.html and FOLDER/report.pdf.</li></ul>")
+                  "<li><b>Report file</b>: empty: FOLDER/report.html and FOLDER/report.pdf.</li>"
+                  "<li><b>Files of the steps</b> (advanced; what a model passes on): the summary, exclusion raster, "
+                  "candidate areas, ranked sites, ranking description, suitability, sensitivity and sweeps of the "
+                  "steps before, each from wherever that step wrote it; each stands for the screening folder's own "
+                  "file. The screening folder may then be the screening's manifest (JSON) alone.</li>"
+                  "<li><b>Also write the PDF</b>: needs WeasyPrint; where it is missing, only the HTML is "
+                  "written.</li></ul>")
 
     def initAlgorithm(self, config: Any = None) -> None:
         self.addParameter(QgsProcessingParameterFile(
@@ -73,6 +107,13 @@ class ReportAlgorithm(_ReportingAlgorithm):
             "VERIFY", tr("Also rerun the screening to check the results (slower)"), defaultValue=False))
         self.addParameter(QgsProcessingParameterBoolean(
             "OVERWRITE", tr("Replace a report that exists"), defaultValue=False))
+        self.addParameter(QgsProcessingParameterBoolean(
+            "PDF", tr("Also write the PDF (needs WeasyPrint; slower)"), defaultValue=True))
+        for name, description in self._step_files():
+            parameter = QgsProcessingParameterFile(name, description, behavior=QgsProcessingParameterFile.File,
+                                                   optional=True)
+            parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            self.addParameter(parameter)
         self.addParameter(QgsProcessingParameterFileDestination(
             "REPORT", tr("Report (PDF; the HTML is written beside it)"), fileFilter="PDF (*.pdf)", optional=True,
             createByDefault=False))
@@ -88,13 +129,24 @@ class ReportAlgorithm(_ReportingAlgorithm):
         if not run:
             raise QgsProcessingException(tr("No screening folder given."))
         target = self.parameterAsFileOutput(parameters, "REPORT", context)
+        files = {}
+        for name, file_name in self.RUN_FILE_NAMES.items():
+            path = self.parameterAsFile(parameters, name, context) if name in parameters else ""
+            if path:
+                files[file_name] = Path(path.split("|")[0])  # a layer source: its file
+        pdf = self.parameterAsBool(parameters, "PDF", context) if "PDF" in parameters else True
+        if pdf and importlib.util.find_spec("weasyprint") is None:
+            feedback.pushWarning(tr("WeasyPrint is not installed, so only the HTML report is written (Debian/Ubuntu: "
+                                    "sudo apt install weasyprint; elsewhere: pip install weasyprint)."))
+            pdf = False
         with engine_errors():
             written = write_report(Path(run), self._language(parameters, context), Path(target) if target else None,
                                    self.parameterAsBool(parameters, "OVERWRITE", context), run_context(feedback),
-                                   full_verify=self.parameterAsBool(parameters, "VERIFY", context),
-                                   fact_sheets=self.parameterAsInt(parameters, "TOP", context))
-        return {"REPORT_HTML": str(written["report_html"]), "REPORT_PDF": str(written["report_pdf"]),
-                "REPORT": str(written["report_pdf"])}
+                                   full_verify=self.parameterAsBool(parameters, "VERIFY", context), pdf=pdf,
+                                   fact_sheets=self.parameterAsInt(parameters, "TOP", context), files=files)
+        html = str(written["report_html"])
+        pdf_path = str(written["report_pdf"]) if "report_pdf" in written else ""
+        return {"REPORT_HTML": html, "REPORT_PDF": pdf_path, "REPORT": pdf_path or html}
 
 
 class BatchAlgorithm(_ReportingAlgorithm):

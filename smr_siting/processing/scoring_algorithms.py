@@ -170,7 +170,8 @@ class SuitabilityAlgorithm(_ScoringAlgorithm):
 
 
 class RankSitesAlgorithm(_ScoringAlgorithm):
-    OUTPUTS = {"ranked": "RANKED_SITES", "ranked_csv": "RANKED_CSV", "suitability": "SUITABILITY"}
+    OUTPUTS = {"ranked": "RANKED_SITES", "ranked_csv": "RANKED_CSV", "suitability": "SUITABILITY",
+               "ranking": "RANKING"}
 
     def name(self) -> str:
         return "ranksites"
@@ -193,13 +194,16 @@ class RankSitesAlgorithm(_ScoringAlgorithm):
             defaultValue=TEMPORARY))
         self.addParameter(QgsProcessingParameterRasterDestination(
             "SUITABILITY", tr("Suitability (0..1)"), optional=True, createByDefault=False))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "RANKING", tr("Ranking description (JSON: criteria, weights, standardisations; the report reads it)"),
+            fileFilter="JSON (*.json)", optional=True, createByDefault=False))
 
     def compute_and_write(self, parameters, context, result, spec, sites, outputs, targets, ctx):  # noqa: ANN001, ANN201
-        from ..core.outputs import write_gpkg, write_style
+        from ..core.outputs import write_gpkg, write_json, write_style
         from ..core.scoring.run import score_sites, write_suitability_tif
         from ..core.scoring.sites import STATUS_RANKED, write_sites_csv
 
-        surface, table, _summary = score_sites(result, spec, sites, ctx.stage(0.4, 0.95))
+        surface, table, summary = score_sites(result, spec, sites, ctx.stage(0.4, 0.95))
         with outputs:
             write_gpkg(outputs.temp(targets["ranked"]), table, "ranked_sites", geometry_type="Point")
             write_style(outputs.temp(targets["ranked"].with_suffix(".qml")), "ranked_sites.qml")
@@ -208,6 +212,8 @@ class RankSitesAlgorithm(_ScoringAlgorithm):
             if "suitability" in targets:
                 write_suitability_tif(outputs.temp(targets["suitability"]), surface.surface, surface.grid, spec)
                 write_style(outputs.temp(targets["suitability"].with_suffix(".qml")), "suitability.qml")
+            if "ranking" in targets:  # what 'smr-siting rank' writes as ranking.json
+                write_json(outputs.temp(targets["ranking"]), summary)
             ctx.check_cancelled()
             outputs.commit()
         return {"RANKED_COUNT": int((table["status"] == STATUS_RANKED).sum()) if len(table) else 0}

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Mapping
 
 from ..errors import SmrSitingError
 from ..i18n import _, language, set_language
 from ..progress import RunContext
-from .rundata import RunData, load_run
+from .rundata import RUN_FILES, RunData, load_run, run_files
 
 REPORT_NAMES = {"report_html": "report.html", "report_pdf": "report.pdf"}
 
-__all__ = ["REPORT_NAMES", "RunData", "load_run", "report_targets", "write_report"]
+__all__ = ["REPORT_NAMES", "RUN_FILES", "RunData", "load_run", "report_targets", "run_files", "write_report"]
 
 
 @contextlib.contextmanager
@@ -58,16 +58,24 @@ def html_to_pdf(text: str, target: Path, base: Path) -> None:
 
 def write_report(run_dir: Path, lang: str = "nl", out: Path | None = None, overwrite: bool = False,
                  ctx: RunContext | None = None, full_verify: bool = False, pdf: bool = True,
-                 fact_sheets: int = 5) -> dict[str, Path]:
+                 fact_sheets: int = 5, files: Mapping[str, Path | None] | None = None) -> dict[str, Path]:
     """Make the report of a screening folder; returns the files written.  ``full_verify``: also rerun the
-    screening to check the results (as ``smr-siting verify``), not only the sha256 of the files."""
+    screening to check the results (as ``smr-siting verify``), not only the sha256 of the files.
+
+    ``files``: files that stand for the folder's own, by the folder's names (``ranked_sites.csv``: ...; see
+    :data:`RUN_FILES`): the outputs of a QGIS model's steps, each in a temporary folder of its own.  ``run_dir``
+    may then be the screening's manifest under any name."""
     from ..outputs import AtomicOutputs
     from ..verify import verify_run
     from .document import Report
 
     ctx = ctx or RunContext()
     run_dir = Path(run_dir)
+    given = {k: Path(v) for k, v in (files or {}).items() if v}
     if run_dir.is_file():  # a file of the folder (e.g. its manifest.json, as a model's output) stands for it
+        if run_dir.suffix.lower() == ".json" and run_dir.name not in RUN_FILES and \
+                not (run_dir.parent / "manifest.json").is_file():
+            given.setdefault("manifest.json", run_dir)  # a manifest under another name (a temporary output)
         run_dir = run_dir.parent
     lang = "en" if str(lang).lower().startswith("en") else "nl"
     targets = report_targets(run_dir, out)
@@ -75,11 +83,13 @@ def write_report(run_dir: Path, lang: str = "nl", out: Path | None = None, overw
         targets.pop("report_pdf")
     outputs = AtomicOutputs(targets, overwrite)
     outputs.check()
-    data = load_run(Path(run_dir))
+    data = load_run(Path(run_dir), given)
+    manifest = run_files(run_dir, given)["manifest.json"]
     with in_language(lang):
         ctx.report(0.0, _("report: checking the inputs"))
         verification = verify_run(Path(run_dir), ctx.stage(0.0, 0.3) if full_verify else RunContext(),
-                                  rerun=full_verify)
+                                  rerun=full_verify, manifest_path=manifest if given else None,
+                                  beside=[p.parent for p in given.values()])
         text = Report(data, language(), verification, ctx, fact_sheets).html()
         with outputs:
             outputs.temp(targets["report_html"]).write_text(text, encoding="utf-8")

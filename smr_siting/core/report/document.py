@@ -420,12 +420,17 @@ class Report:
             return ('<div class="alarm">' + e(_("The inputs or outputs changed since this run: its results may no "
                                                 "longer hold. Run 'smr-siting verify' and screen again.")) +
                     f"<ul>{items}</ul></div>")
+        elsewhere = ""
+        if getattr(check, "outputs_elsewhere", None):
+            elsewhere = " " + e(_("Not checked (not given to the report, not beside the files it read): "
+                                  "{names}.").format(names=", ".join(check.outputs_elsewhere)))
         if check.rerun_done:
             return '<div class="ok">' + e(_("Checked when this report was made: the inputs are unchanged, the "
-                                           "outputs untouched and a rerun gives identical files.")) + "</div>"
+                                           "outputs untouched and a rerun gives identical files.")) + \
+                elsewhere + "</div>"
         return '<div class="ok">' + e(_("Checked when this report was made: every input and output still has the "
                                        "sha256 the manifest recorded ('smr-siting verify' also reruns the "
-                                       "screening).")) + "</div>"
+                                       "screening).")) + elsewhere + "</div>"
 
     # --------------------------------------------------------------- maps
     def maps(self) -> str:

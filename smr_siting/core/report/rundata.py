@@ -6,7 +6,7 @@ import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from ..errors import SmrSitingError
 from ..i18n import _
@@ -80,30 +80,49 @@ def _csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def load_run(folder: Path) -> RunData:
-    """Read a screening folder; refuse one that is not a screening output folder."""
+#: the files of a screening folder the report reads, by their names in the folder
+RUN_FILES = ("manifest.json", "summary.json", "exclusion.tif", "exclusion.rules.json", "candidate_areas.gpkg",
+             "suitability.tif", "ranked_sites.gpkg", "ranked_sites.csv", "ranking.json", "sensitivity.csv",
+             "sweeps.csv")
+
+
+def run_files(folder: Path, given: Mapping[str, Path | None] | None = None) -> dict[str, Path]:
+    """Where each of RUN_FILES is: ``folder/name``, or the file ``given`` for it (the steps of a QGIS model write
+    each output to a temporary file of its own).  The legend of a given exclusion raster is its sidecar."""
+    given = {k: Path(v) for k, v in (given or {}).items() if v}
+    unknown = sorted(set(given) - set(RUN_FILES))
+    if unknown:
+        raise ValueError(f"unknown run files: {unknown}")
+    if "exclusion.tif" in given and "exclusion.rules.json" not in given:
+        given["exclusion.rules.json"] = given["exclusion.tif"].with_name(given["exclusion.tif"].stem + ".rules.json")
+    return {name: given.get(name, Path(folder) / name) for name in RUN_FILES}
+
+
+def load_run(folder: Path, given: Mapping[str, Path | None] | None = None) -> RunData:
+    """Read a screening folder; refuse one that is not a screening output folder.  ``given``: files that stand for
+    the folder's own (see :func:`run_files`)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise SmrSitingError(_("{folder} is not a folder").format(folder=folder),
                              _("Pass the folder given to 'smr-siting screen --out'"))
+    paths = run_files(folder, given)
     needed = ("summary.json", "manifest.json", "exclusion.tif")
-    missing = [name for name in needed if not (folder / name).is_file()]
+    missing = [str(paths[name]) if given and given.get(name) else name for name in needed if not paths[name].is_file()]
     if missing:
         raise SmrSitingError(_("{folder} is not a screening output folder ({names} missing)").format(
             folder=folder, names=", ".join(missing)), _("Pass the folder given to 'smr-siting screen --out'"))
-    summary = _json(folder / "summary.json")
-    manifest = _json(folder / "manifest.json")
-    legend_path = folder / "exclusion.rules.json"
-    legend = _json(legend_path) if legend_path.is_file() else {"rules": []}
+    summary = _json(paths["summary.json"])
+    manifest = _json(paths["manifest.json"])
+    legend = _json(paths["exclusion.rules.json"]) if paths["exclusion.rules.json"].is_file() else {"rules": []}
     data = RunData(folder, summary, manifest, legend)
     for name in ("exclusion.tif", "candidate_areas.gpkg", "suitability.tif", "ranked_sites.gpkg"):
-        if (folder / name).is_file():
-            data.files[name] = folder / name
-    if (folder / "ranking.json").is_file() and (folder / "ranked_sites.csv").is_file():
-        data.ranking = _json(folder / "ranking.json")
-        data.ranked_rows = _csv(folder / "ranked_sites.csv")
-    if (folder / "sensitivity.csv").is_file():
-        data.sensitivity_rows = _csv(folder / "sensitivity.csv")
-    if (folder / "sweeps.csv").is_file():
-        data.sweep_rows = _csv(folder / "sweeps.csv")
+        if paths[name].is_file():
+            data.files[name] = paths[name]
+    if paths["ranking.json"].is_file() and paths["ranked_sites.csv"].is_file():
+        data.ranking = _json(paths["ranking.json"])
+        data.ranked_rows = _csv(paths["ranked_sites.csv"])
+    if paths["sensitivity.csv"].is_file():
+        data.sensitivity_rows = _csv(paths["sensitivity.csv"])
+    if paths["sweeps.csv"].is_file():
+        data.sweep_rows = _csv(paths["sweeps.csv"])
     return data
