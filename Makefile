@@ -98,7 +98,8 @@ test-qgis340:
 ## ---------------------------------------------------------------- benchmark
 # Our engine against the QGIS Processing GDAL chain, a bare numpy/scipy floor and atlite (PyPI, in its own venv
 # under build/ without the system packages, so it cannot disturb QGIS's), Gelderland at 25 m from $(SHARED_DATA);
-# a few minutes.  Results: docs/benchmark.md; the national tiled run: benchmarks/national.py.
+# then the whole pipeline (screen, rank, sensitivity, a 4-value sweep) against the same steps as a QGIS GDAL chain;
+# 5–10 minutes.  Results: docs/benchmark.md; the national tiled run: benchmarks/national.py.
 BENCH_ATLITE_VENV := build/bench-atlite-venv
 
 $(BENCH_ATLITE_VENV)/.installed:

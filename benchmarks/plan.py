@@ -16,6 +16,12 @@ from smr_siting.core.grid import snap_grid
 from smr_siting.core.layers import LayerStore
 from smr_siting.core.profile import Condition, load_profile
 from smr_siting.core.region import resolve_region
+from smr_siting.core.sources import resolve_profile
+
+#: the sweep of the whole-pipeline benchmark: one rule's one distance at four values, all within the profile's
+#: largest distance, so that the analysis grid (and so the comparison) stays the same for every value
+SWEEP_RULE = "cooling_water"
+SWEEP_VALUES_M = (1000.0, 2000.0, 5000.0, 10000.0)
 
 
 def _sql_value(value: Any) -> str:
@@ -47,6 +53,8 @@ def build_plan(region: str, data_dir: Path, profile_name: str = "nl-default", re
     catalogue = load_catalogue()
     profile = load_profile(profile_name, catalogue.ids)
     store = LayerStore(catalogue, data_dir, {})
+    # the layer each entry uses (sources in order of authority), as compute_exclusion picks them
+    profile, _choices = resolve_profile(profile, store.absence)
     res = float(resolution or profile.resolution_m)
     found = resolve_region(region, store)
     margin = profile.max_distance_m + 2 * res
@@ -81,12 +89,69 @@ def build_plan(region: str, data_dir: Path, profile_name: str = "nl-default", re
                       "sources": sources})
     return {
         "region": found.name, "profile": profile.name, "crs": grid.crs,
+        "region_source": _region_source(found, store, catalogue),
+        "scoring": _scoring(profile, store),
+        "sweep": _sweep(profile, rules),
         "grid": {"left": grid.left, "top": grid.top, "resolution": grid.resolution, "width": grid.width,
                  "height": grid.height, "bounds": list(grid.bounds)},
         "window": list(window),
         "read_bounds": list(grid.expanded_bounds(margin)),
         "rules": rules,
     }
+
+
+def _source_entry(store: LayerStore, layer_id: str, where: tuple[Condition, ...]) -> dict:
+    located, _origin = store.locate(layer_id)
+    return {"layer_id": layer_id, "path": str(located.path), "layer": located.layer,
+            "where": " AND ".join(condition_sql(c) for c in where) or None}
+
+
+def _region_source(found: Any, store: LayerStore, catalogue: Any) -> dict:
+    """The region's polygon as a layer and filter (for a contender that burns it itself)."""
+    for layer_id, kind in (("provinces", "province"), ("municipalities", "municipality")):
+        if found.kind == kind:
+            entry = catalogue.get(layer_id)
+            field = (entry.name_field if entry else None) or "statnaam"
+            return _source_entry(store, layer_id, (Condition(field, "==", found.name),))
+    raise SystemExit(f"benchmark: region {found.name} is a {found.kind}, not a province or municipality")
+
+
+def _scoring(profile: Any, store: LayerStore) -> dict | None:
+    """The scoring section as plain data: per criterion its layers and filters, the measure, the field, the
+    standardisation (metres and scores) and its weight."""
+    spec = profile.scoring
+    if spec is None:
+        return None
+    criteria = []
+    for criterion, weight in zip(spec.criteria, spec.weights):
+        if criterion.measure not in ("distance", "value"):
+            raise SystemExit(f"benchmark: scoring criterion {criterion.id}: measure {criterion.measure} has no "
+                             "GDAL equivalent here")
+        if any(s.min_width_m or s.min_area_m2 for s in criterion.sources):
+            raise SystemExit(f"benchmark: scoring criterion {criterion.id}: min_width/min_area (opening water "
+                             "polygons) has no GDAL equivalent here")
+        st = criterion.standardise
+        if st.method not in ("linear", "sigmoid") or (st.method == "linear" and not st.points):
+            raise SystemExit(f"benchmark: scoring criterion {criterion.id}: standardisation {st.describe()} has no "
+                             "formula here")
+        criteria.append({
+            "id": criterion.id, "measure": criterion.measure, "field": criterion.field, "weight": float(weight),
+            "sources": [_source_entry(store, s.layer, s.where) for s in criterion.sources],
+            "standardise": {"method": st.method, "direction": st.direction,
+                            "points": [list(p) for p in st.points], "control": list(st.control)}})
+    return {"aggregation": spec.aggregation, "ranking": spec.ranking, "criteria": criteria}
+
+
+def _sweep(profile: Any, rules: list[dict]) -> dict:
+    """The sweep: :data:`SWEEP_RULE` at :data:`SWEEP_VALUES_M` (checked: one constant distance, grid kept)."""
+    rule = next((r for r in rules if r["id"] == SWEEP_RULE), None)
+    if rule is None or any(s["distance"] is None for s in rule["sources"]):
+        raise SystemExit(f"benchmark: the sweep needs rule {SWEEP_RULE} with one constant distance per source")
+    if max(SWEEP_VALUES_M) > profile.max_distance_m:
+        raise SystemExit(f"benchmark: a sweep value beyond {profile.max_distance_m:g} m would change the grid")
+    text = f"{SWEEP_RULE}=" + ",".join(f"{v / 1000:g}km" for v in SWEEP_VALUES_M)
+    return {"rule": SWEEP_RULE, "values": list(SWEEP_VALUES_M), "text": text,
+            "baseline": sorted({s["distance"] for s in rule["sources"]})}
 
 
 if __name__ == "__main__":  # python benchmarks/plan.py REGION DATA: print the plan

@@ -12,8 +12,15 @@ Times are the median of ``--repeat`` runs inside each process, counted from the 
 finished mask (interpreter start, imports and QGIS's start-up are reported apart).  (a) and (b) must agree
 to within one cell at edges, rule by rule; the run fails (exit 1) where they do not, naming the cells.
 
+Then the whole pipeline (``--no-pipeline`` skips it, ``--pipeline-only`` runs it alone), each step in its own
+process: the engine's screen, rank, sensitivity with 1,000 samples and sensitivity with a 4-value sweep
+(pipeline.py), against the same steps as a QGIS Processing GDAL chain (pipeline_qgis.py); a per-step table.
+
 The last line printed is
-``speedup_vs_gdal_chain=<b/a> speedup_vs_atlite=<d/a> ratio_to_numpy_floor=<a/c> peak_rss_gib=<a's peak>``.
+``speedup_vs_gdal_chain=<b/a> speedup_vs_atlite=<d/a> ratio_to_numpy_floor=<a/c> peak_rss_gib=<a's peak>
+pipeline_s=<screen + rank + sensitivity with the sweep> rank_over_screen=<rank / screen>
+sweep_value_over_screen=<((sensitivity with the sweep − without) / 4) / screen>
+speedup_pipeline_vs_qgis=<QGIS chain's total / pipeline_s>`` (one line).
 """
 
 from __future__ import annotations
@@ -145,7 +152,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--qgis-python", default="/usr/bin/python3")
     parser.add_argument("--atlite-python", default=str(ROOT / "build" / "bench-atlite-venv" / "bin" / "python"))
     parser.add_argument("--work", type=Path, default=ROOT / "build" / "bench")
+    parser.add_argument("--pipeline-repeat", type=int, default=1,
+                        help="runs of the slow pipeline steps (rank, sensitivity with the sweep); default 1")
+    parser.add_argument("--no-pipeline", action="store_true", help="the exclusion contest only")
+    parser.add_argument("--pipeline-only", action="store_true", help="the whole-pipeline contest only")
     args = parser.parse_args(argv)
+    if args.no_pipeline and args.pipeline_only:
+        parser.error("--no-pipeline and --pipeline-only exclude each other")
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
     data = args.data.resolve()
@@ -156,9 +169,46 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bench: {plan['region']}, profile {plan['profile']}, {g['resolution']:g} m, analysis grid {g['width']} × "
           f"{g['height']} = {g['width'] * g['height']:,} cells (EPSG:28992); {len(plan['rules'])} rules; "
           f"median of {args.repeat} runs each", flush=True)
-    repeat = str(args.repeat)
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", SMR_SITING_LANG="en")
     qgis_env = {k: v for k, v in env.items() if k not in ("VIRTUAL_ENV", "PYTHONHOME", "PYTHONPATH")}
+    summary: dict = {
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "machine": _machine(),
+        "load_average_at_start": _load(),
+        "command": "make bench  (= " + " ".join([Path(sys.executable).name, "benchmarks/run.py", *(argv or sys.argv[1:])])
+                   + ")",
+        "plan": {k: plan[k] for k in ("region", "profile", "grid", "window")},
+    }
+    last: list[str] = []
+    bad = 0
+    if not args.pipeline_only:
+        fields, line, bad = exclusion_contest(args, plan, plan_path, data, work, env, qgis_env)
+        summary.update(fields)
+        last.append(line)
+    if not args.no_pipeline:
+        fields, line = pipeline_contest(args, plan, plan_path, data, work, env, qgis_env)
+        summary["pipeline"] = fields
+        last.append(line)
+    summary["load_average_at_end"] = _load()
+    (work / "results.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+    print(f"results: {work / 'results.json'}")
+    if bad:
+        print(f"bench: the engine and the GDAL chain disagree on {bad} cells beyond the one-cell edge tolerance")
+    print(" ".join(last))
+    return 1 if bad else 0
+
+
+def _load() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return ""
+
+
+def exclusion_contest(args: argparse.Namespace, plan: dict, plan_path: Path, data: Path, work: Path, env: dict,
+                      qgis_env: dict) -> tuple[dict, str, int]:
+    """The exclusion alone: (a) engine, (b) GDAL chain, (c) floor, (d) atlite; their table and agreement."""
+    g = plan["grid"]
+    repeat = str(args.repeat)
     reports = {
         "engine": _contender("engine", [sys.executable, str(HERE / "engine.py"), str(plan_path), str(data),
                                         str(work / "engine.npy"), repeat], work, env),
@@ -198,19 +248,13 @@ def main(argv: list[str] | None = None) -> int:
     speedup_chain = t["gdal_chain"] / t["engine"]
     speedup_atlite = t["atlite"] / t["engine"]
     ratio_floor = t["engine"] / t["numpy_floor"]
-    summary = {
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "machine": _machine(),
-        "versions": dict(_versions(args.atlite_python), qgis=reports["gdal_chain"].get("qgis")),
-        "command": "make bench  (= " + " ".join([Path(sys.executable).name, "benchmarks/run.py", *(argv or sys.argv[1:])])
-                   + ")",
-        "plan": {k: plan[k] for k in ("region", "profile", "grid", "window")}, "reports": reports,
+    fields = {
+        "versions": dict(_versions(args.atlite_python), qgis=reports["gdal_chain"].get("qgis")), "reports": reports,
         "agreement_engine_vs_gdal_chain": rows, "agreement_engine_vs_floor": floor_rows,
         "free_land_engine_vs_atlite": atlite_free, "free_land_engine_vs_floor": floor_free,
         "speedup_vs_gdal_chain": speedup_chain, "speedup_vs_atlite": speedup_atlite,
         "ratio_to_numpy_floor": ratio_floor,
     }
-    (work / "results.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
-
     print()
     print("| contender | time (s) | × engine | peak RSS (GiB) | process wall (s) |")
     print("|---|--:|--:|--:|--:|")
@@ -229,15 +273,128 @@ def main(argv: list[str] | None = None) -> int:
     print(f"free land (no rule excludes): engine {atlite_free['free_ours']:,} cells, atlite {atlite_free['free_theirs']:,}"
           f" ({atlite_free['differ']:,} differ, {atlite_free['beyond']} beyond one cell of an edge); floor "
           f"{floor_free['free_theirs']:,} ({floor_free['differ']:,} differ, {floor_free['beyond']} beyond)")
-    print(f"results: {work / 'results.json'}")
     if bad:
         for row in rows:
             if row["beyond"]:
                 print(f"DISAGREE {row['rule']}: {row['beyond']} cells beyond one cell of an edge: {row['where']}")
-        print(f"bench: the engine and the GDAL chain disagree on {bad} cells beyond the one-cell edge tolerance")
-    print(f"speedup_vs_gdal_chain={speedup_chain:.2f} speedup_vs_atlite={speedup_atlite:.2f} "
-          f"ratio_to_numpy_floor={ratio_floor:.2f} peak_rss_gib={rss['engine']:.2f}")
-    return 1 if bad else 0
+    line = (f"speedup_vs_gdal_chain={speedup_chain:.2f} speedup_vs_atlite={speedup_atlite:.2f} "
+            f"ratio_to_numpy_floor={ratio_floor:.2f} peak_rss_gib={rss['engine']:.2f}")
+    return fields, line, bad
+
+
+def _read_masked(path: Path) -> tuple[np.ma.MaskedArray, tuple[float, float]]:
+    """A raster's first band (nodata masked) and its top-left corner."""
+    import rasterio
+
+    with rasterio.open(path) as src:
+        return src.read(1, masked=True), (src.transform.c, src.transform.f)
+
+
+def compare_suitability(engine_tif: Path, qgis_tif: Path, plan: dict) -> dict:
+    """The engine's suitability.tif (the region's bounds) against the QGIS weighted sum (the analysis grid)."""
+    ours, (left, top) = _read_masked(engine_tif)
+    theirs_full, _origin = _read_masked(qgis_tif)
+    g = plan["grid"]
+    r0 = int(round((g["top"] - top) / g["resolution"]))
+    c0 = int(round((left - g["left"]) / g["resolution"]))
+    theirs = theirs_full[r0:r0 + ours.shape[0], c0:c0 + ours.shape[1]]
+    both = ~np.ma.getmaskarray(ours) & ~np.ma.getmaskarray(theirs)
+    diff = np.abs(ours.filled(0).astype("float64") - theirs.filled(0).astype("float64"))[both]
+    return {"cells_engine": int((~np.ma.getmaskarray(ours)).sum()), "cells_both": int(both.sum()),
+            "max_abs_diff": round(float(diff.max()), 4) if diff.size else None,
+            "mean_abs_diff": round(float(diff.mean()), 5) if diff.size else None,
+            "share_within_0_01": round(float((diff <= 0.01).mean()), 4) if diff.size else None}
+
+
+def pipeline_contest(args: argparse.Namespace, plan: dict, plan_path: Path, data: Path, work: Path, env: dict,
+                     qgis_env: dict) -> tuple[dict, str]:
+    """The whole pipeline: the engine's screen, rank, sensitivity (Monte Carlo) and sensitivity with the sweep,
+    each step in its own process, against the same steps as a QGIS Processing GDAL chain."""
+    import shutil
+    import tempfile
+
+    sweep = plan["sweep"]
+    n_values = len(sweep["values"])
+    print(f"\nwhole pipeline: screen, rank, sensitivity ({1000:,} samples), sweep {sweep['text']}", flush=True)
+    run_dir = Path(tempfile.mkdtemp(prefix="pipeline-run-", dir=work))
+    qgis_work = work / "pipeline-qgis"
+    shutil.rmtree(qgis_work, ignore_errors=True)
+    try:
+        engine: dict[str, dict] = {}
+        for step, repeat in (("screen", args.repeat), ("rank", args.pipeline_repeat), ("mc", args.repeat),
+                             ("sweep", args.pipeline_repeat)):
+            engine[step] = _contender(f"pipeline_engine_{step}", [
+                sys.executable, str(HERE / "pipeline.py"), step, str(plan_path), str(data), str(run_dir),
+                str(repeat)], work, env)
+        qgis: dict[str, dict] = {}
+        for step in ("screen", "rank", "sweep"):
+            qgis[step] = _contender(f"pipeline_qgis_{step}", [
+                args.qgis_python, str(HERE / "pipeline_qgis.py"), step, str(plan_path), str(qgis_work)], work,
+                qgis_env)
+        suitability = compare_suitability(run_dir / "suitability.tif", Path(qgis["rank"]["suitability"]), plan)
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        shutil.rmtree(qgis_work, ignore_errors=True)
+
+    t = {step: report["seconds"] for step, report in engine.items()}
+    q = {step: report["seconds"] for step, report in qgis.items()}
+    rss = {step: report["maxrss_kib"] / 2**20 for step, report in engine.items()}
+    qrss = {step: report["maxrss_kib"] / 2**20 for step, report in qgis.items()}
+    # the sweep on its own: sensitivity with the sweep minus sensitivity without (the Monte Carlo); that
+    # includes sweeps.csv's baseline row (one more exclusion and candidate search), spread over the 4 values
+    sweep_s = t["sweep"] - t["mc"]
+    per_value = sweep_s / n_values
+    pipeline_s = t["screen"] + t["rank"] + t["sweep"]  # = screen + rank + Monte Carlo + sweep
+    qgis_sweep_reuse = qgis["sweep"]["reuse_proximity_s"]
+    qgis_total = q["screen"] + q["rank"] + t["mc"] + q["sweep"]  # no Monte Carlo tool in QGIS: the engine's time
+    qgis_careful = q["screen"] + q["rank"] - qgis["rank"]["reusable_s"] + t["mc"] + qgis_sweep_reuse
+    speedup = qgis_total / pipeline_s
+    sweep_rows = engine["sweep"]["sweep_rows"]
+    km2 = [{"value_m": float(row["value"]), "engine_km2": row["km2_not_excluded"], "qgis_km2": v["km2_not_excluded"],
+            "differ_pct": round(100 * (v["km2_not_excluded"] - row["km2_not_excluded"])
+                                / max(row["km2_not_excluded"], 1e-9), 2)}
+           for row, v in zip(sweep_rows[1:], qgis["sweep"]["values"])]
+    sites = engine["mc"]["sites"]
+    rows = [
+        ("screen (engine: `screen`, exclusion + candidate areas + files; QGIS: the exclusion chain)",
+         t["screen"], q["screen"], rss["screen"], qrss["screen"]),
+        ("rank (engine: `rank_run`; QGIS: 5 criteria scored + weighted sum)", t["rank"], q["rank"], rss["rank"],
+         qrss["rank"]),
+        (f"sensitivity, Monte Carlo {1000:,} samples × {sites} sites (no QGIS tool: engine's time both sides)",
+         t["mc"], t["mc"], rss["mc"], None),
+        (f"sweep, {n_values} values (engine: sensitivity with the sweep − without)", sweep_s, q["sweep"],
+         rss["sweep"], qrss["sweep"]),
+        ("  per sweep value", per_value, q["sweep"] / n_values, None, None),
+        ("whole pipeline", pipeline_s, qgis_total, max(rss.values()), max(qrss.values())),
+    ]
+
+    def gib(value: float | None) -> str:
+        return "—" if value is None else f"{value:.2f}"
+
+    print()
+    print("| step | engine (s) | QGIS chain (s) | QGIS ÷ engine | engine peak RSS (GiB) | QGIS peak RSS (GiB) |")
+    print("|---|--:|--:|--:|--:|--:|")
+    for label, ours, theirs, ours_rss, theirs_rss in rows:
+        print(f"| {label} | {ours:.2f} | {theirs:.2f} | {theirs / ours:.2f} | {gib(ours_rss)} | {gib(theirs_rss)} |")
+    print(f"QGIS chain if the user also reused the exclusion's proximity rasters for scoring "
+          f"({qgis['rank']['reusable_s']:.2f} s saved) and each sweep layer's proximity across values: "
+          f"{qgis_careful:.2f} s ({qgis_careful / pipeline_s:.2f} × the engine)")
+    print("free km² per sweep value (engine sweeps.csv vs the QGIS chain): " + ", ".join(
+        f"{row['value_m'] / 1000:g} km {row['engine_km2']:.2f} / {row['qgis_km2']:.2f} ({row['differ_pct']:+.2f} %)"
+        for row in km2))
+    print(f"suitability on the cells both score ({suitability['cells_both']:,} of the engine's "
+          f"{suitability['cells_engine']:,}): mean |difference| {suitability['mean_abs_diff']}, max "
+          f"{suitability['max_abs_diff']}, {suitability['share_within_0_01']:.1%} within 0.01")
+    fields = {
+        "engine": engine, "qgis": qgis, "sweep": sweep, "sweep_s": round(sweep_s, 3),
+        "sweep_value_s": round(per_value, 3), "pipeline_s": round(pipeline_s, 3), "qgis_total_s": round(qgis_total, 3),
+        "qgis_careful_total_s": round(qgis_careful, 3), "rank_over_screen": t["rank"] / t["screen"],
+        "sweep_value_over_screen": per_value / t["screen"], "speedup_pipeline_vs_qgis": speedup,
+        "rank_rss_over_screen_rss": rss["rank"] / rss["screen"], "sweep_km2": km2, "suitability": suitability,
+    }
+    line = (f"pipeline_s={pipeline_s:.2f} rank_over_screen={t['rank'] / t['screen']:.2f} "
+            f"sweep_value_over_screen={per_value / t['screen']:.2f} speedup_pipeline_vs_qgis={speedup:.2f}")
+    return fields, line
 
 
 if __name__ == "__main__":
