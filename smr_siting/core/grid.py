@@ -106,16 +106,25 @@ def available_memory_bytes() -> int | None:
     return None
 
 
-def memory_estimate(grid: Grid, step: str = "screen", shape: str | None = None) -> int:
+def memory_estimate(grid: Grid, step: str = "screen", shape: str | None = None, free_share: float = 1.0) -> int:
     """The peak memory (bytes) of a step — 'screen' (exclusion and candidate search) or 'rank' (also
-    sensitivity's rebuild) — on this analysis grid; a circular footprint needs a distance transform."""
+    sensitivity's rebuild) — on this analysis grid; a circular footprint needs a distance transform.
+
+    ``free_share``: for 'rank', the share of the grid's cells left free (known once the exclusion is
+    computed): scores are computed on those cells only, so what rank needs beyond the screening grows with
+    it (1: every cell free, the most it can need)."""
     key = f"{step} circle" if shape == "circle" and f"{step} circle" in STEP_BYTES_PER_CELL else step
-    return BASE_BYTES + grid.cells * STEP_BYTES_PER_CELL[key]
+    per_cell = float(STEP_BYTES_PER_CELL[key])
+    if step == "rank":
+        base = STEP_BYTES_PER_CELL["screen circle" if shape == "circle" else "screen"]
+        per_cell = base + (per_cell - base) * min(max(free_share, 0.0), 1.0)
+    return int(BASE_BYTES + grid.cells * per_cell)
 
 
-def check_memory(grid: Grid, limit_bytes: int | None = None, step: str = "screen", shape: str | None = None) -> int:
+def check_memory(grid: Grid, limit_bytes: int | None = None, step: str = "screen", shape: str | None = None,
+                 free_share: float = 1.0) -> int:
     """Refuse, before allocating anything, a grid the machine cannot hold.  Returns the estimate."""
-    need = memory_estimate(grid, step, shape)
+    need = memory_estimate(grid, step, shape, free_share)
     limit = limit_bytes if limit_bytes is not None else available_memory_bytes()
     if limit is not None and need > 0.8 * limit:
         raise SmrSitingError(

@@ -102,7 +102,8 @@ def _rebuild(run_dir: Path, ctx: RunContext, design: str | None = None,
         check_rank_design(request, profile, design)  # refused before any work if the screening used another
     result = compute_exclusion(request, ctx, profile=profile, cache=cache)
     # scoring and the site search need more than the screening: refuse before they allocate
-    check_memory(result.analysis_grid, request.memory_limit_bytes, "rank", result.footprint.shape)
+    free_share = np.count_nonzero((result.bits_full == 0) & result.region_full) / max(result.bits_full.size, 1)
+    check_memory(result.analysis_grid, request.memory_limit_bytes, "rank", result.footprint.shape, free_share)
     if design is not None:
         attach_rank_design(result, design)  # the design of the regulator columns
     exclusion = run_dir / "exclusion.tif"
