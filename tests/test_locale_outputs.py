@@ -210,3 +210,24 @@ def test_verify_accepts_a_folder_written_by_the_previous_manifest_format(cli, ru
     done = subprocess.run([*cli, "verify", str(folder), "--quiet"], capture_output=True, text=True, timeout=600,
                           env={**os.environ, **ENGLISH})
     assert done.returncode == 3 and "summary.json" in done.stdout + done.stderr, done.stdout + done.stderr
+
+
+def test_a_coded_notice_renders_in_either_language_and_falls_back_to_its_text() -> None:
+    from smr_siting.core.i18n import _, coded, localised, render_coded, set_language
+
+    set_language("nl")
+    try:
+        notice = _("{title}: {alone:,.1f} km² excluded ({share:.1%} of the region), "
+                   "{only:,.1f} km² by this rule only.").format(
+            title=localised("Natura 2000 site", "Natura 2000-gebied"), alone=1115.9, share=0.218, only=16.2)
+        assert notice.startswith("Natura 2000-gebied: 1,115.9 km² uitgesloten")  # what the user reads
+        item = coded(notice)
+    finally:
+        set_language(None)
+    assert item["text"] == "Natura 2000 site: 1,115.9 km² excluded (21.8% of the region), 16.2 km² by this rule only."
+    assert item["args"]["title"] == {"en": "Natura 2000 site", "nl": "Natura 2000-gebied"}
+    assert render_coded(json.loads(json.dumps(item)), "nl") == str(notice)
+    assert render_coded(json.loads(json.dumps(item)), "en") == item["text"]
+    unknown = {"code": "a message of a later version {x}", "args": {}, "text": "its English text"}
+    assert render_coded(unknown, "nl") == "its English text"  # arguments that do not fit: the stored text
+    assert render_coded("an older plain notice", "nl") == "an older plain notice"
