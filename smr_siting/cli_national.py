@@ -24,7 +24,7 @@ from typing import Any, TextIO
 
 from .cli_args import positive_float, positive_int
 from .core.errors import SmrSitingError
-from .core.i18n import _, localised
+from .core.i18n import _, coded_list, english_list, localised
 from .core.layers import LayerInput
 
 
@@ -90,7 +90,7 @@ def _summary(result: Any, request: Any) -> dict:
         "parameters": request.parameters(),
         "inputs": [{"layer_id": u.layer_id, "path": u.path, "layer": u.layer, "sha256": u.sha256, "crs": u.crs,
                     "licence": u.licence, "caveat": u.caveat} for u in result.inputs],
-        "notices": result.notices,
+        "notices": english_list(result.notices), "notice_codes": coded_list(result.notices),
         "timings_s": result.timings,
         "versions": versions(),
     }

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from .errors import RunCancelled, SmrSitingError
-from .i18n import _
+from .i18n import _, english, english_data, language, localised
 from .progress import RunContext
 
 SUMMARY_CSV = "batch_summary.csv"
@@ -151,13 +151,15 @@ def run_job(job: BatchJob, ctx: RunContext | None = None) -> BatchRow:
             write_report(job.folder, job.report_lang, None, job.overwrite, ctx.stage(0.9, 1.0))
         row.status = STATUS_OK
     except SmrSitingError as error:
-        row.reason = _one_line(str(error))
+        # batch_summary.csv/.json are data: they write the English text; the log shows the user's language
+        row.reason = localised(_one_line(error.english()), _one_line(str(error)) if language() == "nl" else "")
     except MemoryError:
         row.reason = _("out of memory. Use a coarser --resolution or a smaller region.")
     except RunCancelled:
         raise
     except Exception as error:  # noqa: BLE001 - one run's bug must not stop the others; the reason says so
-        row.reason = _one_line(_("internal error: {name}: {error}").format(name=type(error).__name__, error=error))
+        row.reason = _("internal error: {name}: {error}").format(name=type(error).__name__,
+                                                                error=_one_line(str(error)))
     if not row.ok:
         row.folder = ""  # a failed run leaves no folder
     row.seconds = round(time.perf_counter() - started, 1)
@@ -233,7 +235,8 @@ def run_batch(jobs: Sequence[BatchJob], out_dir: Path, overwrite: bool = False, 
                     except Exception as error:  # noqa: BLE001 - a worker that died: record it, go on
                         job = jobs[index]
                         row = BatchRow(job.region, job.profile, STATUS_FAILED, str(job.folder),
-                                       reason=_one_line(_("the worker process failed: {error}").format(error=error)))
+                                       reason=_("the worker process failed: {error}").format(
+                                           error=_one_line(str(error))))
                     rows[index] = row
                     done += 1
                     ctx.progress(done / total, f"{row.region} × {row.profile}")
@@ -258,7 +261,7 @@ def summary_csv_text(rows: Sequence[BatchRow]) -> str:
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("" if v is None else v) for k, v in asdict(row).items()})
+        writer.writerow({k: ("" if v is None else english(v)) for k, v in asdict(row).items()})
     return buffer.getvalue()
 
 
@@ -266,5 +269,5 @@ def summary_json_text(rows: Sequence[BatchRow]) -> str:
     import json
 
     data: dict[str, Any] = {"runs": len(rows), "succeeded": sum(r.ok for r in rows),
-                            "failed": sum(not r.ok for r in rows), "rows": [asdict(r) for r in rows]}
+                            "failed": sum(not r.ok for r in rows), "rows": [english_data(asdict(r)) for r in rows]}
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -16,14 +16,26 @@ class SmrSitingError(Exception):
         self.problem = problem.rstrip(".")
         self.fix = fix.strip()
         self.where = where
+        self.messages = (problem, fix, where)  # as given: translated messages that can speak English again
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        head = f"{self.where}: " if self.where else ""
-        tail = f". {self.fix}" if self.fix else "."
-        if self.fix and not self.fix.endswith((".", "?", "!")):
+        return self._line(self.problem, self.fix, self.where)
+
+    @staticmethod
+    def _line(problem: str, fix: str, where: str) -> str:
+        head = f"{where}: " if where else ""
+        tail = f". {fix}" if fix else "."
+        if fix and not fix.endswith((".", "?", "!")):
             tail += "."
-        return f"{head}{self.problem}{tail}"
+        return f"{head}{problem}{tail}"
+
+    def english(self) -> str:
+        """The message in English (what a data file such as batch_summary.csv records)."""
+        from .i18n import english
+
+        problem, fix, where = (str(english(m)) for m in self.messages)
+        return self._line(problem.rstrip("."), fix.strip(), where)
 
 
 class ProfileError(SmrSitingError):

@@ -7,7 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .i18n import N_, language, translate
+from .i18n import N_, Localised, Message, joined, translate
 from .profile import Criterion
 
 #: the legend text of cell value 0
@@ -118,8 +118,10 @@ def rule_table(bits: np.ndarray, region: np.ndarray, rules: Sequence[RuleInfo], 
 
 def describe_value(value: int, rules: Sequence[RuleInfo], dutch: bool | None = None) -> str:
     """The reasons a cell value stands for, in profile order; in Dutch if ``dutch`` (default: the engine's language)."""
-    if dutch is None:
-        dutch = language() == "nl"
+    if dutch is None:  # both languages kept: a data file writes it in English (i18n.english)
+        if value == 0:
+            return Message(NOT_EXCLUDED)
+        return joined(" + ", [Localised(r.title, r.title_nl or "") for r in rules if value & r.value])
     if value == 0:
         return translate(NOT_EXCLUDED, "nl" if dutch else "en")
     names = [(r.title_nl or r.title) if dutch else r.title for r in rules if value & r.value]

@@ -10,15 +10,23 @@ The language is ``set_language()``'s (the QGIS plugin sets the user's QGIS local
 non-empty one of ``SMR_SITING_LANG``, ``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES`` and ``LANG``:
 Dutch when it starts with ``nl``, English otherwise.  ``scripts/update_engine_translations.py``
 collects the message ids into ``nl.po``.
+
+Every ``_()`` returns a :class:`Message`: a ``str`` in the current language that also remembers its message id
+and (after ``.format``) its named arguments, so that a notice can be written to a data file without the run's
+language — as ``{"code": msgid, "args": {...}, "text": English}`` (:func:`coded`) — and shown again in any
+language (:func:`render_coded`).  An argument that is itself a ``Message``, a :func:`localised` name or a
+:func:`joined` list keeps its own code, so ``kind_label()`` or a rule's Dutch title follow the reader's language.
 """
 
 from __future__ import annotations
 
 import ast
+import numbers
 import os
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Iterable, Mapping
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 LANGUAGES = ("en", "nl")
@@ -124,12 +132,90 @@ def translate(msgid: str, lang: str | None = None) -> str:
     return catalogue(lang or language()).get(msgid, msgid)
 
 
+class Message(str):
+    """A translated message: the text in the language current when it was made, plus what it was made of (its
+    English message id and, once ``.format`` filled them, its named arguments), so it can be rendered again in
+    another language (:meth:`render`) or written without a language (:func:`coded`)."""
+
+    msgid: str
+    args: dict[str, Any] | None
+
+    def __new__(cls, msgid: str, args: Mapping[str, Any] | None = None, text: str | None = None) -> Message:
+        args = None if args is None else dict(args)
+        self = super().__new__(cls, _render_message(msgid, args, language()) if text is None else text)
+        self.msgid, self.args = msgid, args
+        return self
+
+    def format(self, *positional: Any, **named: Any) -> str:  # type: ignore[override]
+        if positional:  # not a gettext-style message: no code to keep
+            return str.format(str(self), *positional, **named)
+        return Message(self.msgid, named)
+
+    def render(self, lang: str) -> str:
+        """The message in ``lang`` ('en' or 'nl')."""
+        return _render_message(self.msgid, self.args, lang)
+
+    def __reduce__(self) -> tuple:
+        return (Message, (self.msgid, self.args, str(self)))
+
+
+class Localised(str):
+    """A name given in both languages (a profile's ``title`` / ``title_nl``), in the current language."""
+
+    en: str
+    nl: str
+
+    def __new__(cls, en: str, nl: str = "") -> Localised:
+        self = super().__new__(cls, nl if nl and language() == "nl" else en)
+        self.en, self.nl = str(en), str(nl or "")
+        return self
+
+    def render(self, lang: str) -> str:
+        return self.nl if lang == "nl" and self.nl else self.en
+
+    def __reduce__(self) -> tuple:
+        return (Localised, (self.en, self.nl))
+
+
+class Joined(str):
+    """Parts joined by a separator (``", "``, or a translated ``" and "``), each part in the reader's language."""
+
+    sep: Any
+    parts: list[Any]
+
+    def __new__(cls, sep: Any, parts: Iterable[Any]) -> Joined:
+        parts = list(parts)
+        self = super().__new__(cls, str(sep).join(str(p) for p in parts))
+        self.sep, self.parts = sep, parts
+        return self
+
+    def render(self, lang: str) -> str:
+        return render(self.sep, lang).join(str(render(p, lang)) for p in self.parts)
+
+    def __reduce__(self) -> tuple:
+        return (Joined, (self.sep, self.parts))
+
+
+def render(value: Any, lang: str) -> Any:
+    """``value`` in ``lang`` if it is a message, a bilingual name or a joined list; else as it is."""
+    return value.render(lang) if isinstance(value, (Message, Localised, Joined)) else value
+
+
+def _render_message(msgid: str, args: Mapping[str, Any] | None, lang: str) -> str:
+    text = translate(msgid, lang)
+    if args is None:
+        return text
+    return text.format(**{key: render(value, lang) for key, value in args.items()})
+
+
+def english(value: Any) -> Any:
+    """A message (or name) in English, as data files hold it; anything else as it is."""
+    return render(value, "en")
+
+
 def _(msgid: str) -> str:
     """The message in the current language (named placeholders are filled afterwards with ``.format``)."""
-    lang = language()
-    if lang == "en":
-        return msgid
-    return catalogue(lang).get(msgid, msgid)
+    return Message(msgid)
 
 
 def N_(msgid: str) -> str:  # noqa: N802 - the gettext convention
@@ -139,7 +225,111 @@ def N_(msgid: str) -> str:  # noqa: N802 - the gettext convention
 
 def localised(text: str, text_nl: str = "") -> str:
     """A name that a profile or the catalogue gives in both languages (``title`` / ``title_nl``)."""
-    return text_nl if text_nl and language() == "nl" else text
+    if not isinstance(text, str):
+        return text
+    return Localised(text, text_nl or "")
+
+
+def joined(sep: str, parts: Iterable[Any]) -> str:
+    """``sep.join(parts)`` that keeps each part's language-free form (see :class:`Joined`)."""
+    return Joined(sep, parts)
+
+
+# ------------------------------------------------------------------ messages in data files, without a language
+def _coded_value(value: Any) -> Any:
+    if isinstance(value, Message):
+        return {"code": value.msgid, "args": _coded_args(value.args)}
+    if isinstance(value, Localised):
+        return {"en": value.en, "nl": value.nl} if value.nl else value.en
+    if isinstance(value, Joined):
+        return {"join": _coded_value(value.sep), "parts": [_coded_value(p) for p in value.parts]}
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    if isinstance(value, (list, tuple)):
+        return [_coded_value(v) for v in value]
+    return str(value)
+
+
+def _coded_args(args: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    return None if args is None else {key: _coded_value(value) for key, value in sorted(args.items())}
+
+
+def coded(message: Any) -> dict[str, Any]:
+    """A notice as a data file keeps it: ``{"code": msgid, "args": {...}, "text": English}`` (the same in every
+    language).  A plain string (a message that is no :class:`Message`) has ``"code": null`` and its own text."""
+    if isinstance(message, Message):
+        return {"code": message.msgid, "args": _coded_args(message.args), "text": message.render("en")}
+    if isinstance(message, Joined):  # messages one after the other: each part coded
+        return {"code": None, "args": None, "join": _coded_value(message.sep),
+                "parts": [_coded_value(p) for p in message.parts], "text": message.render("en")}
+    if isinstance(message, Localised):
+        return {"code": None, "args": None, "text": message.render("en"), "nl": message.nl}
+    return {"code": None, "args": None, "text": str(message)}
+
+
+def _decoded(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "code" in value and isinstance(value.get("code"), str):
+            args = value.get("args")
+            return Message(value["code"], {k: _decoded(v) for k, v in args.items()} if isinstance(args, dict)
+                           else None, text="")
+        if "en" in value:
+            return Localised(str(value.get("en", "")), str(value.get("nl", "") or ""))
+        if "join" in value and isinstance(value.get("parts"), list):
+            return Joined(_decoded(value["join"]), [_decoded(p) for p in value["parts"]])
+        return str(value)
+    if isinstance(value, list):
+        return [_decoded(v) for v in value]
+    return value
+
+
+def render_coded(item: Any, lang: str) -> str:
+    """A notice that :func:`coded` wrote (or an older plain-text one), in ``lang``; its English text if it cannot
+    be rendered (a message this version does not know, arguments that do not fit)."""
+    if not isinstance(item, dict):
+        return str(item)
+    text = str(item.get("text", ""))
+    if isinstance(item.get("code"), str):
+        try:
+            return str(render(_decoded({"code": item["code"], "args": item.get("args")}), lang))
+        except (KeyError, IndexError, ValueError, TypeError, AttributeError):
+            return text
+    if isinstance(item.get("parts"), list):
+        try:
+            return str(render(_decoded({"join": item.get("join", ""), "parts": item["parts"]}), lang))
+        except (KeyError, IndexError, ValueError, TypeError, AttributeError):
+            return text
+    if lang == "nl" and item.get("nl"):
+        return str(item["nl"])
+    return text
+
+
+def coded_list(messages: Iterable[Any]) -> list[dict[str, Any]]:
+    """:func:`coded` of each message."""
+    return [coded(m) for m in messages]
+
+
+def english_data(value: Any) -> Any:
+    """``value`` (JSON-like: dicts, lists, strings, numbers) with every message or bilingual name in English: what a
+    data file holds, whatever the run's language."""
+    if isinstance(value, (Message, Localised, Joined)):
+        return value.render("en")
+    if isinstance(value, dict):
+        return {english_data(k): english_data(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [english_data(v) for v in value]
+    return value
+
+
+def english_list(messages: Iterable[Any]) -> list[str]:
+    """Each message's English text (what the older ``notices`` lists of the data files hold)."""
+    return [coded(m)["text"] for m in messages]
 
 
 _PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_]\w*|\d*)(![rsa])?(:[^{}\s]*)?\}")

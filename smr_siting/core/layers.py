@@ -28,7 +28,7 @@ from . import ogrio
 from .catalogue import Catalogue, CatalogueEntry
 from .errors import DataError, SmrSitingError
 from .grid import CRS as RD_CRS
-from .i18n import _, localised
+from .i18n import _, english, localised
 from .profile import Condition
 from .progress import RunContext
 from .sources import Missing
@@ -287,7 +287,8 @@ class LayerStore:
             entry = fetched_entry(entry, provenance)  # a fetched layer: its service's owner, licence, caveat
             caveat = entry.caveat if origin != "given" else ""
             if origin == FALLBACK_ORIGIN:
-                caveat = " ".join(filter(None, [caveat, _("Read from the embedded national pack.")]))
+                # in English, as the catalogue's caveats: it goes into the data files
+                caveat = " ".join(filter(None, [caveat, english(_("Read from the embedded national pack."))]))
             self.used[layer_id] = UsedInput(
                 layer_id=layer_id, path=str(source.path), layer=source.layer, sha256=file_digest(source.path),
                 bytes=source.path.stat().st_size if source.path.is_file() else 0, crs=crs, title=entry.title,

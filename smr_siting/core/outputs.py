@@ -514,7 +514,10 @@ def _write_text(path: Path, text: str) -> None:
 
 
 def write_json(path: Path, data: Any) -> None:
-    _write_text(path, json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False, default=_json_default) + "\n")
+    """A data file: messages in it are written in English, whatever the run's language."""
+    from .i18n import english_data
+
+    _write_text(path, json.dumps(english_data(data), indent=2, ensure_ascii=False, sort_keys=False, default=_json_default) + "\n")
 
 
 def _json_default(value: Any) -> Any:
@@ -529,6 +532,10 @@ def _json_default(value: Any) -> Any:
 
 #: the manifest's own digest: sha256 of every other section, so that verify sees an edited manifest
 DIGEST_KEY = "content_sha256"
+#: the manifest's ``format``: 2 — the notices are written without the run's language (English text, plus
+#: ``notice_codes``: message id and arguments), so the data files are the same in every language; manifests
+#: without ``format`` (1) hold the notices in the run's language
+MANIFEST_FORMAT = 2
 
 
 def content_digest(manifest: Mapping[str, Any]) -> str:
@@ -546,7 +553,9 @@ def seal_manifest(manifest: Mapping[str, Any]) -> dict:
 
     sealed = {k: v for k, v in manifest.items() if k != DIGEST_KEY}
     sealed.setdefault("language", language())
-    sealed = json.loads(json.dumps(sealed, default=_json_default))  # the digest of exactly what is written
+    from .i18n import english_data
+
+    sealed = json.loads(json.dumps(english_data(sealed), default=_json_default))  # the digest of what is written
     sealed[DIGEST_KEY] = content_digest(sealed)
     return sealed
 
@@ -645,8 +654,14 @@ def write_style(path: Path, name: str) -> None:
 
 def write_gpkg(path: Path, gdf: gpd.GeoDataFrame, layer: str, geometry_type: str = "MultiPolygon") -> None:
     """Write one layer; an empty frame still gets its fields and geometry type."""
+    from .i18n import english
     from .vectorio import _pyogrio
 
+    texts = [c for c in gdf.columns if c != gdf.geometry.name and gdf[c].dtype == object]
+    if texts:  # a data file: messages (site names, values in words, notes) in English, whatever the language
+        gdf = gdf.copy()
+        for column in texts:
+            gdf[column] = [english(v) for v in gdf[column]]
     with fixed_gpkg_dates():
         if len(gdf):
             gdf.to_file(str(path), layer=layer, driver="GPKG", index=False)

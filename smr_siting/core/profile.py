@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import ProfileError
-from .i18n import _
+from .i18n import _, joined
 from .units import parse_area, parse_length
 from .yamlpos import LineDict, LineList, load_yaml, read_text_bounded
 
@@ -47,7 +47,8 @@ class Condition:
     keep_missing: bool = False
 
     def describe(self) -> str:
-        return f"{self.field} {self.op} {self.value!r}" + (_(" (or missing)") if self.keep_missing else "")
+        text = f"{self.field} {self.op} {self.value!r}"
+        return joined("", [text, _(" (or missing)")]) if self.keep_missing else text
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ class Distance:
                      length=format_length(b.metres), field=self.field, lower=b.lower,
                      upper="" if b.upper is None else f"{b.upper:g}")
                  for b in self.bands]
-        return "; ".join(parts)
+        return joined("; ", parts)
 
 
 @dataclass(frozen=True)

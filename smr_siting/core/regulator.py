@@ -18,7 +18,7 @@ import numpy as np
 from .cooling import fits, share_of
 from .designs import Design, mode_label, resolved_design
 from .errors import SmrSitingError
-from .i18n import _
+from .i18n import _, joined
 from .population import SECTOR_NAMES, Population, read_population, sector_at, within_at
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ def _cooling_words(fitting: list[CoolingFit] | None) -> tuple[str, str]:
         else:
             parts.append(_("{mode}: {share:.2g} % of the {water}'s low flow ({flow:,.0f} m³/s)").format(
                 mode=mode_label(fit.mode), share=fit.share * 100, water=fit.water, flow=fit.low_flow))
-    return "; ".join(mode_label(f.mode) for f in fitting), "; ".join(parts)
+    return joined("; ", [mode_label(f.mode) for f in fitting]), joined("; ", parts)
 
 
 def facts(result: ExclusionResult, xs: Sequence[float], ys: Sequence[float],
@@ -152,7 +152,7 @@ def facts(result: ExclusionResult, xs: Sequence[float], ys: Sequence[float],
         row.update({"cooling_modes_fit": modes, "cooling_flow_text": text})
         if text:
             words.append(text)
-        row["regulator_text"] = "; ".join(words)
+        row["regulator_text"] = joined("; ", words)
         rows.append(row)
     return rows
 

@@ -24,9 +24,10 @@ from .errors import SmrSitingError
 from .exclusion import RuleInfo, RuleStats, bits_dtype, nodata_value, rule_infos, rule_table, set_rule_bit
 from .geometry import burn
 from .grid import Grid, check_memory, snap_grid
-from .i18n import _, localised
+from .i18n import _, coded_list, english, english_list, localised
 from .layers import LayerInput, LayerStore, UsedInput, sha256_of
 from .outputs import (
+    MANIFEST_FORMAT,
     OUTPUT_NAMES,
     AtomicOutputs,
     exclusion_legend,
@@ -145,7 +146,7 @@ class ExclusionResult:
         return Footprint(area, shape, aspect, footprint.basis)
 
     def caveats(self) -> list[str]:
-        layers = [f"{u.layer_id}: {u.caveat}" for u in self.store.inputs() if u.caveat]
+        layers = [f"{u.layer_id}: {english(u.caveat)}" for u in self.store.inputs() if u.caveat]  # data: English
         fallbacks = [f"{c.criterion}: {c.meaning}" for c in self.sources if c.is_fallback and c.meaning]
         return layers + list(dict.fromkeys(fallbacks))
 
@@ -444,8 +445,8 @@ def _inputs_json(inputs: list[UsedInput]) -> list[dict]:
     return [{"layer_id": u.layer_id, "title": u.title, "path": os.path.abspath(u.path), "path_as_given": u.path,
              "layer": u.layer, "sha256": u.sha256,
              "bytes": u.bytes, "crs": u.crs, "features_read": u.features_read, "origin": u.origin, "owner": u.owner,
-             "licence": u.licence, "vintage": u.vintage, "caveat": u.caveat, "notes": u.notes,
-             "provenance": u.provenance} for u in inputs]
+             "licence": u.licence, "vintage": u.vintage, "caveat": u.caveat, "notes": english_list(u.notes),
+             "note_codes": coded_list(u.notes), "provenance": u.provenance} for u in inputs]
 
 
 def summary_dict(result: ExclusionResult, candidates: gpd.GeoDataFrame | None,
@@ -475,7 +476,8 @@ def summary_dict(result: ExclusionResult, candidates: gpd.GeoDataFrame | None,
     if design is not None:
         data["design"] = design.report(result.request.footprint_ha)
     data["caveats"] = result.caveats()
-    data["notices"] = list(result.ctx.notices)
+    data["notices"] = english_list(result.ctx.notices)  # English whatever the run's language (a data file)
+    data["notice_codes"] = coded_list(result.ctx.notices)  # message id + arguments: any reader's language
     return data
 
 
@@ -523,7 +525,7 @@ def write_screening(result: ExclusionResult, targets: Mapping[str, Path], overwr
             produced = {str(t.name): sha256_of(temp) for t, temp in sorted(outputs.temps.items())}
             finished = _dt.datetime.now(_dt.timezone.utc)
             manifest = {
-                "tool": "smr-siting", "version": __version__,
+                "tool": "smr-siting", "version": __version__, "format": MANIFEST_FORMAT,
                 "run": {"started": (started or finished).isoformat(timespec="seconds"),
                         "finished": finished.isoformat(timespec="seconds"),
                         "timings_s": {k: round(v, 3) for k, v in result.timings.items()},
@@ -535,7 +537,8 @@ def write_screening(result: ExclusionResult, targets: Mapping[str, Path], overwr
                 "design": manifest_entry(result.profile, result.request.footprint_ha),
                 "inputs": _inputs_json(result.store.inputs()),
                 "sources": choices_json(result.sources),
-                "outputs": produced, "caveats": caveats, "notices": list(result.ctx.notices),
+                "outputs": produced, "caveats": caveats, "notices": english_list(result.ctx.notices),
+                "notice_codes": coded_list(result.ctx.notices),
                 "versions": versions(),
             }
             write_json(outputs.temp(targets["manifest"]), seal_manifest(manifest))

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from .errors import DataError
-from .i18n import _
+from .i18n import _, joined
 from .profile import Profile
 from .vocabulary import LAYER, term
 
@@ -207,12 +207,13 @@ def describe_choices(choices: tuple[SourceChoice, ...]) -> list[str]:
                 what=what, criterion=criterion, layers=", ".join(dict.fromkeys(c.chosen for c in group))))
             continue
         used = ", ".join(repr(layer) for layer in dict.fromkeys(c.chosen for c in fallbacks))
-        why = "; ".join(f"{layer}: {reason.describe()}" for layer, reason in
-                        dict.fromkeys(item for c in fallbacks for item in c.skipped))
+        why = joined("; ", [joined(": ", [layer, reason.describe()]) for layer, reason in
+                            dict.fromkeys(item for c in fallbacks for item in c.skipped)])
         text = _("{what} {criterion!r} uses the fallback(s) {layers}, because a more authoritative source is not "
                  "available ({why}).").format(what=what, criterion=criterion, layers=used, why=why)
         meanings = [f"{c.chosen}: {c.meaning}" for c in fallbacks if c.meaning]
         if meanings:
-            text += " " + _("What this means: {meaning}").format(meaning=" ".join(dict.fromkeys(meanings)))
+            text = joined(" ", [text, _("What this means: {meaning}").format(
+                meaning=" ".join(dict.fromkeys(meanings)))])
         lines.append(text)
     return lines

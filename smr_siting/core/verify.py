@@ -258,10 +258,31 @@ def verify_run(run_dir: Path, ctx: RunContext | None = None, rerun: bool = True,
             candidates = compute_candidates(result, ctx.stage(0.6, 0.8)) if "candidates" in targets else None
             write_screening(result, targets, False, candidates, ctx.stage(0.8, 1.0))
             rerun = read_manifest(out)["outputs"]
+            differs = [name for name in sorted(set(outputs) | set(rerun)) if outputs.get(name) != rerun.get(name)
+                       and not _same_but_for_notices(manifest, name, paths.get(name), out / name)]
     finally:
         i18n._language = before
     report.rerun_done = True
-    for name in sorted(set(outputs) | set(rerun)):
-        if outputs.get(name) != rerun.get(name):
-            report.rerun_differs.append(name)
+    report.rerun_differs.extend(differs)
     return report
+
+
+#: outputs whose notices an earlier manifest format wrote in the run's language (now: English text and codes)
+_NOTICE_KEYS = ("notices", "notice_codes")
+
+
+def _same_but_for_notices(manifest: dict, name: str, recorded: Path | None, rerun: Path) -> bool:
+    """A folder written before manifest format 2 holds its notices in summary.json in the run's language; this
+    version writes them in English with their message codes.  The rest of the file must be the same."""
+    if manifest.get("format", 1) != 1 or name != "summary.json" or recorded is None:
+        return False
+    try:
+        with open(recorded, "rb") as handle:
+            old = json.loads(handle.read(MANIFEST_LIMIT).decode("utf-8"), parse_constant=_no_constant)
+        new = json.loads(rerun.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError, RecursionError):
+        return False
+    if not (isinstance(old, dict) and isinstance(new, dict)):
+        return False
+    return ({k: v for k, v in old.items() if k not in _NOTICE_KEYS}
+            == {k: v for k, v in new.items() if k not in _NOTICE_KEYS})

@@ -15,7 +15,7 @@ from ..geometry import (
     within_distance_edt,
 )
 from ..grid import Grid
-from ..i18n import _
+from ..i18n import _, joined
 from ..layers import LayerStore, apply_where, feature_distances, polygons_only, unbanded_features
 from ..profile import Criterion, Source
 from ..progress import RunContext
@@ -39,7 +39,7 @@ def source_features(source: Source, criterion: Criterion, store: LayerStore) -> 
     if source.where:
         before = len(gdf)
         gdf = apply_where(gdf, source.where, label)
-        conditions = " {} ".format(_("and")).join(c.describe() for c in source.where)
+        conditions = joined(joined("", [" ", _("and"), " "]), [c.describe() for c in source.where])
         store.ctx.tell(_("Rule {rule!r}: {count} of {total} features of {layer!r} near the region "
                          "match {conditions}.").format(rule=criterion.id, count=len(gdf), total=before,
                                                        layer=source.layer, conditions=conditions))

@@ -859,7 +859,7 @@ class Report:
                          item.get("caveat", "") or "–"))
         out.append(table((_("layer"), _("owner"), _("licence"), _("vintage"), _("caveats")), rows,
                          widths=(18, 18, 18, 9, 37)))
-        notices = self.data.summary.get("notices", [])
+        notices = self.data.notices(self.lang)
         if notices:
             out.append(f"<h3>{e(_('Notes of the run'))}</h3>")
             out.append("<ul>" + "".join(f"<li>{e(n)}</li>" for n in notices) + "</ul>")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..errors import SmrSitingError
-from ..i18n import _
+from ..i18n import _, render_coded
 
 
 @dataclass
@@ -50,6 +50,14 @@ class RunData:
         """The ranked sites in rank order."""
         rows = [r for r in self.ranked_rows or [] if r.get("status") == "ranked" and r.get("rank")]
         return sorted(rows, key=lambda r: int(float(r["rank"])))
+
+    def notices(self, lang: str) -> list[str]:
+        """The run's notes in ``lang``: from their message ids and arguments (``notice_codes``, any run's language),
+        else as a folder of an earlier version wrote them (``notices``: text in that run's language)."""
+        coded = self.summary.get("notice_codes")
+        if isinstance(coded, list):
+            return [render_coded(item, lang) for item in coded]
+        return [str(n) for n in self.summary.get("notices", []) or []]
 
     def sources(self) -> list[dict] | None:
         """The source chosen for each rule (``sources`` of summary.json or manifest.json), ``None`` if not recorded."""

@@ -22,7 +22,7 @@ import numpy as np
 from ..catalogue import load_catalogue
 from ..errors import DataError, SmrSitingError
 from ..grid import check_memory
-from ..i18n import _
+from ..i18n import _, coded_list, english, english_list
 from ..layers import LayerInput, sha256_of
 from ..outputs import AtomicOutputs, write_gpkg, write_json, write_style
 from ..profile import Profile, parse_profile
@@ -163,7 +163,7 @@ def score_sites(result: Any, spec: ScoringSpec, sites: LayerInput | None = None,
                       "weight": round(w, 6), "basis": c.basis}
                      for c, w in zip(spec.criteria, spec.weights)],
         "ranked": int((table["status"] == STATUS_RANKED).sum()) if len(table) else 0,
-        "notices": list(suitability.warnings),
+        "notices": english_list(suitability.warnings), "notice_codes": coded_list(suitability.warnings),
     }
     from ..regulator import annotate_sites
 
@@ -377,7 +377,7 @@ def _write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> No
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({key: english(value) for key, value in row.items()} for row in rows)
 
 
 __all__ = ["load_run", "parse_sweep", "rank_run", "score_sites", "scoring_spec", "sensitivity_rows", "sensitivity_run",

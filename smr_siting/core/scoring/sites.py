@@ -26,7 +26,7 @@ from ..candidates import FOUR_CONNECTED, FootprintCells, fit_and_usable, fit_pos
 from ..errors import DataError
 from ..exclusion import describe_value
 from ..geometry import burn, burn_values
-from ..i18n import _, localised
+from ..i18n import _, english, joined, localised
 from ..layers import LayerInput
 from ..progress import RunContext
 from .aggregate import owa_weights, ranks, topsis
@@ -243,7 +243,7 @@ def _place_in_parcel(site: Site, result: ExclusionResult, suitability: Suitabili
     note = _("no {footprint:.2f} ha footprint fits wholly on the parcel's free land ({free:,.2f} of {total:,.2f} ha "
              "free)").format(footprint=footprint_ha, free=free_ha, total=parcel_cells * cell_ha)
     if shares:
-        note += "; " + _("excluded: {shares}").format(shares=", ".join(shares))
+        note = joined("; ", [note, _("excluded: {shares}").format(shares=joined(", ", shares))])
     return dataclasses.replace(site, fits=False, free_ha=free_ha, note=note)
 
 
@@ -412,4 +412,5 @@ def write_sites_csv(path: Path, gdf: gpd.GeoDataFrame, spec: ScoringSpec) -> Non
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(columns)
         for _index, row in gdf.iterrows():
-            writer.writerow(["" if isinstance(row[c], float) and np.isnan(row[c]) else row[c] for c in columns])
+            writer.writerow(["" if isinstance(row[c], float) and np.isnan(row[c]) else english(row[c])
+                             for c in columns])
