@@ -29,13 +29,13 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from .i18n import language
+from .i18n import Joined, Localised, Message, _coded_value, language
 from .layers import UsedInput, file_digest
 
 #: the disk cache's default size limit
 DEFAULT_LIMIT_BYTES = 2 * 1024 ** 3
 #: entries written by this version of the format only
-FORMAT = 1
+FORMAT = 2
 _OFF = {"off", "0", "no", "none", "false"}
 
 
@@ -107,6 +107,47 @@ class Entry:
     @property
     def nbytes(self) -> int:
         return int(self.packed.nbytes)
+
+
+_MESSAGE = "__message__"
+
+
+def _to_json(value: Any) -> Any:
+    """A told message or recorded note as JSON that keeps its message id and arguments (the outputs keep them
+    as ``notice_codes`` / ``note_codes``), so a run served from disk writes what a computing run writes."""
+    if isinstance(value, (Message, Localised, Joined)):
+        return {_MESSAGE: _coded_value(value)}
+    if isinstance(value, dict):
+        return {k: _to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_json(v) for v in value]
+    return value
+
+
+def _revive(value: Any) -> Any:
+    """A coded value back as the message it was, rendered in the current language."""
+    if isinstance(value, dict):
+        if isinstance(value.get("code"), str):
+            args = value.get("args")
+            return Message(value["code"], {k: _revive(v) for k, v in args.items()} if isinstance(args, dict) else None)
+        if "en" in value:
+            return Localised(str(value["en"]), str(value.get("nl") or ""))
+        if "join" in value and isinstance(value.get("parts"), list):
+            return Joined(_revive(value["join"]), [_revive(p) for p in value["parts"]])
+        return value
+    if isinstance(value, list):
+        return [_revive(v) for v in value]
+    return value
+
+
+def _from_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {_MESSAGE}:
+            return _revive(value[_MESSAGE])
+        return {k: _from_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_json(v) for v in value]
+    return value
 
 
 def make_entry(mask: np.ndarray, told: list[str], used: dict[str, UsedInput]) -> Entry:
@@ -190,8 +231,8 @@ class RuleCache:
                 meta = json.loads(bytes(data["meta"]).decode("utf-8"))
                 if meta.get("format") != FORMAT or meta.get("key") != key:
                     return None
-                entry = Entry(tuple(meta["shape"]), np.array(data["packed"]), list(meta["told"]),  # type: ignore[arg-type]
-                              dict(meta["used"]))
+                entry = Entry(tuple(meta["shape"]), np.array(data["packed"]),  # type: ignore[arg-type]
+                              list(_from_json(meta["told"])), dict(_from_json(meta["used"])))
             os.utime(path)  # least recently used goes first
         except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError):  # absent, damaged, foreign: compute
             return None
@@ -200,7 +241,8 @@ class RuleCache:
 
     def _write(self, key: str, entry: Entry) -> None:
         assert self.directory is not None
-        meta = {"format": FORMAT, "key": key, "shape": list(entry.shape), "told": entry.told, "used": entry.used}
+        meta = {"format": FORMAT, "key": key, "shape": list(entry.shape), "told": _to_json(entry.told),
+                "used": _to_json(entry.used)}
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             handle, temp = tempfile.mkstemp(prefix=".part-", suffix=".npz", dir=self.directory)
