@@ -124,7 +124,7 @@
       <translation>Een benodigd Python-pakket ontbreekt ({error}). {help}</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="264" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="288" />
       <source>A threshold sweep was given but no file for 'Threshold sweeps (CSV)'</source>
       <translation>Er is een drempelreeks opgegeven maar geen bestand voor ‘Drempelreeksen (CSV)’</translation>
     </message>
@@ -254,12 +254,12 @@
       <translation>De catalogus controleren tegen de live diensten (niets downloaden)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="271" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="295" />
       <source>Choose another file for 'Sensitivity per site', or tick 'Replace output files that already exist'</source>
       <translation>Kies een ander bestand voor 'Gevoeligheid per locatie', of vink 'Bestaande uitvoerbestanden vervangen' aan</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="265" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="289" />
       <source>Choose one, or clear 'Threshold sweep'</source>
       <translation>Kies er een, of maak ‘Drempelreeks’ leeg</translation>
     </message>
@@ -404,7 +404,7 @@
       <translation>Groep</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="226" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="250" />
       <source>How stable is the ranking? Monte Carlo on the weights (Dirichlet around the chosen weights, seeded: the same seed gives the same numbers): per site the share of runs at rank 1, in the top 3 and top 5, and a rank interval; each site's rank with each criterion left out; and, optionally, threshold sweeps (e.g. cooling_water=1km,2km,5km,10km: km² left and candidate areas per value).</source>
       <translation>Hoe stabiel is de rangschikking? Monte Carlo op de gewichten (Dirichlet rond de gekozen gewichten, met vaste seed: dezelfde seed geeft dezelfde getallen): per locatie het aandeel van de trekkingen op plaats 1, in de top 3 en de top 5, en een bandbreedte van de rang; de rang van elke locatie als elk criterium wordt weggelaten; en, desgewenst, drempelreeksen (bijv. cooling_water=1km,2km,5km,10km: overgebleven km² en kansrijke gebieden per waarde).</translation>
     </message>
@@ -449,7 +449,7 @@
       <translation>Spiegel van de diensten: vraag URL/HOST/PAD in plaats van https://HOST/PAD</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="235" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="259" />
       <source>Monte Carlo samples</source>
       <translation>Aantal Monte Carlo-trekkingen</translation>
     </message>
@@ -554,7 +554,7 @@
       <translation>QGIS-laag {layer!r} heeft geen coördinatenreferentiesysteem. Ken er een toe (Laageigenschappen › Bron) en probeer het opnieuw.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="238" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="262" />
       <source>Random seed</source>
       <translation>Startwaarde toevalsgenerator (seed)</translation>
     </message>
@@ -764,7 +764,7 @@
       <translation>Screent elke regio met elk profiel, na elkaar: één screeningsmap per paar (OUT/&lt;regio&gt;_&lt;profiel&gt;) en batch_summary.csv / .json met de overgebleven km², het aandeel, de kansrijke gebieden, het grootste gebied, de beste locatie en haar score, of de reden waarom een berekening mislukte. Een mislukte berekening houdt de andere niet tegen; het algoritme mislukt alleen als elke berekening mislukte.&lt;h3&gt;Invoer&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Regio's&lt;/b&gt;: namen of codes van provincies of gemeenten, gescheiden door komma's, of 'all' (elke provincie in de gegevensmap).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Profielen&lt;/b&gt;: ingebouwde namen of .yaml-bestanden, gescheiden door komma's.&lt;/li&gt;&lt;/ul&gt;</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="223" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="247" />
       <source>Sensitivity of the ranking</source>
       <translation>Gevoeligheid van de rangschikking</translation>
     </message>
@@ -774,7 +774,7 @@
       <translation>Gevoeligheid per locatie</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="243" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="267" />
       <source>Sensitivity per site (CSV)</source>
       <translation>Gevoeligheid per locatie (CSV)</translation>
     </message>
@@ -819,7 +819,7 @@
       <translation>De hele screening in één stap: de uitsluitingskaart met redenen, de tabel per regel en de kansrijke gebieden waar de SMR-footprint past, met een manifest van alle invoer (sha256), het profiel en de softwareversies.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="240" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="264" />
       <source>Threshold sweep: RULE=D1,D2,… (e.g. cooling_water=1km,2km,5km,10km; several separated by ';')</source>
       <translation>Drempelreeks: REGEL=A1,A2,… (bijv. cooling_water=1km,2km,5km,10km; meerdere gescheiden door ';')</translation>
     </message>
@@ -829,7 +829,7 @@
       <translation>Drempelreeksen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="245" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="269" />
       <source>Threshold sweeps (CSV)</source>
       <translation>Drempelreeksen (CSV)</translation>
     </message>
@@ -885,11 +885,16 @@
     </message>
     <message>
       <location filename="smr_siting/processing/layers.py" line="67" />
+      <source>footprint does not fit</source>
+      <translation>voetafdruk past niet</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/layers.py" line="67" />
       <source>not scored</source>
       <translation>niet gescoord</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="270" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="294" />
       <source>output already exists: {name}</source>
       <translation>uitvoer bestaat al: {name}</translation>
     </message>

@@ -202,6 +202,7 @@ class RankSitesAlgorithm(_ScoringAlgorithm):
         surface, table, _summary = score_sites(result, spec, sites, ctx.stage(0.4, 0.95))
         with outputs:
             write_gpkg(outputs.temp(targets["ranked"]), table, "ranked_sites", geometry_type="Point")
+            unranked_as_null(outputs.temp(targets["ranked"]), "ranked_sites", spec)
             write_style(outputs.temp(targets["ranked"].with_suffix(".qml")), "ranked_sites.qml")
             if "ranked_csv" in targets:
                 write_sites_csv(outputs.temp(targets["ranked_csv"]), table, spec)
@@ -211,6 +212,29 @@ class RankSitesAlgorithm(_ScoringAlgorithm):
             ctx.check_cancelled()
             outputs.commit()
         return {"RANKED_COUNT": int((table["status"] == STATUS_RANKED).sum()) if len(table) else 0}
+
+
+def unranked_as_null(path: Path, layer: str, spec: Any) -> None:
+    """In the QGIS layer a site that is not ranked (excluded, outside the region, footprint does not fit, not scored)
+    has rank, score, TOPSIS closeness and every criterion's score and contribution NULL — not rank -1 and a score it
+    cannot have; its status says why in words.  The CSV keeps the command line's values (rank -1), byte for byte."""
+    from osgeo import ogr
+
+    from ..core.scoring.sites import STATUS_RANKED
+    from ..core.vectorio import fixed_gpkg_dates
+
+    columns = ["rank", "score", "topsis"]
+    for criterion in spec.criteria:
+        columns += [f"{criterion.id}_score", f"{criterion.id}_contribution"]
+    with fixed_gpkg_dates():  # through GDAL: the GeoPackage's triggers need its SQL functions
+        source = ogr.Open(str(path), 1)
+        table = source.GetLayerByName(layer)
+        definition = table.GetLayerDefn()
+        present = {definition.GetFieldDefn(i).GetName() for i in range(definition.GetFieldCount())}
+        assignments = ", ".join(f'"{c}" = NULL' for c in columns if c in present)
+        status = STATUS_RANKED.replace("'", "''")
+        source.ExecuteSQL(f'UPDATE "{layer}" SET {assignments} WHERE "status" IS NOT \'{status}\'')
+        del table, source  # closes the file
 
 
 class SensitivityAlgorithm(_ScoringAlgorithm):
