@@ -156,3 +156,49 @@ def test_the_menu_dialog_starts_from_the_last_region_profile_and_data(loaded_plu
                    feedback=QgsProcessingFeedback())
     last = last_inputs()
     assert last["REGION"] == "Ede" and last["PROFILE"] == "nl-strict" and last["DATA"] == str(demo_data)
+
+
+def test_the_ahp_editor_is_labelled_and_prefilled_from_the_profile(loaded_plugin, tmp_path) -> None:
+    """The AHP matrix editor as the dialog builds it (from the parameter's widget_wrapper metadata): nl-default's
+    five criteria as row and column labels (Dutch titles in Dutch), its pairwise matrix as the values; left so,
+    the parameter stays empty (the profile's own weights); choosing nl-regulator in the dialog gives six."""
+    from processing.gui.wrappers import WidgetWrapperFactory
+    from qgis.core import QgsProcessingContext
+    from qgis.gui import QgsGui, QgsProcessingGui
+
+    from smr_siting.i18n import install_translator, remove_translator
+
+    algorithm = _alg("ranksites")
+    wrapper = WidgetWrapperFactory.create_wrapper(algorithm.parameterDefinition("AHP_MATRIX"), None)
+    assert type(wrapper).__name__ == "AhpMatrixWidgetWrapper"
+    assert wrapper.labels() == ["Distance to a high-voltage substation", "Distance to large surface water",
+                                "Distance to a population centre of more than 25,000",
+                                "Population density of the municipality", "Distance to large industrial demand"]
+    assert wrapper.table.horizontalHeaderItem(0).text() == "Distance to a high-voltage substation"
+    assert wrapper.table.horizontalHeaderItem(4).toolTip() == "demand"
+    assert wrapper.cells() == ["1", "1", "2", "3", "2",
+                               "1", "1", "2", "3", "2",
+                               "1/2", "1/2", "1", "2", "1",
+                               "1/3", "1/3", "1/2", "1", "1/2",
+                               "1/2", "1/2", "1", "2", "1"]
+    assert wrapper.value() is None  # unchanged: the profile's weights, exactly
+    assert "grid 0.298" in wrapper.weights.text() and "CR 0.003" in wrapper.weights.text()
+    wrapper.table.item(0, 1).setText("3")
+    wrapper.table.item(1, 0).setText("1/3")
+    assert wrapper.value()[:7] == ["1", "3", "2", "3", "2", "1/3", "1"]
+    wrapper.setValue(None)
+    assert wrapper.value() is None
+    # the editor follows the profile chosen in the dialog
+    context = QgsProcessingContext()
+    profile = QgsGui.processingGuiRegistry().createParameterWidgetWrapper(algorithm.parameterDefinition("PROFILE"),
+                                                                          QgsProcessingGui.Standard)
+    profile_widget = profile.createWrappedWidget(context)  # noqa: F841 - kept alive while the test uses it
+    wrapper.postInitialize([profile])
+    profile.setParameterValue("nl-regulator", context)
+    assert len(wrapper.labels()) == 6 and wrapper.table.columnCount() == 6 and wrapper.value() is None
+    install_translator("nl")
+    try:
+        dutch = WidgetWrapperFactory.create_wrapper(algorithm.parameterDefinition("AHP_MATRIX"), None)
+        assert dutch.labels()[0] == "Afstand tot een hoogspanningsstation"
+    finally:
+        remove_translator()

@@ -124,22 +124,22 @@
       <translation>Een benodigd Python-pakket ontbreekt ({error}). {help}</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="288" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="293" />
       <source>A threshold sweep was given but no file for 'Threshold sweeps (CSV)'</source>
       <translation>Er is een drempelreeks opgegeven maar geen bestand voor ‘Drempelreeksen (CSV)’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="73" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="78" />
       <source>A threshold sweep was given but no file for 'Threshold sweeps (CSV)': choose one, or clear 'Threshold sweep'.</source>
       <translation>Er is een drempelreeks opgegeven maar geen bestand voor ‘Drempelreeksen (CSV)’: kies er een, of maak ‘Drempelreeks’ leeg.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="96" />
+      <location filename="smr_siting/processing/ahp_widget.py" line="114" />
       <source>AHP matrix parameter</source>
       <translation>AHP-matrixparameter</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="54" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="56" />
       <source>AHP pairwise comparison matrix (rows and columns in the order of the profile's scoring criteria; empty: the profile's weights)</source>
       <translation>AHP-matrix van paarsgewijze vergelijkingen (rijen en kolommen in de volgorde van de scorecriteria van het profiel; leeg: de gewichten uit het profiel)</translation>
     </message>
@@ -244,6 +244,11 @@
       <translation>Kan laag {name} niet exporteren: {error}</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/ahp_widget.py" line="50" />
+      <source>Cell [row, column]: how much more the row's criterion matters than the column's (Saaty 1/9 .. 9; 1 = equally, 3 = moderately, 5 = strongly; write 1/3 for the inverse).</source>
+      <translation>Cel [rij, kolom]: hoeveel zwaarder het criterium van de rij weegt dan dat van de kolom (Saaty 1/9 .. 9; 1 = even zwaar, 3 = iets zwaarder, 5 = veel zwaarder; schrijf 1/3 voor het omgekeerde).</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/algorithms.py" line="124" />
       <source>Cell size [m] (empty: the profile's, 25 m)</source>
       <translation>Celgrootte [m] (leeg: die van het profiel, 25 m)</translation>
@@ -254,12 +259,12 @@
       <translation>De catalogus controleren tegen de live diensten (niets downloaden)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="295" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="300" />
       <source>Choose another file for 'Sensitivity per site', or tick 'Replace output files that already exist'</source>
       <translation>Kies een ander bestand voor 'Gevoeligheid per locatie', of vink 'Bestaande uitvoerbestanden vervangen' aan</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="289" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="294" />
       <source>Choose one, or clear 'Threshold sweep'</source>
       <translation>Kies er een, of maak ‘Drempelreeks’ leeg</translation>
     </message>
@@ -404,7 +409,7 @@
       <translation>Groep</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="250" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="255" />
       <source>How stable is the ranking? Monte Carlo on the weights (Dirichlet around the chosen weights, seeded: the same seed gives the same numbers): per site the share of runs at rank 1, in the top 3 and top 5, and a rank interval; each site's rank with each criterion left out; and, optionally, threshold sweeps (e.g. cooling_water=1km,2km,5km,10km: km² left and candidate areas per value).</source>
       <translation>Hoe stabiel is de rangschikking? Monte Carlo op de gewichten (Dirichlet rond de gekozen gewichten, met vaste seed: dezelfde seed geeft dezelfde getallen): per locatie het aandeel van de trekkingen op plaats 1, in de top 3 en de top 5, en een bandbreedte van de rang; de rang van elke locatie als elk criterium wordt weggelaten; en, desgewenst, drempelreeksen (bijv. cooling_water=1km,2km,5km,10km: overgebleven km² en kansrijke gebieden per waarde).</translation>
     </message>
@@ -449,7 +454,7 @@
       <translation>Spiegel van de diensten: vraag URL/HOST/PAD in plaats van https://HOST/PAD</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="259" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="264" />
       <source>Monte Carlo samples</source>
       <translation>Aantal Monte Carlo-trekkingen</translation>
     </message>
@@ -554,7 +559,7 @@
       <translation>QGIS-laag {layer!r} heeft geen coördinatenreferentiesysteem. Ken er een toe (Laageigenschappen › Bron) en probeer het opnieuw.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="262" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="267" />
       <source>Random seed</source>
       <translation>Startwaarde toevalsgenerator (seed)</translation>
     </message>
@@ -569,7 +574,7 @@
       <translation>Kansrijke locaties rangschikken</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="179" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="184" />
       <source>Rank candidate sites (with explanations)</source>
       <translation>Kandidaatlocaties rangschikken (met toelichting)</translation>
     </message>
@@ -579,12 +584,12 @@
       <translation>Gerangschikte locaties</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="192" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="197" />
       <source>Ranked sites (CSV)</source>
       <translation>Gerangschikte locaties (CSV)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="182" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="187" />
       <source>Ranks your sites, or the best place in each candidate area, by the profile's scoring (WLC score or TOPSIS closeness). Per site: rank, score, each criterion's raw value in words (e.g. '2.3 km to Waal'), its standardised score and weighted contribution, every exclusion rule it breaks, and its municipality and province.</source>
       <translation>Rangschikt uw locaties, of de beste plek in elk kansrijk gebied, volgens de scoring van het profiel (WLC-score of TOPSIS-nabijheid). Per locatie: rang, score, de ruwe waarde van elk criterium in woorden (bijv. '2.3 km to Waal'), de gestandaardiseerde score en de gewogen bijdrage, elke uitsluitingsregel die de locatie schendt, en de gemeente en provincie.</translation>
     </message>
@@ -659,6 +664,11 @@
       <translation>Rapporten en batches</translation>
     </message>
     <message>
+      <location filename="smr_siting/processing/ahp_widget.py" line="55" />
+      <source>Reset to the profile's weights</source>
+      <translation>Terug naar de gewichten van het profiel</translation>
+    </message>
+    <message>
       <location filename="smr_siting/processing/fetch_algorithm.py" line="110" />
       <source>Retries after a time-out or a server error</source>
       <translation>Nieuwe pogingen na een time-out of een serverfout</translation>
@@ -719,12 +729,12 @@
       <translation>Score (WLC, 0..1)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="148" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="153" />
       <source>Scores the land that no rule excludes, 0..1: each scoring criterion of the profile is measured (e.g. metres to a substation), standardised (linear, sigmoid, bands or categories, as the profile cites) and combined with the profile's weights (direct or AHP; WLC or OWA). Excluded cells and land outside the region get no value.</source>
       <translation>Geeft het land dat door geen regel wordt uitgesloten een score van 0..1: elk scorecriterium van het profiel wordt gemeten (bijv. meters tot een station), gestandaardiseerd (lineair, sigmoïde, klassen of categorieën, zoals het profiel onderbouwt) en gecombineerd met de gewichten uit het profiel (direct of AHP; WLC of OWA). Uitgesloten cellen en land buiten het gebied krijgen geen waarde.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="38" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="40" />
       <source>Scoring and ranking</source>
       <translation>Scoren en rangschikken</translation>
     </message>
@@ -749,7 +759,7 @@
       <translation>Screeningsmap</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="45" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="47" />
       <source>Screening to reuse: its manifest (JSON) or output folder (empty: screen here with the region, profile and data below)</source>
       <translation>Te hergebruiken screening: haar manifest (JSON) of uitvoermap (leeg: hier screenen met het gebied, profiel en de gegevens hieronder)</translation>
     </message>
@@ -764,7 +774,7 @@
       <translation>Screent elke regio met elk profiel, na elkaar: één screeningsmap per paar (OUT/&lt;regio&gt;_&lt;profiel&gt;) en batch_summary.csv / .json met de overgebleven km², het aandeel, de kansrijke gebieden, het grootste gebied, de beste locatie en haar score, of de reden waarom een berekening mislukte. Een mislukte berekening houdt de andere niet tegen; het algoritme mislukt alleen als elke berekening mislukte.&lt;h3&gt;Invoer&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Regio's&lt;/b&gt;: namen of codes van provincies of gemeenten, gescheiden door komma's, of 'all' (elke provincie in de gegevensmap).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Profielen&lt;/b&gt;: ingebouwde namen of .yaml-bestanden, gescheiden door komma's.&lt;/li&gt;&lt;/ul&gt;</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="247" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="252" />
       <source>Sensitivity of the ranking</source>
       <translation>Gevoeligheid van de rangschikking</translation>
     </message>
@@ -774,7 +784,7 @@
       <translation>Gevoeligheid per locatie</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="267" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="272" />
       <source>Sensitivity per site (CSV)</source>
       <translation>Gevoeligheid per locatie (CSV)</translation>
     </message>
@@ -794,12 +804,12 @@
       <translation>Geschiktheid</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="155" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="160" />
       <source>Suitability (0..1)</source>
       <translation>Geschiktheid (0..1)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="145" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="150" />
       <source>Suitability surface</source>
       <translation>Geschiktheidskaart</translation>
     </message>
@@ -819,7 +829,12 @@
       <translation>De hele screening in één stap: de uitsluitingskaart met redenen, de tabel per regel en de kansrijke gebieden waar de SMR-footprint past, met een manifest van alle invoer (sha256), het profiel en de softwareversies.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="264" />
+      <location filename="smr_siting/processing/ahp_widget.py" line="108" />
+      <source>This profile has no scoring section.</source>
+      <translation>Dit profiel heeft geen scoringsdeel.</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="269" />
       <source>Threshold sweep: RULE=D1,D2,… (e.g. cooling_water=1km,2km,5km,10km; several separated by ';')</source>
       <translation>Drempelreeks: REGEL=A1,A2,… (bijv. cooling_water=1km,2km,5km,10km; meerdere gescheiden door ';')</translation>
     </message>
@@ -829,7 +844,7 @@
       <translation>Drempelreeksen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="269" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="274" />
       <source>Threshold sweeps (CSV)</source>
       <translation>Drempelreeksen (CSV)</translation>
     </message>
@@ -844,12 +859,17 @@
       <translation>Bruikbare oppervlakte [ha]</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="97" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="102" />
       <source>Weights from the AHP matrix: {weights} (CR {cr:.3f})</source>
       <translation>Gewichten uit de AHP-matrix: {weights} (CR {cr:.3f})</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="51" />
+      <location filename="smr_siting/processing/ahp_widget.py" line="118" />
+      <source>Weights: {weights} (CR {cr:.3f})</source>
+      <translation>Gewichten: {weights} (CR {cr:.3f})</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="53" />
       <source>Your own sites (points or parcels, any CRS; empty: the best place per candidate area)</source>
       <translation>Eigen locaties (punten of percelen, elk CRS; leeg: de beste plek per kansrijk gebied)</translation>
     </message>
@@ -894,7 +914,7 @@
       <translation>niet gescoord</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="294" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="299" />
       <source>output already exists: {name}</source>
       <translation>uitvoer bestaat al: {name}</translation>
     </message>

@@ -26,6 +26,8 @@ from ..i18n import tr
 from .algorithms import TEMPORARY, _input_help, _ScreeningAlgorithm
 from .common import engine_errors, require_engine, run_context
 
+#: the dialog's AHP matrix editor, named by its module path (imported by the dialog only, never by qgis_process)
+AHP_EDITOR = __name__.rsplit(".", 1)[0] + ".ahp_widget.AhpMatrixWidgetWrapper"
 DEFAULT_CRITERIA = ("grid", "cooling", "population_distance", "population_density", "demand")
 
 
@@ -50,11 +52,14 @@ class _ScoringAlgorithm(_ScreeningAlgorithm):
             self.addParameter(QgsProcessingParameterFeatureSource(
                 self.SITES, tr("Your own sites (points or parcels, any CRS; empty: the best place per candidate area)"),
                 [QgsProcessing.TypeVectorPoint, QgsProcessing.TypeVectorPolygon], optional=True))
-        self.addParameter(self._advanced(QgsProcessingParameterMatrix(
+        matrix = QgsProcessingParameterMatrix(
             self.AHP_MATRIX, tr("AHP pairwise comparison matrix (rows and columns in the order of the profile's scoring "
                                 "criteria; empty: the profile's weights)"),
             numberRows=len(DEFAULT_CRITERIA), hasFixedNumberRows=False, headers=list(DEFAULT_CRITERIA),
-            defaultValue=None, optional=True)))
+            defaultValue=None, optional=True)
+        # the dialog's editor: labelled with the chosen profile's criteria and pre-filled with its matrix
+        matrix.setMetadata({"widget_wrapper": {"class": AHP_EDITOR}})
+        self.addParameter(self._advanced(matrix))
         self.init_overwrite()
 
     def checkParameterValues(self, parameters: dict[str, Any], context: QgsProcessingContext) -> tuple[bool, str]:
