@@ -202,3 +202,32 @@ def test_the_ahp_editor_is_labelled_and_prefilled_from_the_profile(loaded_plugin
         assert dutch.labels()[0] == "Afstand tot een hoogspanningsstation"
     finally:
         remove_translator()
+
+
+def test_an_extent_in_any_crs_is_a_region(loaded_plugin, demo_data, tmp_path) -> None:
+    """REGION_EXTENT (the dialog's 'canvas extent'): given in WGS 84, screened as its EPSG:28992 outline; an empty
+    extent or one outside the Netherlands is refused before any work, naming the field."""
+    import processing
+    from qgis.core import QgsProcessingException
+
+    extent = "5.60,5.75,52.00,52.08 [EPSG:4326]"  # near Ede, Gelderland: about 10.3 km × 8.9 km
+    result = processing.run("smr_siting:exclusionmap", {
+        "REGION_EXTENT": extent, "DATA": str(demo_data), "RESOLUTION": 250, "EXCLUSION": str(tmp_path / "e.tif"),
+        "MANIFEST": str(tmp_path / "manifest.json")}, feedback=QgsProcessingFeedback())
+    assert 85 < result["REGION_KM2"] < 98, result["REGION_KM2"]
+    import json
+
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["region"]["kind"] == "polygon file" and manifest["region"]["name"].startswith("extent-")
+    assert list((tmp_path / "inputs").glob("extent-*.gpkg"))  # kept beside the manifest, like a region layer
+    for bad, words in (("5.6,5.6,52.0,52.0 [EPSG:4326]", "extent is empty"),
+                       ("2.30,2.40,48.80,48.90 [EPSG:4326]", "outside the Netherlands")):
+        out = tmp_path / "bad"
+        with pytest.raises(QgsProcessingException, match=words):
+            processing.run("smr_siting:exclusionmap", {"REGION_EXTENT": bad, "DATA": str(demo_data),
+                                                       "EXCLUSION": str(out / "e.tif")},
+                           feedback=QgsProcessingFeedback())
+        assert not out.exists()
+    ok, message = _alg("ranksites").checkParameterValues({"REGION_EXTENT": "2.30,2.40,48.80,48.90 [EPSG:4326]"},
+                                                         QgsProcessingContext())
+    assert not ok and "outside the Netherlands" in message and "--" not in message

@@ -114,9 +114,9 @@
       <translation>‘Eigen locaties’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="418" />
-      <source>&lt;h3&gt;Inputs&lt;/h3&gt; &lt;ul&gt; &lt;li&gt;&lt;b&gt;Region&lt;/b&gt;: a province or municipality by name or CBS code (Gelderland, PV25, GM0202), or a polygon layer.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Criteria profile&lt;/b&gt;: nl-default, nl-strict or nl-datacentre, or your own YAML file. Every distance and threshold in a profile cites its source or says it is an assumption and which range to try.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Data folder&lt;/b&gt;: a folder with the layer catalogue's files (a cache fetched from PDOK, the demo pack, or your own). Left empty, the run reads the fetch cache and, for every layer it lacks, the national pack that comes with the plugin (the whole of the Netherlands); the outputs say which layers came from where. Any layer can be replaced by a loaded QGIS layer (advanced parameters).&lt;/li&gt; &lt;li&gt;&lt;b&gt;Cell size&lt;/b&gt; [m]: default from the profile (25 m). The grid is EPSG:28992 and grows beyond the region by the largest rule distance, so distances and contiguous areas are right at the border.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Footprint&lt;/b&gt; [ha] and shape: the SMR site that must fit inside a candidate area.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Replace output files&lt;/b&gt;: off by default; existing outputs are then refused, never half-overwritten.&lt;/li&gt; &lt;/ul&gt; </source>
-      <translation>&lt;h3&gt;Invoer&lt;/h3&gt; &lt;ul&gt; &lt;li&gt;&lt;b&gt;Gebied&lt;/b&gt;: een provincie of gemeente op naam of CBS-code (Gelderland, PV25, GM0202), of een vlakkenlaag.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Criteriaprofiel&lt;/b&gt;: nl-default, nl-strict of nl-datacentre, of een eigen YAML-bestand. Elke afstand en drempel in een profiel noemt haar bron, of zegt dat ze een aanname is en welk bereik het proberen waard is.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Gegevensmap&lt;/b&gt;: een map met de bestanden uit de lagencatalogus (een cache die van PDOK is opgehaald, het demopakket of een eigen map). Leeg gelaten leest de run de ophaalcache en, voor elke laag die daar ontbreekt, het landelijke pakket dat met de plug-in meekomt (heel Nederland); de uitvoer zegt welke lagen waar vandaan kwamen. Elke laag kan worden vervangen door een geladen QGIS-laag (geavanceerde parameters).&lt;/li&gt; &lt;li&gt;&lt;b&gt;Celgrootte&lt;/b&gt; [m]: standaard die van het profiel (25 m). Het raster is EPSG:28992 en reikt voorbij het gebied tot de grootste afstand in de regels, zodat afstanden en aaneengesloten gebieden ook aan de grens kloppen.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Footprint&lt;/b&gt; [ha] en vorm: het SMR-terrein dat helemaal binnen een kansrijk gebied moet passen.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Bestaande uitvoerbestanden vervangen&lt;/b&gt;: standaard uit; bestaande uitvoer wordt dan geweigerd, nooit half overschreven.&lt;/li&gt; &lt;/ul&gt; </translation>
+      <location filename="smr_siting/processing/algorithms.py" line="489" />
+      <source>&lt;h3&gt;Inputs&lt;/h3&gt; &lt;ul&gt; &lt;li&gt;&lt;b&gt;Region&lt;/b&gt;: a province or municipality by name or CBS code (Gelderland, PV25, GM0202), or a polygon layer (its selected features), or an extent (e.g. the map canvas's, in any CRS).&lt;/li&gt; &lt;li&gt;&lt;b&gt;Criteria profile&lt;/b&gt;: nl-default, nl-strict or nl-datacentre, or your own YAML file. Every distance and threshold in a profile cites its source or says it is an assumption and which range to try.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Data folder&lt;/b&gt;: a folder with the layer catalogue's files (a cache fetched from PDOK, the demo pack, or your own). Left empty, the run reads the fetch cache and, for every layer it lacks, the national pack that comes with the plugin (the whole of the Netherlands); the outputs say which layers came from where. Any layer can be replaced by a loaded QGIS layer (advanced parameters).&lt;/li&gt; &lt;li&gt;&lt;b&gt;Cell size&lt;/b&gt; [m]: default from the profile (25 m). The grid is EPSG:28992 and grows beyond the region by the largest rule distance, so distances and contiguous areas are right at the border.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Footprint&lt;/b&gt; [ha] and shape: the SMR site that must fit inside a candidate area.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Replace output files&lt;/b&gt;: off by default; existing outputs are then refused, never half-overwritten.&lt;/li&gt; &lt;/ul&gt; </source>
+      <translation>&lt;h3&gt;Invoer&lt;/h3&gt; &lt;ul&gt; &lt;li&gt;&lt;b&gt;Gebied&lt;/b&gt;: een provincie of gemeente op naam of CBS-code (Gelderland, PV25, GM0202), of een vlakkenlaag (de geselecteerde objecten), of een extent (bijv. dat van het kaartvenster, in elk CRS).&lt;/li&gt; &lt;li&gt;&lt;b&gt;Criteriaprofiel&lt;/b&gt;: nl-default, nl-strict of nl-datacentre, of een eigen YAML-bestand. Elke afstand en drempel in een profiel noemt haar bron, of zegt dat ze een aanname is en welk bereik het proberen waard is.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Gegevensmap&lt;/b&gt;: een map met de bestanden uit de lagencatalogus (een cache die van PDOK is opgehaald, het demopakket of een eigen map). Leeg gelaten leest de run de ophaalcache en, voor elke laag die daar ontbreekt, het landelijke pakket dat met de plug-in meekomt (heel Nederland); de uitvoer zegt welke lagen waar vandaan kwamen. Elke laag kan worden vervangen door een geladen QGIS-laag (geavanceerde parameters).&lt;/li&gt; &lt;li&gt;&lt;b&gt;Celgrootte&lt;/b&gt; [m]: standaard die van het profiel (25 m). Het raster is EPSG:28992 en reikt voorbij het gebied tot de grootste afstand in de regels, zodat afstanden en aaneengesloten gebieden ook aan de grens kloppen.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Footprint&lt;/b&gt; [ha] en vorm: het SMR-terrein dat helemaal binnen een kansrijk gebied moet passen.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Bestaande uitvoerbestanden vervangen&lt;/b&gt;: standaard uit; bestaande uitvoer wordt dan geweigerd, nooit half overschreven.&lt;/li&gt; &lt;/ul&gt; </translation>
     </message>
     <message>
       <location filename="smr_siting/processing/common.py" line="81" />
@@ -159,7 +159,7 @@
       <translation>Schrijf ook het rapport van elke berekening</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="448" />
+      <location filename="smr_siting/processing/algorithms.py" line="520" />
       <source>Applies every exclusion rule of a criteria profile to a region and writes one raster in which each cell records &lt;b&gt;every&lt;/b&gt; rule that excludes it (one bit per rule; the legend is in the file's metadata, a .rules.json sidecar and the .qml style), plus a per-rule table: km² excluded by the rule, by the rule only, cumulative in profile order, and share of the region.</source>
       <translation>Past elke uitsluitingsregel van een criteriaprofiel toe op een gebied en schrijft één raster waarin elke cel &lt;b&gt;alle&lt;/b&gt; regels vastlegt die haar uitsluiten (één bit per regel; de legenda staat in de metadata van het bestand, in een .rules.json-bestand ernaast en in de .qml-stijl), plus een tabel per regel: km² uitgesloten door de regel, alleen door deze regel, cumulatief in de volgorde van het profiel, en het aandeel van het gebied.</translation>
     </message>
@@ -174,7 +174,7 @@
       <translation>Oppervlakte in het gebied [ha]</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="329" />
+      <location filename="smr_siting/processing/algorithms.py" line="375" />
       <source>Area not excluded [km²]</source>
       <translation>Niet uitgesloten oppervlakte [km²]</translation>
     </message>
@@ -224,22 +224,22 @@
       <translation>Kansrijk gebied</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="306" />
+      <location filename="smr_siting/processing/algorithms.py" line="352" />
       <source>Candidate areas</source>
       <translation>Kansrijke gebieden</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="353" />
+      <location filename="smr_siting/processing/algorithms.py" line="399" />
       <source>Candidate areas (where the footprint fits)</source>
       <translation>Kansrijke gebieden (waar de footprint past)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="469" />
+      <location filename="smr_siting/processing/algorithms.py" line="541" />
       <source>Candidate areas where an SMR footprint fits</source>
       <translation>Kansrijke gebieden waar een SMR-footprint past</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="164" />
+      <location filename="smr_siting/processing/algorithms.py" line="170" />
       <source>Cannot export layer {name}: {error}</source>
       <translation>Kan laag {name} niet exporteren: {error}</translation>
     </message>
@@ -249,7 +249,7 @@
       <translation>Cel [rij, kolom]: hoeveel zwaarder het criterium van de rij weegt dan dat van de kolom (Saaty 1/9 .. 9; 1 = even zwaar, 3 = iets zwaarder, 5 = veel zwaarder; schrijf 1/3 voor het omgekeerde).</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="124" />
+      <location filename="smr_siting/processing/algorithms.py" line="130" />
       <source>Cell size [m] (empty: the profile's, 25 m)</source>
       <translation>Celgrootte [m] (leeg: die van het profiel, 25 m)</translation>
     </message>
@@ -274,7 +274,7 @@
       <translation>Aaneengesloten oppervlakte, ook over de grens [ha]</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="108" />
+      <location filename="smr_siting/processing/algorithms.py" line="114" />
       <source>Criteria profile</source>
       <translation>Criteriaprofiel</translation>
     </message>
@@ -289,7 +289,7 @@
       <translation>Gegevensmap</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="120" />
+      <location filename="smr_siting/processing/algorithms.py" line="126" />
       <source>Data folder with the catalogue's layers (empty: the fetch cache, else the embedded national pack; see Processing › Options › Providers)</source>
       <translation>Gegevensmap met de lagen van de catalogus (leeg: de ophaalcache, anders het ingebouwde landelijke pakket; zie Processing › Opties › Providers)</translation>
     </message>
@@ -339,7 +339,7 @@
       <translation>Elke berekening is mislukt; de redenen staan in {path}</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="328" />
+      <location filename="smr_siting/processing/algorithms.py" line="374" />
       <source>Excluded area [km²]</source>
       <translation>Uitgesloten oppervlakte [km²]</translation>
     </message>
@@ -349,27 +349,27 @@
       <translation>Uitgesloten door</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="445" />
+      <location filename="smr_siting/processing/algorithms.py" line="517" />
       <source>Exclusion map with reasons</source>
       <translation>Uitsluitingskaart met redenen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="307" />
+      <location filename="smr_siting/processing/algorithms.py" line="353" />
       <source>Exclusion polygons per rule</source>
       <translation>Uitsluitingsvlakken per regel</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="343" />
+      <location filename="smr_siting/processing/algorithms.py" line="389" />
       <source>Exclusion polygons per rule (dissolved; Identify on them lists a place's rules)</source>
       <translation>Uitsluitingsvlakken per regel (samengevoegd; Identificeren erop toont de regels van een plek)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="306" />
+      <location filename="smr_siting/processing/algorithms.py" line="352" />
       <source>Exclusion reasons</source>
       <translation>Redenen van uitsluiting</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="336" />
+      <location filename="smr_siting/processing/algorithms.py" line="382" />
       <source>Exclusion reasons (GeoTIFF: one bit per rule)</source>
       <translation>Redenen van uitsluiting (GeoTIFF: één bit per regel)</translation>
     </message>
@@ -394,12 +394,12 @@
       <translation>Lagen van PDOK / CBS ophalen naar een cachemap</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="472" />
+      <location filename="smr_siting/processing/algorithms.py" line="544" />
       <source>Finds contiguous land that no rule excludes and in which the SMR footprint (area and shape) fits wholly — not just the area total. Each area gets its area inside the region, the whole contiguous area (also beyond the border), the usable area (land some fitting footprint covers), its centroid and the municipality and province it lies in.</source>
       <translation>Zoekt aaneengesloten land dat door geen enkele regel wordt uitgesloten en waarin de SMR-footprint (oppervlakte en vorm) helemaal past — niet alleen qua totale oppervlakte. Elk gebied krijgt zijn oppervlakte binnen het gebied, de hele aaneengesloten oppervlakte (ook over de grens), de bruikbare oppervlakte (land dat een passende footprint bedekt), zijn zwaartepunt en de gemeente en provincie waarin het ligt.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="142" />
+      <location filename="smr_siting/processing/algorithms.py" line="148" />
       <source>Footprint shape (empty: the profile's)</source>
       <translation>Vorm van de footprint (leeg: die van het profiel)</translation>
     </message>
@@ -419,7 +419,7 @@
       <translation>Taal van het rapport</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="130" />
+      <location filename="smr_siting/processing/algorithms.py" line="136" />
       <source>Layer for '{id}' ({title}) instead of the data folder's</source>
       <translation>Laag voor '{id}' ({title}) in plaats van die uit de gegevensmap</translation>
     </message>
@@ -439,7 +439,7 @@
       <translation>Maakt het rapport dat een provincie kan publiceren uit een screeningsmap (de uitvoermap van 'Een gebied screenen', eventueel gerangschikt en met gevoeligheid): report.html (één zelfstandig bestand, kaarten ingebed) en report.pdf. Titelpagina met de uitkomst en de kanttekening, de uitsluitingskaart naar eerste reden, kansrijke gebieden en gerangschikte locaties, geschiktheid, de tabel en grafiek per regel, gerangschikte locaties met factsheets, gevoeligheid, de methode met de herkomst van elk getal, de gegevensbronnen en de hashes en versies om de berekening te herhalen. Hoofdstukken waarvan de stap niet liep, melden dat. De titelpagina zegt of de invoer sinds de berekening veranderde.&lt;h3&gt;Invoer&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Screeningsmap&lt;/b&gt;: een map met summary.json, manifest.json en exclusion.tif (of een van haar bestanden, bijvoorbeeld haar manifest.json).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rapportbestand&lt;/b&gt;: leeg: MAP/report.html en MAP/report.pdf.&lt;/li&gt;&lt;/ul&gt;</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="348" />
+      <location filename="smr_siting/processing/algorithms.py" line="394" />
       <source>Manifest: inputs with sha256, profile, versions (JSON)</source>
       <translation>Manifest: invoer met sha256, profiel, versies (JSON)</translation>
     </message>
@@ -474,7 +474,7 @@
       <translation>Geen cachemap opgegeven.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="193" />
+      <location filename="smr_siting/processing/algorithms.py" line="201" />
       <source>No region given: type a province or municipality name (e.g. Gelderland) or choose a region polygon layer.</source>
       <translation>Geen gebied opgegeven: typ de naam van een provincie of gemeente (bijv. Gelderland) of kies een vlakkenlaag met het gebied.</translation>
     </message>
@@ -494,7 +494,7 @@
       <translation>Geen enkele dienst van de catalogus is bereikbaar (geen netwerk?); er is niets gecontroleerd.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="331" />
+      <location filename="smr_siting/processing/algorithms.py" line="377" />
       <source>Number of candidate areas</source>
       <translation>Aantal kansrijke gebieden</translation>
     </message>
@@ -529,17 +529,17 @@
       <translation>Uitvoermap</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="246" />
+      <location filename="smr_siting/processing/algorithms.py" line="292" />
       <source>Output {name} must be a file (GeoTIFF, GeoPackage, CSV or JSON), not {path}</source>
       <translation>Uitvoer {name} moet een bestand zijn (GeoTIFF, GeoPackage, CSV of JSON), niet {path}</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="309" />
+      <location filename="smr_siting/processing/algorithms.py" line="355" />
       <source>Per-rule table</source>
       <translation>Tabel per regel</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="338" />
+      <location filename="smr_siting/processing/algorithms.py" line="384" />
       <source>Per-rule table (CSV)</source>
       <translation>Tabel per regel (CSV)</translation>
     </message>
@@ -554,7 +554,7 @@
       <translation>Provincie</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="153" />
+      <location filename="smr_siting/processing/algorithms.py" line="159" />
       <source>QGIS layer {layer!r} has no coordinate reference system. Assign one (Layer Properties › Source) and run again.</source>
       <translation>QGIS-laag {layer!r} heeft geen coördinatenreferentiesysteem. Ken er een toe (Laageigenschappen › Bron) en probeer het opnieuw.</translation>
     </message>
@@ -579,7 +579,7 @@
       <translation>Kandidaatlocaties rangschikken (met toelichting)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="308" />
+      <location filename="smr_siting/processing/algorithms.py" line="354" />
       <source>Ranked sites</source>
       <translation>Gerangschikte locaties</translation>
     </message>
@@ -594,7 +594,7 @@
       <translation>Rangschikt uw locaties, of de beste plek in elk kansrijk gebied, volgens de scoring van het profiel (WLC-score of TOPSIS-nabijheid). Per locatie: rang, score, de ruwe waarde van elk criterium in woorden (bijv. '2.3 km to Waal'), de gestandaardiseerde score en de gewogen bijdrage, elke uitsluitingsregel die de locatie schendt, en de gemeente en provincie.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="116" />
+      <location filename="smr_siting/processing/algorithms.py" line="122" />
       <source>Reactor design (empty: the profile's default, if any): sets the footprint, emergency zones and cooling</source>
       <translation>Reactorontwerp (leeg: de standaard van het profiel, als die er is): bepaalt ruimtebeslag, noodzones en koeling</translation>
     </message>
@@ -604,12 +604,12 @@
       <translation>De screening {path} wordt opnieuw opgebouwd uit haar manifest (de invoer is ongewijzigd).</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="327" />
+      <location filename="smr_siting/processing/algorithms.py" line="373" />
       <source>Region area [km²] (cells)</source>
       <translation>Oppervlakte van het gebied [km²] (cellen)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="97" />
+      <location filename="smr_siting/processing/algorithms.py" line="100" />
       <source>Region: province or municipality name or CBS code (e.g. Gelderland, PV25, GM0202)</source>
       <translation>Gebied: naam of CBS-code van een provincie of gemeente (bijv. Gelderland, PV25, GM0202)</translation>
     </message>
@@ -629,7 +629,7 @@
       <translation>Een bestaand rapport vervangen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="147" />
+      <location filename="smr_siting/processing/algorithms.py" line="153" />
       <source>Replace output files that already exist</source>
       <translation>Bestaande uitvoerbestanden vervangen</translation>
     </message>
@@ -704,7 +704,7 @@
       <translation>Gelukte berekeningen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="139" />
+      <location filename="smr_siting/processing/algorithms.py" line="145" />
       <source>SMR footprint [ha] (empty: the profile's, 10 ha in nl-default)</source>
       <translation>SMR-footprint [ha] (leeg: die van het profiel, 10 ha in nl-default)</translation>
     </message>
@@ -739,7 +739,7 @@
       <translation>Scoren en rangschikken</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="495" />
+      <location filename="smr_siting/processing/algorithms.py" line="567" />
       <source>Screen a region (exclusion map and candidate areas)</source>
       <translation>Gebied screenen (uitsluitingskaart en kansrijke gebieden)</translation>
     </message>
@@ -749,7 +749,7 @@
       <translation>Gebied screenen op SMR-locaties…</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="85" />
+      <location filename="smr_siting/processing/algorithms.py" line="88" />
       <source>Screening</source>
       <translation>Screening</translation>
     </message>
@@ -779,7 +779,7 @@
       <translation>Gevoeligheid van de rangschikking</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="309" />
+      <location filename="smr_siting/processing/algorithms.py" line="355" />
       <source>Sensitivity per site</source>
       <translation>Gevoeligheid per locatie</translation>
     </message>
@@ -799,7 +799,7 @@
       <translation>Status</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="307" />
+      <location filename="smr_siting/processing/algorithms.py" line="353" />
       <source>Suitability</source>
       <translation>Geschiktheid</translation>
     </message>
@@ -814,7 +814,7 @@
       <translation>Geschiktheidskaart</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="341" />
+      <location filename="smr_siting/processing/algorithms.py" line="387" />
       <source>Summary (JSON)</source>
       <translation>Samenvatting (JSON)</translation>
     </message>
@@ -824,7 +824,17 @@
       <translation>TOPSIS-nabijheid (0..1)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="498" />
+      <location filename="smr_siting/processing/algorithms.py" line="261" />
+      <source>The region extent ({extent} in EPSG:28992) lies outside the Netherlands. Choose an extent over a Dutch province or municipality, or a region by name.</source>
+      <translation>Het regio-extent ({extent} in EPSG:28992) ligt buiten Nederland. Kies een extent over een Nederlandse provincie of gemeente, of een regio bij naam.</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="256" />
+      <source>The region extent is empty. Draw an extent on the map or take the map canvas's extent for '…or an extent', or clear it and choose a region by name.</source>
+      <translation>Het regio-extent is leeg. Teken een extent op de kaart of neem het extent van het kaartvenster voor ‘…of een extent’, of maak het leeg en kies een regio bij naam.</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="570" />
       <source>The whole screening in one step: the exclusion map with reasons, the per-rule table and the candidate areas where the SMR footprint fits, with a manifest of every input (sha256), the profile and the software versions.</source>
       <translation>De hele screening in één stap: de uitsluitingskaart met redenen, de tabel per regel en de kansrijke gebieden waar de SMR-footprint past, met een manifest van alle invoer (sha256), het profiel en de softwareversies.</translation>
     </message>
@@ -839,7 +849,7 @@
       <translation>Drempelreeks: REGEL=A1,A2,… (bijv. cooling_water=1km,2km,5km,10km; meerdere gescheiden door ';')</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="309" />
+      <location filename="smr_siting/processing/algorithms.py" line="355" />
       <source>Threshold sweeps</source>
       <translation>Drempelreeksen</translation>
     </message>
@@ -894,7 +904,7 @@
       <translation>een screening die haar manifest schrijft (Een gebied screenen)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="143" />
+      <location filename="smr_siting/processing/algorithms.py" line="149" />
       <source>circle</source>
       <translation>cirkel</translation>
     </message>
@@ -924,7 +934,7 @@
       <translation>buiten het gebied</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="143" />
+      <location filename="smr_siting/processing/algorithms.py" line="149" />
       <source>profile's shape</source>
       <translation>vorm uit het profiel</translation>
     </message>
@@ -934,12 +944,12 @@
       <translation>gerangschikt</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="143" />
+      <location filename="smr_siting/processing/algorithms.py" line="149" />
       <source>rectangle</source>
       <translation>rechthoek</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="143" />
+      <location filename="smr_siting/processing/algorithms.py" line="149" />
       <source>square</source>
       <translation>vierkant</translation>
     </message>
@@ -1049,17 +1059,22 @@
       <translation>{layer}: {status}, {count} objecten, opgehaald {when} ({age})</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="111" />
+      <location filename="smr_siting/processing/algorithms.py" line="117" />
       <source>…or a profile file (YAML; overrides the list above)</source>
       <translation>…of een profielbestand (YAML; gaat voor de lijst hierboven)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="104" />
+      <location filename="smr_siting/processing/algorithms.py" line="107" />
       <source>…or a region polygon layer (its selected features, or all of them together; overrides the name)</source>
       <translation>…of een polygonenlaag als gebied (de geselecteerde objecten, of alle samen; gaat voor de naam)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="101" />
+      <location filename="smr_siting/processing/algorithms.py" line="111" />
+      <source>…or an extent, e.g. the map canvas's (any CRS; overrides the name and the list)</source>
+      <translation>…of een extent, bijv. dat van het kaartvenster (elk CRS; gaat voor de naam en de lijst)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="104" />
       <source>…or choose it: the 12 provinces, then the municipalities (with their CBS code)</source>
       <translation>…of kies het: de 12 provincies, daarna de gemeenten (met hun CBS-code)</translation>
     </message>
