@@ -231,3 +231,67 @@ def test_an_extent_in_any_crs_is_a_region(loaded_plugin, demo_data, tmp_path) ->
     ok, message = _alg("ranksites").checkParameterValues({"REGION_EXTENT": "2.30,2.40,48.80,48.90 [EPSG:4326]"},
                                                          QgsProcessingContext())
     assert not ok and "outside the Netherlands" in message and "--" not in message
+
+
+def test_the_dialog_shows_only_the_chosen_profiles_layer_slots(loaded_plugin, monkeypatch) -> None:
+    """The real algorithm dialog: nl-default shows its slots (not nl-strict's airports); choosing nl-strict shows
+    the airports slot; a hidden slot passes nothing.  The modeler and the batch dialog keep QGIS's own wrappers."""
+    import processing.gui.ParametersPanel
+    from processing.gui.AlgorithmDialog import AlgorithmDialog
+
+    from smr_siting.processing.algorithms import profile_slots
+
+    # pytest-qgis's stand-in interface has no browser model: the panel then runs as without a main window
+    monkeypatch.setattr(processing.gui.ParametersPanel, "iface", None)
+    dialog = AlgorithmDialog(_alg("screenregion"), parent=None)
+    try:
+        wrappers = dialog.mainWidget().wrappers
+        profile = wrappers["PROFILE"]
+        assert type(profile).__name__ == "ProfileWidgetWrapper" and profile.value() == "nl-default"
+        shown = profile.shown_slots()
+        assert set(shown) == set(profile_slots("nl-default")) & set(profile._slots)
+        assert {"natura2000", "sea", "rivers_major", "power_plants", "municipalities"} <= set(shown)
+        assert "airports" not in shown and "population_grid_100m" not in shown
+        assert not wrappers["LAYER_NATURA2000"].wrappedWidget().isHidden()
+        assert wrappers["LAYER_AIRPORTS"].wrappedWidget().isHidden()
+        profile.setValue("nl-strict")
+        assert "airports" in profile.shown_slots() and not wrappers["LAYER_AIRPORTS"].wrappedWidget().isHidden()
+        assert dialog.mainWidget().createProcessingParameters()["PROFILE"] == "nl-strict"
+        profile.setValue("nl-default")
+        assert wrappers["LAYER_AIRPORTS"].wrappedWidget().isHidden()
+        assert dialog.mainWidget().createProcessingParameters().get("LAYER_AIRPORTS") in (None, "")
+        # the scoring dialogs: the AHP editor is there, labelled from the profile
+        scoring = AlgorithmDialog(_alg("ranksites"), parent=None)
+        ahp = scoring.mainWidget().wrappers["AHP_MATRIX"]
+        assert type(ahp).__name__ == "AhpMatrixWidgetWrapper" and len(ahp.labels()) == 5
+        scoring.mainWidget().wrappers["PROFILE"].setValue("nl-regulator")
+        assert len(ahp.labels()) == 6
+        scoring.deleteLater()
+    finally:
+        dialog.deleteLater()
+
+    import processing.gui.BatchPanel
+    from processing.gui.BatchAlgorithmDialog import BatchAlgorithmDialog
+
+    monkeypatch.setattr(processing.gui.BatchPanel, "iface", None)
+    batch = BatchAlgorithmDialog(_alg("ranksites"), parent=None)
+    try:
+        panel = batch.mainWidget()
+        wrappers = {w.parameterDefinition().name(): w for w in panel.wrappers[0] if w is not None}
+        assert {"PROFILE", "AHP_MATRIX"} <= set(wrappers), sorted(wrappers)
+        assert type(wrappers["PROFILE"]).__name__ == type(wrappers["AHP_MATRIX"]).__name__ \
+            == "QgsAbstractProcessingParameterWidgetWrapper"  # QGIS's own
+    finally:
+        batch.deleteLater()
+    from processing.modeler.ModelerParametersDialog import ModelerParametersDialog
+    from qgis.core import QgsProcessingModelAlgorithm
+    from qgis.gui import QgsProcessingModelerParameterWidget
+
+    model = QgsProcessingModelAlgorithm()
+    step = ModelerParametersDialog(_alg("ranksites"), model)
+    try:
+        wrappers = step.widget.widget.wrappers
+        for name in ("PROFILE", "AHP_MATRIX"):  # a model can still bind them to its inputs
+            assert isinstance(wrappers[name], QgsProcessingModelerParameterWidget), (name, type(wrappers[name]))
+    finally:
+        step.deleteLater()

@@ -11,10 +11,10 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from processing.gui.wrappers import WidgetWrapper
 from qgis.PyQt.QtWidgets import QLabel, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from ..i18n import tr
+from .profile_widget import StandardDialogOnly
 
 
 def judgement_text(value: float) -> str:
@@ -37,8 +37,9 @@ def profile_scoring(profile: str) -> Any:
         return None
 
 
-class AhpMatrixWidgetWrapper(WidgetWrapper):
-    """Widget wrapper for the AHP_MATRIX parameter (a QgsProcessingParameterMatrix)."""
+class AhpMatrixWidgetWrapper(StandardDialogOnly):
+    """Widget wrapper for the AHP_MATRIX parameter (a QgsProcessingParameterMatrix) in the algorithm dialog (the
+    modeler and the batch dialog keep QGIS's matrix editor)."""
 
     def createWidget(self, **kwargs: Any) -> QWidget:  # noqa: N802 - QGIS signature
         self._prefilled: list[str] = []

@@ -41,6 +41,9 @@ from ..i18n import tr
 from .common import SmrAlgorithm, engine_errors, require_engine, run_context
 
 SHAPES = ["", "square", "circle", "rectangle"]
+#: the dialog's profile choice (it shows only the chosen profile's layer slots), named by its module path: imported
+#: by the algorithm dialog only, never by qgis_process
+PROFILE_EDITOR = __name__.rsplit(".", 1)[0] + ".profile_widget.ProfileWidgetWrapper"
 #: destinations default to a temporary file, so that a run with only the region given (processing.run, a model) works
 TEMPORARY = QgsProcessing.TEMPORARY_OUTPUT
 
@@ -110,9 +113,11 @@ class _ScreeningAlgorithm(SmrAlgorithm):
         self.addParameter(QgsProcessingParameterExtent(
             self.REGION_EXTENT, tr("…or an extent, e.g. the map canvas's (any CRS; overrides the name and the list)"),
             defaultValue=None, optional=True))
-        self.addParameter(QgsProcessingParameterEnum(
+        profile = QgsProcessingParameterEnum(
             self.PROFILE, tr("Criteria profile"), options=builtin_profiles(), defaultValue="nl-default",
-            usesStaticStrings=True))  # scripts write PROFILE=nl-strict, not an index
+            usesStaticStrings=True)  # scripts write PROFILE=nl-strict, not an index
+        profile.setMetadata({"widget_wrapper": {"class": PROFILE_EDITOR}})  # the dialog shows the profile's slots
+        self.addParameter(profile)
         self.addParameter(QgsProcessingParameterFile(
             self.PROFILE_FILE, tr("…or a profile file (YAML; overrides the list above)"),
             behavior=QgsProcessingParameterFile.File, extension="yaml", optional=True))
@@ -470,19 +475,31 @@ def region_from_choice(choice: str) -> str:
 @functools.lru_cache(maxsize=1)
 def shipped_profile_slots() -> frozenset[str]:
     """The layer slots any shipped profile can read (and the region lookup's): the overrides worth showing."""
-    from ..core.profile import builtin_profiles, load_profile
+    used: set[str] = set()
+    for name in builtin_profiles():
+        used |= profile_slots(name)
+    return frozenset(used)
+
+
+@functools.lru_cache(maxsize=16)
+def profile_slots(profile: str) -> frozenset[str]:
+    """The layer slots one profile (a built-in name or a file) can read — its rules' and scoring criteria's, in any
+    alternative — and the region lookup's; every slot if the profile cannot be read (rather than none)."""
+    from ..core.profile import load_profile
 
     catalogue = load_catalogue()
     used = {"provinces", "municipalities"}
-    for name in builtin_profiles():
-        try:
-            used |= set(load_profile(name, catalogue.ids).layer_ids)
-        except Exception:  # noqa: BLE001 - a broken profile shows every slot rather than none
-            return frozenset(catalogue.ids)
+    try:
+        loaded = load_profile(profile, catalogue.ids)
+    except Exception:  # noqa: BLE001 - a broken profile shows every slot rather than none
+        return frozenset(catalogue.ids)
+    used |= set(loaded.all_layer_ids) | set(loaded.layer_ids)
+    for criterion in getattr(loaded.scoring, "criteria", ()) or ():
+        used |= {source.layer for source in criterion.sources}
+        used |= {source.layer for group in criterion.alternatives for source in group}
     for entry in catalogue.entries.values():
-        used |= {entry.id for use in (getattr(entry, "used_by", None) or ()) if str(use).split("/")[0] in
-                 builtin_profiles()}
-    return frozenset(used)
+        used |= {entry.id for use in (getattr(entry, "used_by", None) or ()) if str(use).split("/")[0] == loaded.name}
+    return frozenset(used & set(catalogue.ids))
 
 
 def _input_help() -> str:
