@@ -96,13 +96,14 @@ def fit_and_usable(free: np.ndarray, cells: FootprintCells, resolution: float,
     usable = np.zeros(free.shape, dtype=bool)
     for rows, cols in sorted({(cells.rows, cells.cols), (cells.cols, cells.rows)}):  # both orientations
         check()
-        orient = _orientation_fits(free, rows, cols)
+        orient = _orientation_fits(free, rows, cols, check)
         check()
         fits |= orient
         # grey_dilation mirrors the window, so erosion followed by dilation is the exact opening
-        usable |= ndimage.grey_dilation(orient.astype(np.uint8), size=(rows, cols), mode="constant",
-                                        cval=0).astype(bool)
-    _rotated_fits(free, fits, usable, cells)
+        usable |= by_strips(lambda part, size=(rows, cols): ndimage.grey_dilation(
+            part.astype(np.uint8), size=size, mode="constant", cval=0).astype(bool), orient, max(rows, cols), check)
+    check()
+    _rotated_fits(free, fits, usable, cells, check)
     return fits, usable & free
 
 
@@ -154,17 +155,26 @@ def _prefilter_size(rows: int, cols: int) -> tuple[int, int] | None:
     return k_r, k_c
 
 
-def _rotated_fits(free: np.ndarray, fits: np.ndarray, usable: np.ndarray, cells: FootprintCells) -> None:
-    """Add the positions where a turned footprint fits (and the land it covers) to ``fits``/``usable``."""
+#: how many cell offsets of a turned footprint are tested between two cancel checks
+OFFSETS_PER_CHECK = 16
+
+
+def _rotated_fits(free: np.ndarray, fits: np.ndarray, usable: np.ndarray, cells: FootprintCells,
+                  check: Callable[[], None] | None = None) -> None:
+    """Add the positions where a turned footprint fits (and the land it covers) to ``fits``/``usable``.
+    ``check`` is called between angles and every few offsets (a cancel raises there)."""
+    check = check or (lambda: None)
     angles = rotation_angles(cells)
     if not angles or not free.any():
         return
     offsets_by_angle = [rotated_offsets(cells.rows, cells.cols, angle) for angle in angles]
     size = _prefilter_size(cells.rows, cells.cols)
-    possible = _orientation_fits(free, *size) if size is not None else free.copy()
+    possible = _orientation_fits(free, *size, check) if size is not None else free.copy()
+    check()
     # positions that fit already and whose every turned footprint lies on land already usable add nothing
     reach = int(max(np.abs(o).max() for o in offsets_by_angle))
-    possible &= ~(fits & _orientation_fits(usable, 2 * reach + 1, 2 * reach + 1))
+    possible &= ~(fits & _orientation_fits(usable, 2 * reach + 1, 2 * reach + 1, check))
+    check()
     anchors = np.argwhere(possible)
     if anchors.size == 0:
         return
@@ -173,21 +183,68 @@ def _rotated_fits(free: np.ndarray, fits: np.ndarray, usable: np.ndarray, cells:
     covered = np.zeros(padded.shape, dtype=bool)
     rows0, cols0 = anchors[:, 0] + pad, anchors[:, 1] + pad
     for offsets in offsets_by_angle:
+        check()
         ok = np.ones(len(anchors), dtype=bool)
-        for dr, dc in offsets:
+        for k, (dr, dc) in enumerate(offsets):
+            if k % OFFSETS_PER_CHECK == 0:
+                check()
             ok &= padded[rows0 + dr, cols0 + dc]
             if not ok.any():
                 break
         if not ok.any():
             continue
         fits[anchors[ok, 0], anchors[ok, 1]] = True
-        for dr, dc in offsets:
+        for k, (dr, dc) in enumerate(offsets):
+            if k % OFFSETS_PER_CHECK == 0:
+                check()
             covered[rows0[ok] + dr, cols0[ok] + dc] = True
     usable |= covered[pad:-pad, pad:-pad]
 
 
-def _orientation_fits(free: np.ndarray, rows: int, cols: int) -> np.ndarray:
-    return ndimage.minimum_filter(free.astype(np.uint8), size=(rows, cols), mode="constant", cval=0).astype(bool)
+#: rows of the grid counted between two cancel checks
+ROWS_PER_CHECK = 512
+
+
+def _label_counts(labels: np.ndarray, length: int, check: Callable[[], None], *masks: np.ndarray) -> np.ndarray:
+    """Cells per label (``np.bincount``) where every mask is True, in strips of rows with ``check`` between them."""
+    counts = np.zeros(length, dtype=np.int64)
+    for top in range(0, labels.shape[0], ROWS_PER_CHECK):
+        check()
+        block = labels[top:top + ROWS_PER_CHECK]
+        if masks:
+            where = masks[0][top:top + ROWS_PER_CHECK]
+            for mask in masks[1:]:
+                where = where & mask[top:top + ROWS_PER_CHECK]
+            block = block[where]
+        counts += np.bincount(block.ravel(), minlength=length)[:length]
+    return counts
+
+
+def by_strips(function: Callable[[np.ndarray], np.ndarray], array: np.ndarray, margin: int,
+              check: Callable[[], None] | None = None) -> np.ndarray:
+    """``function(array)`` for a moving-window filter whose window reaches at most ``margin`` rows: computed on
+    strips of rows that overlap by ``margin`` rows on either side — the same cells (a strip's own edge is the
+    array's edge only where the array ends) — with ``check`` called between strips (a cancel raises there)."""
+    height = array.shape[0]
+    if height <= ROWS_PER_CHECK:
+        return function(array)
+    out: np.ndarray | None = None
+    for top in range(0, height, ROWS_PER_CHECK):
+        if check is not None:
+            check()
+        bottom = min(height, top + ROWS_PER_CHECK)
+        low, high = max(0, top - margin), min(height, bottom + margin)
+        part = function(array[low:high])[top - low:bottom - low]
+        if out is None:
+            out = np.empty(array.shape, dtype=part.dtype)
+        out[top:bottom] = part
+    assert out is not None
+    return out
+
+
+def _orientation_fits(free: np.ndarray, rows: int, cols: int, check: Callable[[], None] | None = None) -> np.ndarray:
+    return by_strips(lambda part: ndimage.minimum_filter(part.astype(np.uint8), size=(rows, cols), mode="constant",
+                                                         cval=0).astype(bool), free, max(rows, cols), check)
 
 
 def find_candidate_areas(free: np.ndarray, region: np.ndarray, grid: Grid, footprint: Footprint,
@@ -202,8 +259,12 @@ def find_candidate_areas(free: np.ndarray, region: np.ndarray, grid: Grid, footp
     fits, usable = fit_and_usable(free & region, cells, grid.resolution, ctx.check_cancelled)
     ctx.report(0.35, _("contiguous areas"))
     labels, count = ndimage.label(free, structure=FOUR_CONNECTED)
-    keep_labels = np.unique(labels[fits & region])
+    ctx.check_cancelled()
+    # the labels holding a fitting position, sorted (as np.unique, by counting: a fraction of the time)
+    keep_labels = np.flatnonzero(_label_counts(labels, count + 1, ctx.check_cancelled, fits, region)).astype(
+        labels.dtype)
     keep_labels = keep_labels[keep_labels > 0]
+    ctx.check_cancelled()
     columns = list(CANDIDATE_COLUMNS)
     if keep_labels.size == 0:
         from .outputs import empty_frame
@@ -216,10 +277,9 @@ def find_candidate_areas(free: np.ndarray, region: np.ndarray, grid: Grid, footp
     kept = keep[labels]
     cell_ha = grid.cell_area_m2 / 10_000.0
     ctx.check_cancelled()
-    total_cells = np.bincount(kept.ravel(), minlength=keep_labels.size + 1)
-    region_cells = np.bincount(kept[region], minlength=keep_labels.size + 1)
-    ctx.check_cancelled()
-    usable_cells = np.bincount(kept[usable & region], minlength=keep_labels.size + 1)
+    total_cells = _label_counts(kept, keep_labels.size + 1, ctx.check_cancelled)
+    region_cells = _label_counts(kept, keep_labels.size + 1, ctx.check_cancelled, region)
+    usable_cells = _label_counts(kept, keep_labels.size + 1, ctx.check_cancelled, usable, region)
     ctx.check_cancelled()
     geoms: dict[int, list] = {}
     # polygonise each area within its own bounding window: the same polygons as from the whole grid, a fraction of

@@ -10,11 +10,14 @@ import sys
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 from .errors import RunCancelled
 from .i18n import _
 
+T = TypeVar("T")
+#: how often :meth:`RunContext.call` looks at the cancel while a long call runs [s]
+POLL_S = 0.05
 ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
 NoticeFn = Callable[[str], None]
@@ -49,6 +52,32 @@ class RunContext:
     def check_cancelled(self) -> None:
         if self.is_cancelled():
             raise RunCancelled(_("cancelled by the user"))
+
+    def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``function(*args, **kwargs)``, polling the cancel every :data:`POLL_S` seconds while it runs.
+
+        For one long call into a library that releases the GIL while it works (GEOS through shapely, GDAL): it
+        runs in a worker thread, and a cancel raises here at once.  The worker then finishes on its own and its
+        result is dropped; it must write nothing.  Without a cancel callback the call is made directly."""
+        if self.is_cancelled is _never_cancelled:
+            return function(*args, **kwargs)
+        self.check_cancelled()
+        outcome: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                outcome["value"] = function(*args, **kwargs)
+            except BaseException as error:  # noqa: BLE001 - handed to the caller below
+                outcome["error"] = error
+
+        worker = threading.Thread(target=work, name="smr-siting-call", daemon=True)
+        worker.start()
+        while worker.is_alive():
+            worker.join(POLL_S)
+            self.check_cancelled()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["value"]
 
     def tell(self, message: str) -> None:
         """A decision or caveat the user should read (also kept for the outputs)."""

@@ -120,7 +120,8 @@ def within_any(criterion: Criterion, grid: Grid, store: LayerStore, ctx: RunCont
                     rule=criterion.id), _("Use method 'buffer' or 'auto'"), f"{criterion.id}")
             hit |= within_distance_edt(geoms, float(distances[0]), grid)
         else:
-            within_distance_buffer(geoms, list(distances), grid, out=hit)
+            within_distance_buffer(geoms, list(distances), grid, out=hit, check=ctx.check_cancelled, call=ctx.call)
+        ctx.check_cancelled()
     return hit
 
 
