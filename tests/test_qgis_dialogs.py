@@ -242,7 +242,7 @@ def test_the_dialog_shows_only_the_chosen_profiles_layer_slots(loaded_plugin, mo
     from smr_siting.processing.algorithms import profile_slots
 
     # pytest-qgis's stand-in interface has no browser model: the panel then runs as without a main window
-    monkeypatch.setattr(processing.gui.ParametersPanel, "iface", None)
+    monkeypatch.setattr(processing.gui.ParametersPanel, "iface", None, raising=False)
     dialog = AlgorithmDialog(_alg("screenregion"), parent=None)
     try:
         wrappers = dialog.mainWidget().wrappers
@@ -273,7 +273,7 @@ def test_the_dialog_shows_only_the_chosen_profiles_layer_slots(loaded_plugin, mo
     import processing.gui.BatchPanel
     from processing.gui.BatchAlgorithmDialog import BatchAlgorithmDialog
 
-    monkeypatch.setattr(processing.gui.BatchPanel, "iface", None)
+    monkeypatch.setattr(processing.gui.BatchPanel, "iface", None, raising=False)
     batch = BatchAlgorithmDialog(_alg("ranksites"), parent=None)
     try:
         panel = batch.mainWidget()

@@ -17,9 +17,9 @@ from processing.gui.wrappers import WidgetWrapper
 from qgis.core import QgsProcessingContext
 from qgis.gui import QgsGui, QgsProcessingGui
 
-dialogTypes = getattr(_wrappers, "dialogTypes", {"AlgorithmDialog": QgsProcessingGui.Standard,  # noqa: N816
-                                                 "ModelerParametersDialog": QgsProcessingGui.Modeler,
-                                                 "BatchAlgorithmDialog": QgsProcessingGui.Batch})
+dialogTypes = getattr(_wrappers, "dialogTypes", {"AlgorithmDialog": QgsProcessingGui.WidgetType.Standard,  # noqa: N816
+                                                 "ModelerParametersDialog": QgsProcessingGui.WidgetType.Modeler,
+                                                 "BatchAlgorithmDialog": QgsProcessingGui.WidgetType.Batch})
 
 
 def default_wrapper(param: Any, dialog: Any) -> Any:
@@ -28,7 +28,7 @@ def default_wrapper(param: Any, dialog: Any) -> Any:
     registry = QgsGui.processingGuiRegistry()
     if kind == "ModelerParametersDialog":
         wrapper = registry.createModelerParameterWidget(dialog.model, dialog.childId, param, dialog.context)
-    elif dialogTypes.get(kind, QgsProcessingGui.Standard) != QgsProcessingGui.Standard:
+    elif dialogTypes.get(kind, QgsProcessingGui.WidgetType.Standard) != QgsProcessingGui.WidgetType.Standard:
         wrapper = registry.createParameterWidgetWrapper(param, dialogTypes[kind])
     else:
         return None
@@ -53,7 +53,7 @@ class ProfileWidgetWrapper(StandardDialogOnly):
     def createWidget(self, **kwargs: Any) -> Any:  # noqa: N802 - QGIS signature
         self.context = QgsProcessingContext()
         self.inner = QgsGui.processingGuiRegistry().createParameterWidgetWrapper(self.parameterDefinition(),
-                                                                                 QgsProcessingGui.Standard)
+                                                                                 QgsProcessingGui.WidgetType.Standard)
         widget = self.inner.createWrappedWidget(self.context)
         self.inner.widgetValueHasChanged.connect(lambda *_: self._changed())
         self._slots: dict[str, Any] = {}
