@@ -223,12 +223,16 @@ def test_cancel_mid_run_leaves_no_output(loaded_plugin, shared_data, tmp_path) -
 CANCEL_MOMENTS = (("reading the profile", 0.2), ("rule 2/7", 0.1), ("cooling_water: water_krw", 0.05),
                   ("footprint fit", 0.2), ("footprint fit", 0.7), ("contiguous areas", 0.1),
                   ("writing exclusion.tif", 0.02), ("exclusion polygons", 0.3), ("exclusion polygons", 1.0))
+#: … and of the ranking at 25 m: the footprint fit again, each criterion measured and standardised, the sites
+RANK_CANCEL_MOMENTS = (("scoring: Distance to a high-voltage substation", 0.3),
+                       ("scoring: Distance to large surface water", 0.6), ("combining the scores", 0.1))
 
 
 def test_cancel_takes_effect_within_a_second_anywhere(loaded_plugin, shared_data, tmp_path) -> None:
-    """Cancel (from another thread, as the dialog's button) at several moments of a full 25 m screening, each
-    phase's heavy calls included (the footprint fit, the dissolving of the polygons per rule, the writing): the run
-    stops within 1 s, as cancelled, and leaves no file."""
+    """Cancel (from another thread, as the dialog's button) at several moments of a full 25 m screening and
+    ranking, each phase's heavy calls included (the footprint fit, the dissolving of the polygons per rule, the
+    writing, measuring and standardising the scoring criteria): the run stops within 1 s, as cancelled, and leaves
+    no file."""
     import threading
     import time
 
@@ -250,19 +254,22 @@ def test_cancel_takes_effect_within_a_second_anywhere(loaded_plugin, shared_data
             self.cancel()
 
     figures = []
-    for number, (trigger, delay) in enumerate(CANCEL_MOMENTS):
+    moments = [("smr_siting:screenregion", t, d) for t, d in CANCEL_MOMENTS] + \
+        [("smr_siting:ranksites", t, d) for t, d in RANK_CANCEL_MOMENTS]
+    for number, (algorithm, trigger, delay) in enumerate(moments):
         out = tmp_path / f"cancel{number}"
         out.mkdir()
         feedback = CancelLater(trigger, delay)
+        common = {"REGION": "Gelderland", "DATA": str(shared_data), "RESOLUTION": 25}
+        outputs = {"EXCLUSION": str(out / "exclusion.tif"), "CANDIDATES": str(out / "candidate_areas.gpkg"),
+                   "SUMMARY": str(out / "summary.csv"), "EXCLUSION_VECTOR": str(out / "exclusion_reasons.gpkg"),
+                   "MANIFEST": str(out / "manifest.json")} if algorithm.endswith("screenregion") else {
+            "RANKED_SITES": str(out / "ranked.gpkg"), "RANKED_CSV": str(out / "ranked.csv")}
         with pytest.raises(QgsProcessingException, match="Cancelled"):
-            _run("smr_siting:screenregion", {
-                "REGION": "Gelderland", "DATA": str(shared_data), "RESOLUTION": 25,
-                "EXCLUSION": str(out / "exclusion.tif"), "CANDIDATES": str(out / "candidate_areas.gpkg"),
-                "SUMMARY": str(out / "summary.csv"), "EXCLUSION_VECTOR": str(out / "exclusion_reasons.gpkg"),
-                "MANIFEST": str(out / "manifest.json")}, feedback)
+            _run(algorithm, {**common, **outputs}, feedback)
         stopped = time.perf_counter()
         assert feedback.cancelled_at is not None, trigger
-        figures.append((trigger, delay, stopped - feedback.cancelled_at))
+        figures.append((f"{algorithm.split(':')[1]} {trigger}", delay, stopped - feedback.cancelled_at))
         assert list(out.iterdir()) == [], trigger
     print("cancel → stopped [s]:", ", ".join(f"{t} +{d:g}: {s:.2f}" for t, d, s in figures))
     assert max(s for _t, _d, s in figures) < 1.0, figures

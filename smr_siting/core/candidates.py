@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import geopandas as gpd
 import numpy as np
@@ -81,16 +81,20 @@ def fit_positions(free: np.ndarray, cells: FootprintCells, resolution: float) ->
 
 
 def fit_and_usable(free: np.ndarray, cells: FootprintCells, resolution: float,
-                   check: Callable[[], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+                   check: Callable[[], None] | None = None,
+                   call: Callable[..., Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Where a footprint fits (anchor cells), and the land some fitting footprint covers (the opening).
-    ``check`` is called between the heavy steps (a cancel raises there)."""
+    ``check`` is called between the heavy steps (a cancel raises there); ``call(function, *args, **kwargs)``
+    runs the distance transform (a RunContext's ``call``: a cancel is seen while it runs)."""
     check = check or (lambda: None)
+    call = call or (lambda function, *args, **kwargs: function(*args, **kwargs))
     if cells.shape == "circle":
         padded = np.pad(free, 1, constant_values=False)
-        dist = ndimage.distance_transform_edt(padded, sampling=resolution)[1:-1, 1:-1]
+        dist = call(ndimage.distance_transform_edt, padded, sampling=resolution)[1:-1, 1:-1]
         fits = dist > cells.radius_m
         check()
-        usable = ndimage.binary_dilation(fits, structure=_disc(cells.radius_m, resolution))
+        disc = _disc(cells.radius_m, resolution)
+        usable = by_strips(lambda part: ndimage.binary_dilation(part, structure=disc), fits, disc.shape[0], check)
         return fits, usable & free
     fits = np.zeros(free.shape, dtype=bool)
     usable = np.zeros(free.shape, dtype=bool)
@@ -256,7 +260,7 @@ def find_candidate_areas(free: np.ndarray, region: np.ndarray, grid: Grid, footp
     cells = footprint_cells(footprint, grid.resolution)
     ctx.report(0.05, _("footprint fit"))
     # the footprint must fit wholly inside the region; contiguity is judged on the whole grid
-    fits, usable = fit_and_usable(free & region, cells, grid.resolution, ctx.check_cancelled)
+    fits, usable = fit_and_usable(free & region, cells, grid.resolution, ctx.check_cancelled, ctx.call)
     ctx.report(0.35, _("contiguous areas"))
     labels, count = ndimage.label(free, structure=FOUR_CONNECTED)
     ctx.check_cancelled()

@@ -115,11 +115,14 @@ def within_distance_buffer(geometries: Sequence[BaseGeometry], distances: Sequen
     return burn_into(out, buffered(geometries, distances, grid, check, call), grid)
 
 
-def within_distance_edt(geometries: Sequence[BaseGeometry], distance: float, grid: Grid) -> np.ndarray:
+def within_distance_edt(geometries: Sequence[BaseGeometry], distance: float, grid: Grid,
+                        call: Callable[..., Any] | None = None) -> np.ndarray:
     """True where the cell centre is within ``distance`` of a cell the features touch.
 
-    Bounded: the transform runs only on the window the features can reach.
+    Bounded: the transform runs only on the window the features can reach.  ``call(function, *args, **kwargs)``
+    runs the transform (a RunContext's ``call``: a cancel is seen while it runs; scipy releases the GIL there).
     """
+    call = call or (lambda function, *args, **kwargs: function(*args, **kwargs))
     reach = box(*grid.expanded_bounds(distance + 2 * grid.resolution))
     near = [g for g in geometries if g is not None and not g.is_empty and g.intersects(reach)]
     result = np.zeros(grid.shape, dtype=bool)
@@ -138,7 +141,7 @@ def within_distance_edt(geometries: Sequence[BaseGeometry], distance: float, gri
     touched = burn(near, sub, all_touched=True)
     if not touched.any():
         return result
-    dist = ndimage.distance_transform_edt(~touched, sampling=grid.resolution)
+    dist = call(ndimage.distance_transform_edt, ~touched, sampling=grid.resolution)
     inside = dist <= distance
     result[row0:row1, col0:col1] = inside[pad:pad + (row1 - row0), pad:pad + (col1 - col0)]
     return result

@@ -66,12 +66,12 @@ def resolved(standardisation: Standardisation, raw: np.ndarray, free: np.ndarray
     if standardisation.method != "linear" or standardisation.points or (
             standardisation.lower is not None and standardisation.upper is not None):
         return standardisation
-    values = raw[free]
-    values = values[np.isfinite(values)]
+    where = free & np.isfinite(raw)  # one pass each, no copy of the values: the same minimum and maximum
+    present = bool(where.any())
     lower = standardisation.lower if standardisation.lower is not None else (
-        float(values.min()) if values.size else 0.0)
+        float(np.min(raw, where=where, initial=np.inf)) if present else 0.0)
     upper = standardisation.upper if standardisation.upper is not None else (
-        float(values.max()) if values.size else 0.0)
+        float(np.max(raw, where=where, initial=-np.inf)) if present else 0.0)
     return dataclasses.replace(standardisation, lower=lower, upper=upper)
 
 
@@ -94,12 +94,15 @@ def compute_suitability(result: ExclusionResult, spec: ScoringSpec, ctx: RunCont
     for i, criterion in enumerate(spec.criteria):
         ctx.report(i / (n + 1), _("scoring: {title}").format(title=localised(criterion.title, criterion.title_nl)))
         raw = measure_on_grid(criterion, out_grid, result.store, needed)
+        ctx.check_cancelled()
         if criterion.measure != "category":
             samples[criterion.id] = raw.ravel()[sample_index].astype("float64")
         method = resolved(criterion.standardise, raw, free) if criterion.measure != "category" else \
             criterion.standardise
         standardisations[criterion.id] = method
-        scored = standardise(raw, method, criterion.id)
+        ctx.check_cancelled()
+        scored = ctx.call(standardise, raw, method, criterion.id)  # numpy releases the GIL: a cancel is seen
+        ctx.check_cancelled()
         warnings.extend(scored.warnings)
         scores = scored.scores.astype("float32")
         del raw
