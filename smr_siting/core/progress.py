@@ -6,6 +6,7 @@ wires it to a terminal bar, the Processing adapter to ``QgsProcessingFeedback``.
 
 from __future__ import annotations
 
+import contextvars
 import sys
 import threading
 from contextlib import contextmanager
@@ -59,8 +60,9 @@ class RunContext:
     def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``function(*args, **kwargs)``, polling the cancel every :data:`POLL_S` seconds while it runs.
 
-        For one long call into a library that releases the GIL while it works (GEOS through shapely, GDAL): it
-        runs in a worker thread, and a cancel raises here at once.  The worker then finishes on its own and its
+        For one long call into a library that releases the GIL while it works (GEOS through shapely, GDAL, scipy's
+        distance transform, numpy): it runs in a worker thread (in a copy of this context), and a cancel raises
+        here at once.  The worker then finishes on its own and its
         result is dropped; it must write nothing.  Without a cancel callback the call is made directly."""
         if self.is_cancelled is _never_cancelled or not self.poll_calls:
             self.check_cancelled()
@@ -74,7 +76,9 @@ class RunContext:
             except BaseException as error:  # noqa: BLE001 - handed to the caller below
                 outcome["error"] = error
 
-        worker = threading.Thread(target=work, name="smr-siting-call", daemon=True)
+        # in a copy of this context: messages made there use the caller's vocabulary (the dialog's words in QGIS)
+        worker = threading.Thread(target=contextvars.copy_context().run, args=(work,), name="smr-siting-call",
+                                  daemon=True)
         worker.start()
         while worker.is_alive():
             worker.join(POLL_S)
