@@ -25,7 +25,7 @@ export QT_QPA_PLATFORM := offscreen
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: all deps apt venv demo test lint pytest plugin zip translations demo-data national-pack reference-layers \
-	demo-picture report-pictures clean distclean test-qgis340 bench screenshots
+	demo-picture report-pictures clean distclean test-qgis340 bench screenshots wheel
 
 all: test
 
@@ -130,6 +130,12 @@ zip: plugin
 	rm -f build/$(PLUGIN_NAME)-$(VERSION).zip
 	cd build/plugins && zip -q -r -X ../$(PLUGIN_NAME)-$(VERSION).zip $(PLUGIN_NAME)
 	@echo "plugin zip: build/$(PLUGIN_NAME)-$(VERSION).zip ($$(du -h build/$(PLUGIN_NAME)-$(VERSION).zip | cut -f1), with the national pack)"
+
+# The Python package as a wheel, with the layer catalogue, the embedded national pack and the styles inside the
+# package (setup.py copies layers/ and resources/styles in), as in the plugin zip.
+wheel: venv
+	$(PY) -m pip wheel -q --disable-pip-version-check --no-deps --no-build-isolation -w build/dist .
+	@ls build/dist/smr_siting-*.whl
 
 # The plugin in a real QGIS window (Xvfb without a display): screenshots of the dialog, the map and Identify.
 screenshots: zip

@@ -156,3 +156,142 @@ def test_the_menu_dialog_starts_from_the_last_region_profile_and_data(loaded_plu
                    feedback=QgsProcessingFeedback())
     last = last_inputs()
     assert last["REGION"] == "Ede" and last["PROFILE"] == "nl-strict" and last["DATA"] == str(demo_data)
+
+
+def test_the_ahp_editor_is_labelled_and_prefilled_from_the_profile(loaded_plugin, tmp_path) -> None:
+    """The AHP matrix editor as the dialog builds it (from the parameter's widget_wrapper metadata): nl-default's
+    five criteria as row and column labels (Dutch titles in Dutch), its pairwise matrix as the values; left so,
+    the parameter stays empty (the profile's own weights); choosing nl-regulator in the dialog gives six."""
+    from processing.gui.wrappers import WidgetWrapperFactory
+    from qgis.core import QgsProcessingContext
+    from qgis.gui import QgsGui, QgsProcessingGui
+
+    from smr_siting.i18n import install_translator, remove_translator
+
+    algorithm = _alg("ranksites")
+    wrapper = WidgetWrapperFactory.create_wrapper(algorithm.parameterDefinition("AHP_MATRIX"), None)
+    assert type(wrapper).__name__ == "AhpMatrixWidgetWrapper"
+    assert wrapper.labels() == ["Distance to a high-voltage substation", "Distance to large surface water",
+                                "Distance to a population centre of more than 25,000",
+                                "Population density of the municipality", "Distance to large industrial demand"]
+    assert wrapper.table.horizontalHeaderItem(0).text() == "Distance to a high-voltage substation"
+    assert wrapper.table.horizontalHeaderItem(4).toolTip() == "demand"
+    assert wrapper.cells() == ["1", "1", "2", "3", "2",
+                               "1", "1", "2", "3", "2",
+                               "1/2", "1/2", "1", "2", "1",
+                               "1/3", "1/3", "1/2", "1", "1/2",
+                               "1/2", "1/2", "1", "2", "1"]
+    assert wrapper.value() is None  # unchanged: the profile's weights, exactly
+    assert "grid 0.298" in wrapper.weights.text() and "CR 0.003" in wrapper.weights.text()
+    wrapper.table.item(0, 1).setText("3")
+    wrapper.table.item(1, 0).setText("1/3")
+    assert wrapper.value()[:7] == ["1", "3", "2", "3", "2", "1/3", "1"]
+    wrapper.setValue(None)
+    assert wrapper.value() is None
+    # the editor follows the profile chosen in the dialog
+    context = QgsProcessingContext()
+    profile = QgsGui.processingGuiRegistry().createParameterWidgetWrapper(algorithm.parameterDefinition("PROFILE"),
+                                                                          QgsProcessingGui.Standard)
+    profile_widget = profile.createWrappedWidget(context)  # noqa: F841 - kept alive while the test uses it
+    wrapper.postInitialize([profile])
+    profile.setParameterValue("nl-regulator", context)
+    assert len(wrapper.labels()) == 6 and wrapper.table.columnCount() == 6 and wrapper.value() is None
+    install_translator("nl")
+    try:
+        dutch = WidgetWrapperFactory.create_wrapper(algorithm.parameterDefinition("AHP_MATRIX"), None)
+        assert dutch.labels()[0] == "Afstand tot een hoogspanningsstation"
+    finally:
+        remove_translator()
+
+
+def test_an_extent_in_any_crs_is_a_region(loaded_plugin, demo_data, tmp_path) -> None:
+    """REGION_EXTENT (the dialog's 'canvas extent'): given in WGS 84, screened as its EPSG:28992 outline; an empty
+    extent or one outside the Netherlands is refused before any work, naming the field."""
+    import processing
+    from qgis.core import QgsProcessingException
+
+    extent = "5.60,5.75,52.00,52.08 [EPSG:4326]"  # near Ede, Gelderland: about 10.3 km × 8.9 km
+    result = processing.run("smr_siting:exclusionmap", {
+        "REGION_EXTENT": extent, "DATA": str(demo_data), "RESOLUTION": 250, "EXCLUSION": str(tmp_path / "e.tif"),
+        "MANIFEST": str(tmp_path / "manifest.json")}, feedback=QgsProcessingFeedback())
+    assert 85 < result["REGION_KM2"] < 98, result["REGION_KM2"]
+    import json
+
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["region"]["kind"] == "polygon file" and manifest["region"]["name"].startswith("extent-")
+    assert list((tmp_path / "inputs").glob("extent-*.gpkg"))  # kept beside the manifest, like a region layer
+    for bad, words in (("5.6,5.6,52.0,52.0 [EPSG:4326]", "extent is empty"),
+                       ("2.30,2.40,48.80,48.90 [EPSG:4326]", "outside the Netherlands")):
+        out = tmp_path / "bad"
+        with pytest.raises(QgsProcessingException, match=words):
+            processing.run("smr_siting:exclusionmap", {"REGION_EXTENT": bad, "DATA": str(demo_data),
+                                                       "EXCLUSION": str(out / "e.tif")},
+                           feedback=QgsProcessingFeedback())
+        assert not out.exists()
+    ok, message = _alg("ranksites").checkParameterValues({"REGION_EXTENT": "2.30,2.40,48.80,48.90 [EPSG:4326]"},
+                                                         QgsProcessingContext())
+    assert not ok and "outside the Netherlands" in message and "--" not in message
+
+
+def test_the_dialog_shows_only_the_chosen_profiles_layer_slots(loaded_plugin, monkeypatch) -> None:
+    """The real algorithm dialog: nl-default shows its slots (not nl-strict's airports); choosing nl-strict shows
+    the airports slot; a hidden slot passes nothing.  The modeler and the batch dialog keep QGIS's own wrappers."""
+    import processing.gui.ParametersPanel
+    from processing.gui.AlgorithmDialog import AlgorithmDialog
+
+    from smr_siting.processing.algorithms import profile_slots
+
+    # pytest-qgis's stand-in interface has no browser model: the panel then runs as without a main window
+    monkeypatch.setattr(processing.gui.ParametersPanel, "iface", None, raising=False)
+    dialog = AlgorithmDialog(_alg("screenregion"), parent=None)
+    try:
+        wrappers = dialog.mainWidget().wrappers
+        profile = wrappers["PROFILE"]
+        assert type(profile).__name__ == "ProfileWidgetWrapper" and profile.value() == "nl-default"
+        shown = profile.shown_slots()
+        assert set(shown) == set(profile_slots("nl-default")) & set(profile._slots)
+        assert {"natura2000", "sea", "rivers_major", "power_plants", "municipalities"} <= set(shown)
+        assert "airports" not in shown and "population_grid_100m" not in shown
+        assert not wrappers["LAYER_NATURA2000"].wrappedWidget().isHidden()
+        assert wrappers["LAYER_AIRPORTS"].wrappedWidget().isHidden()
+        profile.setValue("nl-strict")
+        assert "airports" in profile.shown_slots() and not wrappers["LAYER_AIRPORTS"].wrappedWidget().isHidden()
+        assert dialog.mainWidget().createProcessingParameters()["PROFILE"] == "nl-strict"
+        profile.setValue("nl-default")
+        assert wrappers["LAYER_AIRPORTS"].wrappedWidget().isHidden()
+        assert dialog.mainWidget().createProcessingParameters().get("LAYER_AIRPORTS") in (None, "")
+        # the scoring dialogs: the AHP editor is there, labelled from the profile
+        scoring = AlgorithmDialog(_alg("ranksites"), parent=None)
+        ahp = scoring.mainWidget().wrappers["AHP_MATRIX"]
+        assert type(ahp).__name__ == "AhpMatrixWidgetWrapper" and len(ahp.labels()) == 5
+        scoring.mainWidget().wrappers["PROFILE"].setValue("nl-regulator")
+        assert len(ahp.labels()) == 6
+        scoring.deleteLater()
+    finally:
+        dialog.deleteLater()
+
+    import processing.gui.BatchPanel
+    from processing.gui.BatchAlgorithmDialog import BatchAlgorithmDialog
+
+    monkeypatch.setattr(processing.gui.BatchPanel, "iface", None, raising=False)
+    batch = BatchAlgorithmDialog(_alg("ranksites"), parent=None)
+    try:
+        panel = batch.mainWidget()
+        wrappers = {w.parameterDefinition().name(): w for w in panel.wrappers[0] if w is not None}
+        assert {"PROFILE", "AHP_MATRIX"} <= set(wrappers), sorted(wrappers)
+        assert type(wrappers["PROFILE"]).__name__ == type(wrappers["AHP_MATRIX"]).__name__ \
+            == "QgsAbstractProcessingParameterWidgetWrapper"  # QGIS's own
+    finally:
+        batch.deleteLater()
+    from processing.modeler.ModelerParametersDialog import ModelerParametersDialog
+    from qgis.core import QgsProcessingModelAlgorithm
+    from qgis.gui import QgsProcessingModelerParameterWidget
+
+    model = QgsProcessingModelAlgorithm()
+    step = ModelerParametersDialog(_alg("ranksites"), model)
+    try:
+        wrappers = step.widget.widget.wrappers
+        for name in ("PROFILE", "AHP_MATRIX"):  # a model can still bind them to its inputs
+            assert isinstance(wrappers[name], QgsProcessingModelerParameterWidget), (name, type(wrappers[name]))
+    finally:
+        step.deleteLater()

@@ -219,6 +219,62 @@ def test_cancel_mid_run_leaves_no_output(loaded_plugin, shared_data, tmp_path) -
         assert list(out.iterdir()) == [], steps
 
 
+#: (progress text that arms the cancel, seconds after it): every heavy step of a 25 m Gelderland screening
+CANCEL_MOMENTS = (("reading the profile", 0.2), ("rule 2/7", 0.1), ("cooling_water: water_krw", 0.05),
+                  ("footprint fit", 0.2), ("footprint fit", 0.7), ("contiguous areas", 0.1),
+                  ("writing exclusion.tif", 0.02), ("exclusion polygons", 0.3), ("exclusion polygons", 1.0))
+#: … and of the ranking at 25 m: the footprint fit again, each criterion measured and standardised, the sites
+RANK_CANCEL_MOMENTS = (("scoring: Distance to a high-voltage substation", 0.3),
+                       ("scoring: Distance to large surface water", 0.6), ("combining the scores", 0.1))
+
+
+def test_cancel_takes_effect_within_a_second_anywhere(loaded_plugin, shared_data, tmp_path) -> None:
+    """Cancel (from another thread, as the dialog's button) at several moments of a full 25 m screening and
+    ranking, each phase's heavy calls included (the footprint fit, the dissolving of the polygons per rule, the
+    writing, measuring and standardising the scoring criteria): the run stops within 1 s, as cancelled, and leaves
+    no file."""
+    import threading
+    import time
+
+    class CancelLater(QgsProcessingFeedback):
+        def __init__(self, trigger: str, delay: float) -> None:
+            super().__init__()
+            self.trigger, self.delay = trigger, delay
+            self.timer: threading.Timer | None = None
+            self.cancelled_at: float | None = None
+
+        def setProgressText(self, text: str) -> None:  # noqa: N802 - Qt name
+            super().setProgressText(text)
+            if self.timer is None and text.startswith(self.trigger):
+                self.timer = threading.Timer(self.delay, self.cancel_now)
+                self.timer.start()
+
+        def cancel_now(self) -> None:
+            self.cancelled_at = time.perf_counter()
+            self.cancel()
+
+    figures = []
+    moments = [("smr_siting:screenregion", t, d) for t, d in CANCEL_MOMENTS] + \
+        [("smr_siting:ranksites", t, d) for t, d in RANK_CANCEL_MOMENTS]
+    for number, (algorithm, trigger, delay) in enumerate(moments):
+        out = tmp_path / f"cancel{number}"
+        out.mkdir()
+        feedback = CancelLater(trigger, delay)
+        common = {"REGION": "Gelderland", "DATA": str(shared_data), "RESOLUTION": 25}
+        outputs = {"EXCLUSION": str(out / "exclusion.tif"), "CANDIDATES": str(out / "candidate_areas.gpkg"),
+                   "SUMMARY": str(out / "summary.csv"), "EXCLUSION_VECTOR": str(out / "exclusion_reasons.gpkg"),
+                   "MANIFEST": str(out / "manifest.json")} if algorithm.endswith("screenregion") else {
+            "RANKED_SITES": str(out / "ranked.gpkg"), "RANKED_CSV": str(out / "ranked.csv")}
+        with pytest.raises(QgsProcessingException, match="Cancelled"):
+            _run(algorithm, {**common, **outputs}, feedback)
+        stopped = time.perf_counter()
+        assert feedback.cancelled_at is not None, trigger
+        figures.append((f"{algorithm.split(':')[1]} {trigger}", delay, stopped - feedback.cancelled_at))
+        assert list(out.iterdir()) == [], trigger
+    print("cancel → stopped [s]:", ", ".join(f"{t} +{d:g}: {s:.2f}" for t, d, s in figures))
+    assert max(s for _t, _d, s in figures) < 1.0, figures
+
+
 def test_dutch_translation_is_complete_and_loads(loaded_plugin, plugin_dir) -> None:
     import subprocess
     import sys

@@ -18,6 +18,7 @@ from qgis.core import (  # noqa: E402
     QgsRasterLayer,
     QgsVectorLayer,
 )
+from qgis.PyQt.QtCore import NULL  # noqa: E402
 
 pytestmark = pytest.mark.qgis
 COMMON = {"REGION": "Gelderland", "RESOLUTION": 100}
@@ -59,6 +60,16 @@ def test_ranksites_with_own_sites_and_an_ahp_matrix(loaded_plugin, shared_data, 
     assert weights == pytest.approx([0.2] * len(weights), abs=1e-4)
     layer = QgsVectorLayer(str(tmp_path / "ranked.gpkg"), "ranked", "ogr")
     assert layer.isValid() and layer.featureCount() == 3
+    # in the QGIS layer an unranked site has rank NULL and no score (the CSV keeps the command line's -1)
+    assert rows["Veluwe"]["rank"] == "-1"
+    features = {f["name"]: f for f in layer.getFeatures()}
+    assert features["Dodewaard"]["rank"] == 1 and features["Dodewaard"]["score"] > 0
+    for name, status in (("Veluwe", "excluded"), ("Zeeland", "outside region")):
+        feature = features[name]
+        assert feature["status"] == status
+        for field in ("rank", "score", "topsis", "grid_score", "grid_contribution", "cooling_contribution"):
+            assert feature[field] is None or feature[field] == NULL, (name, field, feature[field])
+        assert feature["grid_text"]  # the measurement stays: it explains the site
     assert (tmp_path / "ranked.qml").exists() and (tmp_path / "suitability.qml").exists()
     raster = QgsRasterLayer(str(tmp_path / "suitability.tif"), "s")
     assert raster.isValid()

@@ -114,9 +114,9 @@
       <translation>‘Eigen locaties’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="418" />
-      <source>&lt;h3&gt;Inputs&lt;/h3&gt; &lt;ul&gt; &lt;li&gt;&lt;b&gt;Region&lt;/b&gt;: a province or municipality by name or CBS code (Gelderland, PV25, GM0202), or a polygon layer.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Criteria profile&lt;/b&gt;: nl-default, nl-strict or nl-datacentre, or your own YAML file. Every distance and threshold in a profile cites its source or says it is an assumption and which range to try.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Data folder&lt;/b&gt;: a folder with the layer catalogue's files (a cache fetched from PDOK, the demo pack, or your own). Left empty, the run reads the fetch cache and, for every layer it lacks, the national pack that comes with the plugin (the whole of the Netherlands); the outputs say which layers came from where. Any layer can be replaced by a loaded QGIS layer (advanced parameters).&lt;/li&gt; &lt;li&gt;&lt;b&gt;Cell size&lt;/b&gt; [m]: default from the profile (25 m). The grid is EPSG:28992 and grows beyond the region by the largest rule distance, so distances and contiguous areas are right at the border.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Footprint&lt;/b&gt; [ha] and shape: the SMR site that must fit inside a candidate area.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Replace output files&lt;/b&gt;: off by default; existing outputs are then refused, never half-overwritten.&lt;/li&gt; &lt;/ul&gt; </source>
-      <translation>&lt;h3&gt;Invoer&lt;/h3&gt; &lt;ul&gt; &lt;li&gt;&lt;b&gt;Gebied&lt;/b&gt;: een provincie of gemeente op naam of CBS-code (Gelderland, PV25, GM0202), of een vlakkenlaag.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Criteriaprofiel&lt;/b&gt;: nl-default, nl-strict of nl-datacentre, of een eigen YAML-bestand. Elke afstand en drempel in een profiel noemt haar bron, of zegt dat ze een aanname is en welk bereik het proberen waard is.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Gegevensmap&lt;/b&gt;: een map met de bestanden uit de lagencatalogus (een cache die van PDOK is opgehaald, het demopakket of een eigen map). Leeg gelaten leest de run de ophaalcache en, voor elke laag die daar ontbreekt, het landelijke pakket dat met de plug-in meekomt (heel Nederland); de uitvoer zegt welke lagen waar vandaan kwamen. Elke laag kan worden vervangen door een geladen QGIS-laag (geavanceerde parameters).&lt;/li&gt; &lt;li&gt;&lt;b&gt;Celgrootte&lt;/b&gt; [m]: standaard die van het profiel (25 m). Het raster is EPSG:28992 en reikt voorbij het gebied tot de grootste afstand in de regels, zodat afstanden en aaneengesloten gebieden ook aan de grens kloppen.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Footprint&lt;/b&gt; [ha] en vorm: het SMR-terrein dat helemaal binnen een kansrijk gebied moet passen.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Bestaande uitvoerbestanden vervangen&lt;/b&gt;: standaard uit; bestaande uitvoer wordt dan geweigerd, nooit half overschreven.&lt;/li&gt; &lt;/ul&gt; </translation>
+      <location filename="smr_siting/processing/algorithms.py" line="506" />
+      <source>&lt;h3&gt;Inputs&lt;/h3&gt; &lt;ul&gt; &lt;li&gt;&lt;b&gt;Region&lt;/b&gt;: a province or municipality by name or CBS code (Gelderland, PV25, GM0202), or a polygon layer (its selected features), or an extent (e.g. the map canvas's, in any CRS).&lt;/li&gt; &lt;li&gt;&lt;b&gt;Criteria profile&lt;/b&gt;: nl-default, nl-strict or nl-datacentre, or your own YAML file. Every distance and threshold in a profile cites its source or says it is an assumption and which range to try.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Data folder&lt;/b&gt;: a folder with the layer catalogue's files (a cache fetched from PDOK, the demo pack, or your own). Left empty, the run reads the fetch cache and, for every layer it lacks, the national pack that comes with the plugin (the whole of the Netherlands); the outputs say which layers came from where. Any layer can be replaced by a loaded QGIS layer (advanced parameters).&lt;/li&gt; &lt;li&gt;&lt;b&gt;Cell size&lt;/b&gt; [m]: default from the profile (25 m). The grid is EPSG:28992 and grows beyond the region by the largest rule distance, so distances and contiguous areas are right at the border.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Footprint&lt;/b&gt; [ha] and shape: the SMR site that must fit inside a candidate area.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Replace output files&lt;/b&gt;: off by default; existing outputs are then refused, never half-overwritten.&lt;/li&gt; &lt;/ul&gt; </source>
+      <translation>&lt;h3&gt;Invoer&lt;/h3&gt; &lt;ul&gt; &lt;li&gt;&lt;b&gt;Gebied&lt;/b&gt;: een provincie of gemeente op naam of CBS-code (Gelderland, PV25, GM0202), of een vlakkenlaag (de geselecteerde objecten), of een extent (bijv. dat van het kaartvenster, in elk CRS).&lt;/li&gt; &lt;li&gt;&lt;b&gt;Criteriaprofiel&lt;/b&gt;: nl-default, nl-strict of nl-datacentre, of een eigen YAML-bestand. Elke afstand en drempel in een profiel noemt haar bron, of zegt dat ze een aanname is en welk bereik het proberen waard is.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Gegevensmap&lt;/b&gt;: een map met de bestanden uit de lagencatalogus (een cache die van PDOK is opgehaald, het demopakket of een eigen map). Leeg gelaten leest de run de ophaalcache en, voor elke laag die daar ontbreekt, het landelijke pakket dat met de plug-in meekomt (heel Nederland); de uitvoer zegt welke lagen waar vandaan kwamen. Elke laag kan worden vervangen door een geladen QGIS-laag (geavanceerde parameters).&lt;/li&gt; &lt;li&gt;&lt;b&gt;Celgrootte&lt;/b&gt; [m]: standaard die van het profiel (25 m). Het raster is EPSG:28992 en reikt voorbij het gebied tot de grootste afstand in de regels, zodat afstanden en aaneengesloten gebieden ook aan de grens kloppen.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Footprint&lt;/b&gt; [ha] en vorm: het SMR-terrein dat helemaal binnen een kansrijk gebied moet passen.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Bestaande uitvoerbestanden vervangen&lt;/b&gt;: standaard uit; bestaande uitvoer wordt dan geweigerd, nooit half overschreven.&lt;/li&gt; &lt;/ul&gt; </translation>
     </message>
     <message>
       <location filename="smr_siting/processing/common.py" line="81" />
@@ -124,22 +124,22 @@
       <translation>Een benodigd Python-pakket ontbreekt ({error}). {help}</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="270" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="299" />
       <source>A threshold sweep was given but no file for 'Threshold sweeps (CSV)'</source>
       <translation>Er is een drempelreeks opgegeven maar geen bestand voor ‘Drempelreeksen (CSV)’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="73" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="78" />
       <source>A threshold sweep was given but no file for 'Threshold sweeps (CSV)': choose one, or clear 'Threshold sweep'.</source>
       <translation>Er is een drempelreeks opgegeven maar geen bestand voor ‘Drempelreeksen (CSV)’: kies er een, of maak ‘Drempelreeks’ leeg.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="96" />
+      <location filename="smr_siting/processing/ahp_widget.py" line="115" />
       <source>AHP matrix parameter</source>
       <translation>AHP-matrixparameter</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="54" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="56" />
       <source>AHP pairwise comparison matrix (rows and columns in the order of the profile's scoring criteria; empty: the profile's weights)</source>
       <translation>AHP-matrix van paarsgewijze vergelijkingen (rijen en kolommen in de volgorde van de scorecriteria van het profiel; leeg: de gewichten uit het profiel)</translation>
     </message>
@@ -164,7 +164,7 @@
       <translation>Ook de PDF schrijven (vraagt WeasyPrint; trager)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="448" />
+      <location filename="smr_siting/processing/algorithms.py" line="537" />
       <source>Applies every exclusion rule of a criteria profile to a region and writes one raster in which each cell records &lt;b&gt;every&lt;/b&gt; rule that excludes it (one bit per rule; the legend is in the file's metadata, a .rules.json sidecar and the .qml style), plus a per-rule table: km² excluded by the rule, by the rule only, cumulative in profile order, and share of the region.</source>
       <translation>Past elke uitsluitingsregel van een criteriaprofiel toe op een gebied en schrijft één raster waarin elke cel &lt;b&gt;alle&lt;/b&gt; regels vastlegt die haar uitsluiten (één bit per regel; de legenda staat in de metadata van het bestand, in een .rules.json-bestand ernaast en in de .qml-stijl), plus een tabel per regel: km² uitgesloten door de regel, alleen door deze regel, cumulatief in de volgorde van het profiel, en het aandeel van het gebied.</translation>
     </message>
@@ -179,7 +179,7 @@
       <translation>Oppervlakte in het gebied [ha]</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="329" />
+      <location filename="smr_siting/processing/algorithms.py" line="380" />
       <source>Area not excluded [km²]</source>
       <translation>Niet uitgesloten oppervlakte [km²]</translation>
     </message>
@@ -229,7 +229,7 @@
       <translation>Kansrijk gebied</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="306" />
+      <location filename="smr_siting/processing/algorithms.py" line="357" />
       <source>Candidate areas</source>
       <translation>Kansrijke gebieden</translation>
     </message>
@@ -239,22 +239,27 @@
       <translation>Kansrijke gebieden (GeoPackage) van ‘Gebied screenen’ (leeg: candidate_areas.gpkg van de map)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="353" />
+      <location filename="smr_siting/processing/algorithms.py" line="404" />
       <source>Candidate areas (where the footprint fits)</source>
       <translation>Kansrijke gebieden (waar de footprint past)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="469" />
+      <location filename="smr_siting/processing/algorithms.py" line="558" />
       <source>Candidate areas where an SMR footprint fits</source>
       <translation>Kansrijke gebieden waar een SMR-footprint past</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="164" />
+      <location filename="smr_siting/processing/algorithms.py" line="175" />
       <source>Cannot export layer {name}: {error}</source>
       <translation>Kan laag {name} niet exporteren: {error}</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="124" />
+      <location filename="smr_siting/processing/ahp_widget.py" line="51" />
+      <source>Cell [row, column]: how much more the row's criterion matters than the column's (Saaty 1/9 .. 9; 1 = equally, 3 = moderately, 5 = strongly; write 1/3 for the inverse).</source>
+      <translation>Cel [rij, kolom]: hoeveel zwaarder het criterium van de rij weegt dan dat van de kolom (Saaty 1/9 .. 9; 1 = even zwaar, 3 = iets zwaarder, 5 = veel zwaarder; schrijf 1/3 voor het omgekeerde).</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="135" />
       <source>Cell size [m] (empty: the profile's, 25 m)</source>
       <translation>Celgrootte [m] (leeg: die van het profiel, 25 m)</translation>
     </message>
@@ -264,12 +269,12 @@
       <translation>De catalogus controleren tegen de live diensten (niets downloaden)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="277" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="306" />
       <source>Choose another file for 'Sensitivity per site', or tick 'Replace output files that already exist'</source>
       <translation>Kies een ander bestand voor 'Gevoeligheid per locatie', of vink 'Bestaande uitvoerbestanden vervangen' aan</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="271" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="300" />
       <source>Choose one, or clear 'Threshold sweep'</source>
       <translation>Kies er een, of maak ‘Drempelreeks’ leeg</translation>
     </message>
@@ -279,7 +284,7 @@
       <translation>Aaneengesloten oppervlakte, ook over de grens [ha]</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="108" />
+      <location filename="smr_siting/processing/algorithms.py" line="117" />
       <source>Criteria profile</source>
       <translation>Criteriaprofiel</translation>
     </message>
@@ -294,7 +299,7 @@
       <translation>Gegevensmap</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="120" />
+      <location filename="smr_siting/processing/algorithms.py" line="131" />
       <source>Data folder with the catalogue's layers (empty: the fetch cache, else the embedded national pack; see Processing › Options › Providers)</source>
       <translation>Gegevensmap met de lagen van de catalogus (leeg: de ophaalcache, anders het ingebouwde landelijke pakket; zie Processing › Opties › Providers)</translation>
     </message>
@@ -344,7 +349,7 @@
       <translation>Elke berekening is mislukt; de redenen staan in {path}</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="328" />
+      <location filename="smr_siting/processing/algorithms.py" line="379" />
       <source>Excluded area [km²]</source>
       <translation>Uitgesloten oppervlakte [km²]</translation>
     </message>
@@ -354,22 +359,22 @@
       <translation>Uitgesloten door</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="445" />
+      <location filename="smr_siting/processing/algorithms.py" line="534" />
       <source>Exclusion map with reasons</source>
       <translation>Uitsluitingskaart met redenen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="307" />
+      <location filename="smr_siting/processing/algorithms.py" line="358" />
       <source>Exclusion polygons per rule</source>
       <translation>Uitsluitingsvlakken per regel</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="343" />
+      <location filename="smr_siting/processing/algorithms.py" line="394" />
       <source>Exclusion polygons per rule (dissolved; Identify on them lists a place's rules)</source>
       <translation>Uitsluitingsvlakken per regel (samengevoegd; Identificeren erop toont de regels van een plek)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="306" />
+      <location filename="smr_siting/processing/algorithms.py" line="357" />
       <source>Exclusion reasons</source>
       <translation>Redenen van uitsluiting</translation>
     </message>
@@ -379,7 +384,7 @@
       <translation>Redenen van uitsluiting (GeoTIFF) van ‘Gebied screenen’ (leeg: exclusion.tif van de map)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="336" />
+      <location filename="smr_siting/processing/algorithms.py" line="387" />
       <source>Exclusion reasons (GeoTIFF: one bit per rule)</source>
       <translation>Redenen van uitsluiting (GeoTIFF: één bit per regel)</translation>
     </message>
@@ -404,12 +409,12 @@
       <translation>Lagen van PDOK / CBS ophalen naar een cachemap</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="472" />
+      <location filename="smr_siting/processing/algorithms.py" line="561" />
       <source>Finds contiguous land that no rule excludes and in which the SMR footprint (area and shape) fits wholly — not just the area total. Each area gets its area inside the region, the whole contiguous area (also beyond the border), the usable area (land some fitting footprint covers), its centroid and the municipality and province it lies in.</source>
       <translation>Zoekt aaneengesloten land dat door geen enkele regel wordt uitgesloten en waarin de SMR-footprint (oppervlakte en vorm) helemaal past — niet alleen qua totale oppervlakte. Elk gebied krijgt zijn oppervlakte binnen het gebied, de hele aaneengesloten oppervlakte (ook over de grens), de bruikbare oppervlakte (land dat een passende footprint bedekt), zijn zwaartepunt en de gemeente en provincie waarin het ligt.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="142" />
+      <location filename="smr_siting/processing/algorithms.py" line="153" />
       <source>Footprint shape (empty: the profile's)</source>
       <translation>Vorm van de footprint (leeg: die van het profiel)</translation>
     </message>
@@ -419,7 +424,7 @@
       <translation>Groep</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="232" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="261" />
       <source>How stable is the ranking? Monte Carlo on the weights (Dirichlet around the chosen weights, seeded: the same seed gives the same numbers): per site the share of runs at rank 1, in the top 3 and top 5, and a rank interval; each site's rank with each criterion left out; and, optionally, threshold sweeps (e.g. cooling_water=1km,2km,5km,10km: km² left and candidate areas per value).</source>
       <translation>Hoe stabiel is de rangschikking? Monte Carlo op de gewichten (Dirichlet rond de gekozen gewichten, met vaste seed: dezelfde seed geeft dezelfde getallen): per locatie het aandeel van de trekkingen op plaats 1, in de top 3 en de top 5, en een bandbreedte van de rang; de rang van elke locatie als elk criterium wordt weggelaten; en, desgewenst, drempelreeksen (bijv. cooling_water=1km,2km,5km,10km: overgebleven km² en kansrijke gebieden per waarde).</translation>
     </message>
@@ -429,7 +434,7 @@
       <translation>Taal van het rapport</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="130" />
+      <location filename="smr_siting/processing/algorithms.py" line="141" />
       <source>Layer for '{id}' ({title}) instead of the data folder's</source>
       <translation>Laag voor '{id}' ({title}) in plaats van die uit de gegevensmap</translation>
     </message>
@@ -449,7 +454,7 @@
       <translation>Maakt het rapport dat een provincie kan publiceren uit een screeningsmap (de uitvoermap van 'Een gebied screenen', eventueel gerangschikt en met gevoeligheid): report.html (één zelfstandig bestand, kaarten ingebed) en report.pdf. Titelpagina met de uitkomst en de kanttekening, de uitsluitingskaart naar eerste reden, kansrijke gebieden en gerangschikte locaties, geschiktheid, de tabel en grafiek per regel, gerangschikte locaties met factsheets, gevoeligheid, de methode met de herkomst van elk getal, de gegevensbronnen en de hashes en versies om de berekening te herhalen. Hoofdstukken waarvan de stap niet liep, melden dat. De titelpagina zegt of de invoer sinds de berekening veranderde.&lt;h3&gt;Invoer&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Screeningsmap&lt;/b&gt;: een map met summary.json, manifest.json en exclusion.tif (of een van haar bestanden, bijvoorbeeld haar manifest.json).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rapportbestand&lt;/b&gt;: leeg: MAP/report.html en MAP/report.pdf.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bestanden van de stappen&lt;/b&gt; (geavanceerd; wat een model doorgeeft): de samenvatting, het uitsluitingsraster, de kansrijke gebieden, de gerangschikte locaties, de beschrijving van de rangschikking, de geschiktheid, de gevoeligheid en de drempelreeksen van de stappen ervoor, elk van waar die stap het schreef; elk staat voor het eigen bestand van de screeningsmap. De screeningsmap mag dan alleen het manifest (JSON) van de screening zijn.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Ook de PDF schrijven&lt;/b&gt;: vraagt WeasyPrint; waar dat ontbreekt, wordt alleen de HTML geschreven.&lt;/li&gt;&lt;/ul&gt;</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="348" />
+      <location filename="smr_siting/processing/algorithms.py" line="399" />
       <source>Manifest: inputs with sha256, profile, versions (JSON)</source>
       <translation>Manifest: invoer met sha256, profiel, versies (JSON)</translation>
     </message>
@@ -464,7 +469,7 @@
       <translation>Spiegel van de diensten: vraag URL/HOST/PAD in plaats van https://HOST/PAD</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="241" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="270" />
       <source>Monte Carlo samples</source>
       <translation>Aantal Monte Carlo-trekkingen</translation>
     </message>
@@ -484,7 +489,7 @@
       <translation>Geen cachemap opgegeven.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="193" />
+      <location filename="smr_siting/processing/algorithms.py" line="206" />
       <source>No region given: type a province or municipality name (e.g. Gelderland) or choose a region polygon layer.</source>
       <translation>Geen gebied opgegeven: typ de naam van een provincie of gemeente (bijv. Gelderland) of kies een vlakkenlaag met het gebied.</translation>
     </message>
@@ -504,7 +509,7 @@
       <translation>Geen enkele dienst van de catalogus is bereikbaar (geen netwerk?); er is niets gecontroleerd.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="331" />
+      <location filename="smr_siting/processing/algorithms.py" line="382" />
       <source>Number of candidate areas</source>
       <translation>Aantal kansrijke gebieden</translation>
     </message>
@@ -539,17 +544,17 @@
       <translation>Uitvoermap</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="246" />
+      <location filename="smr_siting/processing/algorithms.py" line="297" />
       <source>Output {name} must be a file (GeoTIFF, GeoPackage, CSV or JSON), not {path}</source>
       <translation>Uitvoer {name} moet een bestand zijn (GeoTIFF, GeoPackage, CSV of JSON), niet {path}</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="309" />
+      <location filename="smr_siting/processing/algorithms.py" line="360" />
       <source>Per-rule table</source>
       <translation>Tabel per regel</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="338" />
+      <location filename="smr_siting/processing/algorithms.py" line="389" />
       <source>Per-rule table (CSV)</source>
       <translation>Tabel per regel (CSV)</translation>
     </message>
@@ -564,12 +569,12 @@
       <translation>Provincie</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="153" />
+      <location filename="smr_siting/processing/algorithms.py" line="164" />
       <source>QGIS layer {layer!r} has no coordinate reference system. Assign one (Layer Properties › Source) and run again.</source>
       <translation>QGIS-laag {layer!r} heeft geen coördinatenreferentiesysteem. Ken er een toe (Laageigenschappen › Bron) en probeer het opnieuw.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="244" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="273" />
       <source>Random seed</source>
       <translation>Startwaarde toevalsgenerator (seed)</translation>
     </message>
@@ -584,17 +589,17 @@
       <translation>Kansrijke locaties rangschikken</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="180" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="185" />
       <source>Rank candidate sites (with explanations)</source>
       <translation>Kandidaatlocaties rangschikken (met toelichting)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="308" />
+      <location filename="smr_siting/processing/algorithms.py" line="359" />
       <source>Ranked sites</source>
       <translation>Gerangschikte locaties</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="193" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="198" />
       <source>Ranked sites (CSV)</source>
       <translation>Gerangschikte locaties (CSV)</translation>
     </message>
@@ -614,17 +619,17 @@
       <translation>Beschrijving van de rangschikking (JSON) van ‘Kandidaatlocaties rangschikken’ (leeg: ranking.json van de map)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="198" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="203" />
       <source>Ranking description (JSON: criteria, weights, standardisations; the report reads it)</source>
       <translation>Beschrijving van de rangschikking (JSON: criteria, gewichten, standaardisaties; het rapport leest haar)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="183" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="188" />
       <source>Ranks your sites, or the best place in each candidate area, by the profile's scoring (WLC score or TOPSIS closeness). Per site: rank, score, each criterion's raw value in words (e.g. '2.3 km to Waal'), its standardised score and weighted contribution, every exclusion rule it breaks, and its municipality and province.</source>
       <translation>Rangschikt uw locaties, of de beste plek in elk kansrijk gebied, volgens de scoring van het profiel (WLC-score of TOPSIS-nabijheid). Per locatie: rang, score, de ruwe waarde van elk criterium in woorden (bijv. '2.3 km to Waal'), de gestandaardiseerde score en de gewogen bijdrage, elke uitsluitingsregel die de locatie schendt, en de gemeente en provincie.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="116" />
+      <location filename="smr_siting/processing/algorithms.py" line="127" />
       <source>Reactor design (empty: the profile's default, if any): sets the footprint, emergency zones and cooling</source>
       <translation>Reactorontwerp (leeg: de standaard van het profiel, als die er is): bepaalt ruimtebeslag, noodzones en koeling</translation>
     </message>
@@ -634,12 +639,12 @@
       <translation>De screening {path} wordt opnieuw opgebouwd uit haar manifest (de invoer is ongewijzigd).</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="327" />
+      <location filename="smr_siting/processing/algorithms.py" line="378" />
       <source>Region area [km²] (cells)</source>
       <translation>Oppervlakte van het gebied [km²] (cellen)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="97" />
+      <location filename="smr_siting/processing/algorithms.py" line="103" />
       <source>Region: province or municipality name or CBS code (e.g. Gelderland, PV25, GM0202)</source>
       <translation>Gebied: naam of CBS-code van een provincie of gemeente (bijv. Gelderland, PV25, GM0202)</translation>
     </message>
@@ -659,7 +664,7 @@
       <translation>Een bestaand rapport vervangen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="147" />
+      <location filename="smr_siting/processing/algorithms.py" line="158" />
       <source>Replace output files that already exist</source>
       <translation>Bestaande uitvoerbestanden vervangen</translation>
     </message>
@@ -692,6 +697,11 @@
       <location filename="smr_siting/processing/report_algorithms.py" line="35" />
       <source>Reports and batches</source>
       <translation>Rapporten en batches</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/ahp_widget.py" line="56" />
+      <source>Reset to the profile's weights</source>
+      <translation>Terug naar de gewichten van het profiel</translation>
     </message>
     <message>
       <location filename="smr_siting/processing/fetch_algorithm.py" line="110" />
@@ -729,7 +739,7 @@
       <translation>Gelukte berekeningen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="139" />
+      <location filename="smr_siting/processing/algorithms.py" line="150" />
       <source>SMR footprint [ha] (empty: the profile's, 10 ha in nl-default)</source>
       <translation>SMR-footprint [ha] (leeg: die van het profiel, 10 ha in nl-default)</translation>
     </message>
@@ -754,17 +764,17 @@
       <translation>Score (WLC, 0..1)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="148" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="153" />
       <source>Scores the land that no rule excludes, 0..1: each scoring criterion of the profile is measured (e.g. metres to a substation), standardised (linear, sigmoid, bands or categories, as the profile cites) and combined with the profile's weights (direct or AHP; WLC or OWA). Excluded cells and land outside the region get no value.</source>
       <translation>Geeft het land dat door geen regel wordt uitgesloten een score van 0..1: elk scorecriterium van het profiel wordt gemeten (bijv. meters tot een station), gestandaardiseerd (lineair, sigmoïde, klassen of categorieën, zoals het profiel onderbouwt) en gecombineerd met de gewichten uit het profiel (direct of AHP; WLC of OWA). Uitgesloten cellen en land buiten het gebied krijgen geen waarde.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="38" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="40" />
       <source>Scoring and ranking</source>
       <translation>Scoren en rangschikken</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="495" />
+      <location filename="smr_siting/processing/algorithms.py" line="584" />
       <source>Screen a region (exclusion map and candidate areas)</source>
       <translation>Gebied screenen (uitsluitingskaart en kansrijke gebieden)</translation>
     </message>
@@ -774,7 +784,7 @@
       <translation>Gebied screenen op SMR-locaties…</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="85" />
+      <location filename="smr_siting/processing/algorithms.py" line="91" />
       <source>Screening</source>
       <translation>Screening</translation>
     </message>
@@ -784,7 +794,7 @@
       <translation>Screeningsmap</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="45" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="47" />
       <source>Screening to reuse: its manifest (JSON) or output folder (empty: screen here with the region, profile and data below)</source>
       <translation>Te hergebruiken screening: haar manifest (JSON) of uitvoermap (leeg: hier screenen met het gebied, profiel en de gegevens hieronder)</translation>
     </message>
@@ -799,17 +809,17 @@
       <translation>Screent elke regio met elk profiel, na elkaar: één screeningsmap per paar (OUT/&lt;regio&gt;_&lt;profiel&gt;) en batch_summary.csv / .json met de overgebleven km², het aandeel, de kansrijke gebieden, het grootste gebied, de beste locatie en haar score, of de reden waarom een berekening mislukte. Een mislukte berekening houdt de andere niet tegen; het algoritme mislukt alleen als elke berekening mislukte.&lt;h3&gt;Invoer&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Regio's&lt;/b&gt;: namen of codes van provincies of gemeenten, gescheiden door komma's, of 'all' (elke provincie in de gegevensmap).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Profielen&lt;/b&gt;: ingebouwde namen of .yaml-bestanden, gescheiden door komma's.&lt;/li&gt;&lt;/ul&gt;</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="229" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="258" />
       <source>Sensitivity of the ranking</source>
       <translation>Gevoeligheid van de rangschikking</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="309" />
+      <location filename="smr_siting/processing/algorithms.py" line="360" />
       <source>Sensitivity per site</source>
       <translation>Gevoeligheid per locatie</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="249" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="278" />
       <source>Sensitivity per site (CSV)</source>
       <translation>Gevoeligheid per locatie (CSV)</translation>
     </message>
@@ -829,12 +839,12 @@
       <translation>Status</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="307" />
+      <location filename="smr_siting/processing/algorithms.py" line="358" />
       <source>Suitability</source>
       <translation>Geschiktheid</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="155" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="160" />
       <source>Suitability (0..1)</source>
       <translation>Geschiktheid (0..1)</translation>
     </message>
@@ -844,12 +854,12 @@
       <translation>Geschiktheid (GeoTIFF) van ‘Kandidaatlocaties rangschikken’ (leeg: suitability.tif van de map)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="145" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="150" />
       <source>Suitability surface</source>
       <translation>Geschiktheidskaart</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="341" />
+      <location filename="smr_siting/processing/algorithms.py" line="392" />
       <source>Summary (JSON)</source>
       <translation>Samenvatting (JSON)</translation>
     </message>
@@ -864,22 +874,37 @@
       <translation>TOPSIS-nabijheid (0..1)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="498" />
+      <location filename="smr_siting/processing/algorithms.py" line="266" />
+      <source>The region extent ({extent} in EPSG:28992) lies outside the Netherlands. Choose an extent over a Dutch province or municipality, or a region by name.</source>
+      <translation>Het regio-extent ({extent} in EPSG:28992) ligt buiten Nederland. Kies een extent over een Nederlandse provincie of gemeente, of een regio bij naam.</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="261" />
+      <source>The region extent is empty. Draw an extent on the map or take the map canvas's extent for '…or an extent', or clear it and choose a region by name.</source>
+      <translation>Het regio-extent is leeg. Teken een extent op de kaart of neem het extent van het kaartvenster voor ‘…of een extent’, of maak het leeg en kies een regio bij naam.</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="587" />
       <source>The whole screening in one step: the exclusion map with reasons, the per-rule table and the candidate areas where the SMR footprint fits, with a manifest of every input (sha256), the profile and the software versions.</source>
       <translation>De hele screening in één stap: de uitsluitingskaart met redenen, de tabel per regel en de kansrijke gebieden waar de SMR-footprint past, met een manifest van alle invoer (sha256), het profiel en de softwareversies.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="246" />
+      <location filename="smr_siting/processing/ahp_widget.py" line="109" />
+      <source>This profile has no scoring section.</source>
+      <translation>Dit profiel heeft geen scoringsdeel.</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="275" />
       <source>Threshold sweep: RULE=D1,D2,… (e.g. cooling_water=1km,2km,5km,10km; several separated by ';')</source>
       <translation>Drempelreeks: REGEL=A1,A2,… (bijv. cooling_water=1km,2km,5km,10km; meerdere gescheiden door ';')</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="309" />
+      <location filename="smr_siting/processing/algorithms.py" line="360" />
       <source>Threshold sweeps</source>
       <translation>Drempelreeksen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="251" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="280" />
       <source>Threshold sweeps (CSV)</source>
       <translation>Drempelreeksen (CSV)</translation>
     </message>
@@ -904,12 +929,17 @@
       <translation>WeasyPrint is niet geïnstalleerd, dus alleen het HTML-rapport wordt geschreven (Debian/Ubuntu: sudo apt install weasyprint; elders: pip install weasyprint).</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="97" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="102" />
       <source>Weights from the AHP matrix: {weights} (CR {cr:.3f})</source>
       <translation>Gewichten uit de AHP-matrix: {weights} (CR {cr:.3f})</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="51" />
+      <location filename="smr_siting/processing/ahp_widget.py" line="119" />
+      <source>Weights: {weights} (CR {cr:.3f})</source>
+      <translation>Gewichten: {weights} (CR {cr:.3f})</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="53" />
       <source>Your own sites (points or parcels, any CRS; empty: the best place per candidate area)</source>
       <translation>Eigen locaties (punten of percelen, elk CRS; leeg: de beste plek per kansrijk gebied)</translation>
     </message>
@@ -934,7 +964,7 @@
       <translation>een screening die haar manifest schrijft (Een gebied screenen)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="143" />
+      <location filename="smr_siting/processing/algorithms.py" line="154" />
       <source>circle</source>
       <translation>cirkel</translation>
     </message>
@@ -945,11 +975,16 @@
     </message>
     <message>
       <location filename="smr_siting/processing/layers.py" line="67" />
+      <source>footprint does not fit</source>
+      <translation>voetafdruk past niet</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/layers.py" line="67" />
       <source>not scored</source>
       <translation>niet gescoord</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/scoring_algorithms.py" line="276" />
+      <location filename="smr_siting/processing/scoring_algorithms.py" line="305" />
       <source>output already exists: {name}</source>
       <translation>uitvoer bestaat al: {name}</translation>
     </message>
@@ -959,7 +994,7 @@
       <translation>buiten het gebied</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="143" />
+      <location filename="smr_siting/processing/algorithms.py" line="154" />
       <source>profile's shape</source>
       <translation>vorm uit het profiel</translation>
     </message>
@@ -969,12 +1004,12 @@
       <translation>gerangschikt</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="143" />
+      <location filename="smr_siting/processing/algorithms.py" line="154" />
       <source>rectangle</source>
       <translation>rechthoek</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="143" />
+      <location filename="smr_siting/processing/algorithms.py" line="154" />
       <source>square</source>
       <translation>vierkant</translation>
     </message>
@@ -1084,17 +1119,22 @@
       <translation>{layer}: {status}, {count} objecten, opgehaald {when} ({age})</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="111" />
+      <location filename="smr_siting/processing/algorithms.py" line="122" />
       <source>…or a profile file (YAML; overrides the list above)</source>
       <translation>…of een profielbestand (YAML; gaat voor de lijst hierboven)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="104" />
+      <location filename="smr_siting/processing/algorithms.py" line="110" />
       <source>…or a region polygon layer (its selected features, or all of them together; overrides the name)</source>
       <translation>…of een polygonenlaag als gebied (de geselecteerde objecten, of alle samen; gaat voor de naam)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="101" />
+      <location filename="smr_siting/processing/algorithms.py" line="114" />
+      <source>…or an extent, e.g. the map canvas's (any CRS; overrides the name and the list)</source>
+      <translation>…of een extent, bijv. dat van het kaartvenster (elk CRS; gaat voor de naam en de lijst)</translation>
+    </message>
+    <message>
+      <location filename="smr_siting/processing/algorithms.py" line="107" />
       <source>…or choose it: the 12 provinces, then the municipalities (with their CBS code)</source>
       <translation>…of kies het: de 12 provincies, daarna de gemeenten (met hun CBS-code)</translation>
     </message>

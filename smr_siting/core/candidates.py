@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import geopandas as gpd
 import numpy as np
@@ -83,12 +83,17 @@ def fit_positions(free: np.ndarray, cells: FootprintCells, resolution: float) ->
 
 def fit_and_usable(free: np.ndarray, cells: FootprintCells, resolution: float,
                    check: Callable[[], None] | None = None,
+                   call: Callable[..., Any] | None = None,
                    usable_too: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     """Where a footprint fits (anchor cells), and the land some fitting footprint covers (the opening;
-    None unless ``usable_too``).  ``check`` is called between the heavy steps (a cancel raises there).
+    None unless ``usable_too``).  ``check`` is called between the heavy steps (a cancel raises there);
+    ``call(function, *args, **kwargs)`` runs the distance transform (a RunContext's ``call``: a cancel is seen
+    while it runs).
 
     Computed on the bounding box of the free cells only: outside it nothing is free, which the filters'
     constant border already assumes, so the result is the same as on the whole grid."""
+    check = check or (lambda: None)
+    call = call or (lambda function, *args, **kwargs: function(*args, **kwargs))
     fits = np.zeros(free.shape, dtype=bool)
     usable = np.zeros(free.shape, dtype=bool) if usable_too else None
     rows = np.flatnonzero(free.any(axis=1))
@@ -96,8 +101,8 @@ def fit_and_usable(free: np.ndarray, cells: FootprintCells, resolution: float,
         return fits, usable
     cols = np.flatnonzero(free[rows[0]:rows[-1] + 1].any(axis=0))
     window = (slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1))
-    part_fits, part_usable = _fit_and_usable(np.ascontiguousarray(free[window]), cells, resolution,
-                                             check or (lambda: None), usable_too)
+    part_fits, part_usable = _fit_and_usable(np.ascontiguousarray(free[window]), cells, resolution, check, call,
+                                             usable_too)
     fits[window] = part_fits
     if usable is not None and part_usable is not None:
         usable[window] = part_usable
@@ -105,27 +110,30 @@ def fit_and_usable(free: np.ndarray, cells: FootprintCells, resolution: float,
 
 
 def _fit_and_usable(free: np.ndarray, cells: FootprintCells, resolution: float, check: Callable[[], None],
-                    usable_too: bool) -> tuple[np.ndarray, np.ndarray | None]:
+                    call: Callable[..., Any], usable_too: bool) -> tuple[np.ndarray, np.ndarray | None]:
     if cells.shape == "circle":
         padded = np.pad(free, 1, constant_values=False)
-        dist = ndimage.distance_transform_edt(padded, sampling=resolution)[1:-1, 1:-1]
+        dist = call(ndimage.distance_transform_edt, padded, sampling=resolution)[1:-1, 1:-1]
         fits = dist > cells.radius_m
         if not usable_too:
             return fits, None
         check()
-        usable = ndimage.binary_dilation(fits, structure=_disc(cells.radius_m, resolution))
+        disc = _disc(cells.radius_m, resolution)
+        usable = by_strips(lambda part: ndimage.binary_dilation(part, structure=disc), fits, disc.shape[0], check)
         return fits, usable & free
     fits = np.zeros(free.shape, dtype=bool)
     usable = np.zeros(free.shape, dtype=bool) if usable_too else None
     for rows, cols in sorted({(cells.rows, cells.cols), (cells.cols, cells.rows)}):  # both orientations
         check()
-        orient = _orientation_fits(free, rows, cols)
+        orient = _orientation_fits(free, rows, cols, check)
         check()
         fits |= orient
         if usable is not None:
             # grey_dilation mirrors the window, so erosion followed by dilation is the exact opening
-            usable |= ndimage.grey_dilation(orient.astype(np.uint8), size=(rows, cols), mode="constant",
-                                            cval=0).astype(bool)
+            usable |= by_strips(lambda part, size=(rows, cols): ndimage.grey_dilation(
+                part.astype(np.uint8), size=size, mode="constant", cval=0).astype(bool), orient, max(rows, cols),
+                check)
+    check()
     _rotated_fits(free, fits, usable, cells, check)
     return fits, (usable & free) if usable is not None else None
 
@@ -178,21 +186,29 @@ def _prefilter_size(rows: int, cols: int) -> tuple[int, int] | None:
     return k_r, k_c
 
 
+#: how many cell offsets of a turned footprint are tested between two cancel checks
+OFFSETS_PER_CHECK = 16
+
+
 def _rotated_fits(free: np.ndarray, fits: np.ndarray, usable: np.ndarray | None, cells: FootprintCells,
-                  check: Callable[[], None] = lambda: None) -> None:
+                  check: Callable[[], None] | None = None) -> None:
     """Add the positions where a turned footprint fits (and the land it covers) to ``fits``/``usable``
-    (``usable`` None: the positions only)."""
+    (``usable`` None: the positions only).  ``check`` is called between angles and every few offsets (a cancel
+    raises there)."""
+    check = check or (lambda: None)
     angles = rotation_angles(cells)
     if not angles or not free.any():
         return
     offsets_by_angle = [rotated_offsets(cells.rows, cells.cols, angle) for angle in angles]
     size = _prefilter_size(cells.rows, cells.cols)
-    possible = _orientation_fits(free, *size) if size is not None else free.copy()
+    possible = _orientation_fits(free, *size, check) if size is not None else free.copy()
+    check()
     reach = int(max(np.abs(o).max() for o in offsets_by_angle))
     if usable is None:  # positions that fit already add nothing
         possible &= ~fits
     else:  # positions that fit already and whose every turned footprint lies on land already usable add nothing
-        possible &= ~(fits & _orientation_fits(usable, 2 * reach + 1, 2 * reach + 1))
+        possible &= ~(fits & _orientation_fits(usable, 2 * reach + 1, 2 * reach + 1, check))
+    check()
     anchors = np.argwhere(possible)
     if anchors.size == 0:
         return
@@ -203,22 +219,69 @@ def _rotated_fits(free: np.ndarray, fits: np.ndarray, usable: np.ndarray | None,
     for offsets in offsets_by_angle:
         check()
         ok = np.ones(len(anchors), dtype=bool)
-        for dr, dc in offsets:
+        for k, (dr, dc) in enumerate(offsets):
+            if k % OFFSETS_PER_CHECK == 0:
+                check()
             ok &= padded[rows0 + dr, cols0 + dc]
             if not ok.any():
                 break
         if not ok.any():
             continue
         fits[anchors[ok, 0], anchors[ok, 1]] = True
-        if usable is not None:
-            for dr, dc in offsets:
-                covered[rows0[ok] + dr, cols0[ok] + dc] = True
+        if usable is None:
+            continue
+        for k, (dr, dc) in enumerate(offsets):
+            if k % OFFSETS_PER_CHECK == 0:
+                check()
+            covered[rows0[ok] + dr, cols0[ok] + dc] = True
     if usable is not None:
         usable |= covered[pad:-pad, pad:-pad]
 
 
-def _orientation_fits(free: np.ndarray, rows: int, cols: int) -> np.ndarray:
-    return ndimage.minimum_filter(free.astype(np.uint8), size=(rows, cols), mode="constant", cval=0).astype(bool)
+#: rows of the grid counted between two cancel checks
+ROWS_PER_CHECK = 512
+
+
+def _label_counts(labels: np.ndarray, length: int, check: Callable[[], None], *masks: np.ndarray) -> np.ndarray:
+    """Cells per label (``np.bincount``) where every mask is True, in strips of rows with ``check`` between them."""
+    counts = np.zeros(length, dtype=np.int64)
+    for top in range(0, labels.shape[0], ROWS_PER_CHECK):
+        check()
+        block = labels[top:top + ROWS_PER_CHECK]
+        if masks:
+            where = masks[0][top:top + ROWS_PER_CHECK]
+            for mask in masks[1:]:
+                where = where & mask[top:top + ROWS_PER_CHECK]
+            block = block[where]
+        counts += np.bincount(block.ravel(), minlength=length)[:length]
+    return counts
+
+
+def by_strips(function: Callable[[np.ndarray], np.ndarray], array: np.ndarray, margin: int,
+              check: Callable[[], None] | None = None) -> np.ndarray:
+    """``function(array)`` for a moving-window filter whose window reaches at most ``margin`` rows: computed on
+    strips of rows that overlap by ``margin`` rows on either side — the same cells (a strip's own edge is the
+    array's edge only where the array ends) — with ``check`` called between strips (a cancel raises there)."""
+    height = array.shape[0]
+    if height <= ROWS_PER_CHECK:
+        return function(array)
+    out: np.ndarray | None = None
+    for top in range(0, height, ROWS_PER_CHECK):
+        if check is not None:
+            check()
+        bottom = min(height, top + ROWS_PER_CHECK)
+        low, high = max(0, top - margin), min(height, bottom + margin)
+        part = function(array[low:high])[top - low:bottom - low]
+        if out is None:
+            out = np.empty(array.shape, dtype=part.dtype)
+        out[top:bottom] = part
+    assert out is not None
+    return out
+
+
+def _orientation_fits(free: np.ndarray, rows: int, cols: int, check: Callable[[], None] | None = None) -> np.ndarray:
+    return by_strips(lambda part: ndimage.minimum_filter(part.astype(np.uint8), size=(rows, cols), mode="constant",
+                                                         cval=0).astype(bool), free, max(rows, cols), check)
 
 
 def find_candidate_areas(free: np.ndarray, region: np.ndarray, grid: Grid, footprint: Footprint,
@@ -235,27 +298,32 @@ def find_candidate_areas(free: np.ndarray, region: np.ndarray, grid: Grid, footp
     ctx.report(0.05, _("footprint fit"))
     # the footprint must fit wholly inside the region; contiguity is judged on the whole grid
     if fit is None:
-        fits, usable = fit_and_usable(free & region, cells, grid.resolution, ctx.check_cancelled)
+        fits, usable = fit_and_usable(free & region, cells, grid.resolution, ctx.check_cancelled, ctx.call)
     else:
         fits, usable = fit
     assert usable is not None
     if fitted is not None:
         fitted(fits, usable)
     ctx.report(0.35, _("contiguous areas"))
-    kept, n_kept = _kept_areas(free, region, fits)
+    labels, count = ndimage.label(free, structure=FOUR_CONNECTED)
+    ctx.check_cancelled()
+    keep_labels = _kept_labels(labels, count, fits, region, ctx.check_cancelled)
+    ctx.check_cancelled()
     columns = list(CANDIDATE_COLUMNS)
-    if n_kept == 0:
+    if keep_labels.size == 0:
         from .outputs import empty_frame
 
         return empty_frame(CANDIDATE_COLUMNS, CRS), cells
-    ctx.report(0.5, _("{count} candidate areas").format(count=n_kept))
-    keep_labels = np.arange(1, n_kept + 1)
+    ctx.report(0.5, _("{count} candidate areas").format(count=keep_labels.size))
+    # relabel kept components 1..n in a deterministic order (first cell in row-major order)
+    keep = np.zeros(count + 1, dtype=np.int32)
+    keep[keep_labels] = np.arange(1, keep_labels.size + 1, dtype=np.int32)
+    kept = keep[labels]
     cell_ha = grid.cell_area_m2 / 10_000.0
     ctx.check_cancelled()
-    total_cells = np.bincount(kept.ravel(), minlength=keep_labels.size + 1)
-    region_cells = np.bincount(kept[region], minlength=keep_labels.size + 1)
-    ctx.check_cancelled()
-    usable_cells = np.bincount(kept[usable & region], minlength=keep_labels.size + 1)
+    total_cells = _label_counts(kept, keep_labels.size + 1, ctx.check_cancelled)
+    region_cells = _label_counts(kept, keep_labels.size + 1, ctx.check_cancelled, region)
+    usable_cells = _label_counts(kept, keep_labels.size + 1, ctx.check_cancelled, usable, region)
     ctx.check_cancelled()
     geoms: dict[int, list] = {}
     # polygonise each area within its own bounding window: the same polygons as from the whole grid, a fraction of
@@ -302,15 +370,12 @@ def find_candidate_areas(free: np.ndarray, region: np.ndarray, grid: Grid, footp
     return gdf, cells
 
 
-def _kept_areas(free: np.ndarray, region: np.ndarray, fits: np.ndarray) -> tuple[np.ndarray, int]:
-    """The 4-connected patches of free land holding a fitting position inside the region, numbered 1..n in
-    a deterministic order (first cell in row-major order), 0 elsewhere; and n."""
-    labels, count = ndimage.label(free, structure=FOUR_CONNECTED)
-    keep_labels = np.unique(labels[fits & region])
-    keep_labels = keep_labels[keep_labels > 0]
-    keep = np.zeros(count + 1, dtype=np.int32)
-    keep[keep_labels] = np.arange(1, keep_labels.size + 1, dtype=np.int32)
-    return keep[labels], int(keep_labels.size)
+def _kept_labels(labels: np.ndarray, count: int, fits: np.ndarray, region: np.ndarray,
+                 check: Callable[[], None]) -> np.ndarray:
+    """The labels holding a fitting position inside the region, sorted (as np.unique, by counting: a fraction
+    of the time)."""
+    keep_labels = np.flatnonzero(_label_counts(labels, count + 1, check, fits, region)).astype(labels.dtype)
+    return keep_labels[keep_labels > 0]
 
 
 def candidate_figures(free: np.ndarray, region: np.ndarray, grid: Grid, footprint: Footprint,
@@ -319,19 +384,18 @@ def candidate_figures(free: np.ndarray, region: np.ndarray, grid: Grid, footprin
     :func:`find_candidate_areas` (the same sum of the same rounded areas), without polygons or names."""
     ctx = ctx or RunContext()
     cells = footprint_cells(footprint, grid.resolution)
-    fits, _usable = fit_and_usable(free & region, cells, grid.resolution, ctx.check_cancelled, usable_too=False)
+    fits, _usable = fit_and_usable(free & region, cells, grid.resolution, ctx.check_cancelled, ctx.call,
+                                   usable_too=False)
     ctx.check_cancelled()
     labels, count = ndimage.label(free, structure=FOUR_CONNECTED)
-    keep_labels = np.unique(labels[fits & region])
-    keep_labels = keep_labels[keep_labels > 0]
+    ctx.check_cancelled()
+    keep_labels = _kept_labels(labels, count, fits, region, ctx.check_cancelled)
     if keep_labels.size == 0:
         return 0, 0.0
-    n_kept = int(keep_labels.size)
-    ctx.check_cancelled()
     cell_ha = grid.cell_area_m2 / 10_000.0
-    region_cells = np.bincount(labels[region], minlength=count + 1)[keep_labels]
+    region_cells = _label_counts(labels, count + 1, ctx.check_cancelled, region)[keep_labels]
     areas = sorted((round(int(c) * cell_ha, 2) for c in region_cells), reverse=True)  # the layer's order
-    return n_kept, round(float(pd.Series(areas, dtype="float64").sum()), 2)
+    return int(keep_labels.size), round(float(pd.Series(areas, dtype="float64").sum()), 2)
 
 
 def _admin_names(geometry: BaseGeometry, admin: gpd.GeoDataFrame | None,

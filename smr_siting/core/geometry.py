@@ -11,7 +11,7 @@ Distances use one of two methods, chosen per criterion and geometry:
 from __future__ import annotations
 
 import math
-from typing import Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 from rasterio import features
@@ -79,10 +79,16 @@ def vertex_count(geometry: BaseGeometry) -> int:
     return len(geometry.coords)
 
 
-def buffered(geometries: Sequence[BaseGeometry], distances: Sequence[float], grid: Grid) -> list[BaseGeometry]:
-    """Each geometry buffered by its own distance, clipped first to what can reach the grid."""
+def buffered(geometries: Sequence[BaseGeometry], distances: Sequence[float], grid: Grid,
+             check: Callable[[], None] | None = None, call: Callable[..., Any] | None = None) -> list[BaseGeometry]:
+    """Each geometry buffered by its own distance, clipped first to what can reach the grid.  ``check`` is called
+    before each geometry (a cancel raises there); ``call(function, *args)`` makes the buffer (a RunContext's
+    :meth:`~smr_siting.core.progress.RunContext.call`: a cancel is seen while one large geometry is buffered)."""
+    call = call or (lambda function, *args: function(*args))
     out = []
     for geometry, distance in zip(geometries, distances):
+        if check is not None:
+            check()
         if geometry is None or geometry.is_empty:
             continue
         reach = box(*grid.expanded_bounds(distance + 2 * grid.resolution))
@@ -92,26 +98,31 @@ def buffered(geometries: Sequence[BaseGeometry], distances: Sequence[float], gri
         if clipped.is_empty:
             continue
         if distance > 0:
-            clipped = clipped.buffer(distance, quad_segments(distance, grid.resolution))
+            clipped = call(clipped.buffer, distance, quad_segments(distance, grid.resolution))
         out.append(clipped)
     return out
 
 
 def within_distance_buffer(geometries: Sequence[BaseGeometry], distances: Sequence[float], grid: Grid,
-                           out: np.ndarray | None = None) -> np.ndarray:
+                           out: np.ndarray | None = None, check: Callable[[], None] | None = None,
+                           call: Callable[..., Any] | None = None) -> np.ndarray:
     """True where the cell centre is within the feature's distance of some feature (inclusive).
 
-    ``out``: a boolean mask on ``grid`` to add these cells to (in place) instead of a new one."""
+    ``out``: a boolean mask on ``grid`` to add these cells to (in place) instead of a new one; ``check`` and
+    ``call``: as for :func:`buffered`."""
     if out is None:
         out = np.zeros(grid.shape, dtype=bool)
-    return burn_into(out, buffered(geometries, distances, grid), grid)
+    return burn_into(out, buffered(geometries, distances, grid, check, call), grid)
 
 
-def within_distance_edt(geometries: Sequence[BaseGeometry], distance: float, grid: Grid) -> np.ndarray:
+def within_distance_edt(geometries: Sequence[BaseGeometry], distance: float, grid: Grid,
+                        call: Callable[..., Any] | None = None) -> np.ndarray:
     """True where the cell centre is within ``distance`` of a cell the features touch.
 
-    Bounded: the transform runs only on the window the features can reach.
+    Bounded: the transform runs only on the window the features can reach.  ``call(function, *args, **kwargs)``
+    runs the transform (a RunContext's ``call``: a cancel is seen while it runs; scipy releases the GIL there).
     """
+    call = call or (lambda function, *args, **kwargs: function(*args, **kwargs))
     reach = box(*grid.expanded_bounds(distance + 2 * grid.resolution))
     near = [g for g in geometries if g is not None and not g.is_empty and g.intersects(reach)]
     result = np.zeros(grid.shape, dtype=bool)
@@ -130,7 +141,7 @@ def within_distance_edt(geometries: Sequence[BaseGeometry], distance: float, gri
     touched = burn(near, sub, all_touched=True)
     if not touched.any():
         return result
-    dist = ndimage.distance_transform_edt(~touched, sampling=grid.resolution)
+    dist = call(ndimage.distance_transform_edt, ~touched, sampling=grid.resolution)
     inside = dist <= distance
     result[row0:row1, col0:col1] = inside[pad:pad + (row1 - row0), pad:pad + (col1 - col0)]
     return result

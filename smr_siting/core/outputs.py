@@ -13,7 +13,7 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -563,9 +563,15 @@ def seal_manifest(manifest: Mapping[str, Any]) -> dict:
 # ------------------------------------------------------------------------- exclusion raster
 
 
+#: rows of a raster written between two cancel checks (a multiple of the 256-row tiles)
+ROWS_PER_CHECK = 512
+
+
 def write_exclusion_tif(path: Path, bits: np.ndarray, grid: Grid, rules: Sequence[RuleInfo], nodata: int,
-                        caveats: Sequence[str] = ()) -> None:
+                        caveats: Sequence[str] = (), check: Callable[[], None] | None = None) -> None:
+    """The exclusion GeoTIFF, written in strips of tiles; ``check`` is called between strips (a cancel raises)."""
     import rasterio
+    from rasterio.windows import Window
 
     profile = {
         "driver": "GTiff", "width": grid.width, "height": grid.height, "count": 1, "dtype": str(bits.dtype),
@@ -575,7 +581,11 @@ def write_exclusion_tif(path: Path, bits: np.ndarray, grid: Grid, rules: Sequenc
     legend = [{"bit": r.bit, "value": r.value, "id": r.id, "title": r.title, "title_nl": r.title_nl,
                "group": r.group} for r in rules]
     with rasterio.open(path, "w", **profile) as dst:
-        dst.write(bits, 1)
+        for top in range(0, grid.height, ROWS_PER_CHECK):
+            if check is not None:
+                check()
+            height = min(ROWS_PER_CHECK, grid.height - top)
+            dst.write(bits[top:top + height], 1, window=Window(0, top, grid.width, height))
         dst.set_band_description(1, "SMR exclusion reasons (bit mask: one bit per rule, 0 = not excluded)")
         tags = {f"RULE_BIT_{r.bit}": f"{r.id}: {r.title}" for r in rules}
         tags["SMR_SITING_RULES"] = json.dumps(legend, ensure_ascii=False)
@@ -584,6 +594,13 @@ def write_exclusion_tif(path: Path, bits: np.ndarray, grid: Grid, rules: Sequenc
             tags["SMR_SITING_CAVEATS"] = " | ".join(caveats)
         dst.update_tags(**tags)
         dst.update_tags(1, **{f"RULE_BIT_{r.bit}": r.id for r in rules})
+
+
+def present_values(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted (as ``np.unique``), by counting when the type is small: a fraction of the time."""
+    if values.dtype.kind == "u" and values.dtype.itemsize <= 2:
+        return np.flatnonzero(np.bincount(values.ravel(), minlength=1)).astype(values.dtype)
+    return np.unique(values)
 
 
 def exclusion_legend(rules: Sequence[RuleInfo], nodata: int, caveats: Sequence[str]) -> dict:
@@ -676,20 +693,30 @@ def write_gpkg(path: Path, gdf: gpd.GeoDataFrame, layer: str, geometry_type: str
 
 
 def exclusion_polygons(bits: np.ndarray, region: np.ndarray, grid: Grid, rules: Sequence[RuleInfo],
-                       region_km2_cells: float) -> gpd.GeoDataFrame:
-    """One dissolved (multi)polygon per rule: the land it excludes inside the region."""
+                       region_km2_cells: float, ctx: Any = None) -> gpd.GeoDataFrame:
+    """One dissolved (multi)polygon per rule: the land it excludes inside the region.  ``ctx`` (a RunContext):
+    a cancel is seen between rules, between parts and while a rule's parts are dissolved."""
     from rasterio import features
     from shapely.geometry import shape
     from shapely.ops import unary_union
 
+    from .progress import RunContext
+
+    ctx = ctx or RunContext()
     rows = []
     for rule in rules:
+        ctx.check_cancelled()
         mask = ((bits & np.array(rule.value, dtype=bits.dtype)) != 0) & region
         if not mask.any():
             continue
-        parts = [shape(g) for g, v in features.shapes(mask.astype(np.uint8), mask=mask, transform=grid.transform,
-                                                      connectivity=4) if v == 1]
-        geometry = unary_union(parts)
+        parts = []
+        for number, (g, v) in enumerate(features.shapes(mask.astype(np.uint8), mask=mask, transform=grid.transform,
+                                                        connectivity=4)):
+            if number % 64 == 0:
+                ctx.check_cancelled()
+            if v == 1:
+                parts.append(shape(g))
+        geometry = ctx.call(unary_union, parts)
         rows.append({"bit": rule.bit, "rule_id": rule.id, "title": rule.title, "title_nl": rule.title_nl,
                      "group": rule.group, "area_km2": round(mask.sum() * region_km2_cells, 4), "geometry": geometry})
     if not rows:

@@ -33,6 +33,7 @@ from .outputs import (
     exclusion_legend,
     exclusion_polygons,
     exclusion_qml,
+    present_values,
     seal_manifest,
     sidecar_paths,
     write_exclusion_tif,
@@ -210,8 +211,10 @@ def compute_exclusion(request: ScreeningRequest, ctx: RunContext | None = None,
     if request.footprint_ha is not None and not 0.01 <= request.footprint_ha <= 10_000:
         raise SmrSitingError(_("footprint {area:g} ha is outside 0.01 .. 10,000 ha").format(area=request.footprint_ha),
                              _("Give the footprint in hectares, e.g. 10"))
+    ctx.check_cancelled()
     store = LayerStore(catalogue, request.data_dir, request.layers, ctx, fallback_dir=request.fallback_dir)
     check_present(profile, store.absence, store.locate)  # fail early, in profile order, on a missing layer
+    ctx.check_cancelled()
     profile, choices = resolve_profile(profile, store.absence, request.source_pins)
     for layer_id in profile.layer_ids:  # fail early, before any heavy work, if a layer is missing
         store.locate(layer_id)
@@ -219,6 +222,7 @@ def compute_exclusion(request: ScreeningRequest, ctx: RunContext | None = None,
         ctx.tell(line)
     ctx.report(0.02, _("finding the region"))
     region = resolve_region(request.region, store)
+    ctx.check_cancelled()
     margin = profile.max_distance_m + 2 * resolution
     _check_data_extent(request.data_dir, region, margin)
     grid = snap_grid(region.geometry.bounds, resolution, margin)
@@ -239,6 +243,7 @@ def compute_exclusion(request: ScreeningRequest, ctx: RunContext | None = None,
     cached = [cache.get(key) if cache is not None else None for key in keys] or [None] * len(profile.criteria)
     store.prefetch(dict.fromkeys(layer for c, hit in zip(profile.criteria, cached) if hit is None
                                  for layer in c.layer_ids))
+    ctx.check_cancelled()
     try:
         result = _evaluate_rules(request, ctx, profile, store, region, grid, timings, start,
                                  RuleReuse(cache, keys, cached) if cache is not None else None)
@@ -291,6 +296,7 @@ def _evaluate_rules(request: ScreeningRequest, ctx: RunContext, profile: Profile
     # the region's cells first: a region smaller than a cell fails before any rule runs, and the burn uses
     # time the first rules would otherwise spend waiting for the reading thread
     region_full = burn([region.geometry], grid)
+    ctx.check_cancelled()
     if not region_full.any():
         raise SmrSitingError(_("region {region} is smaller than one {resolution:g} m cell").format(
             region=region.name, resolution=grid.resolution), _("Use a finer resolution or a larger region"))
@@ -496,16 +502,19 @@ def write_screening(result: ExclusionResult, targets: Mapping[str, Path], overwr
         if "exclusion" in targets:
             ctx.report(0.1, _("writing exclusion.tif"))
             target = targets["exclusion"]
-            write_exclusion_tif(outputs.temp(target), bits, result.grid, result.rules, result.nodata, caveats)
+            write_exclusion_tif(outputs.temp(target), bits, result.grid, result.rules, result.nodata, caveats,
+                                ctx.check_cancelled)
             qml, rules_json = sidecar_paths("exclusion", target)
-            present = np.unique(bits[result.region_mask])
+            ctx.check_cancelled()
+            present = present_values(bits[result.region_mask])
+            ctx.check_cancelled()
             (outputs.temp(qml)).write_text(exclusion_qml(present, result.rules), encoding="utf-8")
             write_json(outputs.temp(rules_json), exclusion_legend(result.rules, result.nodata, caveats))
         if "exclusion_vector" in targets:
             ctx.report(0.3, _("exclusion polygons"))
             target = targets["exclusion_vector"]
             polys = exclusion_polygons(bits, result.region_mask, result.grid, result.rules,
-                                       result.grid.cell_area_km2)
+                                       result.grid.cell_area_km2, ctx)
             write_gpkg(outputs.temp(target), _multipolygons(polys), "exclusion_reasons")
             write_style(outputs.temp(sidecar_paths("exclusion_vector", target)[0]), "exclusion_reasons.qml")
         if "candidates" in targets:

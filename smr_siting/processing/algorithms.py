@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from qgis.core import (
+    QgsCoordinateReferenceSystem,
     QgsCoordinateTransformContext,
     QgsFeatureSink,
     QgsProcessing,
@@ -22,6 +23,7 @@ from qgis.core import (
     QgsProcessingParameterBoolean,
     QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
+    QgsProcessingParameterExtent,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
@@ -39,6 +41,9 @@ from ..i18n import tr
 from .common import SmrAlgorithm, engine_errors, require_engine, run_context
 
 SHAPES = ["", "square", "circle", "rectangle"]
+#: the dialog's profile choice (it shows only the chosen profile's layer slots), named by its module path: imported
+#: by the algorithm dialog only, never by qgis_process
+PROFILE_EDITOR = __name__.rsplit(".", 1)[0] + ".profile_widget.ProfileWidgetWrapper"
 #: destinations default to a temporary file, so that a run with only the region given (processing.run, a model) works
 TEMPORARY = QgsProcessing.TEMPORARY_OUTPUT
 
@@ -63,6 +68,7 @@ class _ScreeningAlgorithm(SmrAlgorithm):
     REGION = "REGION"
     REGION_LAYER = "REGION_LAYER"
     REGION_LIST = "REGION_LIST"
+    REGION_EXTENT = "REGION_EXTENT"
     PROFILE = "PROFILE"
     PROFILE_FILE = "PROFILE_FILE"
     DATA = "DATA"
@@ -104,9 +110,14 @@ class _ScreeningAlgorithm(SmrAlgorithm):
             self.REGION_LAYER, tr("…or a region polygon layer (its selected features, or all of them together; "
                                   "overrides the name)"),
             [QgsProcessing.TypeVectorPolygon], optional=True))
-        self.addParameter(QgsProcessingParameterEnum(
+        self.addParameter(QgsProcessingParameterExtent(
+            self.REGION_EXTENT, tr("…or an extent, e.g. the map canvas's (any CRS; overrides the name and the list)"),
+            defaultValue=None, optional=True))
+        profile = QgsProcessingParameterEnum(
             self.PROFILE, tr("Criteria profile"), options=builtin_profiles(), defaultValue="nl-default",
-            usesStaticStrings=True))  # scripts write PROFILE=nl-strict, not an index
+            usesStaticStrings=True)  # scripts write PROFILE=nl-strict, not an index
+        profile.setMetadata({"widget_wrapper": {"class": PROFILE_EDITOR}})  # the dialog shows the profile's slots
+        self.addParameter(profile)
         self.addParameter(QgsProcessingParameterFile(
             self.PROFILE_FILE, tr("…or a profile file (YAML; overrides the list above)"),
             behavior=QgsProcessingParameterFile.File, extension="yaml", optional=True))
@@ -189,6 +200,8 @@ class _ScreeningAlgorithm(SmrAlgorithm):
         region_source = self.parameterAsSource(parameters, self.REGION_LAYER, context)
         if region_source is not None:
             region = str(self._export(region_source, "region", work))
+        elif self._extent_given(parameters):
+            region = str(self._export_extent(self.extent_region(parameters, context), work, context))
         if not region:
             raise QgsProcessingException(tr("No region given: type a province or municipality name (e.g. Gelderland) "
                                             "or choose a region polygon layer."))
@@ -226,6 +239,44 @@ class _ScreeningAlgorithm(SmrAlgorithm):
             design=(self.parameterAsEnumString(parameters, self.DESIGN, context) or None)
             if parameters.get(self.DESIGN) not in (None, "") else None,
         )
+
+    def checkParameterValues(self, parameters: dict[str, Any], context: QgsProcessingContext) -> tuple[bool, str]:
+        """Before any work: an extent given as the region must cover part of the Netherlands."""
+        if self._extent_given(parameters) and self.parameterAsSource(parameters, self.REGION_LAYER, context) is None:
+            try:
+                self.extent_region(parameters, context)
+            except QgsProcessingException as error:
+                return False, str(error)
+        return super().checkParameterValues(parameters, context)
+
+    def _extent_given(self, parameters: dict[str, Any]) -> bool:
+        return self.REGION_EXTENT in [d.name() for d in self.parameterDefinitions()] and \
+            parameters.get(self.REGION_EXTENT) not in (None, "")
+
+    def extent_region(self, parameters: dict[str, Any], context: QgsProcessingContext) -> Any:
+        """The extent as a polygon in EPSG:28992 (reprojected from whatever CRS it was given in)."""
+        rd = QgsCoordinateReferenceSystem("EPSG:28992")
+        rectangle = self.parameterAsExtent(parameters, self.REGION_EXTENT, context, rd)
+        if rectangle.isNull() or rectangle.isEmpty() or rectangle.width() <= 0 or rectangle.height() <= 0:
+            raise QgsProcessingException(tr(
+                "The region extent is empty. Draw an extent on the map or take the map canvas's extent for "
+                "'…or an extent', or clear it and choose a region by name."))
+        geometry = self.parameterAsExtentGeometry(parameters, self.REGION_EXTENT, context, rd)
+        if not intersects_netherlands(geometry.asWkt()):
+            raise QgsProcessingException(tr(
+                "The region extent ({extent} in EPSG:28992) lies outside the Netherlands. Choose an extent over a "
+                "Dutch province or municipality, or a region by name.").format(
+                    extent=rectangle.toString(0)))
+        return geometry
+
+    def _export_extent(self, geometry: Any, work: Path, context: QgsProcessingContext) -> Path:
+        from qgis.core import QgsFeature, QgsProcessingFeatureSource, QgsVectorLayer
+
+        layer = QgsVectorLayer("Polygon?crs=EPSG:28992", "extent", "memory")
+        feature = QgsFeature(layer.fields())
+        feature.setGeometry(geometry)
+        layer.dataProvider().addFeatures([feature])
+        return self._export(QgsProcessingFeatureSource(layer, context), "extent", work)
 
     # ---------------------------------------------------------------- running
     def _output_path(self, parameters: dict[str, Any], name: str, context: QgsProcessingContext,
@@ -383,6 +434,31 @@ def _region_names() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(sorted(provinces)), tuple(sorted(municipalities, key=str.casefold))
 
 
+@functools.lru_cache(maxsize=8)
+def intersects_netherlands(wkt: str) -> bool:
+    """Whether a polygon (WKT, EPSG:28992) touches a Dutch municipality of the embedded pack's boundaries (without
+    the pack: the Netherlands' bounding box)."""
+    from .settings import national_pack_dir
+
+    try:
+        from osgeo import ogr
+    except ImportError:  # pragma: no cover - GDAL comes with QGIS
+        ogr = None
+    pack = national_pack_dir()
+    entry = load_catalogue().get("municipalities")
+    local = next((f for f in entry.files if (pack / f.file).is_file()), None) if (pack and entry) else None
+    if ogr is None or local is None:
+        from qgis.core import QgsGeometry, QgsRectangle
+
+        return QgsGeometry.fromWkt(wkt).intersects(QgsRectangle(-7_000, 289_000, 300_000, 629_000))
+    polygon = ogr.CreateGeometryFromWkt(wkt)
+    source = ogr.Open(str(pack / local.file))
+    layer = source.GetLayerByName(local.layer) if local.layer else source.GetLayer(0)
+    layer.SetSpatialFilter(polygon)
+    return any(feature.GetGeometryRef() is not None and feature.GetGeometryRef().Intersects(polygon)
+               for feature in layer)
+
+
 def region_choices() -> list[str]:
     provinces, municipalities = _region_names()
     return [*provinces, *municipalities]
@@ -399,26 +475,39 @@ def region_from_choice(choice: str) -> str:
 @functools.lru_cache(maxsize=1)
 def shipped_profile_slots() -> frozenset[str]:
     """The layer slots any shipped profile can read (and the region lookup's): the overrides worth showing."""
-    from ..core.profile import builtin_profiles, load_profile
+    used: set[str] = set()
+    for name in builtin_profiles():
+        used |= profile_slots(name)
+    return frozenset(used)
+
+
+@functools.lru_cache(maxsize=16)
+def profile_slots(profile: str) -> frozenset[str]:
+    """The layer slots one profile (a built-in name or a file) can read — its rules' and scoring criteria's, in any
+    alternative — and the region lookup's; every slot if the profile cannot be read (rather than none)."""
+    from ..core.profile import load_profile
 
     catalogue = load_catalogue()
     used = {"provinces", "municipalities"}
-    for name in builtin_profiles():
-        try:
-            used |= set(load_profile(name, catalogue.ids).layer_ids)
-        except Exception:  # noqa: BLE001 - a broken profile shows every slot rather than none
-            return frozenset(catalogue.ids)
+    try:
+        loaded = load_profile(profile, catalogue.ids)
+    except Exception:  # noqa: BLE001 - a broken profile shows every slot rather than none
+        return frozenset(catalogue.ids)
+    used |= set(loaded.all_layer_ids) | set(loaded.layer_ids)
+    for criterion in getattr(loaded.scoring, "criteria", ()) or ():
+        used |= {source.layer for source in criterion.sources}
+        used |= {source.layer for group in criterion.alternatives for source in group}
     for entry in catalogue.entries.values():
-        used |= {entry.id for use in (getattr(entry, "used_by", None) or ()) if str(use).split("/")[0] in
-                 builtin_profiles()}
-    return frozenset(used)
+        used |= {entry.id for use in (getattr(entry, "used_by", None) or ()) if str(use).split("/")[0] == loaded.name}
+    return frozenset(used & set(catalogue.ids))
 
 
 def _input_help() -> str:
     return tr(
         "<h3>Inputs</h3> "
         "<ul> "
-        "<li><b>Region</b>: a province or municipality by name or CBS code (Gelderland, PV25, GM0202), or a polygon layer.</li> "
+        "<li><b>Region</b>: a province or municipality by name or CBS code (Gelderland, PV25, GM0202), or a polygon layer "
+        "(its selected features), or an extent (e.g. the map canvas's, in any CRS).</li> "
         "<li><b>Criteria profile</b>: nl-default, nl-strict or nl-datacentre, or your own YAML file. Every distance and "
         "threshold in a profile cites its source or says it is an assumption and which range to try.</li> "
         "<li><b>Data folder</b>: a folder with the layer catalogue's files (a cache fetched from PDOK, the demo pack, or "

@@ -64,7 +64,7 @@ def field_aliases() -> dict[str, str]:
 def status_values() -> dict[str, str]:
     """Stored status → its words in the user's language (a value map: the file keeps the stored values)."""
     return {"ranked": tr("ranked"), "excluded": tr("excluded"), "outside region": tr("outside region"),
-            "not scored": tr("not scored")}
+            "not scored": tr("not scored"), "footprint does not fit": tr("footprint does not fit")}
 
 
 def decorate_fields(layer: QgsVectorLayer) -> None:

@@ -26,6 +26,8 @@ from ..i18n import tr
 from .algorithms import TEMPORARY, _input_help, _ScreeningAlgorithm
 from .common import engine_errors, require_engine, run_context
 
+#: the dialog's AHP matrix editor, named by its module path (imported by the dialog only, never by qgis_process)
+AHP_EDITOR = __name__.rsplit(".", 1)[0] + ".ahp_widget.AhpMatrixWidgetWrapper"
 DEFAULT_CRITERIA = ("grid", "cooling", "population_distance", "population_density", "demand")
 
 
@@ -50,11 +52,14 @@ class _ScoringAlgorithm(_ScreeningAlgorithm):
             self.addParameter(QgsProcessingParameterFeatureSource(
                 self.SITES, tr("Your own sites (points or parcels, any CRS; empty: the best place per candidate area)"),
                 [QgsProcessing.TypeVectorPoint, QgsProcessing.TypeVectorPolygon], optional=True))
-        self.addParameter(self._advanced(QgsProcessingParameterMatrix(
+        matrix = QgsProcessingParameterMatrix(
             self.AHP_MATRIX, tr("AHP pairwise comparison matrix (rows and columns in the order of the profile's scoring "
                                 "criteria; empty: the profile's weights)"),
             numberRows=len(DEFAULT_CRITERIA), hasFixedNumberRows=False, headers=list(DEFAULT_CRITERIA),
-            defaultValue=None, optional=True)))
+            defaultValue=None, optional=True)
+        # the dialog's editor: labelled with the chosen profile's criteria and pre-filled with its matrix
+        matrix.setMetadata({"widget_wrapper": {"class": AHP_EDITOR}})
+        self.addParameter(self._advanced(matrix))
         self.init_overwrite()
 
     def checkParameterValues(self, parameters: dict[str, Any], context: QgsProcessingContext) -> tuple[bool, str]:
@@ -206,6 +211,7 @@ class RankSitesAlgorithm(_ScoringAlgorithm):
         surface, table, summary = score_sites(result, spec, sites, ctx.stage(0.4, 0.95))
         with outputs:
             write_gpkg(outputs.temp(targets["ranked"]), table, "ranked_sites", geometry_type="Point")
+            unranked_as_null(outputs.temp(targets["ranked"]), "ranked_sites", spec)
             write_style(outputs.temp(targets["ranked"].with_suffix(".qml")), "ranked_sites.qml")
             if "ranked_csv" in targets:
                 write_sites_csv(outputs.temp(targets["ranked_csv"]), table, spec)
@@ -217,6 +223,29 @@ class RankSitesAlgorithm(_ScoringAlgorithm):
             ctx.check_cancelled()
             outputs.commit()
         return {"RANKED_COUNT": int((table["status"] == STATUS_RANKED).sum()) if len(table) else 0}
+
+
+def unranked_as_null(path: Path, layer: str, spec: Any) -> None:
+    """In the QGIS layer a site that is not ranked (excluded, outside the region, footprint does not fit, not scored)
+    has rank, score, TOPSIS closeness and every criterion's score and contribution NULL — not rank -1 and a score it
+    cannot have; its status says why in words.  The CSV keeps the command line's values (rank -1), byte for byte."""
+    from osgeo import ogr
+
+    from ..core.scoring.sites import STATUS_RANKED
+    from ..core.vectorio import fixed_gpkg_dates
+
+    columns = ["rank", "score", "topsis"]
+    for criterion in spec.criteria:
+        columns += [f"{criterion.id}_score", f"{criterion.id}_contribution"]
+    with fixed_gpkg_dates():  # through GDAL: the GeoPackage's triggers need its SQL functions
+        source = ogr.Open(str(path), 1)
+        table = source.GetLayerByName(layer)
+        definition = table.GetLayerDefn()
+        present = {definition.GetFieldDefn(i).GetName() for i in range(definition.GetFieldCount())}
+        assignments = ", ".join(f'"{c}" = NULL' for c in columns if c in present)
+        status = STATUS_RANKED.replace("'", "''")
+        source.ExecuteSQL(f'UPDATE "{layer}" SET {assignments} WHERE "status" IS NOT \'{status}\'')
+        del table, source  # closes the file
 
 
 class SensitivityAlgorithm(_ScoringAlgorithm):

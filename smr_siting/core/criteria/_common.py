@@ -118,9 +118,10 @@ def within_any(criterion: Criterion, grid: Grid, store: LayerStore, ctx: RunCont
             if not source.distance.is_constant:
                 raise ProfileError(_("rule {rule!r}: method 'edt' needs one distance, not distance bands").format(
                     rule=criterion.id), _("Use method 'buffer' or 'auto'"), f"{criterion.id}")
-            hit |= within_distance_edt(geoms, float(distances[0]), grid)
+            hit |= within_distance_edt(geoms, float(distances[0]), grid, call=ctx.call)
         else:
-            within_distance_buffer(geoms, list(distances), grid, out=hit)
+            within_distance_buffer(geoms, list(distances), grid, out=hit, check=ctx.check_cancelled, call=ctx.call)
+        ctx.check_cancelled()
     return hit
 
 

@@ -17,15 +17,20 @@ from .base import CriterionKind
 def evaluate(criterion: Criterion, grid: Grid, store: LayerStore, ctx: RunContext) -> np.ndarray:
     mask = np.zeros(grid.shape, dtype=bool)
     for source in criterion.sources:
+        ctx.check_cancelled()
         gdf, label = source_features(source, criterion, store)
+        ctx.check_cancelled()
         if len(gdf) == 0:
             continue
         if source.buffer_m > 0:
             geoms = list(gdf.geometry.values)
-            burn_into(mask, buffered(geoms, [source.buffer_m] * len(geoms), grid), grid)
+            shapes = buffered(geoms, [source.buffer_m] * len(geoms), grid, ctx.check_cancelled, ctx.call)
         else:
             purpose = _("rule {rule!r} (exclude inside, no buffer)").format(rule=criterion.id)
-            burn_into(mask, polygons_only(gdf, label, purpose), grid)
+            shapes = polygons_only(gdf, label, purpose)
+        ctx.check_cancelled()
+        ctx.call(burn_into, mask, shapes, grid)
+    ctx.check_cancelled()
     return mask
 
 

@@ -38,9 +38,14 @@ def parse_options(raw: LineDict, where: str) -> Mapping[str, Any]:
 def evaluate(criterion: Criterion, grid: Grid, store: LayerStore, ctx: RunContext) -> np.ndarray:
     inside = np.zeros(grid.shape, dtype=bool)
     for source in criterion.sources:
+        ctx.check_cancelled()
         gdf, label = source_features(source, criterion, store)
+        ctx.check_cancelled()
         if len(gdf):
-            burn_into(inside, polygons_only(gdf, label, _("rule {rule!r} (zones)").format(rule=criterion.id)), grid)
+            zones = polygons_only(gdf, label, _("rule {rule!r} (zones)").format(rule=criterion.id))
+            ctx.check_cancelled()
+            ctx.call(burn_into, inside, zones, grid)
+    ctx.check_cancelled()
     if criterion.options["mode"] == "inside":
         if not inside.any():
             ctx.tell(_("Rule {rule!r} excludes everything: no zone of {layers} "

@@ -9,7 +9,7 @@ the exclusion rules' margin.  Beyond the reach the score no longer changes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -68,8 +68,12 @@ def _is_raster(criterion: ScoringCriterion, store: LayerStore) -> bool:
     return located.path.suffix.lower() in RASTER_SUFFIXES
 
 
+#: cells whose distance is looked up between two cancel checks
+QUERIES_PER_CHECK = 250_000
+
+
 def _distance_where(touched: np.ndarray, offset: tuple[int, int], shape: tuple[int, int], where: np.ndarray,
-                    resolution: float, reach: float) -> np.ndarray:
+                    resolution: float, reach: float, check: Callable[[], None] | None = None) -> np.ndarray:
     """Distances (cell centre to the nearest touched cell's centre, as the Euclidean distance transform
     gives them) at the cells ``where`` marks; NaN elsewhere, inf beyond the reach.  The nearest touched
     cell of an untouched cell always has an untouched 4-neighbour, so only those edge cells are searched."""
@@ -79,13 +83,20 @@ def _distance_where(touched: np.ndarray, offset: tuple[int, int], shape: tuple[i
     rows, cols = np.nonzero(where)
     if rows.size == 0:
         return out
+    check = check or (lambda: None)
     inner = ndimage.binary_erosion(touched, structure=np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], bool),
                                    border_value=1)
+    check()
     edge = np.argwhere(touched & ~inner)
     r0, c0 = offset
     query = np.stack([rows + r0, cols + c0], axis=1)
     tree = cKDTree(edge)
-    distance, _index = tree.query(query, distance_upper_bound=reach / resolution + 2.0)
+    check()
+    distance = np.empty(len(query))
+    for start in range(0, len(query), QUERIES_PER_CHECK):  # in parts, a cancel seen between them: the same values
+        distance[start:start + QUERIES_PER_CHECK] = tree.query(query[start:start + QUERIES_PER_CHECK],
+                                                               distance_upper_bound=reach / resolution + 2.0)[0]
+        check()
     values = np.where(np.isfinite(distance), distance * resolution, np.inf)
     values[touched[query[:, 0], query[:, 1]]] = 0.0
     out[rows, cols] = values
@@ -108,12 +119,15 @@ def measure_on_grid(criterion: ScoringCriterion, grid: Grid, store: LayerStore,
         c0 = int(round((grid.left - big.left) / grid.resolution))
         touched = np.zeros(big.shape, dtype=bool)
         for gdf, _label in _features(criterion, store, big.bounds):
-            touched |= burn(list(gdf.geometry.values), big, all_touched=True)
+            store.ctx.check_cancelled()
+            touched |= store.ctx.call(burn, list(gdf.geometry.values), big, all_touched=True)
         if not touched.any():
             return np.full(grid.shape, np.inf)
         if where is not None:
-            return _distance_where(touched, (r0, c0), grid.shape, where, grid.resolution, reach)
-        distance = ndimage.distance_transform_edt(~touched, sampling=grid.resolution)
+            return _distance_where(touched, (r0, c0), grid.shape, where, grid.resolution, reach,
+                                   store.ctx.check_cancelled)
+        # in a worker thread while the cancel is polled (scipy releases the GIL in the transform): the same values
+        distance = store.ctx.call(ndimage.distance_transform_edt, ~touched, sampling=grid.resolution)
         return distance[r0:r0 + grid.height, c0:c0 + grid.width]
     if _is_raster(criterion, store):
         return read_raster_on_grid(store.raster(criterion.sources[0].layer), grid, "bilinear",

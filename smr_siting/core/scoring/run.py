@@ -136,7 +136,7 @@ def score_sites(result: Any, spec: ScoringSpec, sites: LayerInput | None = None,
 
     ctx = ctx or result.ctx
     areas, _cells = compute_candidates(result, ctx.stage(0.0, 0.2))
-    masks = fit_masks(result)
+    masks = fit_masks(result, ctx)
     r0, r1, c0, c1 = result.window
     sample = masks.fits[r0:r1, c0:c1].copy()  # where a best place (or a parcel's place) may lie
     given = read_user_sites(sites, result) if sites is not None else []

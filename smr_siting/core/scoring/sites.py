@@ -69,14 +69,18 @@ class FitMasks:
     usable: np.ndarray   # cells some fitting footprint covers
 
 
-def fit_masks(result: ExclusionResult) -> FitMasks:
+def fit_masks(result: ExclusionResult, ctx: RunContext | None = None) -> FitMasks:
+    """``ctx``: a cancel is seen between the steps of the footprint fit (as in the candidate areas)."""
     resolution = result.analysis_grid.resolution
     cells = footprint_cells(result.footprint, resolution)
     free = (result.bits_full == 0) & result.region_full
     fitted = getattr(result, "fitted", None)
     if fitted is not None and fitted[0] == result.footprint:  # the candidate search's fit: the same test
         return FitMasks(cells, free, fitted[1], fitted[2])
-    fits, usable = fit_and_usable(free, cells, resolution)
+    if ctx is None:
+        fits, usable = fit_and_usable(free, cells, resolution)
+    else:
+        fits, usable = fit_and_usable(free, cells, resolution, ctx.check_cancelled, ctx.call)
     assert usable is not None
     return FitMasks(cells, free, fits, usable)
 

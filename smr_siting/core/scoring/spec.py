@@ -77,6 +77,8 @@ class ScoringSpec:
     on_inconsistent: str = "warn"
     concentration: float | None = None   # sensitivity: Dirichlet concentration …
     weight_spread: float | None = None   # … or the target standard deviation of the largest weight
+    #: the pairwise comparison matrix the weights came from (weights: ahp), row by row; None for direct weights
+    pairwise: tuple[tuple[float, ...], ...] | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -85,6 +87,21 @@ class ScoringSpec:
     @property
     def is_resolved(self) -> bool:
         return not any(c.alternatives for c in self.criteria)
+
+    def pairwise_matrix(self) -> tuple[tuple[float, ...], ...]:
+        """The profile's AHP matrix, or for direct weights the consistent matrix they imply (a_ij = w_i / w_j,
+        kept within Saaty's 1/9 .. 9), whose weights are the profile's: what an AHP editor starts from."""
+        if self.pairwise is not None:
+            return self.pairwise
+
+        def ratio(a: float, b: float) -> float:
+            if a <= 0 and b <= 0:
+                return 1.0
+            if b <= 0:
+                return 9.0
+            return min(9.0, max(1 / 9, a / b))
+
+        return tuple(tuple(ratio(a, b) for b in self.weights) for a in self.weights)
 
     def weight_of(self, criterion_id: str) -> float:
         return self.weights[self.names.index(criterion_id)]
@@ -407,7 +424,8 @@ def parse_scoring(raw: Any, source: str, layer_ids: set[str] | None = None) -> S
     return ScoringSpec(criteria, tuple(float(w) for w in weights), weighting, aggregation, alpha, ranking, ahp_result,
                        tuple(notices), str(raw.get("basis", "")).strip(),
                        max_cr if weighting == "ahp" else None, mode if weighting == "ahp" else "warn",
-                       concentration, spread)
+                       concentration, spread, tuple(tuple(float(v) for v in row) for row in matrix.tolist())
+                       if weighting == "ahp" else None)
 
 
 def _parse_sensitivity(raw: LineDict, ctx: _Ctx) -> tuple[float | None, float | None]:
@@ -447,7 +465,7 @@ def with_weights(spec: ScoringSpec, weights: np.ndarray) -> ScoringSpec:
     """The same spec with other (already normalised) weights — for sensitivity runs."""
     import dataclasses
 
-    return dataclasses.replace(spec, weights=tuple(float(w) for w in weights))
+    return dataclasses.replace(spec, weights=tuple(float(w) for w in weights), pairwise=None)
 
 
 __all__ = ["MeasureSource", "ScoringCriterion", "ScoringSpec", "parse_scoring", "scoring_from_profile_text",
@@ -477,4 +495,5 @@ def with_ahp_matrix(spec: ScoringSpec, values: list[float] | np.ndarray, where: 
         notices.append(_("The AHP matrix is inconsistent: CR = {cr:.3f} > {max_cr:g} (λmax = {lambda_max:.3f}, "
                          "n = {n}); the weights are used anyway (on_inconsistent: warn).").format(**figures))
     return dataclasses.replace(spec, weights=result.weights, weighting="ahp", ahp=result, notices=tuple(notices),
-                               max_cr=max_cr)
+                               max_cr=max_cr, pairwise=tuple(tuple(float(v) for v in row)
+                                                             for row in flat.reshape(n, n).tolist()))

@@ -66,12 +66,12 @@ def resolved(standardisation: Standardisation, raw: np.ndarray, free: np.ndarray
     if standardisation.method != "linear" or standardisation.points or (
             standardisation.lower is not None and standardisation.upper is not None):
         return standardisation
-    values = raw[free]
-    values = values[np.isfinite(values)]
+    where = free & np.isfinite(raw)  # one pass each, no copy of the values: the same minimum and maximum
+    present = bool(where.any())
     lower = standardisation.lower if standardisation.lower is not None else (
-        float(values.min()) if values.size else 0.0)
+        float(np.min(raw, where=where, initial=np.inf)) if present else 0.0)
     upper = standardisation.upper if standardisation.upper is not None else (
-        float(values.max()) if values.size else 0.0)
+        float(np.max(raw, where=where, initial=-np.inf)) if present else 0.0)
     return dataclasses.replace(standardisation, lower=lower, upper=upper)
 
 
@@ -104,7 +104,9 @@ def compute_suitability(result: ExclusionResult, spec: ScoringSpec, ctx: RunCont
         method = resolved(criterion.standardise, raw, free_at) if criterion.measure != "category" else \
             criterion.standardise
         standardisations[criterion.id] = method
-        scored = standardise(raw, method, criterion.id)
+        ctx.check_cancelled()
+        scored = ctx.call(standardise, raw, method, criterion.id)  # numpy releases the GIL: a cancel is seen
+        ctx.check_cancelled()
         warnings.extend(scored.warnings)
         scores = scored.scores.astype("float32")
         del raw
