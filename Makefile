@@ -18,7 +18,8 @@ SHARED_DATA ?= ../shared/data/nl
 DEMO_DATA := demo/data
 APT_PACKAGES := qgis python3-qgis qgis-providers python3-geopandas python3-rasterio python3-rtree \
 	python3-scipy python3-yaml python3-pytest python3-hypothesis python3-venv qttools5-dev-tools zip \
-	python3-fiona proj-bin python3-dask python3-distributed python3-matplotlib weasyprint poppler-utils xvfb
+	python3-fiona proj-bin python3-dask python3-distributed python3-matplotlib weasyprint poppler-utils xvfb \
+	python3-setuptools python3-wheel
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 export QT_QPA_PLATFORM := offscreen

@@ -536,11 +536,14 @@ def test_closing_the_layer_store_waits_for_the_read_in_progress(shared_data) -> 
     from smr_siting.core.layers import LayerStore
 
     for _attempt in range(3):
+        before = set(threading.enumerate())  # idle readers of stores other tests left open are not this store's
         store = LayerStore(load_catalogue(), shared_data, {})
         store.read_bounds = (120_000.0, 400_000.0, 260_000.0, 520_000.0)
         store.prefetch(["natura2000", "municipalities", "rivers_major"])
+        assert [t for t in threading.enumerate() if t not in before and t.name.startswith("smr-siting-read")]
         store.close()
-        alive = [t.name for t in threading.enumerate() if t.name.startswith("smr-siting-read") and t.is_alive()]
+        alive = [t.name for t in threading.enumerate()
+                 if t not in before and t.name.startswith("smr-siting-read") and t.is_alive()]
         assert alive == []
 
 
@@ -548,15 +551,28 @@ def test_closing_the_layer_store_waits_for_the_read_in_progress(shared_data) -> 
 # failed on 96ade62: 24 bytes/cell estimated 0.62 GiB for the demo; screen, a circular footprint and rank peaked
 # far above it, and rank and sensitivity had no guard at all
 
+# Runs the command and prints its peak RSS.  The command is started from this small launcher, not from pytest:
+# Linux carries the parent's high-water mark over a (v)fork + exec into the child's ru_maxrss, so a child of a
+# pytest process that has grown to gigabytes over the suite would report the suite's peak, not its own.
+_PEAK_LAUNCHER = """
+import os, subprocess, sys
+process = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+_pid, status, usage = os.wait4(process.pid, 0)
+sys.stderr.write(process.stderr.read().decode())
+print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
+"""
+
+
 def _peak_bytes(cli, *args) -> int:
     import os
+    import sys
 
     # the computing path, which the estimate is for: the rule-mask cache off
-    process = subprocess.Popen([*cli, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               env={**os.environ, "SMR_SITING_CACHE": "off"})
-    _pid, status, usage = os.wait4(process.pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0, process.stderr.read().decode()
-    return usage.ru_maxrss * 1024  # kilobytes on Linux
+    done = subprocess.run([sys.executable, "-c", _PEAK_LAUNCHER, *cli, *args], capture_output=True, text=True,
+                          env={**os.environ, "SMR_SITING_CACHE": "off"}, check=True)
+    code, peak_kib = (int(v) for v in done.stdout.split())
+    assert code == 0, done.stderr
+    return peak_kib * 1024  # kilobytes on Linux
 
 
 def test_the_memory_estimate_covers_the_measured_peak_of_each_step_on_the_demo(cli, demo_data, tmp_path) -> None:

@@ -243,8 +243,8 @@ def compute_exclusion(request: ScreeningRequest, ctx: RunContext | None = None,
     cached = [cache.get(key) if cache is not None else None for key in keys] or [None] * len(profile.criteria)
     store.prefetch(dict.fromkeys(layer for c, hit in zip(profile.criteria, cached) if hit is None
                                  for layer in c.layer_ids))
-    ctx.check_cancelled()
     try:
+        ctx.check_cancelled()
         result = _evaluate_rules(request, ctx, profile, store, region, grid, timings, start,
                                  RuleReuse(cache, keys, cached) if cache is not None else None)
     finally:
