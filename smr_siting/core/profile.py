@@ -5,28 +5,29 @@ Every message names the file, the line, the key and the fix.
 
 from __future__ import annotations
 
-import difflib
-import hashlib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from ._config_context import ParseContext, parse_condition, suggest
+from ._model_profile import (
+    FOOTPRINT_SHAPES,
+    MAX_DISTANCE_M,
+    MAX_FOOTPRINT_M2,
+    MISSING_BAND_CHOICES,
+    Band,
+    Criterion,
+    Distance,
+    Footprint,
+    Profile,
+    Source,
+    shape_label,
+)
 from .errors import ProfileError
-from .i18n import _, joined
+from .i18n import _
 from .units import parse_area, parse_length
 from .yamlpos import LineDict, LineList, load_yaml, read_text_bounded
 
 PROFILE_DIR = Path(__file__).resolve().parent.parent / "profiles"
-MAX_DISTANCE_M = 100_000.0  # beyond this a "distance" is almost surely a unit slip
-MAX_FOOTPRINT_M2 = 100 * 1_000_000.0
-OPS = ("==", "!=", "<", "<=", ">", ">=", "in", "not in")
-FOOTPRINT_SHAPES = ("square", "circle", "rectangle")
-
-
-def shape_label(shape: str) -> str:
-    """A footprint shape in the user's language (the profile and the outputs keep the English key)."""
-    labels = {"square": _("square"), "circle": _("circle"), "rectangle": _("rectangle")}
-    return labels.get(shape, shape)
 
 PROFILE_KEYS = frozenset({"name", "title", "title_nl", "description", "version", "resolution",
                           "footprint", "criteria", "basis", "scoring", "design"})
@@ -34,259 +35,9 @@ CRITERION_KEYS = frozenset({"id", "kind", "title", "title_nl", "group", "layers"
 SOURCE_KEYS = frozenset({"layer", "where", "note", "fallback", "min_area", "min_width"})
 ONE_OF_KEYS = frozenset({"one_of", "note"})
 FOOTPRINT_KEYS = frozenset({"area", "shape", "aspect", "basis"})
-CONDITION_KEYS = frozenset({"field", "op", "value", "keep_missing"})
 
 
-@dataclass(frozen=True)
-class Condition:
-    """``field op value``; features with a missing value pass only if ``keep_missing``."""
-
-    field: str
-    op: str
-    value: Any
-    keep_missing: bool = False
-
-    def describe(self) -> str:
-        text = f"{self.field} {self.op} {self.value!r}"
-        return joined("", [text, _(" (or missing)")]) if self.keep_missing else text
-
-
-@dataclass(frozen=True)
-class Band:
-    """Features whose ``field`` is in [lower, upper) get ``metres``."""
-
-    lower: float
-    upper: float | None
-    metres: float
-
-
-MISSING_BAND_CHOICES = ("largest band", "refuse")
-
-
-@dataclass(frozen=True)
-class Distance:
-    """A constant distance, or distance bands chosen per feature by an attribute."""
-
-    metres: float | None = None
-    field: str | None = None
-    bands: tuple[Band, ...] = ()
-    #: bands: what a feature whose attribute is missing, negative (CBS secrecy codes) or outside every
-    #: band gets — "largest band" (the safe default) or "refuse" (stop with the count)
-    missing: str = "largest band"
-
-    @property
-    def max_metres(self) -> float:
-        if self.metres is not None:
-            return self.metres
-        return max(band.metres for band in self.bands)
-
-    @property
-    def is_constant(self) -> bool:
-        return self.metres is not None
-
-    def describe(self) -> str:
-        from .units import format_length
-
-        if self.metres is not None:
-            return format_length(self.metres)
-        parts = [_("{length} for {field} in [{lower:g}, {upper})").format(
-                     length=format_length(b.metres), field=self.field, lower=b.lower,
-                     upper="" if b.upper is None else f"{b.upper:g}")
-                 for b in self.bands]
-        return joined("; ", parts)
-
-
-@dataclass(frozen=True)
-class Source:
-    """One layer a criterion reads, with its filter and kind-specific settings."""
-
-    layer: str
-    where: tuple[Condition, ...] = ()
-    distance: Distance | None = None
-    buffer_m: float = 0.0
-    field: str | None = None
-    line: int = 0
-    #: what using this source means when it is a fallback (an alternative after the first of a ``one_of``)
-    fallback: str = ""
-    #: after dissolving the features, parts smaller than this (m²) are dropped (0: keep all)
-    min_area_m2: float = 0.0
-    #: after dissolving the features, parts narrower than this (m) are opened away (0: keep all)
-    min_width_m: float = 0.0
-    #: raster_threshold: the field's values are multiplied by this before the comparison
-    scale: float = 1.0
-
-
-@dataclass(frozen=True)
-class Criterion:
-    id: str
-    kind: str
-    title: str
-    group: str
-    sources: tuple[Source, ...]
-    options: Mapping[str, Any] = field(default_factory=dict)
-    basis: Mapping[str, str] = field(default_factory=dict)
-    title_nl: str = ""
-    line: int = 0
-    #: per entry of ``layers:``, its alternatives in order of authority (``one_of``); empty when no entry
-    #: has alternatives.  :func:`smr_siting.core.sources.resolve_profile` picks one per entry and puts it
-    #: in ``sources``; before that, ``sources`` holds the first alternative of each entry.
-    alternatives: tuple[tuple[Source, ...], ...] = ()
-
-    @property
-    def is_resolved(self) -> bool:
-        return not self.alternatives
-
-    @property
-    def all_layer_ids(self) -> tuple[str, ...]:
-        """Every layer this rule may read, in any alternative."""
-        if not self.alternatives:
-            return self.layer_ids
-        return tuple(dict.fromkeys(s.layer for entry in self.alternatives for s in entry))
-
-    @property
-    def max_distance_m(self) -> float:
-        """The farthest this rule looks beyond a cell (sets the analysis grid's margin)."""
-        reach = 0.0
-        for source in (s for entry in self.alternatives for s in entry) if self.alternatives else self.sources:
-            reach = max(reach, source.buffer_m)
-            if source.distance is not None:
-                reach = max(reach, source.distance.max_metres)
-        return reach
-
-    @property
-    def layer_ids(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(s.layer for s in self.sources))
-
-
-@dataclass(frozen=True)
-class Footprint:
-    area_m2: float
-    shape: str = "square"
-    aspect: float = 1.0
-    basis: str = ""
-
-    @property
-    def area_ha(self) -> float:
-        return self.area_m2 / 10_000.0
-
-
-@dataclass(frozen=True)
-class Profile:
-    name: str
-    title: str
-    description: str
-    resolution_m: float
-    footprint: Footprint
-    criteria: tuple[Criterion, ...]
-    path: str
-    text: str
-    basis: Mapping[str, str] = field(default_factory=dict)
-    title_nl: str = ""
-    #: the optional ``scoring:`` section (a ScoringSpec), checked when the profile is read
-    scoring: Any = None
-    #: the optional ``design:`` section (designs.ProfileDesign); holds the chosen design once applied
-    design: Any = None
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
-
-    @property
-    def max_distance_m(self) -> float:
-        return max((c.max_distance_m for c in self.criteria), default=0.0)
-
-    @property
-    def layer_ids(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(layer for c in self.criteria for layer in c.layer_ids))
-
-    @property
-    def is_resolved(self) -> bool:
-        """True once every ``one_of`` entry (rules and scoring) has been resolved to one source."""
-        scoring_resolved = self.scoring is None or getattr(self.scoring, "is_resolved", True)
-        return all(c.is_resolved for c in self.criteria) and scoring_resolved
-
-    @property
-    def all_layer_ids(self) -> tuple[str, ...]:
-        """Every layer a rule may read, in any alternative (the scoring section not included)."""
-        return tuple(dict.fromkeys(layer for c in self.criteria for layer in c.all_layer_ids))
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _suggest(word: str, choices: Any) -> str:
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return _("did you mean {name!r}?").format(name=close[0]) if close else ""
-
-
-class _Ctx:
-    """Where we are in the file, for messages."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def at(self, node: Any, key: str | None = None, label: str = "") -> str:
-        line = 0
-        if isinstance(node, LineDict):
-            line = node.line_of(key) if key else node.line
-        elif isinstance(node, LineList):
-            line = node.line
-        where = f"{self.source}:{line}" if line else self.source
-        return f"{where} {label}".rstrip()
-
-    def check_keys(self, node: LineDict, allowed: frozenset[str], label: str) -> None:
-        for key in node:
-            if key not in allowed:
-                hint = _suggest(key, allowed)
-                fix = f"{hint[0].upper() + hint[1:]} " if hint else ""
-                fix += _("Allowed keys here: {keys}").format(keys=", ".join(sorted(allowed)))
-                raise ProfileError(_("unknown key {key!r}").format(key=key), fix, self.at(node, key, label))
-
-    def need_mapping(self, value: Any, parent: Any, key: str, label: str) -> LineDict:
-        if not isinstance(value, LineDict):
-            raise ProfileError(_("{key!r} must be a mapping (key: value lines)").format(key=key),
-                               _("Indent its keys under it"), self.at(parent, key, label))
-        return value
-
-    def need_text(self, node: LineDict, key: str, label: str, required: bool = True) -> str:
-        if key not in node or node[key] is None:
-            if required:
-                raise ProfileError(_("{key!r} is missing").format(key=key), _("Add '{key}: ...'").format(key=key),
-                                   self.at(node, None, label))
-            return ""
-        value = node[key]
-        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            raise ProfileError(_("{key!r} must be text").format(key=key), _("Write it as text, in quotes if needed"),
-                               self.at(node, key, label))
-        return str(value).strip()
-
-
-def _parse_condition(raw: Any, ctx: _Ctx, parent: Any, label: str) -> Condition:
-    if not isinstance(raw, LineDict):
-        raise ProfileError(_("each 'where' condition must be a mapping like {field: typ, op: '==', value: substation}"),
-                           _("Write conditions as '- {field: NAME, op: OP, value: VALUE}'"),
-                           ctx.at(parent, "where", label))
-    ctx.check_keys(raw, CONDITION_KEYS, label + ".where")
-    name = ctx.need_text(raw, "field", label + ".where")
-    op = ctx.need_text(raw, "op", label + ".where")
-    if op not in OPS:
-        hint = _suggest(op, OPS)
-        raise ProfileError(_("unknown operator {op!r}").format(op=op),
-                           (hint[:1].upper() + hint[1:] + " " if hint else "")
-                           + _("Use one of: {choices}").format(choices=", ".join(OPS)),
-                           ctx.at(raw, "op", label + ".where"))
-    if "value" not in raw:
-        raise ProfileError(_("condition has no 'value'"), _("Add 'value: ...'"), ctx.at(raw, None, label + ".where"))
-    value = raw["value"]
-    if op in ("in", "not in"):
-        if not isinstance(value, list) or not value:
-            raise ProfileError(_("operator {op!r} needs a list of values").format(op=op), _("Write 'value: [a, b]'"),
-                               ctx.at(raw, "value", label + ".where"))
-        value = tuple(value)
-    return Condition(name, op, value, bool(raw.get("keep_missing", False)))
-
-
-def _parse_distance(raw: Any, ctx: _Ctx, parent: LineDict, key: str, label: str) -> Distance:
+def _parse_distance(raw: Any, ctx: ParseContext, parent: LineDict, key: str, label: str) -> Distance:
     where = ctx.at(parent, key, f"{label}.{key}")
     if isinstance(raw, LineDict) and "bands" in raw:
         ctx.check_keys(raw, frozenset({"field", "bands", "missing"}), f"{label}.{key}")
@@ -339,7 +90,7 @@ def _check_reach(metres: float, where: str) -> None:
                            _("Check the unit (m or km) and the number"), where)
 
 
-def _parse_source(raw: Any, ctx: _Ctx, parent: LineList, index: int, label: str, kind: Any,
+def _parse_source(raw: Any, ctx: ParseContext, parent: LineList, index: int, label: str, kind: Any,
                   layer_ids: set[str] | None, slabel: str | None = None) -> Source:
     slabel = slabel or f"{label}.layers[{index}]"
     line = parent.item_lines[index] if index < len(parent.item_lines) else parent.line
@@ -355,7 +106,7 @@ def _parse_source(raw: Any, ctx: _Ctx, parent: LineList, index: int, label: str,
     ctx.check_keys(raw, allowed, slabel)
     layer = ctx.need_text(raw, "layer", slabel)
     if layer_ids is not None and layer not in layer_ids:
-        hint = _suggest(layer, layer_ids)
+        hint = suggest(layer, layer_ids)
         raise ProfileError(_("unknown layer id {layer!r}").format(layer=layer),
                            (hint[0].upper() + hint[1:] + " " if hint else "")
                            + _("Use an id from the layer catalogue (smr-siting layers lists them)"),
@@ -370,7 +121,7 @@ def _parse_source(raw: Any, ctx: _Ctx, parent: LineList, index: int, label: str,
     if not isinstance(where_raw, list):
         raise ProfileError(_("'where' must be a list of conditions"),
                            _("Write '- {field: NAME, op: OP, value: VALUE}' lines"), ctx.at(raw, "where", slabel))
-    conditions = tuple(_parse_condition(c, ctx, raw, slabel) for c in where_raw)
+    conditions = tuple(parse_condition(c, ctx, raw, slabel) for c in where_raw)
     distance = _parse_distance(raw["distance"], ctx, raw, "distance", slabel) if "distance" in raw else None
     buffer_m = 0.0
     if "buffer" in raw:
@@ -400,7 +151,7 @@ def _parse_scale(raw: Any, where: str) -> float:
     return float(raw)
 
 
-def _parse_entry(raw: Any, ctx: _Ctx, parent: LineList, index: int, label: str, kind: Any,
+def _parse_entry(raw: Any, ctx: ParseContext, parent: LineList, index: int, label: str, kind: Any,
                  layer_ids: set[str] | None) -> tuple[Source, ...]:
     """One entry of ``layers:``: a source, or ``one_of:`` a list of sources in order of authority."""
     if not (isinstance(raw, LineDict) and "one_of" in raw):
@@ -423,7 +174,7 @@ def _parse_entry(raw: Any, ctx: _Ctx, parent: LineList, index: int, label: str, 
     return sources
 
 
-def _parse_basis(raw: Any, ctx: _Ctx, parent: LineDict, label: str) -> dict[str, str]:
+def _parse_basis(raw: Any, ctx: ParseContext, parent: LineDict, label: str) -> dict[str, str]:
     if raw is None:
         return {}
     if isinstance(raw, str):
@@ -434,10 +185,8 @@ def _parse_basis(raw: Any, ctx: _Ctx, parent: LineDict, label: str) -> dict[str,
                        _("Write 'basis: \"assumption: ...\"'"), ctx.at(parent, "basis", label))
 
 
-def _parse_criterion(raw: Any, ctx: _Ctx, criteria: LineList, index: int, layer_ids: set[str] | None,
-                     seen: set[str]) -> Criterion | None:
-    from .criteria import get_kind, kind_names
-
+def _parse_criterion(raw: Any, ctx: ParseContext, criteria: LineList, index: int, layer_ids: set[str] | None,
+                     seen: set[str], kinds: Mapping[str, Any]) -> Criterion | None:
     line = criteria.item_lines[index]
     label = f"criteria[{index}]"
     if not isinstance(raw, LineDict):
@@ -453,12 +202,12 @@ def _parse_criterion(raw: Any, ctx: _Ctx, criteria: LineList, index: int, layer_
                            ctx.at(raw, "id", label))
     seen.add(cid)
     kind_name = ctx.need_text(raw, "kind", label)
-    kind = get_kind(kind_name)
+    kind = kinds.get(kind_name)
     if kind is None:
-        hint = _suggest(kind_name, kind_names())
+        hint = suggest(kind_name, sorted(kinds))
         raise ProfileError(_("unknown criterion kind {kind!r}").format(kind=kind_name),
                            (hint[0].upper() + hint[1:] + " " if hint else "")
-                           + _("Known kinds: {kinds}").format(kinds=", ".join(kind_names())),
+                           + _("Known kinds: {kinds}").format(kinds=", ".join(sorted(kinds))),
                            ctx.at(raw, "kind", label))
     ctx.check_keys(raw, CRITERION_KEYS | kind.criterion_keys, label)
     enabled = raw.get("enabled", True)
@@ -488,7 +237,7 @@ def _parse_criterion(raw: Any, ctx: _Ctx, criteria: LineList, index: int, layer_
     return criterion if enabled else None
 
 
-def _parse_footprint(raw: Any, ctx: _Ctx, parent: LineDict) -> Footprint:
+def _parse_footprint(raw: Any, ctx: ParseContext, parent: LineDict) -> Footprint:
     node = ctx.need_mapping(raw, parent, "footprint", "footprint")
     ctx.check_keys(node, FOOTPRINT_KEYS, "footprint")
     if "area" not in node:
@@ -500,7 +249,7 @@ def _parse_footprint(raw: Any, ctx: _Ctx, parent: LineDict) -> Footprint:
         raise ProfileError(problem, _("Check the unit (m2, ha, km2)"), ctx.at(node, "area", "footprint.area"))
     shape = str(node.get("shape", "square"))
     if shape not in FOOTPRINT_SHAPES:
-        hint = _suggest(shape, FOOTPRINT_SHAPES)
+        hint = suggest(shape, FOOTPRINT_SHAPES)
         raise ProfileError(_("unknown footprint shape {shape!r}").format(shape=shape),
                            (hint[:1].upper() + hint[1:] + " " if hint else "") + _("Use one of: {choices}").format(
                                choices=", ".join(FOOTPRINT_SHAPES)),
@@ -517,9 +266,21 @@ def _parse_footprint(raw: Any, ctx: _Ctx, parent: LineDict) -> Footprint:
     return Footprint(area, shape, float(aspect), str(basis).strip())
 
 
-def parse_profile(text: str, source: str, layer_ids: set[str] | None = None) -> Profile:
-    """Parse and validate a profile.  ``layer_ids``: known catalogue ids (None: not checked)."""
-    ctx = _Ctx(source)
+def parse_profile(text: str, source: str, layer_ids: set[str] | None = None, *,
+                  kinds: Mapping[str, Any]) -> Profile:
+    """Parse and validate a profile.
+
+    Parameters
+    ----------
+    text, source
+        The profile's YAML and where it comes from (for file:line messages).
+    layer_ids
+        Known catalogue ids (None: not checked).
+    kinds
+        The criterion kinds by name; each parses its own keys.  :func:`smr_siting.core.rules.parse_profile`
+        passes the registered kinds.
+    """
+    ctx = ParseContext(source)
     raw = load_yaml(text, source)
     if not isinstance(raw, LineDict):
         raise ProfileError(_("a profile must be a YAML mapping with 'name', 'footprint' and 'criteria'"),
@@ -539,7 +300,7 @@ def parse_profile(text: str, source: str, layer_ids: set[str] | None = None) -> 
         raise ProfileError(_("'criteria' is missing or empty"), _("Add a list of criteria under 'criteria:'"),
                            ctx.at(raw, "criteria" if "criteria" in raw else None, "criteria"))
     seen: set[str] = set()
-    parsed = [_parse_criterion(c, ctx, criteria_raw, i, layer_ids, seen) for i, c in enumerate(criteria_raw)]
+    parsed = [_parse_criterion(c, ctx, criteria_raw, i, layer_ids, seen, kinds) for i, c in enumerate(criteria_raw)]
     criteria = tuple(c for c in parsed if c is not None)
     if not criteria:
         raise ProfileError(_("every criterion is disabled"), _("Enable at least one criterion"), ctx.at(raw, "criteria"))
@@ -588,14 +349,16 @@ def resolve_profile_path(name_or_path: str | Path) -> Path:
     builtin = PROFILE_DIR / f"{name_or_path}.yaml"
     if builtin.exists():
         return builtin
-    hint = _suggest(str(name_or_path), builtin_profiles())
+    hint = suggest(str(name_or_path), builtin_profiles())
     raise ProfileError(_("no built-in profile or file called {name!r}").format(name=str(name_or_path)),
                        (hint[0].upper() + hint[1:] + " " if hint else "")
                        + _("Built-in profiles: {profiles}; or give a path to a .yaml file").format(
                            profiles=", ".join(builtin_profiles())))
 
 
-def load_profile(name_or_path: str | Path, layer_ids: set[str] | None = None) -> Profile:
+def load_profile(name_or_path: str | Path, layer_ids: set[str] | None = None, *,
+                 kinds: Mapping[str, Any]) -> Profile:
+    """Read and parse a built-in profile (by name) or a profile file; see :func:`parse_profile`."""
     path = resolve_profile_path(name_or_path)
     try:
         text = read_text_bounded(path)  # a regular file of bounded size
@@ -604,4 +367,4 @@ def load_profile(name_or_path: str | Path, layer_ids: set[str] | None = None) ->
     except OSError as error:
         raise ProfileError(_("cannot read profile {path} ({reason})").format(path=path, reason=error.strerror),
                            _("Check the file and its permissions")) from None
-    return parse_profile(text, str(path), layer_ids)
+    return parse_profile(text, str(path), layer_ids, kinds=kinds)

@@ -8,7 +8,6 @@ the exclusion rules' margin.  Beyond the reach the score no longer changes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import geopandas as gpd
@@ -22,15 +21,9 @@ from ..geometry import burn, burn_values, large_water_parts
 from ..grid import Grid, snap_grid
 from ..i18n import _
 from ..layers import RASTER_SUFFIXES, LayerStore, apply_where
+from .population_measure import population_at_sites, population_on_grid
 from .spec import ScoringCriterion
-
-
-@dataclass(frozen=True)
-class SiteValue:
-    value: float | str | None
-    text: str
-    name: str = ""  # distances: the nearest feature's name
-
+from .values import SiteValue
 
 #: the reach of a distance criterion whose standardisation has no breakpoint (a data-driven range)
 DATA_DRIVEN_REACH_M = 50_000.0
@@ -109,8 +102,6 @@ def measure_on_grid(criterion: ScoringCriterion, grid: Grid, store: LayerStore,
     With ``where`` (boolean, on ``grid``) distances are computed only at those cells (NaN elsewhere) —
     the same values, without a distance transform of the whole grid."""
     if criterion.measure == "population":  # inhabitants within a radius (population_measure.py)
-        from .population_measure import population_on_grid
-
         return population_on_grid(criterion, grid, store)
     if criterion.measure == "distance":
         reach = scoring_reach(criterion)
@@ -202,8 +193,6 @@ def measure_at_sites(criterion: ScoringCriterion, points: Sequence[Point], store
     """Exact raw values at site points, with a short explanation each (distances: the nearest feature)."""
     unit = criterion.unit
     if criterion.measure == "population":  # inhabitants within a radius (population_measure.py)
-        from .population_measure import population_at_sites
-
         return population_at_sites(criterion, points, store)
     if criterion.measure == "distance":
         reach = 4 * scoring_reach(criterion)  # beyond the scoring reach the score no longer changes

@@ -11,33 +11,18 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from ..designs import DesignRef, parse_design_ref
+from ..designs import DesignRef
 from ..errors import ProfileError
 from ..grid import Grid
 from ..i18n import _
 from ..layers import LayerStore
 from ..population import POPULATION_CELL_M, bin_counts, coarse_grid, disc_sums, read_population, to_analysis_grid, within_at
-from ..units import parse_length
+from .values import SiteValue
 
 if TYPE_CHECKING:
-    from .measures import SiteValue
     from .spec import ScoringCriterion
 
 PREFER = (("population_grid_100m", "aantalInwoners"),)
-
-
-def parse_radius(raw: Any, measure: str, field_name: str | None, where: str) -> float | DesignRef:
-    if measure != "population":
-        raise ProfileError(_("'radius' belongs to a 'population' measure, not {measure!r}").format(measure=measure),
-                           _("Remove 'radius' or write 'measure: population'"), where)
-    if "radius" not in raw:
-        raise ProfileError(_("a 'population' measure needs 'radius'"),
-                           _("Write e.g. 'radius: 10 km' or 'radius: design.sheltering_zone'"), where)
-    if not field_name:
-        raise ProfileError(_("a 'population' measure needs 'field:' naming the inhabitants of its layers"),
-                           _("Add e.g. 'field: aantal_inwoners_2021'"), where)
-    ref = parse_design_ref(raw["radius"])
-    return ref if ref is not None else parse_length(raw["radius"], "radius", where, allow_zero=False)
 
 
 def _radius(criterion: ScoringCriterion) -> float:
@@ -62,8 +47,6 @@ def population_on_grid(criterion: ScoringCriterion, grid: Grid, store: LayerStor
 
 
 def population_at_sites(criterion: ScoringCriterion, points: Sequence[Any], store: LayerStore) -> list[SiteValue]:
-    from .measures import SiteValue
-
     if not points:
         return []
     radius = _radius(criterion)

@@ -8,9 +8,11 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from .._config_context import ParseContext, parse_condition, suggest
+from .._model_profile import Condition
+from ..designs import DesignRef, parse_design_ref
 from ..errors import ProfileError
 from ..i18n import _
-from ..profile import Condition, _Ctx, _parse_condition, _suggest
 from ..units import parse_area, parse_length
 from ..yamlpos import LineDict, LineList, load_yaml
 from .standardise import DIRECTIONS, METHODS, Standardisation
@@ -141,7 +143,7 @@ def _fraction(value: Any, where: str) -> float:
                            _("Use 1/9 .. 9, e.g. 3 or 1/3"), where) from None
 
 
-def _parse_standardise(raw: Any, ctx: _Ctx, parent: LineDict, label: str, measure: str) -> Standardisation:
+def _parse_standardise(raw: Any, ctx: ParseContext, parent: LineDict, label: str, measure: str) -> Standardisation:
     if not isinstance(raw, LineDict):
         raise ProfileError(_("'standardise' is missing or not a mapping"),
                            _("Add e.g. 'standardise: {method: linear, points: [[0 km, 1], [10 km, 0]]}'"),
@@ -150,7 +152,7 @@ def _parse_standardise(raw: Any, ctx: _Ctx, parent: LineDict, label: str, measur
     ctx.check_keys(raw, STANDARDISE_KEYS, slabel)
     method = str(raw.get("method", "linear"))
     if method not in METHODS:
-        hint = _suggest(method, METHODS)
+        hint = suggest(method, METHODS)
         raise ProfileError(_("unknown standardisation {method!r}").format(method=method), (hint + " " if hint else "")
                            + _("Use one of: {choices}").format(choices=", ".join(METHODS)), ctx.at(raw, "method", slabel))
     direction = str(raw.get("direction", "benefit"))
@@ -230,7 +232,7 @@ def _parse_standardise(raw: Any, ctx: _Ctx, parent: LineDict, label: str, measur
     return Standardisation("categories", direction, categories=scores)
 
 
-def _parse_criterion(raw: Any, ctx: _Ctx, criteria: LineList, index: int, layer_ids: set[str] | None,
+def _parse_criterion(raw: Any, ctx: ParseContext, criteria: LineList, index: int, layer_ids: set[str] | None,
                      seen: set[str]) -> ScoringCriterion:
     label = f"scoring.criteria[{index}]"
     if not isinstance(raw, LineDict):
@@ -245,7 +247,7 @@ def _parse_criterion(raw: Any, ctx: _Ctx, criteria: LineList, index: int, layer_
     ctx.check_keys(raw, CRITERION_KEYS, label)
     measure = ctx.need_text(raw, "measure", label)
     if measure not in MEASURES:
-        hint = _suggest(measure, MEASURES)
+        hint = suggest(measure, MEASURES)
         raise ProfileError(_("unknown measure {measure!r}").format(measure=measure), (hint + " " if hint else "")
                            + _("Use one of: {choices}").format(choices=", ".join(MEASURES)), ctx.at(raw, "measure", label))
     layers = raw.get("layers")
@@ -267,8 +269,6 @@ def _parse_criterion(raw: Any, ctx: _Ctx, criteria: LineList, index: int, layer_
         weight = _number(raw["weight"], "weight", ctx.at(raw, "weight", label))
     radius = None
     if measure == "population" or "radius" in raw:
-        from .population_measure import parse_radius
-
         radius = parse_radius(raw, measure, field_name, ctx.at(raw, None, label))
     return ScoringCriterion(
         id=cid, title=ctx.need_text(raw, "title", label, required=False) or cid,
@@ -279,7 +279,21 @@ def _parse_criterion(raw: Any, ctx: _Ctx, criteria: LineList, index: int, layer_
         basis=str(raw.get("basis", "")).strip(), alternatives=alternatives, radius=radius)
 
 
-def _parse_measure_source(item: Any, ctx: _Ctx, raw: LineDict, label: str,
+def parse_radius(raw: Any, measure: str, field_name: str | None, where: str) -> float | DesignRef:
+    if measure != "population":
+        raise ProfileError(_("'radius' belongs to a 'population' measure, not {measure!r}").format(measure=measure),
+                           _("Remove 'radius' or write 'measure: population'"), where)
+    if "radius" not in raw:
+        raise ProfileError(_("a 'population' measure needs 'radius'"),
+                           _("Write e.g. 'radius: 10 km' or 'radius: design.sheltering_zone'"), where)
+    if not field_name:
+        raise ProfileError(_("a 'population' measure needs 'field:' naming the inhabitants of its layers"),
+                           _("Add e.g. 'field: aantal_inwoners_2021'"), where)
+    ref = parse_design_ref(raw["radius"])
+    return ref if ref is not None else parse_length(raw["radius"], "radius", where, allow_zero=False)
+
+
+def _parse_measure_source(item: Any, ctx: ParseContext, raw: LineDict, label: str,
                           layer_ids: set[str] | None) -> MeasureSource:
     node = item if isinstance(item, LineDict) else None
     layer = item if isinstance(item, str) else (node.get("layer") if node is not None else None)
@@ -287,7 +301,7 @@ def _parse_measure_source(item: Any, ctx: _Ctx, raw: LineDict, label: str,
         raise ProfileError(_("each layer entry needs 'layer:'"), _("Write '- layer: hv_substations'"),
                            ctx.at(raw, "layers", label))
     if layer_ids is not None and layer not in layer_ids:
-        hint = _suggest(layer, layer_ids)
+        hint = suggest(layer, layer_ids)
         raise ProfileError(_("unknown layer id {layer!r}").format(layer=layer),
                            (hint[0].upper() + hint[1:] + " " if hint else "") + _("Use an id from the layer catalogue"),
                            ctx.at(raw, "layers", label))
@@ -299,7 +313,7 @@ def _parse_measure_source(item: Any, ctx: _Ctx, raw: LineDict, label: str,
                        label + ".layers")
         where_raw = node.get("where", [])
         where_raw = [where_raw] if isinstance(where_raw, LineDict) else where_raw
-        where = tuple(_parse_condition(c, ctx, node, label) for c in where_raw)
+        where = tuple(parse_condition(c, ctx, node, label) for c in where_raw)
         fallback = ctx.need_text(node, "fallback", label + ".layers", required=False)
         if "min_width" in node:
             min_width = parse_length(node["min_width"], "min_width", ctx.at(node, "min_width", label + ".min_width"))
@@ -324,7 +338,7 @@ def _check_template(template: str, where: str) -> None:
                            _("Name attributes in braces, e.g. 'label: \"{voltage_kv:g} kV station\"'"), where)
 
 
-def _parse_entry(item: Any, ctx: _Ctx, raw: LineDict, label: str,
+def _parse_entry(item: Any, ctx: ParseContext, raw: LineDict, label: str,
                  layer_ids: set[str] | None) -> tuple[MeasureSource, ...]:
     """One entry of a scoring criterion's ``layers:``: a layer, or ``one_of:`` layers in order of authority."""
     if not (isinstance(item, LineDict) and "one_of" in item):
@@ -346,7 +360,7 @@ def _parse_entry(item: Any, ctx: _Ctx, raw: LineDict, label: str,
 
 def parse_scoring(raw: Any, source: str, layer_ids: set[str] | None = None) -> ScoringSpec:
     """The scoring section (a mapping as read by :func:`load_yaml`)."""
-    ctx = _Ctx(source)
+    ctx = ParseContext(source)
     if not isinstance(raw, LineDict):
         raise ProfileError(_("'scoring' must be a mapping"), _("See the scoring section of nl-default"), source)
     ctx.check_keys(raw, SCORING_KEYS, "scoring")
@@ -428,7 +442,7 @@ def parse_scoring(raw: Any, source: str, layer_ids: set[str] | None = None) -> S
                        if weighting == "ahp" else None)
 
 
-def _parse_sensitivity(raw: LineDict, ctx: _Ctx) -> tuple[float | None, float | None]:
+def _parse_sensitivity(raw: LineDict, ctx: ParseContext) -> tuple[float | None, float | None]:
     """``sensitivity: {concentration: 100}`` or ``sensitivity: {weight_spread: 0.05}`` (one of them)."""
     node = raw.get("sensitivity")
     if node is None:
