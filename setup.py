@@ -1,7 +1,7 @@
 """Packaging beyond what pyproject.toml can say: the wheel carries the layer catalogue and the embedded national
 pack (``layers/``) and the QML styles (``resources/styles``) *inside* the package, where the built plugin has
 them (``smr_siting/layers``, ``smr_siting/resources/styles``), so an installed package finds them the same way
-(:data:`smr_siting.core.catalogue.LAYERS_DIRS`, :data:`smr_siting.core.outputs.STYLE_DIRS`).  In a checkout (and an
+(:data:`smr_siting.core.data.catalogue.LAYERS_DIRS`, :data:`smr_siting.core.outputs.STYLE_DIRS`).  In a checkout (and an
 editable install) they are found beside the package instead."""
 
 from __future__ import annotations

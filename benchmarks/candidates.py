@@ -11,8 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-from smr_siting.core import candidates
-from smr_siting.core.screen import ScreeningRequest, compute_candidates, compute_exclusion
+from smr_siting.core.candidates.areas import areas as candidates
+from smr_siting.core.candidates.compute import compute_candidates
+from smr_siting.core.exclusion.compute import ScreeningRequest, compute_exclusion
 
 
 def main() -> int:

@@ -1,4 +1,4 @@
-"""Contender (a): our engine, ``compute_exclusion`` of smr_siting.core.screen, on the plan's region and profile.
+"""Contender (a): our engine, ``compute_exclusion`` of smr_siting.core.pipeline.screen, on the plan's region and profile.
 
 Usage: python engine.py PLAN.json DATA OUT.npy [REPEAT]    (prints one JSON line: the median time and the rest)
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from smr_siting.core.screen import ScreeningRequest, compute_exclusion
+from smr_siting.core.exclusion.compute import ScreeningRequest, compute_exclusion
 
 
 def main() -> int:

@@ -23,8 +23,8 @@ def _child(args: argparse.Namespace) -> int:
     """One run, in this process; prints a JSON line."""
     import numpy as np
 
-    from smr_siting.core.screen import ScreeningRequest, compute_exclusion
-    from smr_siting.core.tiles import tiled_exclusion
+    from smr_siting.core.exclusion.compute import ScreeningRequest, compute_exclusion
+    from smr_siting.core.pipeline.tiled import tiled_exclusion
 
     out = Path(args.out)
     started = time.perf_counter()

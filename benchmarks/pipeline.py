@@ -3,11 +3,11 @@ memory is its own): screen, rank, sensitivity (Monte Carlo alone) and sensitivit
 
 Steps, each into the same run folder (the previous steps' outputs must be there):
 
-* ``screen``  ``smr_siting.core.screen.screen(ScreeningRequest(region, profile, data, resolution), RUN,
+* ``screen``  ``smr_siting.core.pipeline.screen.screen(ScreeningRequest(region, profile, data, resolution), RUN,
               cache=RuleCache.default())`` — the exclusion, candidate areas and every output file of
               ``smr-siting screen``, with the rule-mask cache empty (every rule computed) as the command line
               would start on a new machine;
-* ``rank``    ``smr_siting.core.scoring.run.rank_run(RUN, cache=…)`` — ``smr-siting rank``: the screening
+* ``rank``    ``smr_siting.core.pipeline.rank.rank_run(RUN, cache=…)`` — ``smr-siting rank``: the screening
               rebuilt from the manifest with the screening's rule masks and footprint fit from the cache (and
               checked against exclusion.tif), the suitability surface, the best place per
               candidate area, the ranked sites and their files;
@@ -52,9 +52,10 @@ def main() -> int:
     # with it empty (every rule computed), rank and sensitivity find the screening's masks there
     cache_dir = run_dir.parent / "rule-cache"
     os.environ["SMR_SITING_CACHE"] = str(cache_dir)
-    from smr_siting.core.rulecache import RuleCache
-    from smr_siting.core.scoring.run import rank_run, sensitivity_run
-    from smr_siting.core.screen import ScreeningRequest, screen
+    from smr_siting.core.exclusion.compute import ScreeningRequest
+    from smr_siting.core.exclusion.rulecache import RuleCache
+    from smr_siting.core.pipeline.rank import rank_run, sensitivity_run
+    from smr_siting.core.pipeline.screen import screen
 
     def call() -> None:
         if step == "screen":

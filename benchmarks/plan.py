@@ -11,12 +11,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from smr_siting.core.catalogue import load_catalogue
-from smr_siting.core.grid import snap_grid
-from smr_siting.core.layers import LayerStore
-from smr_siting.core.profile import Condition, load_profile
-from smr_siting.core.region import resolve_region
-from smr_siting.core.sources import resolve_profile
+from smr_siting.core.data.catalogue import load_catalogue
+from smr_siting.core.data.layers import LayerStore
+from smr_siting.core.data.region import resolve_region
+from smr_siting.core.data.sources import resolve_profile
+from smr_siting.core.model.grid import snap_grid
+from smr_siting.core.model.profile import Condition
+from smr_siting.core.rules import load_profile
 
 #: the sweep of the whole-pipeline benchmark: one rule's one distance at four values, all within the profile's
 #: largest distance, so that the analysis grid (and so the comparison) stays the same for every value

@@ -3,7 +3,7 @@
 Every contender runs in its own process (through measure.py, which reports its peak resident memory) on the
 same plan (plan.py: the profile's layers, filters and distances, and the engine's analysis grid):
 
-  (a) engine        smr_siting.core.screen.compute_exclusion                      (.venv)
+  (a) engine        smr_siting.core.exclusion.compute.compute_exclusion                      (.venv)
   (b) gdal chain    gdal:rasterize / gdal:proximity / gdal:rastercalculator via processing.run in QGIS
   (c) numpy floor   a bare pass per criterion (read, filter, burn; distances by EDT or by buffers)
   (d) atlite        ExclusionContainer + shape_availability                       (its own venv)

@@ -3,7 +3,7 @@
 
 RI(n) is the mean consistency index CI = (λmax − n)/(n − 1) of random reciprocal matrices whose
 upper-triangle judgements are drawn uniformly from Saaty's scale {1/9, 1/8, …, 1/2, 1, 2, …, 9}.
-Prints the table used in smr_siting/core/scoring/weights.py (SIMULATED_RI, n = 11..30).  Also prints
+Prints the table used in smr_siting/core/model/weights.py (SIMULATED_RI, n = 11..30).  Also prints
 n = 3..10 for comparison with Saaty's published values.
 
 Usage: scripts/random_index.py [--samples 20000] [--seed 1] [--max-n 30]

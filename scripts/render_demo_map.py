@@ -59,7 +59,7 @@ def _first_reason_renderer(layer: QgsRasterLayer, run: Path):  # noqa: ANN202
     from qgis.core import QgsPalettedRasterRenderer
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from smr_siting.core.exclusion import RuleInfo
+    from smr_siting.core.exclusion.mask import RuleInfo
     from smr_siting.core.outputs import NOT_EXCLUDED_COLOUR, rule_colour
 
     legend = json.loads((run / "exclusion.rules.json").read_text(encoding="utf-8"))

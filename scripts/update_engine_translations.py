@@ -2,7 +2,7 @@
 """Collect the engine's and the CLI's ``_("…")`` messages into smr_siting/core/locale/nl.po (gettext).
 
 The message ids are the literal first arguments of ``_()`` and ``N_()`` calls in smr_siting/core/**/*.py,
-smr_siting/cli.py, cli_scoring.py and cli_fetch.py (implicitly concatenated literals are one string).  Existing
+smr_siting/cli/*.py (implicitly concatenated literals are one string).  Existing
 translations are kept, new messages get an empty msgstr, messages no longer used are dropped; entries are sorted by
 msgid.  The plugin's Qt strings (``tr()``) live in resources/i18n instead (scripts/update_translations.py).
 
@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from smr_siting.core.i18n import parse_po, placeholders  # noqa: E402 - after the path set-up
+from smr_siting.core.model.i18n import parse_po, placeholders  # noqa: E402 - after the path set-up
 
 PO_FILE = ROOT / "smr_siting" / "core" / "locale" / "nl.po"
 MARKERS = ("_", "N_")
@@ -43,8 +43,7 @@ msgstr ""
 
 
 def sources() -> list[Path]:
-    cli = ("cli.py", "cli_args.py", "cli_scoring.py", "cli_fetch.py", "cli_national.py", "cli_report.py")
-    return sorted((ROOT / "smr_siting" / "core").rglob("*.py")) + [ROOT / "smr_siting" / name for name in cli]
+    return sorted((ROOT / "smr_siting" / "core").rglob("*.py")) + sorted((ROOT / "smr_siting" / "cli").glob("*.py"))
 
 
 def collect(paths: list[Path] | None = None) -> dict[str, list[str]]:

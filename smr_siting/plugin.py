@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from qgis.core import QgsApplication
 
-from .i18n import install_translator, remove_translator, tr
+from .qt_translation import install_translator, remove_translator, tr
 
 
 class SmrSitingPlugin:
@@ -32,7 +32,7 @@ class SmrSitingPlugin:
         except ImportError:  # QGIS 3.22
             from qgis.PyQt.QtWidgets import QAction
 
-        from .processing.provider import icon_path
+        from .processing.common import icon_path
 
         self.action = QAction(QIcon(str(icon_path())), tr("Screen a region for SMR sites…"), self.iface.mainWindow())
         self.action.triggered.connect(self.open_screening_dialog)

@@ -27,12 +27,12 @@ from shapely.geometry import LineString, MultiLineString, MultiPoint, Point, Pol
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
-from smr_siting.core.catalogue import Catalogue, load_catalogue
-from smr_siting.core.criteria import get_kind
-from smr_siting.core.grid import Grid
-from smr_siting.core.layers import LayerInput, LayerStore
-from smr_siting.core.profile import Criterion, parse_profile
-from smr_siting.core.progress import RunContext
+from smr_siting.core.data.catalogue import Catalogue, load_catalogue
+from smr_siting.core.data.layers import LayerInput, LayerStore
+from smr_siting.core.model.grid import Grid
+from smr_siting.core.model.profile import Criterion
+from smr_siting.core.model.progress import RunContext
+from smr_siting.core.rules import get_kind, parse_profile
 
 REPO = Path(__file__).resolve().parents[1]
 RD = "EPSG:28992"

@@ -30,7 +30,7 @@ import geopandas as gpd
 from replay_server import ArcgisService, OgcService, ReplayServer, WfsService, recorded_capabilities
 from shapely.geometry import Point, box, mapping
 
-from smr_siting.core.catalogue import Catalogue, load_catalogue
+from smr_siting.core.data.catalogue import Catalogue, load_catalogue
 
 EDE = (174000.0, 450000.0)
 BBG_LABELS = ["Woongebied", "Detailhandel en horeca", "Openbare voorziening", "Sociaal-culturele voorziening",

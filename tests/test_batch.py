@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from smr_siting.core.batch import plan, slug, split_list
+from smr_siting.core.api.batch import plan, slug, split_list
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from smr_siting.core.screen import ScreeningRequest, compute_candidates, compute_exclusion
+from smr_siting.core.candidates.compute import compute_candidates
+from smr_siting.core.exclusion.compute import ScreeningRequest, compute_exclusion
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "gelderland_demo_25m.json"
 

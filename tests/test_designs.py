@@ -1,4 +1,4 @@
-"""Reactor designs (smr_siting/designs/*.yaml, smr_siting/core/designs.py) and the cooling-water table.
+"""Reactor designs (smr_siting/designs/*.yaml, smr_siting/core/config/designs.py) and the cooling-water table.
 
 Every number of a shipped design carries a source; a design file without one is refused on the
 command line with one line and exit 2; a profile's override and the command line's footprint are
@@ -17,14 +17,20 @@ import pytest
 from engine_helpers import RD, cell_centres, make_store, write_layer
 from shapely.geometry import LineString
 
-from smr_siting.core.catalogue import load_catalogue
-from smr_siting.core.cooling import flows_path, load_flows
-from smr_siting.core.criteria import get_kind
-from smr_siting.core.designs import DESIGN_DIR, REQUIRED_NUMBERS, apply_design, builtin_designs, load_design, resolved_design
-from smr_siting.core.errors import ProfileError
-from smr_siting.core.grid import Grid
-from smr_siting.core.profile import parse_profile
-from smr_siting.core.progress import RunContext
+from smr_siting.core.config.designs import (
+    DESIGN_DIR,
+    REQUIRED_NUMBERS,
+    apply_design,
+    builtin_designs,
+    load_design,
+    resolved_design,
+)
+from smr_siting.core.data.catalogue import load_catalogue
+from smr_siting.core.data.cooling import flows_path, load_flows
+from smr_siting.core.model.errors import ProfileError
+from smr_siting.core.model.grid import Grid
+from smr_siting.core.model.progress import RunContext
+from smr_siting.core.rules import get_kind, parse_profile
 
 REPO = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-m", "smr_siting"]
@@ -193,8 +199,8 @@ def test_the_tiled_national_run_applies_the_design_like_the_untiled_run(tmp_path
     import rasterio
     from engine_helpers import real_data
 
-    from smr_siting.core.screen import ScreeningRequest, compute_exclusion
-    from smr_siting.core.tiles import tiled_exclusion
+    from smr_siting.core.exclusion.compute import ScreeningRequest, compute_exclusion
+    from smr_siting.core.pipeline.tiled import tiled_exclusion
 
     request = ScreeningRequest(region="Zutphen", profile="nl-regulator", data_dir=real_data(), resolution_m=100,
                                design="rolls-royce-smr")

@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from smr_siting.core.errors import RunCancelled, SmrSitingError
-from smr_siting.core.progress import POLL_S, RunContext
-from smr_siting.core.vocabulary import Vocabulary, current, speaking
+from smr_siting.core.model.errors import RunCancelled, SmrSitingError
+from smr_siting.core.model.progress import POLL_S, RunContext
+from smr_siting.core.model.vocabulary import Vocabulary, current, speaking
 
 
 def test_a_cancel_during_a_long_call_raises_at_once() -> None:

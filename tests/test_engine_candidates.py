@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from shapely.geometry import LineString, Point, box
 
-from smr_siting.core.candidates import FootprintCells, find_candidate_areas, fit_and_usable, footprint_cells
-from smr_siting.core.grid import Grid
-from smr_siting.core.profile import Footprint
+from smr_siting.core.candidates.areas import FootprintCells, find_candidate_areas, fit_and_usable, footprint_cells
+from smr_siting.core.model.grid import Grid
+from smr_siting.core.model.profile import Footprint
 
 PROPERTY = settings(max_examples=150, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -25,7 +25,8 @@ from shapely.geometry import Point, box
 from shapely.ops import unary_union
 from shapely.validation import make_valid
 
-from smr_siting.core.screen import ScreeningRequest, compute_exclusion, screen
+from smr_siting.core.exclusion.compute import ScreeningRequest, compute_exclusion
+from smr_siting.core.pipeline.screen import screen
 
 RESOLUTION = 100.0
 #: the buffers of the reference geometry: 64 segments per quarter circle (arc error 0.03 % of the radius)

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from smr_siting.core import errors as engine_errors
-from smr_siting.core import i18n
-from smr_siting.core.exclusion import RuleInfo, describe_value
-from smr_siting.core.i18n import language, parse_po, set_language
-from smr_siting.core.profile import parse_profile
+from smr_siting.core.exclusion.mask import RuleInfo, describe_value
+from smr_siting.core.model import errors as engine_errors
+from smr_siting.core.model import i18n
+from smr_siting.core.model.i18n import language, parse_po, set_language
+from smr_siting.core.rules import parse_profile
 
 ROOT = Path(__file__).resolve().parents[1]
 PO_FILE = ROOT / "smr_siting" / "core" / "locale" / "nl.po"
@@ -30,7 +30,7 @@ UPDATE_SCRIPT = ROOT / "scripts" / "update_engine_translations.py"
 NOT_YET_TRANSLATED: tuple[str, ...] = ()
 #: calls whose arguments are notices or progress messages the user reads
 MESSAGE_METHODS = {"tell", "note", "report"}
-#: user-facing exceptions: the engine's own (every class in core/errors.py) and argparse's argument errors
+#: user-facing exceptions: the engine's own (every class in core/model/errors.py) and argparse's argument errors
 ERROR_CLASSES = {name for name, obj in vars(engine_errors).items()
                  if isinstance(obj, type) and issubclass(obj, Exception)} | {"ArgumentTypeError"}
 WORD = re.compile(r"[A-Za-z]{2,}")
@@ -49,8 +49,7 @@ criteria:
 def scanned_files() -> list[Path]:
     core = ROOT / "smr_siting" / "core"
     files = [p for p in sorted(core.rglob("*.py")) if p.relative_to(core).parts[0] not in NOT_YET_TRANSLATED]
-    cli = ("cli.py", "cli_args.py", "cli_scoring.py", "cli_fetch.py", "cli_national.py", "cli_report.py")
-    return files + [ROOT / "smr_siting" / name for name in cli]
+    return files + sorted((ROOT / "smr_siting" / "cli").glob("*.py"))
 
 
 def _callee(call: ast.Call) -> str:
@@ -141,7 +140,7 @@ def test_update_script_merges_and_check_fails_without_a_translation(tmp_path, mo
     finally:
         sys.path.remove(str(UPDATE_SCRIPT.parent))
     module = tmp_path / "mod.py"
-    module.write_text('from smr_siting.core.i18n import N_, _\n_("brand new {thing}")\nN_("km² by rule")\n'
+    module.write_text('from smr_siting.core.model.i18n import N_, _\n_("brand new {thing}")\nN_("km² by rule")\n'
                       '_("implicit " "concatenation")\n_(variable)\n', encoding="utf-8")
     po = tmp_path / "nl.po"
     po.write_text(PO_FILE.read_text(encoding="utf-8"), encoding="utf-8")

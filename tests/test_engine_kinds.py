@@ -48,11 +48,11 @@ from rasterio import features
 from shapely.geometry import LineString, Point, box
 from shapely.ops import unary_union
 
-from smr_siting.core.errors import DataError, ProfileError
-from smr_siting.core.grid import Grid
-from smr_siting.core.layers import LayerInput
-from smr_siting.core.progress import RunContext
-from smr_siting.core.screen import ScreeningRequest, compute_exclusion
+from smr_siting.core.data.layers import LayerInput
+from smr_siting.core.exclusion.compute import ScreeningRequest, compute_exclusion
+from smr_siting.core.model.errors import DataError, ProfileError
+from smr_siting.core.model.grid import Grid
+from smr_siting.core.model.progress import RunContext
 
 PROPERTY = settings(max_examples=60, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

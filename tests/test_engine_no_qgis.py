@@ -31,7 +31,7 @@ def _qgis_imports(path: Path) -> list[str]:
 
 def test_core_sources_exist():
     files = sorted(CORE.rglob("*.py"))
-    assert CORE / "screen.py" in files and len(files) >= 10
+    assert CORE / "pipeline" / "screen.py" in files and len(files) >= 10
 
 
 def test_no_core_module_imports_qgis():
@@ -48,14 +48,15 @@ def test_the_checker_finds_a_qgis_import(tmp_path):
 
 
 #: every engine module, imported in a fresh interpreter
-ALL_CORE = "import importlib, pkgutil, smr_siting.core as c; from smr_siting.core.criteria import kind_names; " \
+ALL_CORE = "import importlib, pkgutil, smr_siting.core as c; from smr_siting.core.rules import kind_names; " \
            "[importlib.import_module(m.name) for m in pkgutil.walk_packages(c.__path__, 'smr_siting.core.')]; kind_names()"
 
 
-@pytest.mark.parametrize("code", ["import smr_siting.core.screen", ALL_CORE], ids=["screen", "all-core-modules"])
+@pytest.mark.parametrize("code", ["import smr_siting.core.pipeline.screen", ALL_CORE], ids=["screen", "all-core-modules"])
 def test_importing_the_engine_loads_no_qgis(code):
     check = code + "\nimport sys\nbad = sorted(m for m in sys.modules if m.split('.')[0] in ('qgis', 'PyQt5'))" \
-        "\nassert not bad, bad\nassert 'smr_siting.core.screen' in sys.modules or 'smr_siting.core.grid' in sys.modules"
+        "\nassert not bad, bad\nassert 'smr_siting.core.pipeline.screen' in sys.modules " \
+        "or 'smr_siting.core.model.grid' in sys.modules"
     done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=120,
                           cwd=str(CORE.parent.parent))
     assert done.returncode == 0, done.stderr

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from smr_siting.core.catalogue import load_catalogue
-from smr_siting.core.criteria import get_kind, kind_names
-from smr_siting.core.errors import ProfileError
-from smr_siting.core.profile import PROFILE_DIR, builtin_profiles, load_profile, parse_profile
+from smr_siting.core.config.profile import PROFILE_DIR, builtin_profiles
+from smr_siting.core.data.catalogue import load_catalogue
+from smr_siting.core.model.errors import ProfileError
+from smr_siting.core.rules import get_kind, kind_names, load_profile, parse_profile
 
 SHIPPED = ("nl-default", "nl-strict", "nl-datacentre", "nl-regulator")
 LAYER_IDS = load_catalogue().ids

@@ -38,9 +38,10 @@ from pyproj import Transformer
 from shapely.geometry import mapping, shape
 from shapely.ops import transform
 
-from smr_siting import cli_fetch
-from smr_siting.core.catalogue import load_catalogue
-from smr_siting.core.errors import RunCancelled
+from smr_siting.cli import fetch as cli_fetch
+from smr_siting.core.data.catalogue import load_catalogue
+from smr_siting.core.data.layers import LayerStore
+from smr_siting.core.data.provenance import read_provenance, read_requests
 from smr_siting.core.fetch import (
     FetchError,
     FetchOptions,
@@ -50,9 +51,8 @@ from smr_siting.core.fetch import (
     fetchable_ids,
     service_spec,
 )
-from smr_siting.core.layers import LayerStore
-from smr_siting.core.progress import RunContext
-from smr_siting.core.provenance import read_provenance, read_requests
+from smr_siting.core.model.errors import RunCancelled
+from smr_siting.core.model.progress import RunContext
 
 ROOT = Path(__file__).resolve().parents[1]
 RD_URI = "http://www.opengis.net/def/crs/EPSG/0/28992"
@@ -668,7 +668,7 @@ def _fetch_wired() -> bool:
     return done.returncode == 0 and "--base-url-override" in done.stdout
 
 
-@pytest.mark.skipif(not _fetch_wired(), reason="'smr-siting fetch' is not wired into smr_siting/cli.py yet")
+@pytest.mark.skipif(not _fetch_wired(), reason="'smr-siting fetch' is not wired into the command line")
 def test_fetch_subcommand_without_network_exits_2_with_one_line(tmp_path) -> None:
     dead = f"http://127.0.0.1:{_closed_port()}/ogc"
     done = subprocess.run(
@@ -734,7 +734,8 @@ criteria:
 
 
 def test_screening_on_a_fetched_cache_lists_the_provenance_in_its_manifest(server, real, tmp_path) -> None:
-    from smr_siting.core.screen import ScreeningRequest, screen
+    from smr_siting.core.exclusion.compute import ScreeningRequest
+    from smr_siting.core.pipeline.screen import screen
 
     cache = tmp_path / "cache"
     overrides = _serve_region(server, real, f"/{tmp_path.name}")

@@ -25,9 +25,9 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import box
 
-from smr_siting.core.catalogue import load_catalogue
+from smr_siting.core.data.catalogue import load_catalogue
 from smr_siting.core.fetch import FetchError, FetchOptions, Http, LayerFetcher, service_spec
-from smr_siting.core.progress import RunContext
+from smr_siting.core.model.progress import RunContext
 
 ROOT = Path(__file__).resolve().parents[1]
 BOX = (150000.0, 440000.0, 175000.0, 476000.0)
@@ -259,9 +259,9 @@ import json, resource, sys, threading, time
 sys.path.insert(0, {str(ROOT)!r})
 from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from smr_siting.core.catalogue import load_catalogue
+from smr_siting.core.data.catalogue import load_catalogue
 from smr_siting.core.fetch import FetchOptions, Http, LayerFetcher, service_spec
-from smr_siting.core.progress import RunContext
+from smr_siting.core.model.progress import RunContext
 import shapely.geometry, fiona, pyproj, geopandas  # loaded before the baseline
 page = Path({str(page)!r})
 class H(BaseHTTPRequestHandler):

@@ -25,18 +25,11 @@ import pytest
 from replay_server import OgcService, RecordedOgcService, ReplayServer, WfsService
 from replay_world import EDE, build, mount_catalogue
 
-from smr_siting import cli_fetch
-from smr_siting.core.catalogue import load_catalogue
-from smr_siting.core.fetch import (
-    FetchError,
-    FetchOptions,
-    Http,
-    LayerFetcher,
-    fetchable_ids,
-    service_spec,
-)
-from smr_siting.core.progress import RunContext
-from smr_siting.core.provenance import read_provenance, read_requests
+from smr_siting.cli import fetch as cli_fetch
+from smr_siting.core.data.catalogue import load_catalogue
+from smr_siting.core.data.provenance import read_provenance, read_requests
+from smr_siting.core.fetch import FetchError, FetchOptions, Http, LayerFetcher, fetchable_ids, service_spec
+from smr_siting.core.model.progress import RunContext
 
 BOX = (EDE[0] - 20000, EDE[1] - 20000, EDE[0] + 20000, EDE[1] + 20000)
 
@@ -364,8 +357,8 @@ def test_fetch_check_without_a_network_prints_one_line_and_exits_2() -> None:
     ("Zuidwest-Friesland", "Súdwest-Fryslân", "GM1900"), ("Noord Holland", "Noord-Holland", "PV27"),
     ("Bergen NH", "Bergen (NH.)", "GM0373"), ("Den Haag", "'s-Gravenhage", "GM0518")])
 def test_official_and_other_spellings_name_the_same_region(spelling, name, code, shared_data) -> None:
-    from smr_siting.core.layers import LayerStore
-    from smr_siting.core.region import resolve_region
+    from smr_siting.core.data.layers import LayerStore
+    from smr_siting.core.data.region import resolve_region
 
     region = resolve_region(spelling, LayerStore(load_catalogue(), shared_data, {}))
     assert (region.name, region.code) == (name, code)

@@ -178,8 +178,9 @@ def test_a_commit_that_fails_halfway_puts_everything_back(shared_data, run_folde
                                                           fail_at) -> None:
     """Failed on 96ade62: a failed --overwrite left a new exclusion.tif beside the old manifest."""
     from smr_siting.core import outputs as outputs_module
-    from smr_siting.core.errors import OutputError
-    from smr_siting.core.screen import ScreeningRequest, screen
+    from smr_siting.core.exclusion.compute import ScreeningRequest
+    from smr_siting.core.model.errors import OutputError
+    from smr_siting.core.pipeline.screen import screen
 
     folder = _copy_run(run_folder, tmp_path / "run")
     before = _hashes(folder)
@@ -284,8 +285,8 @@ def test_non_finite_and_out_of_range_options_are_refused(cli, tmp_path, args, pr
 
 def test_the_engine_refuses_a_bad_concentration_too(run_folder, tmp_path) -> None:
     """Processing calls the engine directly: the check is there, not only in the CLI."""
-    from smr_siting.core.errors import SmrSitingError
-    from smr_siting.core.scoring.run import sensitivity_run
+    from smr_siting.core.model.errors import SmrSitingError
+    from smr_siting.core.pipeline.rank import sensitivity_run
 
     for value in (0.0, -1.0, float("nan"), float("inf")):
         with pytest.raises(SmrSitingError, match="must be a positive number"):
@@ -293,7 +294,7 @@ def test_the_engine_refuses_a_bad_concentration_too(run_folder, tmp_path) -> Non
 
 
 def _metres(profile_text: str) -> float:
-    from smr_siting.core.profile import parse_profile
+    from smr_siting.core.rules import parse_profile
 
     profile = parse_profile(profile_text, "mine.yaml")
     rule = next(c for c in profile.criteria if c.id == "river_channel")
@@ -319,7 +320,7 @@ UNIT_SPELLINGS = {"m": 1.0, "km": 1000.0, "M": None, "KM": None, "Km": None, "me
 def test_every_spelling_of_a_distance_is_refused_or_means_its_canonical_value(number, unit, space, form) -> None:
     """Property: a distance is either refused (ProfileError: exit 2) or gives the same profile as its canonical
     spelling '<metres> m' (and never a non-finite or negative number of metres)."""
-    from smr_siting.core.errors import ProfileError
+    from smr_siting.core.model.errors import ProfileError
 
     if form == "mapping":
         spelling = f"{{value: {number}, unit: '{unit}'}}"
@@ -341,7 +342,7 @@ def test_every_spelling_of_a_distance_is_refused_or_means_its_canonical_value(nu
     assert metres == pytest.approx(expected, rel=1e-12, abs=1e-9) and 0 <= metres <= 100_000
     number_text = repr(metres) if "." in repr(metres) else repr(metres).replace("e", ".0e")  # YAML 1.1 wants a dot
     canonical = DEFAULT.replace(RIVER_DISTANCE, f"            distance: {{value: {number_text}, unit: m}}", 1)
-    from smr_siting.core.profile import parse_profile
+    from smr_siting.core.rules import parse_profile
 
     assert parse_profile(text, "x").criteria == parse_profile(canonical, "x").criteria
 

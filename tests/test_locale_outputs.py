@@ -177,7 +177,7 @@ def test_a_dutch_report_of_an_english_run_speaks_dutch(cli, runs, tmp_path) -> N
 def test_verify_accepts_a_folder_written_by_the_previous_manifest_format(cli, runs, tmp_path) -> None:
     """A Dutch run of the previous version (manifest without 'format'): the notices of summary.json and
     manifest.json in Dutch, no notice codes.  It still holds, verified in either language."""
-    from smr_siting.core.i18n import render_coded
+    from smr_siting.core.model.i18n import render_coded
     from smr_siting.core.outputs import content_digest
 
     folder = shutil.copytree(runs["nl"] / RUN, tmp_path / "old")
@@ -213,7 +213,7 @@ def test_verify_accepts_a_folder_written_by_the_previous_manifest_format(cli, ru
 
 
 def test_a_coded_notice_renders_in_either_language_and_falls_back_to_its_text() -> None:
-    from smr_siting.core.i18n import _, coded, localised, render_coded, set_language
+    from smr_siting.core.model.i18n import _, coded, localised, render_coded, set_language
 
     set_language("nl")
     try:

@@ -1,4 +1,4 @@
-"""The engine's GDAL route (smr_siting.core.ogrio): reading through OGR and burning through GDALRasterizeLayer
+"""The engine's GDAL route (smr_siting.core.data.ogrio): reading through OGR and burning through GDALRasterizeLayer
 must give exactly what geopandas (fiona / pyogrio) and rasterio give — the same features, attributes and
 geometries, the same validity verdicts, the same cells — on the real Dutch layers, on random geometry, and for a
 whole screening.  ``SMR_SITING_GDAL_BACKEND=geopandas`` switches the route off (the reference)."""
@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from rasterio import features
 from shapely.geometry import LineString, Polygon
 
-from smr_siting.core import ogrio, vectorio
-from smr_siting.core.geometry import buffered, burn
-from smr_siting.core.grid import Grid
-from smr_siting.core.screen import ScreeningRequest, compute_exclusion
+from smr_siting.core.data import ogrio, vectorio
+from smr_siting.core.data.geometry import buffered, burn
+from smr_siting.core.exclusion.compute import ScreeningRequest, compute_exclusion
+from smr_siting.core.model.grid import Grid
 
 pytestmark = pytest.mark.skipif(ogrio.gdal is None, reason="GDAL's Python binding (osgeo) is not installed")
 

@@ -1,4 +1,4 @@
-"""Population around a place (smr_siting/core/population.py and the population criterion kinds).
+"""Population around a place (smr_siting/core/data/population.py and the population criterion kinds).
 
 The FFT ring/sector sums are compared with brute-force sums over every cell (property tests); the
 RG 4.7-style density rule is compared cell for cell with a brute-force density on a real GeoPackage
@@ -18,8 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
-from smr_siting.core.grid import Grid
-from smr_siting.core.population import (
+from smr_siting.core.data.population import (
     SECTORS,
     Population,
     bin_counts,
@@ -32,6 +31,7 @@ from smr_siting.core.population import (
     to_analysis_grid,
     within_at,
 )
+from smr_siting.core.model.grid import Grid
 
 
 def _brute_disc(counts: np.ndarray, size: float, radius: float) -> np.ndarray:
@@ -192,8 +192,8 @@ def test_squares_count_at_their_centre_and_suppressed_counts_are_zero(tmp_path):
 def test_rg47_rule_through_the_screening_is_reported_in_km2(tmp_path):
     """Through compute_exclusion (a region file, --layer overrides, a profile file): the density rule's
     km² in the per-rule table is its brute-force cells inside the region × the cell area."""
-    from smr_siting.core.layers import LayerInput
-    from smr_siting.core.screen import ScreeningRequest, compute_exclusion
+    from smr_siting.core.data.layers import LayerInput
+    from smr_siting.core.exclusion.compute import ScreeningRequest, compute_exclusion
 
     rng = np.random.default_rng(4)
     xs = 180_000 + rng.integers(0, 60, 30) * 100 + 50.0
@@ -230,9 +230,9 @@ def test_population_scoring_measure_on_the_grid_and_at_sites(tmp_path):
 
     from engine_helpers import make_store
 
-    from smr_siting.core.catalogue import load_catalogue
-    from smr_siting.core.designs import apply_design
-    from smr_siting.core.profile import parse_profile
+    from smr_siting.core.config.designs import apply_design
+    from smr_siting.core.data.catalogue import load_catalogue
+    from smr_siting.core.rules import parse_profile
     from smr_siting.core.scoring.measures import measure_at_sites, measure_on_grid
 
     rng = np.random.default_rng(9)
@@ -279,9 +279,9 @@ scoring:
 def test_population_thresholds_and_the_cooling_share_are_sweepable():
     """`smr-siting sensitivity --sweep RULE.threshold=…` varies the RG 4.7 density, the sector limit and the cooling
     share of nl-regulator (with_value is what the sweep calls)."""
-    from smr_siting.core.catalogue import load_catalogue
-    from smr_siting.core.profile import load_profile
-    from smr_siting.core.scoring.run import sweep_unit, with_value
+    from smr_siting.core.data.catalogue import load_catalogue
+    from smr_siting.core.pipeline.rank import sweep_unit, with_value
+    from smr_siting.core.rules import load_profile
 
     profile = load_profile("nl-regulator", load_catalogue().ids)
     for rule, value, unit in (("population_density_rg47", 193.0, "inhabitants/km2"),
@@ -294,7 +294,7 @@ def test_population_thresholds_and_the_cooling_share_are_sweepable():
 def test_emergency_zone_excludes_a_listed_facility_within_the_radius(tmp_path):
     """A Seveso installation within the evacuation radius excludes the cell even with nobody living there;
     without that layer the rule says so and tests the inhabitants only."""
-    from smr_siting.core.progress import RunContext
+    from smr_siting.core.model.progress import RunContext
 
     kern = write_layer(tmp_path / "kern.gpkg", [Point(120_000, 480_000)], aantal_inwoners_2021=[1])
     seveso = write_layer(tmp_path / "seveso.gpkg", [Point(150_537, 459_561)])
@@ -320,10 +320,10 @@ def test_emergency_zone_excludes_a_listed_facility_within_the_radius(tmp_path):
 def test_a_cut_out_data_folder_that_ends_before_the_population_reach_is_reported(tmp_path):
     import json
 
-    from smr_siting.core.catalogue import load_catalogue
-    from smr_siting.core.layers import LayerStore
-    from smr_siting.core.population import read_population
-    from smr_siting.core.progress import RunContext
+    from smr_siting.core.data.catalogue import load_catalogue
+    from smr_siting.core.data.layers import LayerStore
+    from smr_siting.core.data.population import read_population
+    from smr_siting.core.model.progress import RunContext
 
     write_layer(tmp_path / "nl_cbs_bevolkingskernen2021_centroids.gpkg", [Point(150_000, 460_000)],
                 layer="bevolkingskernen_2021_centroids", aantal_inwoners_2021=[5000])

@@ -28,7 +28,7 @@ def counted_exclusion(loaded_plugin, monkeypatch):  # noqa: ANN001, ANN201
     """Counts the engine's compute_exclusion calls of the loaded plugin (the algorithms import it when they run)."""
     import importlib
 
-    screen = importlib.import_module("smr_siting.core.screen")  # the loaded plugin's copy (build/plugins)
+    screen = importlib.import_module("smr_siting.core.exclusion.compute")  # the loaded plugin's copy (build/plugins)
     assert str(Path(screen.__file__).resolve()).startswith(str(Path(loaded_plugin.__module__ and sys.modules[
         "smr_siting"].__file__).resolve().parent))
     original = screen.compute_exclusion
@@ -39,6 +39,8 @@ def counted_exclusion(loaded_plugin, monkeypatch):  # noqa: ANN001, ANN201
         return original(request, *args, **kwargs)
 
     monkeypatch.setattr(screen, "compute_exclusion", counting)
+    # the screening's writer binds it at import (smr_siting.core.pipeline.screen)
+    monkeypatch.setattr(importlib.import_module("smr_siting.core.pipeline.screen"), "compute_exclusion", counting)
     importlib.import_module("smr_siting.processing.runs").forget_all()
     return calls
 

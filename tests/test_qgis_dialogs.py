@@ -91,7 +91,7 @@ def test_the_dutch_log_writes_dutch_numbers(loaded_plugin, demo_data, tmp_path) 
 
     import processing
 
-    from smr_siting.i18n import install_translator, remove_translator
+    from smr_siting.qt_translation import install_translator, remove_translator
 
     class Log(QgsProcessingFeedback):
         def __init__(self) -> None:
@@ -117,7 +117,7 @@ def test_loaded_outputs_have_aliases_units_rounding_and_translated_status(loaded
     import processing
     from qgis.core import QgsLayerTreeGroup, QgsProject
 
-    from smr_siting.i18n import install_translator, remove_translator
+    from smr_siting.qt_translation import install_translator, remove_translator
 
     QgsProject.instance().clear()
     install_translator("nl")
@@ -166,7 +166,7 @@ def test_the_ahp_editor_is_labelled_and_prefilled_from_the_profile(loaded_plugin
     from qgis.core import QgsProcessingContext
     from qgis.gui import QgsGui, QgsProcessingGui
 
-    from smr_siting.i18n import install_translator, remove_translator
+    from smr_siting.qt_translation import install_translator, remove_translator
 
     algorithm = _alg("ranksites")
     wrapper = WidgetWrapperFactory.create_wrapper(algorithm.parameterDefinition("AHP_MATRIX"), None)

@@ -46,7 +46,7 @@ def test_identify_on_a_place_lists_its_rules_in_the_ui_language(loaded_plugin, q
                                                                  language) -> None:
     from qgis.gui import QgsMapToolIdentify
 
-    from smr_siting.i18n import install_translator, remove_translator
+    from smr_siting.qt_translation import install_translator, remove_translator
 
     install_translator(language)
     try:

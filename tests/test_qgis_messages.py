@@ -16,7 +16,7 @@ pytestmark = pytest.mark.qgis
 ROOT = Path(__file__).resolve().parents[1]
 FLAG = re.compile(r"(?<![\w-])--[a-z][a-z-]*")
 #: engine modules only the command line reaches (verify, the tiled national run)
-CLI_ONLY = ("smr_siting/cli", "smr_siting/core/verify.py", "smr_siting/core/tiles.py")
+CLI_ONLY = ("smr_siting/cli", "smr_siting/core/pipeline/verify.py", "smr_siting/core/pipeline/tiled.py")
 
 
 def _run(algorithm: str, params: dict) -> dict:
@@ -49,8 +49,8 @@ def test_the_plugin_catalogue_has_no_flags() -> None:
 def test_every_engine_message_qgis_shows_is_in_the_dialogs_words(loaded_plugin, language) -> None:
     """Each engine message QGIS can show, in each language, has every flag named by an explicit entry of the
     QGIS vocabulary (the catch-all that only strips the dashes does not count)."""
-    from smr_siting.i18n import install_translator, remove_translator
     from smr_siting.processing.common import qgis_vocabulary
+    from smr_siting.qt_translation import install_translator, remove_translator
 
     install_translator(language)
     try:
@@ -69,7 +69,7 @@ def test_every_engine_message_qgis_shows_is_in_the_dialogs_words(loaded_plugin, 
 
 @pytest.mark.parametrize("language", ["en", "nl"])
 def test_bad_inputs_in_qgis_name_the_fields(loaded_plugin, demo_data, tmp_path, language) -> None:
-    from smr_siting.i18n import install_translator, remove_translator
+    from smr_siting.qt_translation import install_translator, remove_translator
 
     empty = tmp_path / "empty"
     empty.mkdir()

@@ -65,7 +65,7 @@ def qgis_proxy(qgis_app):  # noqa: ANN001, ANN201
 
 def test_the_engines_http_uses_qgis_network_settings(qgis_proxy) -> None:
     from smr_siting.core.fetch import FetchError, FetchOptions, Http, NetworkError
-    from smr_siting.core.progress import RunContext
+    from smr_siting.core.model.progress import RunContext
     from smr_siting.processing.network import QgisTransport
 
     plain = Http(FetchOptions(timeout_s=5, retries=0), RunContext(), sleep=lambda s: None)

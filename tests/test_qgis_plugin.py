@@ -283,7 +283,7 @@ def test_dutch_translation_is_complete_and_loads(loaded_plugin, plugin_dir) -> N
     check = subprocess.run([sys.executable, str(root / "scripts" / "update_translations.py"), "--check"],
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stdout
-    from smr_siting.i18n import install_translator, remove_translator, tr
+    from smr_siting.qt_translation import install_translator, remove_translator, tr
 
     assert install_translator("nl")
     try:
@@ -315,7 +315,7 @@ def test_a_qgis_layer_input_is_kept_beside_the_outputs_so_rank_finds_it(loaded_p
     kept = Path(natura["path"])
     assert kept.parent == run / "inputs" and kept.is_file() and kept.name.startswith("natura2000-")
     assert _sha(kept) == natura["sha256"]
-    from smr_siting.core.scoring.run import rank_run
+    from smr_siting.core.pipeline.rank import rank_run
 
     written = rank_run(run)
     assert written["ranked"].is_file()

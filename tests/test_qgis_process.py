@@ -91,7 +91,7 @@ def test_plugin_zip_installs_into_a_fresh_profile(plugin_dir, tmp_path) -> None:
         assert {n.split("/")[0] for n in names} == {"smr_siting"}
         for required in ("smr_siting/metadata.txt", "smr_siting/__init__.py", "smr_siting/layers/catalogue.yaml",
                          "smr_siting/profiles/nl-default.yaml", "smr_siting/resources/styles/exclusion.qml",
-                         "smr_siting/resources/i18n/smr_siting_nl.qm", "smr_siting/core/screen.py"):
+                         "smr_siting/resources/i18n/smr_siting_nl.qm", "smr_siting/core/pipeline/screen.py"):
             assert required in names, required
         assert not [n for n in names if "__pycache__" in n or n.endswith(".ts")]
         plugins = tmp_path / "profile" / "profiles" / "default" / "python" / "plugins"

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from smr_siting.core.errors import RunCancelled
-from smr_siting.core.layers import LayerInput
-from smr_siting.core.progress import RunContext
-from smr_siting.core.screen import ScreeningRequest, screen
+from smr_siting.core.data.layers import LayerInput
+from smr_siting.core.exclusion.compute import ScreeningRequest
+from smr_siting.core.model.errors import RunCancelled
+from smr_siting.core.model.progress import RunContext
+from smr_siting.core.pipeline.screen import screen
 
 
 def _hashes(folder: Path) -> dict[str, str]:

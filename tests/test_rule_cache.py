@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from smr_siting.cli import main
-from smr_siting.core import screen as screen_module
-from smr_siting.core.rulecache import RuleCache
+from smr_siting.core.exclusion.rulecache import RuleCache
+from smr_siting.core.exclusion import compute as screen_module
 
 REGION = "Zutphen"
 RES = "100"
@@ -132,7 +132,7 @@ def test_a_damaged_cache_is_recomputed_and_a_size_limit_of_zero_writes_nothing(d
 def test_the_disk_cache_keeps_to_its_size_limit(tmp_path) -> None:
     import numpy as np
 
-    from smr_siting.core.rulecache import make_entry
+    from smr_siting.core.exclusion.rulecache import make_entry
 
     entry = make_entry(np.ones((400, 400), dtype=bool), [], {})
     cache = RuleCache(tmp_path, limit_bytes=10 ** 9)
@@ -153,8 +153,8 @@ def test_the_disk_cache_keeps_to_its_size_limit(tmp_path) -> None:
 
 def test_a_sweep_evaluates_only_the_swept_rule_and_gives_the_rows_of_a_full_rerun(demo_data, tmp_path, monkeypatch,
                                                                                  evaluations) -> None:
-    from smr_siting.core.progress import RunContext
-    from smr_siting.core.scoring.run import load_run, parse_sweep, sweep_rows
+    from smr_siting.core.model.progress import RunContext
+    from smr_siting.core.pipeline.rank import load_run, parse_sweep, sweep_rows
 
     monkeypatch.setenv("SMR_SITING_CACHE", "off")
     run = tmp_path / "run"

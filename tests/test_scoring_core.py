@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from smr_siting.core.errors import ProfileError
+from smr_siting.core.model.errors import ProfileError
+from smr_siting.core.model.standardise import Standardisation, standardise
+from smr_siting.core.model.weights import SAATY_RI, SIMULATED_RI, ahp, normalise_weights, random_index
 from smr_siting.core.scoring.aggregate import owa, ranks, topsis, wlc
-from smr_siting.core.scoring.sensitivity import leave_one_out, monte_carlo
-from smr_siting.core.scoring.standardise import Standardisation, standardise
-from smr_siting.core.scoring.weights import SAATY_RI, SIMULATED_RI, ahp, normalise_weights, random_index
+from smr_siting.core.sensitivity.montecarlo import leave_one_out, monte_carlo
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -68,8 +68,8 @@ def test_saatys_consistency_limits_by_n_are_the_default(n, judgements, limit) ->
     matrices have CR 0.086 (n = 3) and 0.098 (n = 4): below 0.10 but above Saaty's limit for their n."""
     from fractions import Fraction
 
-    from smr_siting.core.scoring.spec import parse_scoring
-    from smr_siting.core.yamlpos import load_yaml
+    from smr_siting.core.config.scoring import parse_scoring
+    from smr_siting.core.config.yamlpos import load_yaml
 
     names = [f"c{i}" for i in range(n)]
     cells = [["1"] * n for _ in range(n)]
@@ -93,8 +93,8 @@ def test_saatys_consistency_limits_by_n_are_the_default(n, judgements, limit) ->
 
 def test_a_qgis_ahp_matrix_obeys_the_profiles_max_cr_and_on_inconsistent() -> None:
     """Issue 13 item 9 (failed on 96ade62: the matrix parameter of the QGIS algorithms always warned at 0.1)."""
-    from smr_siting.core.profile import parse_profile
-    from smr_siting.core.scoring.spec import with_ahp_matrix
+    from smr_siting.core.config.scoring import with_ahp_matrix
+    from smr_siting.core.rules import parse_profile
 
     text = (ROOT / "smr_siting/profiles/nl-default.yaml").read_text(encoding="utf-8")
     text = text.replace("on_inconsistent: warn", "on_inconsistent: refuse")
@@ -203,7 +203,7 @@ def test_monte_carlo_share_at_rank_one_follows_the_dirichlet_marginal() -> None:
 @pytest.mark.parametrize("weights, c", [([0.25, 0.25, 0.5], 100.0), ([0.3, 0.16, 0.09, 0.3, 0.15], 40.0)])
 def test_dirichlet_weight_spread_matches_its_formula(weights, c) -> None:
     """Issue 13 item 8/15 (failed on 96ade62: no weight_sd, no spread setting): sd = √(w(1 − w)/(c + 1))."""
-    from smr_siting.core.scoring.sensitivity import concentration_for_spread, weight_sd
+    from smr_siting.core.sensitivity.montecarlo import concentration_for_spread, weight_sd
 
     matrix = np.random.default_rng(0).random((4, len(weights)))
     mc = monte_carlo(matrix, weights, samples=40_000, seed=5, concentration=c)

@@ -142,8 +142,8 @@ def test_the_footprint_of_every_best_place_lies_inside_the_region(cli, screened9
 # failed on 96ade62: 9/40/200 ha gave the same count three times
 
 def test_a_footprint_sweep_varies_the_footprint_also_after_an_explicit_footprint(screened9) -> None:
-    from smr_siting.core.progress import RunContext
-    from smr_siting.core.scoring.run import load_run, parse_sweep, sweep_rows
+    from smr_siting.core.model.progress import RunContext
+    from smr_siting.core.pipeline.rank import load_run, parse_sweep, sweep_rows
 
     request, profile, _manifest = load_run(screened9)
     assert request.footprint_ha == 9
@@ -220,9 +220,9 @@ def banded(cli, shared_data, tmp_path_factory) -> Path:
 
 
 def test_a_banded_rule_is_varied_not_replaced_and_ambiguity_is_refused(banded) -> None:
-    from smr_siting.core.errors import SmrSitingError
-    from smr_siting.core.progress import RunContext
-    from smr_siting.core.scoring.run import load_run, parse_sweep, sweep_rows, with_value
+    from smr_siting.core.model.errors import SmrSitingError
+    from smr_siting.core.model.progress import RunContext
+    from smr_siting.core.pipeline.rank import load_run, parse_sweep, sweep_rows, with_value
 
     request, profile, _manifest = load_run(banded)
     with pytest.raises(SmrSitingError) as refused:
@@ -419,9 +419,9 @@ def test_owa_is_used_for_the_score_the_ranking_and_the_monte_carlo(cli, shared_d
     ("{method: bands, bands: [{to: 5 km, score: 1}, {to: 2 km, score: 0.5}, {score: 0}]}", "must increase"),
 ])
 def test_scoring_details_that_were_silently_ignored_are_refused(standardise, message) -> None:
-    from smr_siting.core.errors import ProfileError
-    from smr_siting.core.scoring.spec import parse_scoring
-    from smr_siting.core.yamlpos import load_yaml
+    from smr_siting.core.config.scoring import parse_scoring
+    from smr_siting.core.config.yamlpos import load_yaml
+    from smr_siting.core.model.errors import ProfileError
 
     text = ("scoring:\n  weights: direct\n  criteria:\n    - id: river\n      title: river\n      measure: distance\n"
             f"      layers: [rivers_major]\n      weight: 1\n      standardise: {standardise}\n")
@@ -430,8 +430,8 @@ def test_scoring_details_that_were_silently_ignored_are_refused(standardise, mes
 
 
 def test_distance_bands_must_increase() -> None:
-    from smr_siting.core.errors import ProfileError
-    from smr_siting.core.profile import parse_profile
+    from smr_siting.core.model.errors import ProfileError
+    from smr_siting.core.rules import parse_profile
 
     bad = BANDED_PROFILE.replace("{from: 5000, to: 25000, distance: 2 km}", "{from: 3000, to: 25000, distance: 2 km}")
     with pytest.raises(ProfileError, match="bands must increase"):
@@ -445,7 +445,7 @@ def test_distance_bands_must_increase() -> None:
 
 @pytest.mark.parametrize("bug", [TypeError("an engine bug"), MemoryError()])
 def test_a_bug_while_reading_a_layer_is_not_called_a_damaged_file(shared_data, monkeypatch, bug) -> None:
-    from smr_siting.core import ogrio, vectorio
+    from smr_siting.core.data import ogrio, vectorio
 
     path = shared_data / "nl_natura2000.gpkg"
     info = vectorio.vector_info(path, None, "natura2000")
@@ -464,8 +464,8 @@ def test_site_names_use_the_catalogues_fields(screened9, monkeypatch) -> None:
     candidate areas), not from hard-coded 'statnaam'/'prov_naam'."""
     import dataclasses
 
-    from smr_siting.core.progress import RunContext
-    from smr_siting.core.scoring.run import _rebuild, score_sites, scoring_spec
+    from smr_siting.core.model.progress import RunContext
+    from smr_siting.core.pipeline.rank import _rebuild, score_sites, scoring_spec
 
     result, profile, _manifest = _rebuild(screened9, RunContext())
     entries = dict(result.store.catalogue.entries)
@@ -507,8 +507,8 @@ def test_the_pinned_geopackage_date_is_thread_local(tmp_path, monkeypatch) -> No
     import sqlite3
     import threading
 
+    from smr_siting.core.data.vectorio import FIXED_DATE, fixed_gpkg_dates
     from smr_siting.core.outputs import write_gpkg
-    from smr_siting.core.vectorio import FIXED_DATE, fixed_gpkg_dates
 
     frame = gpd.GeoDataFrame({"a": [1]}, geometry=[Point(190_000, 450_000)], crs="EPSG:28992")
 
@@ -532,8 +532,8 @@ def test_the_pinned_geopackage_date_is_thread_local(tmp_path, monkeypatch) -> No
 def test_closing_the_layer_store_waits_for_the_read_in_progress(shared_data) -> None:
     import threading
 
-    from smr_siting.core.catalogue import load_catalogue
-    from smr_siting.core.layers import LayerStore
+    from smr_siting.core.data.catalogue import load_catalogue
+    from smr_siting.core.data.layers import LayerStore
 
     for _attempt in range(3):
         before = set(threading.enumerate())  # idle readers of stores other tests left open are not this store's
@@ -576,7 +576,7 @@ def _peak_bytes(cli, *args) -> int:
 
 
 def test_the_memory_estimate_covers_the_measured_peak_of_each_step_on_the_demo(cli, demo_data, tmp_path) -> None:
-    from smr_siting.core.grid import Grid, memory_estimate
+    from smr_siting.core.model.grid import Grid, memory_estimate
 
     square, circle = tmp_path / "square", tmp_path / "circle"
     peaks = {"screen": _peak_bytes(cli, "screen", "--region", "Gelderland", "--data", str(demo_data), "--out",
@@ -601,8 +601,8 @@ def test_the_memory_estimate_covers_the_measured_peak_of_each_step_on_the_demo(c
             assert estimates[step] <= 2.0 * peaks["screen"] + 8 * grid.cells, step
             continue
         assert estimates[step] <= 2.0 * peak, (step, "an estimate this far above the peak refuses grids that fit")
-    from smr_siting.core.errors import SmrSitingError
-    from smr_siting.core.grid import check_memory
+    from smr_siting.core.model.errors import SmrSitingError
+    from smr_siting.core.model.grid import check_memory
 
     with pytest.raises(SmrSitingError, match="needs about"):  # rank is refused where the screening still fits
         check_memory(grid, int(estimates["screen"] / 0.8) + 1, "rank", "square")

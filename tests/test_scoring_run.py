@@ -157,8 +157,8 @@ def test_rank_needs_a_screening_folder_and_a_scoring_section(cli, tmp_path, scre
     ("      - [1/2, 1/2, 1,   2, 1]\n      - [1/3", "not reciprocal"),
 ])
 def test_scoring_profile_errors(edit, message, tmp_path) -> None:
-    from smr_siting.core.errors import ProfileError
-    from smr_siting.core.profile import parse_profile
+    from smr_siting.core.model.errors import ProfileError
+    from smr_siting.core.rules import parse_profile
 
     text = (ROOT / "smr_siting/profiles/nl-default.yaml").read_text(encoding="utf-8")
     if edit == "weights: ahp":
@@ -170,7 +170,7 @@ def test_scoring_profile_errors(edit, message, tmp_path) -> None:
 
 
 def test_direct_weights_are_normalised_with_a_notice() -> None:
-    from smr_siting.core.profile import parse_profile
+    from smr_siting.core.rules import parse_profile
 
     text = (ROOT / "smr_siting/profiles/nl-default.yaml").read_text(encoding="utf-8")
     text = text.replace("  weights: ahp ", "  weights: direct ")
@@ -181,7 +181,7 @@ def test_direct_weights_are_normalised_with_a_notice() -> None:
     assert profile.scoring.weights == pytest.approx((0.3, 0.3, 0.2, 0.1, 0.1))
     assert any("normalised" in n for n in profile.scoring.notices)
     bad = text.replace("      weight: 1\n", "      weight: -1\n", 1)
-    from smr_siting.core.errors import ProfileError
+    from smr_siting.core.model.errors import ProfileError
 
     with pytest.raises(ProfileError, match="negative weight"):
         parse_profile(bad, "mine.yaml")
@@ -199,9 +199,9 @@ def test_rank_and_sensitivity_on_a_run_without_candidates(cli, shared_data, tmp_
 
 
 def test_sweeps_of_a_footprint_and_a_threshold(ranked) -> None:
-    from smr_siting.core.errors import SmrSitingError
-    from smr_siting.core.progress import RunContext
-    from smr_siting.core.scoring.run import load_run, parse_sweep, sweep_rows, with_value
+    from smr_siting.core.model.errors import SmrSitingError
+    from smr_siting.core.model.progress import RunContext
+    from smr_siting.core.pipeline.rank import load_run, parse_sweep, sweep_rows, with_value
 
     request, profile, _manifest = load_run(ranked)
     target, values = parse_sweep("footprint=10ha,40ha,200ha")

@@ -20,12 +20,13 @@ from engine_helpers import catalogue, cell_centres, real_data, signed_distance, 
 from shapely.geometry import LineString, Point, box
 from shapely.ops import unary_union
 
-from smr_siting.core.errors import DataError, ProfileError
-from smr_siting.core.geometry import large_water_parts
-from smr_siting.core.grid import Grid
-from smr_siting.core.profile import load_profile, parse_profile
-from smr_siting.core.screen import ScreeningRequest, compute_exclusion, screen
-from smr_siting.core.sources import Missing, pins_from_json, resolve_profile
+from smr_siting.core.data.geometry import large_water_parts
+from smr_siting.core.data.sources import Missing, pins_from_json, resolve_profile
+from smr_siting.core.exclusion.compute import ScreeningRequest, compute_exclusion
+from smr_siting.core.model.errors import DataError, ProfileError
+from smr_siting.core.model.grid import Grid
+from smr_siting.core.pipeline.screen import screen
+from smr_siting.core.rules import load_profile, parse_profile
 
 LAYER_IDS = catalogue().ids
 REGION = "Neder-Betuwe"

@@ -1,4 +1,4 @@
-"""Tiled exclusion (smr_siting.core.tiles): a region screened tile by tile — in this process, on a local Dask
+"""Tiled exclusion (smr_siting.core.pipeline.tiled): a region screened tile by tile — in this process, on a local Dask
 cluster, or on an existing one — gives the bit mask of an untiled run cell for cell, seams included, and the
 same per-rule table.  Real data (../shared/data/nl), small real regions, tiles small enough that every
 distance rule crosses seams."""
@@ -13,11 +13,19 @@ import pytest
 import rasterio
 from engine_helpers import real_data
 
-from smr_siting.core.errors import SmrSitingError
-from smr_siting.core.exclusion import RuleInfo, RuleStats, bits_dtype, rule_counts, rule_table, table_from_counts, value_counts
-from smr_siting.core.grid import Grid
-from smr_siting.core.screen import ScreeningRequest, compute_exclusion
-from smr_siting.core.tiles import tile_windows, tiled_exclusion
+from smr_siting.core.exclusion.compute import ScreeningRequest, compute_exclusion
+from smr_siting.core.exclusion.mask import (
+    RuleInfo,
+    RuleStats,
+    bits_dtype,
+    rule_counts,
+    rule_table,
+    table_from_counts,
+    value_counts,
+)
+from smr_siting.core.model.errors import SmrSitingError
+from smr_siting.core.model.grid import Grid
+from smr_siting.core.pipeline.tiled import tile_windows, tiled_exclusion
 
 #: (region, resolution m, tile size in cells): Zutphen 130 × 91 cells → 3 × 2 tiles; Ede 556 × 360 → 3 × 2
 CASES = [("Zutphen", 100.0, 48), ("Ede", 50.0, 200)]

@@ -67,7 +67,7 @@ def test_the_installed_wheel_finds_them_and_screens_on_the_pack(wheel: Path, tmp
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env["QT_QPA_PLATFORM"] = "offscreen"
     probe = ("import json, smr_siting\n"
-             "from smr_siting.core.catalogue import layers_dir, load_catalogue\n"
+             "from smr_siting.core.data.catalogue import layers_dir, load_catalogue\n"
              "from smr_siting.core.outputs import STYLE_DIRS\n"
              "from smr_siting.processing.settings import national_pack_dir\n"
              "print(json.dumps({'package': smr_siting.__file__, 'layers': str(layers_dir()),\n"

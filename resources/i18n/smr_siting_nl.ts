@@ -9,117 +9,117 @@
       <translation>&amp;SMR-locaties</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="100" />
+      <location filename="smr_siting/processing/common.py" line="108" />
       <source>'Cell size [m]'</source>
       <translation>‘Celgrootte [m]’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="132" />
+      <location filename="smr_siting/processing/common.py" line="140" />
       <source>'Cell size [m]' {value:g}</source>
       <translation>‘Celgrootte [m]’ {value:g}</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="102" />
+      <location filename="smr_siting/processing/common.py" line="110" />
       <source>'Criteria profile'</source>
       <translation>‘Criteriaprofiel’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="118" />
+      <location filename="smr_siting/processing/common.py" line="126" />
       <source>'Exclusion polygons per rule'</source>
       <translation>‘Uitsluitingsvlakken per regel’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="104" />
+      <location filename="smr_siting/processing/common.py" line="112" />
       <source>'Footprint shape'</source>
       <translation>‘Vorm van de footprint’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="107" />
+      <location filename="smr_siting/processing/common.py" line="115" />
       <source>'Layers to fetch'</source>
       <translation>‘Op te halen lagen’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="109" />
+      <location filename="smr_siting/processing/common.py" line="117" />
       <source>'Margin around the region [km]'</source>
       <translation>‘Marge rond het gebied [km]’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="113" />
+      <location filename="smr_siting/processing/common.py" line="121" />
       <source>'Monte Carlo samples'</source>
       <translation>‘Aantal Monte Carlo-trekkingen’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="105" />
+      <location filename="smr_siting/processing/common.py" line="113" />
       <source>'Offline'</source>
       <translation>‘Offline’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="108" />
+      <location filename="smr_siting/processing/common.py" line="116" />
       <source>'Other service URLs'</source>
       <translation>‘Andere dienst-URL's’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="125" />
+      <location filename="smr_siting/processing/common.py" line="133" />
       <source>'Profiles (comma-separated)'</source>
       <translation>‘Profielen (gescheiden door komma's)’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="114" />
+      <location filename="smr_siting/processing/common.py" line="122" />
       <source>'Random seed'</source>
       <translation>‘Startwaarde toevalsgenerator (seed)’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="120" />
+      <location filename="smr_siting/processing/common.py" line="128" />
       <source>'Reactor design'</source>
       <translation>‘Reactorontwerp’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="124" />
+      <location filename="smr_siting/processing/common.py" line="132" />
       <source>'Regions (comma-separated, or 'all')'</source>
       <translation>‘Gebieden (gescheiden door komma's, of 'all')’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="99" />
+      <location filename="smr_siting/processing/common.py" line="107" />
       <source>'Replace output files that already exist'</source>
       <translation>‘Bestaande uitvoerbestanden vervangen’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="110" />
+      <location filename="smr_siting/processing/common.py" line="118" />
       <source>'Retries after a time-out or a server error'</source>
       <translation>‘Nieuwe pogingen na een time-out of een serverfout’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="103" />
+      <location filename="smr_siting/processing/common.py" line="111" />
       <source>'SMR footprint [ha]'</source>
       <translation>‘SMR-footprint [ha]’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="116" />
+      <location filename="smr_siting/processing/common.py" line="124" />
       <source>'Screening (its folder or manifest)'</source>
       <translation>‘Te hergebruiken screening’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="112" />
+      <location filename="smr_siting/processing/common.py" line="120" />
       <source>'Threshold sweep'</source>
       <translation>‘Drempelreeks’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="111" />
+      <location filename="smr_siting/processing/common.py" line="119" />
       <source>'Time-out per request [s]'</source>
       <translation>‘Time-out per verzoek [s]’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="115" />
+      <location filename="smr_siting/processing/common.py" line="123" />
       <source>'Your own sites'</source>
       <translation>‘Eigen locaties’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="506" />
+      <location filename="smr_siting/processing/algorithms.py" line="508" />
       <source>&lt;h3&gt;Inputs&lt;/h3&gt; &lt;ul&gt; &lt;li&gt;&lt;b&gt;Region&lt;/b&gt;: a province or municipality by name or CBS code (Gelderland, PV25, GM0202), or a polygon layer (its selected features), or an extent (e.g. the map canvas's, in any CRS).&lt;/li&gt; &lt;li&gt;&lt;b&gt;Criteria profile&lt;/b&gt;: nl-default, nl-strict or nl-datacentre, or your own YAML file. Every distance and threshold in a profile cites its source or says it is an assumption and which range to try.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Data folder&lt;/b&gt;: a folder with the layer catalogue's files (a cache fetched from PDOK, the demo pack, or your own). Left empty, the run reads the fetch cache and, for every layer it lacks, the national pack that comes with the plugin (the whole of the Netherlands); the outputs say which layers came from where. Any layer can be replaced by a loaded QGIS layer (advanced parameters).&lt;/li&gt; &lt;li&gt;&lt;b&gt;Cell size&lt;/b&gt; [m]: default from the profile (25 m). The grid is EPSG:28992 and grows beyond the region by the largest rule distance, so distances and contiguous areas are right at the border.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Footprint&lt;/b&gt; [ha] and shape: the SMR site that must fit inside a candidate area.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Replace output files&lt;/b&gt;: off by default; existing outputs are then refused, never half-overwritten.&lt;/li&gt; &lt;/ul&gt; </source>
       <translation>&lt;h3&gt;Invoer&lt;/h3&gt; &lt;ul&gt; &lt;li&gt;&lt;b&gt;Gebied&lt;/b&gt;: een provincie of gemeente op naam of CBS-code (Gelderland, PV25, GM0202), of een vlakkenlaag (de geselecteerde objecten), of een extent (bijv. dat van het kaartvenster, in elk CRS).&lt;/li&gt; &lt;li&gt;&lt;b&gt;Criteriaprofiel&lt;/b&gt;: nl-default, nl-strict of nl-datacentre, of een eigen YAML-bestand. Elke afstand en drempel in een profiel noemt haar bron, of zegt dat ze een aanname is en welk bereik het proberen waard is.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Gegevensmap&lt;/b&gt;: een map met de bestanden uit de lagencatalogus (een cache die van PDOK is opgehaald, het demopakket of een eigen map). Leeg gelaten leest de run de ophaalcache en, voor elke laag die daar ontbreekt, het landelijke pakket dat met de plug-in meekomt (heel Nederland); de uitvoer zegt welke lagen waar vandaan kwamen. Elke laag kan worden vervangen door een geladen QGIS-laag (geavanceerde parameters).&lt;/li&gt; &lt;li&gt;&lt;b&gt;Celgrootte&lt;/b&gt; [m]: standaard die van het profiel (25 m). Het raster is EPSG:28992 en reikt voorbij het gebied tot de grootste afstand in de regels, zodat afstanden en aaneengesloten gebieden ook aan de grens kloppen.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Footprint&lt;/b&gt; [ha] en vorm: het SMR-terrein dat helemaal binnen een kansrijk gebied moet passen.&lt;/li&gt; &lt;li&gt;&lt;b&gt;Bestaande uitvoerbestanden vervangen&lt;/b&gt;: standaard uit; bestaande uitvoer wordt dan geweigerd, nooit half overschreven.&lt;/li&gt; &lt;/ul&gt; </translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="81" />
+      <location filename="smr_siting/processing/common.py" line="89" />
       <source>A required Python package is missing ({error}). {help}</source>
       <translation>Een benodigd Python-pakket ontbreekt ({error}). {help}</translation>
     </message>
@@ -164,7 +164,7 @@
       <translation>Ook de PDF schrijven (vraagt WeasyPrint; trager)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="537" />
+      <location filename="smr_siting/processing/algorithms.py" line="539" />
       <source>Applies every exclusion rule of a criteria profile to a region and writes one raster in which each cell records &lt;b&gt;every&lt;/b&gt; rule that excludes it (one bit per rule; the legend is in the file's metadata, a .rules.json sidecar and the .qml style), plus a per-rule table: km² excluded by the rule, by the rule only, cumulative in profile order, and share of the region.</source>
       <translation>Past elke uitsluitingsregel van een criteriaprofiel toe op een gebied en schrijft één raster waarin elke cel &lt;b&gt;alle&lt;/b&gt; regels vastlegt die haar uitsluiten (één bit per regel; de legenda staat in de metadata van het bestand, in een .rules.json-bestand ernaast en in de .qml-stijl), plus een tabel per regel: km² uitgesloten door de regel, alleen door deze regel, cumulatief in de volgorde van het profiel, en het aandeel van het gebied.</translation>
     </message>
@@ -179,7 +179,7 @@
       <translation>Oppervlakte in het gebied [ha]</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="380" />
+      <location filename="smr_siting/processing/algorithms.py" line="382" />
       <source>Area not excluded [km²]</source>
       <translation>Niet uitgesloten oppervlakte [km²]</translation>
     </message>
@@ -214,7 +214,7 @@
       <translation>Geannuleerd.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="184" />
+      <location filename="smr_siting/processing/common.py" line="192" />
       <source>Cancelled; no output was written.</source>
       <translation>Geannuleerd; er is geen uitvoer geschreven.</translation>
     </message>
@@ -229,7 +229,7 @@
       <translation>Kansrijk gebied</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="357" />
+      <location filename="smr_siting/processing/algorithms.py" line="359" />
       <source>Candidate areas</source>
       <translation>Kansrijke gebieden</translation>
     </message>
@@ -239,12 +239,12 @@
       <translation>Kansrijke gebieden (GeoPackage) van ‘Gebied screenen’ (leeg: candidate_areas.gpkg van de map)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="404" />
+      <location filename="smr_siting/processing/algorithms.py" line="406" />
       <source>Candidate areas (where the footprint fits)</source>
       <translation>Kansrijke gebieden (waar de footprint past)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="558" />
+      <location filename="smr_siting/processing/algorithms.py" line="560" />
       <source>Candidate areas where an SMR footprint fits</source>
       <translation>Kansrijke gebieden waar een SMR-footprint past</translation>
     </message>
@@ -349,7 +349,7 @@
       <translation>Elke berekening is mislukt; de redenen staan in {path}</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="379" />
+      <location filename="smr_siting/processing/algorithms.py" line="381" />
       <source>Excluded area [km²]</source>
       <translation>Uitgesloten oppervlakte [km²]</translation>
     </message>
@@ -359,22 +359,22 @@
       <translation>Uitgesloten door</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="534" />
+      <location filename="smr_siting/processing/algorithms.py" line="536" />
       <source>Exclusion map with reasons</source>
       <translation>Uitsluitingskaart met redenen</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="358" />
+      <location filename="smr_siting/processing/algorithms.py" line="360" />
       <source>Exclusion polygons per rule</source>
       <translation>Uitsluitingsvlakken per regel</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="394" />
+      <location filename="smr_siting/processing/algorithms.py" line="396" />
       <source>Exclusion polygons per rule (dissolved; Identify on them lists a place's rules)</source>
       <translation>Uitsluitingsvlakken per regel (samengevoegd; Identificeren erop toont de regels van een plek)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="357" />
+      <location filename="smr_siting/processing/algorithms.py" line="359" />
       <source>Exclusion reasons</source>
       <translation>Redenen van uitsluiting</translation>
     </message>
@@ -384,7 +384,7 @@
       <translation>Redenen van uitsluiting (GeoTIFF) van ‘Gebied screenen’ (leeg: exclusion.tif van de map)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="387" />
+      <location filename="smr_siting/processing/algorithms.py" line="389" />
       <source>Exclusion reasons (GeoTIFF: one bit per rule)</source>
       <translation>Redenen van uitsluiting (GeoTIFF: één bit per regel)</translation>
     </message>
@@ -399,7 +399,7 @@
       <translation>Map van de ophaalcache (leeg: smr_siting/cache in het QGIS-profiel)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="95" />
+      <location filename="smr_siting/processing/common.py" line="103" />
       <source>Fetch layers</source>
       <translation>Lagen ophalen</translation>
     </message>
@@ -409,7 +409,7 @@
       <translation>Lagen van PDOK / CBS ophalen naar een cachemap</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="561" />
+      <location filename="smr_siting/processing/algorithms.py" line="563" />
       <source>Finds contiguous land that no rule excludes and in which the SMR footprint (area and shape) fits wholly — not just the area total. Each area gets its area inside the region, the whole contiguous area (also beyond the border), the usable area (land some fitting footprint covers), its centroid and the municipality and province it lies in.</source>
       <translation>Zoekt aaneengesloten land dat door geen enkele regel wordt uitgesloten en waarin de SMR-footprint (oppervlakte en vorm) helemaal past — niet alleen qua totale oppervlakte. Elk gebied krijgt zijn oppervlakte binnen het gebied, de hele aaneengesloten oppervlakte (ook over de grens), de bruikbare oppervlakte (land dat een passende footprint bedekt), zijn zwaartepunt en de gemeente en provincie waarin het ligt.</translation>
     </message>
@@ -454,7 +454,7 @@
       <translation>Maakt het rapport dat een provincie kan publiceren uit een screeningsmap (de uitvoermap van 'Een gebied screenen', eventueel gerangschikt en met gevoeligheid): report.html (één zelfstandig bestand, kaarten ingebed) en report.pdf. Titelpagina met de uitkomst en de kanttekening, de uitsluitingskaart naar eerste reden, kansrijke gebieden en gerangschikte locaties, geschiktheid, de tabel en grafiek per regel, gerangschikte locaties met factsheets, gevoeligheid, de methode met de herkomst van elk getal, de gegevensbronnen en de hashes en versies om de berekening te herhalen. Hoofdstukken waarvan de stap niet liep, melden dat. De titelpagina zegt of de invoer sinds de berekening veranderde.&lt;h3&gt;Invoer&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Screeningsmap&lt;/b&gt;: een map met summary.json, manifest.json en exclusion.tif (of een van haar bestanden, bijvoorbeeld haar manifest.json).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rapportbestand&lt;/b&gt;: leeg: MAP/report.html en MAP/report.pdf.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bestanden van de stappen&lt;/b&gt; (geavanceerd; wat een model doorgeeft): de samenvatting, het uitsluitingsraster, de kansrijke gebieden, de gerangschikte locaties, de beschrijving van de rangschikking, de geschiktheid, de gevoeligheid en de drempelreeksen van de stappen ervoor, elk van waar die stap het schreef; elk staat voor het eigen bestand van de screeningsmap. De screeningsmap mag dan alleen het manifest (JSON) van de screening zijn.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Ook de PDF schrijven&lt;/b&gt;: vraagt WeasyPrint; waar dat ontbreekt, wordt alleen de HTML geschreven.&lt;/li&gt;&lt;/ul&gt;</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="399" />
+      <location filename="smr_siting/processing/algorithms.py" line="401" />
       <source>Manifest: inputs with sha256, profile, versions (JSON)</source>
       <translation>Manifest: invoer met sha256, profiel, versies (JSON)</translation>
     </message>
@@ -509,7 +509,7 @@
       <translation>Geen enkele dienst van de catalogus is bereikbaar (geen netwerk?); er is niets gecontroleerd.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="382" />
+      <location filename="smr_siting/processing/algorithms.py" line="384" />
       <source>Number of candidate areas</source>
       <translation>Aantal kansrijke gebieden</translation>
     </message>
@@ -534,7 +534,7 @@
       <translation>Andere dienst-URL's: schrijf {item!r} als ID=URL</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="186" />
+      <location filename="smr_siting/processing/common.py" line="194" />
       <source>Out of memory. Use a larger cell size or a smaller region.</source>
       <translation>Onvoldoende geheugen. Gebruik een grotere celgrootte of een kleiner gebied.</translation>
     </message>
@@ -549,12 +549,12 @@
       <translation>Uitvoer {name} moet een bestand zijn (GeoTIFF, GeoPackage, CSV of JSON), niet {path}</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="360" />
+      <location filename="smr_siting/processing/algorithms.py" line="362" />
       <source>Per-rule table</source>
       <translation>Tabel per regel</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="389" />
+      <location filename="smr_siting/processing/algorithms.py" line="391" />
       <source>Per-rule table (CSV)</source>
       <translation>Tabel per regel (CSV)</translation>
     </message>
@@ -584,7 +584,7 @@
       <translation>Rang</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="94" />
+      <location filename="smr_siting/processing/common.py" line="102" />
       <source>Rank candidate sites</source>
       <translation>Kansrijke locaties rangschikken</translation>
     </message>
@@ -594,7 +594,7 @@
       <translation>Kandidaatlocaties rangschikken (met toelichting)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="359" />
+      <location filename="smr_siting/processing/algorithms.py" line="361" />
       <source>Ranked sites</source>
       <translation>Gerangschikte locaties</translation>
     </message>
@@ -639,7 +639,7 @@
       <translation>De screening {path} wordt opnieuw opgebouwd uit haar manifest (de invoer is ongewijzigd).</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="378" />
+      <location filename="smr_siting/processing/algorithms.py" line="380" />
       <source>Region area [km²] (cells)</source>
       <translation>Oppervlakte van het gebied [km²] (cellen)</translation>
     </message>
@@ -744,12 +744,12 @@
       <translation>SMR-footprint [ha] (leeg: die van het profiel, 10 ha in nl-default)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/provider.py" line="26" />
+      <location filename="smr_siting/processing/provider.py" line="17" />
       <source>SMR siting</source>
       <translation>SMR-locaties</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/provider.py" line="29" />
+      <location filename="smr_siting/processing/provider.py" line="20" />
       <source>SMR siting: screening for Small Modular Reactor sites</source>
       <translation>SMR-locaties: screening op plekken voor kleine modulaire reactoren</translation>
     </message>
@@ -774,7 +774,7 @@
       <translation>Scoren en rangschikken</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="584" />
+      <location filename="smr_siting/processing/algorithms.py" line="586" />
       <source>Screen a region (exclusion map and candidate areas)</source>
       <translation>Gebied screenen (uitsluitingskaart en kansrijke gebieden)</translation>
     </message>
@@ -814,7 +814,7 @@
       <translation>Gevoeligheid van de rangschikking</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="360" />
+      <location filename="smr_siting/processing/algorithms.py" line="362" />
       <source>Sensitivity per site</source>
       <translation>Gevoeligheid per locatie</translation>
     </message>
@@ -839,7 +839,7 @@
       <translation>Status</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="358" />
+      <location filename="smr_siting/processing/algorithms.py" line="360" />
       <source>Suitability</source>
       <translation>Geschiktheid</translation>
     </message>
@@ -859,7 +859,7 @@
       <translation>Geschiktheidskaart</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="392" />
+      <location filename="smr_siting/processing/algorithms.py" line="394" />
       <source>Summary (JSON)</source>
       <translation>Samenvatting (JSON)</translation>
     </message>
@@ -884,7 +884,7 @@
       <translation>Het regio-extent is leeg. Teken een extent op de kaart of neem het extent van het kaartvenster voor ‘…of een extent’, of maak het leeg en kies een regio bij naam.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="587" />
+      <location filename="smr_siting/processing/algorithms.py" line="589" />
       <source>The whole screening in one step: the exclusion map with reasons, the per-rule table and the candidate areas where the SMR footprint fits, with a manifest of every input (sha256), the profile and the software versions.</source>
       <translation>De hele screening in één stap: de uitsluitingskaart met redenen, de tabel per regel en de kansrijke gebieden waar de SMR-footprint past, met een manifest van alle invoer (sha256), het profiel en de softwareversies.</translation>
     </message>
@@ -899,7 +899,7 @@
       <translation>Drempelreeks: REGEL=A1,A2,… (bijv. cooling_water=1km,2km,5km,10km; meerdere gescheiden door ';')</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/algorithms.py" line="360" />
+      <location filename="smr_siting/processing/algorithms.py" line="362" />
       <source>Threshold sweeps</source>
       <translation>Drempelreeksen</translation>
     </message>
@@ -954,12 +954,12 @@
       <translation>[{done}/{total}] {region} × {profile}: {left} km² over, {areas} kansrijk(e) gebied(en)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="96" />
+      <location filename="smr_siting/processing/common.py" line="104" />
       <source>a 'Layer for …' field (advanced parameters)</source>
       <translation>een veld ‘Laag voor …’ (geavanceerde parameters)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="91" />
+      <location filename="smr_siting/processing/common.py" line="99" />
       <source>a screening that writes its manifest (Screen a region)</source>
       <translation>een screening die haar manifest schrijft (Een gebied screenen)</translation>
     </message>
@@ -1014,67 +1014,67 @@
       <translation>vierkant</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="106" />
+      <location filename="smr_siting/processing/common.py" line="114" />
       <source>the 'Cache folder' field</source>
       <translation>het veld ‘Cachemap’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="89" />
+      <location filename="smr_siting/processing/common.py" line="97" />
       <source>the 'Data folder' field</source>
       <translation>het veld ‘Gegevensmap’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="119" />
+      <location filename="smr_siting/processing/common.py" line="127" />
       <source>the 'Reactor design' list</source>
       <translation>de lijst ‘Reactorontwerp’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="101" />
+      <location filename="smr_siting/processing/common.py" line="109" />
       <source>the 'Region' field</source>
       <translation>het veld ‘Gebied’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="126" />
+      <location filename="smr_siting/processing/common.py" line="134" />
       <source>the '{option}' setting</source>
       <translation>de instelling ‘{option}’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="130" />
+      <location filename="smr_siting/processing/common.py" line="138" />
       <source>the advanced field 'Layer for {slot}'</source>
       <translation>het geavanceerde veld ‘Laag voor {slot}’</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="123" />
+      <location filename="smr_siting/processing/common.py" line="131" />
       <source>the downloader's page limit</source>
       <translation>de paginagrens van de downloader</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="117" />
+      <location filename="smr_siting/processing/common.py" line="125" />
       <source>the output fields</source>
       <translation>de uitvoervelden</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="92" />
+      <location filename="smr_siting/processing/common.py" line="100" />
       <source>the profile file of that name</source>
       <translation>het profielbestand met die naam</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="121" />
+      <location filename="smr_siting/processing/common.py" line="129" />
       <source>the profile's scoring.sensitivity.concentration</source>
       <translation>scoring.sensitivity.concentration in het profiel</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="122" />
+      <location filename="smr_siting/processing/common.py" line="130" />
       <source>the profile's scoring.sensitivity.weight_spread</source>
       <translation>scoring.sensitivity.weight_spread in het profiel</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="93" />
+      <location filename="smr_siting/processing/common.py" line="101" />
       <source>the screening (Screen a region)</source>
       <translation>de screening (Een gebied screenen)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/common.py" line="131" />
+      <location filename="smr_siting/processing/common.py" line="139" />
       <source>tick 'Replace output files that already exist'</source>
       <translation>vink ‘Bestaande uitvoerbestanden vervangen’ aan</translation>
     </message>

@@ -35,7 +35,7 @@ back-off.
 Nothing half-done is ever taken for complete: pages go to ``DIR/.partial/<id>/`` (with a
 ``state.json`` that lets a failed download resume where it stopped), the GeoPackage is assembled
 under a temporary name and renamed over ``cache_<id>.gpkg`` only after the last page, with its
-``provenance`` rows (:mod:`smr_siting.core.provenance`).  A failure never touches an earlier
+``provenance`` rows (:mod:`smr_siting.core.data.provenance`).  A failure never touches an earlier
 complete file; a cancel (RunContext) also removes the partial pages.
 """
 
@@ -59,8 +59,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from . import __version__
-from .catalogue import Catalogue, CatalogueEntry, load_catalogue
-from .errors import DataError, RunCancelled, SmrSitingError
+from .data.catalogue import Catalogue, CatalogueEntry, load_catalogue
+from .data.provenance import read_provenance, write_provenance
 from .fetch_http import (
     Cancelled,
     HttpTransport,
@@ -74,9 +74,9 @@ from .fetch_http import (
     origin,
     same_origin,
 )
-from .i18n import _
-from .progress import RunContext
-from .provenance import read_provenance, write_provenance
+from .model.errors import DataError, RunCancelled, SmrSitingError
+from .model.i18n import _
+from .model.progress import RunContext
 
 RD_URI = "http://www.opengis.net/def/crs/EPSG/0/28992"
 FETCHABLE_KINDS = ("ogc-api-features", "wfs", "arcgis-featureserver", "download")
@@ -88,7 +88,7 @@ DEFAULT_MARGIN_M = 30_000.0
 RESUME_MAX_AGE_S = 24 * 3600
 #: HTTP statuses worth asking again
 RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
-#: EPSG:28992's area of use, a little generous (as in smr_siting.core.layers)
+#: EPSG:28992's area of use, a little generous (as in smr_siting.core.data.layers)
 RD_BOUNDS = (-25_000.0, 280_000.0, 310_000.0, 640_000.0)
 USER_AGENT = f"smr-siting/{__version__} (+https://github.com/smr-siting/smr-siting)"
 #: GoKoala (PDOK's OGC API) refuses a larger ``limit``
@@ -1247,7 +1247,7 @@ def _write_features(target: Path, layer: str, geometry_type: str, schema_fields:
                     rows: Iterator[dict]) -> None:
     from pyproj import CRS
 
-    from .vectorio import _fiona, _pyogrio
+    from .data.vectorio import _fiona, _pyogrio
 
     wkt = CRS.from_epsg(28992).to_wkt()
     if _fiona is not None:
@@ -1788,7 +1788,7 @@ class LayerFetcher:
         from pyproj import CRS
         from shapely.geometry import box
 
-        from .vectorio import list_layers
+        from .data.vectorio import list_layers
 
         suffix = Path(urllib.parse.urlsplit(self.spec.url).path).suffix or ".gpkg"
         sink = self.partial / f"download{suffix}"
@@ -1923,14 +1923,14 @@ def region_bbox(region: Any, margin_m: float) -> tuple[float, float, float, floa
 
 
 def _is_region_file(spec: str) -> bool:
-    from .layers import LayerInput
+    from .data.layers import LayerInput
 
     source = LayerInput.parse(spec)
     return source.path.exists() or Path(spec).suffix.lower() in (".gpkg", ".shp", ".geojson", ".json", ".fgb")
 
 
 def _boundaries_in(folder: Path | None, catalogue: Catalogue, ctx: RunContext) -> bool:
-    from .layers import LayerStore
+    from .data.layers import LayerStore
 
     if folder is None or not folder.is_dir():
         return False
@@ -2066,8 +2066,8 @@ class Fetcher:
         return report
 
     def _region(self, report: FetchReport) -> tuple[Any, set[str]]:
-        from .layers import LayerStore
-        from .region import resolve_region
+        from .data.layers import LayerStore
+        from .data.region import resolve_region
 
         spec = str(self.request.region)
         fetched: set[str] = set()

@@ -20,7 +20,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-from .catalogue import Catalogue
+from .data.catalogue import Catalogue
 from .fetch import (
     PROBE_MAX_BYTES,
     FetchError,
@@ -34,7 +34,7 @@ from .fetch import (
     parse_capabilities,
     service_spec,
 )
-from .i18n import _
+from .model.i18n import _
 
 
 @dataclass

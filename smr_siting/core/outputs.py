@@ -18,12 +18,12 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 import geopandas as gpd
 import numpy as np
 
-from .errors import OutputError
-from .exclusion import RuleInfo, RuleStats, describe_value
-from .grid import Grid
-from .i18n import _
-from .vectorio import fixed_gpkg_dates
-from .vocabulary import OVERWRITE, term
+from .data.vectorio import fixed_gpkg_dates
+from .exclusion.mask import RuleInfo, RuleStats, describe_value
+from .model.errors import OutputError
+from .model.grid import Grid
+from .model.i18n import _
+from .model.vocabulary import OVERWRITE, term
 
 _HERE = Path(__file__).resolve()
 STYLE_DIRS = (_HERE.parents[1] / "resources" / "styles", _HERE.parents[2] / "resources" / "styles")
@@ -515,7 +515,7 @@ def _write_text(path: Path, text: str) -> None:
 
 def write_json(path: Path, data: Any) -> None:
     """A data file: messages in it are written in English, whatever the run's language."""
-    from .i18n import english_data
+    from .model.i18n import english_data
 
     _write_text(path, json.dumps(english_data(data), indent=2, ensure_ascii=False, sort_keys=False, default=_json_default) + "\n")
 
@@ -549,11 +549,11 @@ def content_digest(manifest: Mapping[str, Any]) -> str:
 
 def seal_manifest(manifest: Mapping[str, Any]) -> dict:
     """The manifest with the language its texts are in and its content digest (the last key)."""
-    from .i18n import language
+    from .model.i18n import language
 
     sealed = {k: v for k, v in manifest.items() if k != DIGEST_KEY}
     sealed.setdefault("language", language())
-    from .i18n import english_data
+    from .model.i18n import english_data
 
     sealed = json.loads(json.dumps(english_data(sealed), default=_json_default))  # the digest of what is written
     sealed[DIGEST_KEY] = content_digest(sealed)
@@ -671,8 +671,8 @@ def write_style(path: Path, name: str) -> None:
 
 def write_gpkg(path: Path, gdf: gpd.GeoDataFrame, layer: str, geometry_type: str = "MultiPolygon") -> None:
     """Write one layer; an empty frame still gets its fields and geometry type."""
-    from .i18n import english
-    from .vectorio import _pyogrio
+    from .data.vectorio import _pyogrio
+    from .model.i18n import english
 
     texts = [c for c in gdf.columns if c != gdf.geometry.name and gdf[c].dtype == object]
     if texts:  # a data file: messages (site names, values in words, notes) in English, whatever the language
@@ -700,7 +700,7 @@ def exclusion_polygons(bits: np.ndarray, region: np.ndarray, grid: Grid, rules: 
     from shapely.geometry import shape
     from shapely.ops import unary_union
 
-    from .progress import RunContext
+    from .model.progress import RunContext
 
     ctx = ctx or RunContext()
     rows = []

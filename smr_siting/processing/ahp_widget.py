@@ -13,7 +13,7 @@ from typing import Any
 
 from qgis.PyQt.QtWidgets import QLabel, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
-from ..i18n import tr
+from ..qt_translation import tr
 from .profile_widget import StandardDialogOnly
 
 
@@ -27,9 +27,9 @@ def judgement_text(value: float) -> str:
 
 def profile_scoring(profile: str) -> Any:
     """The scoring spec of a built-in profile name or a profile file; None if it has none or cannot be read."""
-    from ..core.catalogue import load_catalogue
-    from ..core.errors import SmrSitingError
-    from ..core.profile import load_profile
+    from ..core.data.catalogue import load_catalogue
+    from ..core.model.errors import SmrSitingError
+    from ..core.rules import load_profile
 
     try:
         return load_profile(profile, load_catalogue().ids).scoring
@@ -65,7 +65,7 @@ class AhpMatrixWidgetWrapper(StandardDialogOnly):
     # ---------------------------------------------------------------- the profile
     def load_profile(self, profile: str) -> None:
         """Rows, columns and values from ``profile`` (a built-in name or a YAML file)."""
-        from ..core.i18n import localised
+        from ..core.model.i18n import localised
 
         self._profile = profile or "nl-default"
         self.spec = profile_scoring(self._profile)
@@ -108,8 +108,8 @@ class AhpMatrixWidgetWrapper(StandardDialogOnly):
         if self.spec is None:
             self.weights.setText(tr("This profile has no scoring section."))
             return
-        from ..core.errors import SmrSitingError
-        from ..core.scoring.spec import with_ahp_matrix
+        from ..core.config.scoring import with_ahp_matrix
+        from ..core.model.errors import SmrSitingError
 
         try:
             spec = with_ahp_matrix(self.spec, self.cells(), tr("AHP matrix parameter"))

@@ -34,10 +34,10 @@ from qgis.core import (
     QgsVectorFileWriter,
 )
 
-from ..core.catalogue import load_catalogue
-from ..core.i18n import localised
-from ..core.profile import builtin_profiles
-from ..i18n import tr
+from ..core.config.profile import builtin_profiles
+from ..core.data.catalogue import load_catalogue
+from ..core.model.i18n import localised
+from ..qt_translation import tr
 from .common import SmrAlgorithm, engine_errors, require_engine, run_context
 
 SHAPES = ["", "square", "circle", "rectangle"]
@@ -121,7 +121,7 @@ class _ScreeningAlgorithm(SmrAlgorithm):
         self.addParameter(QgsProcessingParameterFile(
             self.PROFILE_FILE, tr("…or a profile file (YAML; overrides the list above)"),
             behavior=QgsProcessingParameterFile.File, extension="yaml", optional=True))
-        from ..core.designs import builtin_designs
+        from ..core.config.designs import builtin_designs
 
         self.addParameter(QgsProcessingParameterEnum(
             self.DESIGN, tr("Reactor design (empty: the profile's default, if any): sets the footprint, emergency "
@@ -191,8 +191,8 @@ class _ScreeningAlgorithm(SmrAlgorithm):
                       feedback: QgsProcessingFeedback | None = None, targets: dict[str, Path] | None = None) -> Any:
         """The engine's request.  ``targets``: the outputs already resolved (asking QGIS again for a temporary
         output would give a new path, and QGIS would wait for a layer that is never written)."""
-        from ..core.layers import LayerInput
-        from ..core.screen import ScreeningRequest
+        from ..core.data.layers import LayerInput
+        from ..core.exclusion.compute import ScreeningRequest
 
         region = (self.parameterAsString(parameters, self.REGION, context) or "").strip()
         if not region and self.REGION_LIST in parameters:
@@ -304,8 +304,10 @@ class _ScreeningAlgorithm(SmrAlgorithm):
         require_engine()
         import datetime as dt
 
+        from ..core.candidates.compute import compute_candidates
+        from ..core.exclusion.compute import compute_exclusion
         from ..core.outputs import AtomicOutputs
-        from ..core.screen import compute_candidates, compute_exclusion, write_screening
+        from ..core.pipeline.screen import write_screening
 
         started = dt.datetime.now(dt.timezone.utc)
         ctx = run_context(feedback)
@@ -485,7 +487,7 @@ def shipped_profile_slots() -> frozenset[str]:
 def profile_slots(profile: str) -> frozenset[str]:
     """The layer slots one profile (a built-in name or a file) can read — its rules' and scoring criteria's, in any
     alternative — and the region lookup's; every slot if the profile cannot be read (rather than none)."""
-    from ..core.profile import load_profile
+    from ..core.rules import load_profile
 
     catalogue = load_catalogue()
     used = {"provinces", "municipalities"}

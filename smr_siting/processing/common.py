@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import re
+from pathlib import Path
 from typing import Any, Iterator
 
 from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingFeedback
 from qgis.PyQt.QtGui import QIcon
 
-from ..i18n import tr
-from .provider import icon_path
+from ..qt_translation import tr
 
 HELP_URL = "https://github.com/smr-siting/smr-siting#readme"
 #: found by the toolbox search in either language ("reactor", "kerncentrale", …)
@@ -24,6 +24,14 @@ INSTALL_HELP = (
     "Debian/Ubuntu: sudo apt install python3-geopandas python3-fiona python3-rasterio python3-scipy python3-rtree; "
     "Windows (OSGeo4W shell): pip install geopandas rasterio scipy rtree"
 )
+
+
+def icon_path() -> Path:
+    here = Path(__file__).resolve().parents[1]
+    for candidate in (here / "resources" / "icons" / "icon.svg", here.parent / "resources" / "icons" / "icon.svg"):
+        if candidate.exists():
+            return candidate
+    return here / "resources" / "icons" / "icon.svg"
 
 
 class SmrAlgorithm(QgsProcessingAlgorithm):
@@ -76,15 +84,15 @@ def require_engine() -> None:
         import rasterio  # noqa: F401
         import scipy  # noqa: F401
 
-        from ..core import screen  # noqa: F401
+        from ..core.pipeline import screen  # noqa: F401
     except ImportError as error:
         raise QgsProcessingException(tr("A required Python package is missing ({error}). {help}").format(
             error=error, help=INSTALL_HELP)) from None
 
 
 def qgis_vocabulary() -> Any:
-    """The dialog's words for the engine's messages (see smr_siting.core.vocabulary): field names, not flags."""
-    from ..core.vocabulary import Vocabulary
+    """The dialog's words for the engine's messages (see smr_siting.core.model.vocabulary): field names, not flags."""
+    from ..core.model.vocabulary import Vocabulary
 
     data = tr("the 'Data folder' field")
     flags = (
@@ -144,7 +152,7 @@ def dutch_numbers(text: str) -> str:
 
 def speak(text: str) -> str:
     """An engine message in the dialog's words (no command-line flags) and, in Dutch, Dutch number formats."""
-    from ..core.i18n import language
+    from ..core.model.i18n import language
 
     text = qgis_vocabulary().speak(str(text))
     return dutch_numbers(text) if language() == "nl" else text
@@ -152,7 +160,7 @@ def speak(text: str) -> str:
 
 def run_context(feedback: QgsProcessingFeedback | None) -> Any:
     """The engine's neutral callbacks wired to Processing feedback: progress, step texts, cancel, notices."""
-    from ..core.progress import RunContext
+    from ..core.model.progress import RunContext
 
     feedback = feedback or QgsProcessingFeedback()
     last = {"message": ""}
@@ -172,8 +180,8 @@ def run_context(feedback: QgsProcessingFeedback | None) -> Any:
 @contextlib.contextmanager
 def engine_errors() -> Iterator[None]:
     """User errors, a cancel and running out of memory become one QgsProcessingException each."""
-    from ..core.errors import RunCancelled, SmrSitingError
-    from ..core.vocabulary import speaking
+    from ..core.model.errors import RunCancelled, SmrSitingError
+    from ..core.model.vocabulary import speaking
 
     try:
         with speaking(qgis_vocabulary()):

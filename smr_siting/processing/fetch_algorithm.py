@@ -20,8 +20,8 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ..core.catalogue import load_catalogue
-from ..i18n import tr
+from ..core.data.catalogue import load_catalogue
+from ..qt_translation import tr
 from .common import SmrAlgorithm, require_engine, run_context
 
 
@@ -126,8 +126,8 @@ class FetchLayersAlgorithm(SmrAlgorithm):
                          feedback: QgsProcessingFeedback) -> dict[str, Any]:
         feedback = feedback or QgsProcessingFeedback()
         require_engine()
-        from ..core.errors import RunCancelled, SmrSitingError
         from ..core.fetch import Fetcher, FetchOptions, FetchRequest, describe_age
+        from ..core.model.errors import RunCancelled, SmrSitingError
 
         region = (self.parameterAsString(parameters, self.REGION, context) or "").strip()
         offline = self.parameterAsBool(parameters, self.OFFLINE, context)
@@ -157,7 +157,7 @@ class FetchLayersAlgorithm(SmrAlgorithm):
                                  retries=self.parameterAsInt(parameters, self.RETRIES, context),
                                  refresh=self.parameterAsBool(parameters, self.REFRESH, context)))
         ctx = run_context(feedback)
-        from ..core.vocabulary import speaking
+        from ..core.model.vocabulary import speaking
         from .common import qgis_vocabulary, speak
 
         try:
@@ -194,9 +194,9 @@ class FetchLayersAlgorithm(SmrAlgorithm):
     def _check(self, parameters: dict[str, Any], context: QgsProcessingContext, feedback: QgsProcessingFeedback,
                mirror: str | None) -> dict[str, Any]:
         """Probe the catalogue's services (smr_siting.core.fetch_check); raise on any mismatch."""
-        from ..core.errors import RunCancelled, SmrSitingError
         from ..core.fetch import FetchOptions, Http
         from ..core.fetch_check import check_catalogue
+        from ..core.model.errors import RunCancelled, SmrSitingError
 
         layers = self.parameterAsEnumStrings(parameters, self.LAYERS, context) or None
         options = FetchOptions(timeout_s=self.parameterAsDouble(parameters, self.TIMEOUT, context),

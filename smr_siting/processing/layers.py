@@ -29,7 +29,7 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
-from ..i18n import tr
+from ..qt_translation import tr
 
 #: the order of a run's layers in its group (top first)
 ORDER = ("ranked", "candidates", "exclusion_vector", "exclusion", "suitability", "summary_csv", "ranked_csv",
@@ -38,7 +38,7 @@ ORDER = ("ranked", "candidates", "exclusion_vector", "exclusion", "suitability",
 
 def dutch() -> bool:
     """Whether the plugin speaks Dutch now (install_translator sets the engine's language with the Qt one)."""
-    from ..core.i18n import language
+    from ..core.model.i18n import language
 
     return language() == "nl"
 

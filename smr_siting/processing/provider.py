@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
-from ..i18n import tr
-
-
-def icon_path() -> Path:
-    here = Path(__file__).resolve().parents[1]
-    for candidate in (here / "resources" / "icons" / "icon.svg", here.parent / "resources" / "icons" / "icon.svg"):
-        if candidate.exists():
-            return candidate
-    return here / "resources" / "icons" / "icon.svg"
+from ..qt_translation import tr
+from .common import icon_path
 
 
 class SmrSitingProvider(QgsProcessingProvider):

@@ -1,6 +1,6 @@
 """Processing algorithms ``smr_siting:report`` (a publishable report of a screening folder) and
 ``smr_siting:batch`` (screening over regions × profiles with one summary table).  Thin adapters to
-:mod:`smr_siting.core.report` and :mod:`smr_siting.core.batch` (imported lazily)."""
+:mod:`smr_siting.core.report` and :mod:`smr_siting.core.api.batch` (imported lazily)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ..i18n import tr
+from ..qt_translation import tr
 from .common import SmrAlgorithm, engine_errors, require_engine, run_context
 
 LANGUAGES = ("nl", "en")
@@ -187,7 +187,7 @@ class BatchAlgorithm(_ReportingAlgorithm):
     def processAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,
                          feedback: QgsProcessingFeedback) -> dict[str, Any]:
         require_engine()
-        from ..core.batch import all_provinces, plan, run_batch, split_list
+        from ..core.api.batch import all_provinces, plan, run_batch, split_list
 
         data = self.parameterAsFile(parameters, "DATA", context)
         out = self.parameterAsFileOutput(parameters, "OUT", context)

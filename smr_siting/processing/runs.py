@@ -3,7 +3,7 @@
 A screening run in this QGIS session leaves its exclusion result here, keyed by the manifest it wrote
 (path and sha256), so that *Rank candidate sites*, *Sensitivity* and *Suitability* given that manifest
 reuse it instead of computing the exclusion again.  A manifest from an earlier session (or a command-line
-run) is rebuilt once through the engine's own path (``smr_siting.core.scoring.run.load_run``, as
+run) is rebuilt once through the engine's own path (``smr_siting.core.pipeline.rank.load_run``, as
 ``smr-siting rank --run`` does: refused if an input changed since) and then kept for the next step.
 """
 
@@ -19,7 +19,7 @@ from typing import Any
 
 from qgis.core import QgsProcessingException
 
-from ..i18n import tr
+from ..qt_translation import tr
 
 #: results kept (each holds the analysis grid's bit mask and the layers read): the last two screenings
 KEEP = 2
@@ -64,8 +64,8 @@ def reuse(manifest: Path, ctx: Any) -> tuple[Any, bool]:
         ctx.tell(tr("Reusing the exclusion of the screening {path} (not computed again).").format(path=manifest))
         result.store.ctx = ctx
         return dataclasses.replace(result, ctx=ctx), True
-    from ..core.scoring.run import load_run
-    from ..core.screen import compute_exclusion
+    from ..core.exclusion.compute import compute_exclusion
+    from ..core.pipeline.rank import load_run
 
     if manifest.name == "manifest.json":
         request, profile, _manifest = load_run(manifest.parent)

@@ -22,7 +22,7 @@ from qgis.core import (
     QgsProcessingUtils,
 )
 
-from ..i18n import tr
+from ..qt_translation import tr
 from .algorithms import TEMPORARY, _input_help, _ScreeningAlgorithm
 from .common import engine_errors, require_engine, run_context
 
@@ -81,10 +81,10 @@ class _ScoringAlgorithm(_ScreeningAlgorithm):
 
     def _scoring_run(self, parameters: dict[str, Any], context: QgsProcessingContext,
                      feedback: QgsProcessingFeedback, work: Path, ctx: Any) -> tuple[Any, Any, Any]:
-        from ..core.layers import LayerInput
-        from ..core.scoring.run import scoring_spec
-        from ..core.scoring.spec import with_ahp_matrix
-        from ..core.screen import compute_exclusion
+        from ..core.config.scoring import with_ahp_matrix
+        from ..core.data.layers import LayerInput
+        from ..core.exclusion.compute import compute_exclusion
+        from ..core.pipeline.rank import scoring_spec
 
         screening = self.parameterAsFile(parameters, self.SCREENING, context)
         if screening:
@@ -162,7 +162,7 @@ class SuitabilityAlgorithm(_ScoringAlgorithm):
 
     def compute_and_write(self, parameters, context, result, spec, sites, outputs, targets, ctx):  # noqa: ANN001, ANN201
         from ..core.outputs import write_style
-        from ..core.scoring.run import write_suitability_tif
+        from ..core.pipeline.rank import write_suitability_tif
         from ..core.scoring.suitability import compute_suitability
 
         surface = compute_suitability(result, spec, ctx.stage(0.4, 0.95))
@@ -205,7 +205,7 @@ class RankSitesAlgorithm(_ScoringAlgorithm):
 
     def compute_and_write(self, parameters, context, result, spec, sites, outputs, targets, ctx):  # noqa: ANN001, ANN201
         from ..core.outputs import write_gpkg, write_json, write_style
-        from ..core.scoring.run import score_sites, write_suitability_tif
+        from ..core.pipeline.rank import score_sites, write_suitability_tif
         from ..core.scoring.sites import STATUS_RANKED, write_sites_csv
 
         surface, table, summary = score_sites(result, spec, sites, ctx.stage(0.4, 0.95))
@@ -231,8 +231,8 @@ def unranked_as_null(path: Path, layer: str, spec: Any) -> None:
     cannot have; its status says why in words.  The CSV keeps the command line's values (rank -1), byte for byte."""
     from osgeo import ogr
 
+    from ..core.data.vectorio import fixed_gpkg_dates
     from ..core.scoring.sites import STATUS_RANKED
-    from ..core.vectorio import fixed_gpkg_dates
 
     columns = ["rank", "score", "topsis"]
     for criterion in spec.criteria:
@@ -280,9 +280,9 @@ class SensitivityAlgorithm(_ScoringAlgorithm):
             "SWEEPS", tr("Threshold sweeps (CSV)"), fileFilter="CSV (*.csv)", optional=True, createByDefault=False))
 
     def compute_and_write(self, parameters, context, result, spec, sites, outputs, targets, ctx):  # noqa: ANN001, ANN201
-        from ..core.errors import SmrSitingError
+        from ..core.model.errors import SmrSitingError
         from ..core.outputs import write_json
-        from ..core.scoring.run import (
+        from ..core.pipeline.rank import (
             SWEEP_COLUMNS,
             _write_csv,
             chosen_concentration,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from qgis.core import QgsApplication
 
-from ..i18n import tr
+from ..qt_translation import tr
 
 DATA_SETTING = "SMR_SITING_DATA_FOLDER"
 CACHE_SETTING = "SMR_SITING_CACHE_FOLDER"
@@ -26,7 +26,7 @@ PACK_DESCRIPTION = "NATIONAL_PACK.json"
 
 def national_pack_dir() -> Path | None:
     """The embedded national pack: ``layers/national`` of the plugin (or of the repository)."""
-    from ..core.catalogue import LAYERS_DIRS
+    from ..core.data.catalogue import LAYERS_DIRS
 
     for layers in LAYERS_DIRS:
         candidate = layers / "national"

@@ -10,9 +10,9 @@ import contextlib
 from pathlib import Path
 from typing import Iterator, Mapping
 
-from ..errors import SmrSitingError
-from ..i18n import _, language, set_language
-from ..progress import RunContext
+from ..model.errors import SmrSitingError
+from ..model.i18n import _, language, set_language
+from ..model.progress import RunContext
 from .rundata import RUN_FILES, RunData, load_run, run_files
 
 REPORT_NAMES = {"report_html": "report.html", "report_pdf": "report.pdf"}
@@ -23,7 +23,7 @@ __all__ = ["REPORT_NAMES", "RUN_FILES", "RunData", "load_run", "report_targets",
 @contextlib.contextmanager
 def in_language(lang: str) -> Iterator[None]:
     """Translate through ``_()`` into ``lang`` for a while (the previous choice afterwards)."""
-    from .. import i18n
+    from ..model import i18n
 
     previous = i18n._language
     set_language(lang)
@@ -66,7 +66,7 @@ def write_report(run_dir: Path, lang: str = "nl", out: Path | None = None, overw
     :data:`RUN_FILES`): the outputs of a QGIS model's steps, each in a temporary folder of its own.  ``run_dir``
     may then be the screening's manifest under any name."""
     from ..outputs import AtomicOutputs
-    from ..verify import verify_run
+    from ..pipeline.verify import verify_run
     from .document import Report
 
     ctx = ctx or RunContext()

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .. import __version__
-from ..i18n import _, localised
-from ..progress import RunContext
+from ..model.i18n import _, localised
+from ..model.progress import RunContext
 from . import figures, fmt
 from .rundata import RunData
 
@@ -268,7 +268,7 @@ def _places(data: RunData, bounds: tuple[float, float, float, float], basemap: f
 
 def _profile(data: RunData) -> Any:
     """The profile the run used (from the manifest's text), or ``None`` if it cannot be read any more."""
-    from ..profile import parse_profile
+    from ..rules import parse_profile
 
     recorded = data.manifest.get("profile", {})
     try:
@@ -309,7 +309,7 @@ def rule_threshold(criterion: Any, layer_titles: dict[str, str]) -> str:
 
 
 def _lang() -> str:
-    from ..i18n import language
+    from ..model.i18n import language
 
     return language()
 
@@ -335,7 +335,7 @@ class Report:
         self.bounds = tuple(grid.get("bounds", (0, 0, 1, 1)))
 
     def _layer_titles(self) -> dict[str, str]:
-        from ..catalogue import load_catalogue
+        from ..data.catalogue import load_catalogue
 
         titles = {}
         try:
@@ -406,7 +406,7 @@ class Report:
 
     @staticmethod
     def _kind(kind: str) -> str:
-        from ..region import kind_label
+        from ..data.region import kind_label
 
         return kind_label(kind)
 

@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..i18n import _, localised
+from ..model.i18n import _, localised
 from ..outputs import COVERAGE_COLOUR, NOT_EXCLUDED_COLOUR, RULE_COLOURS
 from . import fmt
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from ..errors import SmrSitingError
-from ..i18n import _, render_coded
+from ..model.errors import SmrSitingError
+from ..model.i18n import _, render_coded
 
 
 @dataclass

@@ -15,14 +15,14 @@ import numpy as np
 from scipy import ndimage
 from shapely.geometry import Point
 
-from ..criteria.raster_threshold import read_raster_on_grid
-from ..errors import DataError
-from ..geometry import burn, burn_values, large_water_parts
-from ..grid import Grid, snap_grid
-from ..i18n import _
-from ..layers import RASTER_SUFFIXES, LayerStore, apply_where
+from ..config.scoring import ScoringCriterion
+from ..data.geometry import burn, burn_values, large_water_parts
+from ..data.layers import RASTER_SUFFIXES, LayerStore, apply_where
+from ..model.errors import DataError
+from ..model.grid import Grid, snap_grid
+from ..model.i18n import _
+from ..rules.raster_threshold import read_raster_on_grid
 from .population_measure import population_at_sites, population_on_grid
-from .spec import ScoringCriterion
 from .values import SiteValue
 
 #: the reach of a distance criterion whose standardisation has no breakpoint (a data-driven range)

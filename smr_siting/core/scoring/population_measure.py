@@ -11,16 +11,24 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from ..designs import DesignRef
-from ..errors import ProfileError
-from ..grid import Grid
-from ..i18n import _
-from ..layers import LayerStore
-from ..population import POPULATION_CELL_M, bin_counts, coarse_grid, disc_sums, read_population, to_analysis_grid, within_at
+from ..config.designs import DesignRef
+from ..data.layers import LayerStore
+from ..data.population import (
+    POPULATION_CELL_M,
+    bin_counts,
+    coarse_grid,
+    disc_sums,
+    read_population,
+    to_analysis_grid,
+    within_at,
+)
+from ..model.errors import ProfileError
+from ..model.grid import Grid
+from ..model.i18n import _
 from .values import SiteValue
 
 if TYPE_CHECKING:
-    from .spec import ScoringCriterion
+    from ..config.scoring import ScoringCriterion
 
 PREFER = (("population_grid_100m", "aantalInwoners"),)
 

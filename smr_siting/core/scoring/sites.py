@@ -22,21 +22,22 @@ from scipy import ndimage
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
-from ..candidates import FOUR_CONNECTED, FootprintCells, fit_and_usable, fit_positions, footprint_cells
-from ..errors import DataError
-from ..exclusion import describe_value
-from ..geometry import burn, burn_values
-from ..i18n import _, english, joined, localised
-from ..layers import LayerInput
-from ..progress import RunContext
+from ..candidates.areas import FOUR_CONNECTED, FootprintCells, fit_and_usable, fit_positions, footprint_cells
+from ..config.scoring import ScoringSpec
+from ..data.geometry import burn, burn_values
+from ..data.layers import LayerInput
+from ..exclusion.mask import describe_value
+from ..model.errors import DataError
+from ..model.i18n import _, english, joined, localised
+from ..model.progress import RunContext
+from ..model.standardise import standardise
 from .aggregate import owa_weights, ranks, topsis
-from .measures import SiteValue, distance_text, measure_at_sites, value_text
-from .spec import ScoringSpec
-from .standardise import standardise
+from .measures import distance_text, measure_at_sites, value_text
 from .suitability import Suitability
+from .values import SiteValue
 
 if TYPE_CHECKING:
-    from ..screen import ExclusionResult
+    from ..exclusion.compute import ExclusionResult
 
 STATUS_RANKED = "ranked"
 STATUS_EXCLUDED = "excluded"
@@ -376,7 +377,7 @@ def _round(value: float, digits: int = 6) -> float:
 
 def _admin(result: ExclusionResult, ctx: RunContext) -> tuple[gpd.GeoDataFrame | None, tuple[str, str]]:
     """The municipalities and the catalogue's name fields; a layer that cannot be read is said, not hidden."""
-    from ..errors import SmrSitingError
+    from ..model.errors import SmrSitingError
 
     entry = result.store.catalogue.get("municipalities")
     fields = (entry.name_field or "statnaam", entry.province_field or "prov_naam") if entry else ("statnaam",

@@ -13,16 +13,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..grid import Grid
-from ..i18n import _, localised
-from ..progress import RunContext
+from ..config.scoring import ScoringSpec
+from ..model.grid import Grid
+from ..model.i18n import _, localised
+from ..model.progress import RunContext
+from ..model.standardise import Standardisation, standardise
 from .aggregate import owa
 from .measures import measure_on_grid
-from .spec import ScoringSpec
-from .standardise import Standardisation, standardise
 
 if TYPE_CHECKING:
-    from ..screen import ExclusionResult
+    from ..exclusion.compute import ExclusionResult
 
 
 @dataclass

@@ -1,0 +1,169 @@
+"""Vector-to-grid operations, exact to the cell: a cell counts when its centre is inside.
+
+Distances use one of two methods, chosen per criterion and geometry:
+
+* ``buffer``: buffer the features in shapely (with enough segments that the arc error stays
+  under a tenth of a cell) and rasterize the buffers by cell centre.  Exact to the cell.
+* ``edt``: burn the features (every touched cell) and run a Euclidean distance transform.
+  Error at most half a cell diagonal; used for very dense geometry with one distance.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+from rasterio import features
+from scipy import ndimage
+from shapely.geometry import box
+from shapely.geometry.base import BaseGeometry
+
+from ..model.grid import Grid
+from . import ogrio
+
+#: above this many vertices a constant-distance rule switches to the distance transform
+EDT_VERTEX_THRESHOLD = 400_000
+
+
+def burn(geometries: Iterable[BaseGeometry], grid: Grid, all_touched: bool = False) -> np.ndarray:
+    """Boolean mask: True where the cell centre is inside any geometry (or touched, if ``all_touched``)."""
+    return burn_into(np.zeros(grid.shape, dtype=bool), geometries, grid, all_touched)
+
+
+def burn_into(mask: np.ndarray, geometries: Iterable[BaseGeometry], grid: Grid, all_touched: bool = False) -> np.ndarray:
+    """Set ``mask`` (boolean, on ``grid``) True where :func:`burn` would, in place; returns ``mask``.
+
+    Burning several layers into one mask spares a grid-sized array and a pass over it per layer.  GDAL
+    burns either way (same rules, same cells); through ``osgeo`` the geometries travel as WKB, through
+    rasterio as GeoJSON-like dicts (slower for large polygons)."""
+    shapes = [g for g in geometries if g is not None and not g.is_empty]
+    if shapes:
+        assert mask.dtype == bool and mask.shape == grid.shape and mask.flags.c_contiguous
+        if ogrio.available():
+            ogrio.burn_wkb(mask, [g.wkb for g in shapes], grid.transform.to_gdal(), all_touched)
+        else:
+            features.rasterize([(g, 1) for g in shapes], out=mask.view(np.uint8), transform=grid.transform,
+                               all_touched=all_touched)
+    return mask
+
+
+def burn_values(pairs: Sequence[tuple[BaseGeometry, float]], grid: Grid) -> np.ndarray:
+    """Float32 raster of attribute values by cell centre; NaN where no geometry."""
+    shapes = [(g, float(v)) for g, v in pairs if g is not None and not g.is_empty and v is not None
+              and not (isinstance(v, float) and math.isnan(v))]
+    if not shapes:
+        return np.full(grid.shape, np.nan, dtype="float32")
+    return features.rasterize(shapes, out_shape=grid.shape, transform=grid.transform, fill=np.nan, dtype="float32")
+
+
+def quad_segments(distance: float, resolution: float) -> int:
+    """Segments per quarter circle so that the buffer's arc error stays below resolution / 10."""
+    if distance <= 0:
+        return 1
+    tolerance = resolution / 10.0
+    if tolerance >= distance:
+        return 2
+    step = 2.0 * math.acos(1.0 - tolerance / distance)
+    return int(min(1024, max(4, math.ceil((math.pi / 2.0) / step))))
+
+
+def vertex_count(geometry: BaseGeometry) -> int:
+    if geometry is None or geometry.is_empty:
+        return 0
+    kind = geometry.geom_type
+    if kind.startswith("Multi") or kind == "GeometryCollection":
+        return sum(vertex_count(g) for g in geometry.geoms)
+    if kind == "Polygon":
+        return len(geometry.exterior.coords) + sum(len(r.coords) for r in geometry.interiors)
+    return len(geometry.coords)
+
+
+def buffered(geometries: Sequence[BaseGeometry], distances: Sequence[float], grid: Grid,
+             check: Callable[[], None] | None = None, call: Callable[..., Any] | None = None) -> list[BaseGeometry]:
+    """Each geometry buffered by its own distance, clipped first to what can reach the grid.  ``check`` is called
+    before each geometry (a cancel raises there); ``call(function, *args)`` makes the buffer (a RunContext's
+    :meth:`~smr_siting.core.model.progress.RunContext.call`: a cancel is seen while one large geometry is buffered)."""
+    call = call or (lambda function, *args: function(*args))
+    out = []
+    for geometry, distance in zip(geometries, distances):
+        if check is not None:
+            check()
+        if geometry is None or geometry.is_empty:
+            continue
+        reach = box(*grid.expanded_bounds(distance + 2 * grid.resolution))
+        if not geometry.intersects(reach):
+            continue
+        clipped = geometry.intersection(reach) if not reach.contains(geometry) else geometry
+        if clipped.is_empty:
+            continue
+        if distance > 0:
+            clipped = call(clipped.buffer, distance, quad_segments(distance, grid.resolution))
+        out.append(clipped)
+    return out
+
+
+def within_distance_buffer(geometries: Sequence[BaseGeometry], distances: Sequence[float], grid: Grid,
+                           out: np.ndarray | None = None, check: Callable[[], None] | None = None,
+                           call: Callable[..., Any] | None = None) -> np.ndarray:
+    """True where the cell centre is within the feature's distance of some feature (inclusive).
+
+    ``out``: a boolean mask on ``grid`` to add these cells to (in place) instead of a new one; ``check`` and
+    ``call``: as for :func:`buffered`."""
+    if out is None:
+        out = np.zeros(grid.shape, dtype=bool)
+    return burn_into(out, buffered(geometries, distances, grid, check, call), grid)
+
+
+def within_distance_edt(geometries: Sequence[BaseGeometry], distance: float, grid: Grid,
+                        call: Callable[..., Any] | None = None) -> np.ndarray:
+    """True where the cell centre is within ``distance`` of a cell the features touch.
+
+    Bounded: the transform runs only on the window the features can reach.  ``call(function, *args, **kwargs)``
+    runs the transform (a RunContext's ``call``: a cancel is seen while it runs; scipy releases the GIL there).
+    """
+    call = call or (lambda function, *args, **kwargs: function(*args, **kwargs))
+    reach = box(*grid.expanded_bounds(distance + 2 * grid.resolution))
+    near = [g for g in geometries if g is not None and not g.is_empty and g.intersects(reach)]
+    result = np.zeros(grid.shape, dtype=bool)
+    if not near:
+        return result
+    minx = min(g.bounds[0] for g in near) - distance
+    miny = min(g.bounds[1] for g in near) - distance
+    maxx = max(g.bounds[2] for g in near) + distance
+    maxy = max(g.bounds[3] for g in near) + distance
+    row0, row1, col0, col1 = grid.window_for((minx, miny, maxx, maxy))
+    if row1 <= row0 or col1 <= col0:
+        return result
+    # pad the window so features just outside the grid still count
+    pad = int(math.ceil(distance / grid.resolution)) + 1
+    sub = grid.subgrid(row0 - pad, row1 + pad, col0 - pad, col1 + pad)
+    touched = burn(near, sub, all_touched=True)
+    if not touched.any():
+        return result
+    dist = call(ndimage.distance_transform_edt, ~touched, sampling=grid.resolution)
+    inside = dist <= distance
+    result[row0:row1, col0:col1] = inside[pad:pad + (row1 - row0), pad:pad + (col1 - col0)]
+    return result
+
+
+def large_water_parts(geometries: Sequence[BaseGeometry], min_width_m: float = 0.0,
+                      min_area_m2: float = 0.0) -> list[BaseGeometry]:
+    """Polygons dissolved into connected parts, narrow parts opened away, small parts dropped.
+
+    ``min_width_m``: a morphological opening (shrink by half the width, grow back by it) removes every
+    part narrower than that — canals and watercourses beside a river, the thin links that join a
+    network of water polygons into one; ``min_area_m2``: of what is left, only parts at least this large
+    stay.  E.g. TOP10NL water polygons (a river is cut into many pieces at bridges and locks) keep the
+    rivers, lakes and sea as connected bodies.  Exact vector geometry (GEOS buffers), no grid."""
+    from shapely.ops import unary_union
+
+    polygons = [g for g in geometries if g is not None and not g.is_empty and g.geom_type in ("Polygon",
+                                                                                               "MultiPolygon")]
+    if not polygons:
+        return []
+    merged = unary_union(polygons)
+    if min_width_m > 0:
+        merged = merged.buffer(-min_width_m / 2.0, 16).buffer(min_width_m / 2.0, 16)
+    parts = [p for p in getattr(merged, "geoms", [merged]) if not p.is_empty]
+    return [p for p in parts if p.area >= min_area_m2]

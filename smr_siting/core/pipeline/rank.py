@@ -1,0 +1,386 @@
+"""``smr-siting rank`` and ``smr-siting sensitivity`` on a screening output folder.
+
+Both rebuild the screening from the folder's ``manifest.json`` (the same inputs, the recorded
+profile text), check that it still gives the folder's ``exclusion.tif`` — so scores and ranks
+always belong to the exclusion beside them — and add their outputs to the folder:
+``suitability.tif``, ``ranked_sites.gpkg``, ``ranked_sites.csv``, ``ranking.json`` (rank) and
+``sensitivity.csv`` (+ ``sweeps.csv``) (sensitivity).
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import math
+from pathlib import Path
+from typing import Any, Sequence
+
+import geopandas as gpd
+import numpy as np
+
+from ..config.scoring import ScoringSpec
+from ..data.catalogue import load_catalogue
+from ..data.layers import LayerInput, sha256_of
+from ..data.sources import pins_from_json, resolve_profile
+from ..exclusion.rulecache import RuleCache
+from ..model.errors import DataError, SmrSitingError
+from ..model.grid import check_memory
+from ..model.i18n import _, coded_list, english, english_list
+from ..model.profile import Profile
+from ..model.progress import RunContext
+from ..outputs import AtomicOutputs, write_gpkg, write_json, write_style
+from ..rules import parse_profile
+from ..scoring.sites import (
+    STATUS_RANKED,
+    best_sites_in_areas,
+    evaluate_sites,
+    fit_masks,
+    place_user_sites,
+    read_user_sites,
+    write_sites_csv,
+)
+from ..scoring.suitability import compute_suitability
+from ..sensitivity.montecarlo import (
+    DEFAULT_CONCENTRATION,
+    concentration_for_spread,
+    leave_one_out,
+    monte_carlo,
+    weight_spread_summary,
+)
+from ..sensitivity.sweeps import parse_sweep, resolve, sweep_unit, with_value
+
+RANK_OUTPUTS = {"suitability": "suitability.tif", "ranked": "ranked_sites.gpkg", "ranked_csv": "ranked_sites.csv",
+                "ranking": "ranking.json"}
+SUITABILITY_NODATA = -9999.0
+
+
+def load_run(run_dir: Path) -> tuple[Any, Profile, dict]:
+    """The screening request and profile recorded in a run folder, checked against today's inputs."""
+    from ..exclusion.compute import ScreeningRequest
+    from .verify import input_state, read_manifest
+
+    manifest_path = run_dir / "manifest.json"
+    manifest = read_manifest(run_dir, _("Run 'smr-siting screen --out FOLDER' first and pass that folder"))  # untrusted
+    params, recorded = manifest["parameters"], manifest["profile"]
+    catalogue = load_catalogue()
+    profile = parse_profile(recorded["text"], _("{path} (as recorded in {manifest})").format(
+        path=recorded["path"], manifest=manifest_path.name), catalogue.ids)
+    for item in manifest.get("inputs", []):
+        path = Path(item["path"])
+        state = input_state(item, RunContext())  # regular files only, read no further than recorded
+        if state == "missing":
+            raise DataError(_("input {layer!r} of this run, {path}, no longer exists").format(
+                                layer=item["layer_id"], path=path),
+                            _("Restore it, or run the screening again with the current data"))
+        if state == "changed":
+            raise DataError(_("input {layer!r} ({path}) changed since the screening (sha256 differs)").format(
+                                layer=item["layer_id"], path=path),
+                            _("Run 'smr-siting screen' again so that scores and exclusion belong together"))
+    layers = {k: LayerInput(Path(v["path"]), v.get("layer")) for k, v in (params.get("layers") or {}).items()}
+    pins = pins_from_json(manifest.get("sources"))
+    request = ScreeningRequest(
+        region=params["region"], profile=params["profile"],
+        data_dir=Path(params["data_dir"]) if params.get("data_dir") else None, layers=layers,
+        fallback_dir=Path(params["fallback_dir"]) if params.get("fallback_dir") else None,
+        resolution_m=params.get("resolution_m"), footprint_ha=params.get("footprint_ha"),
+        footprint_shape=params.get("footprint_shape"), source_pins=pins,
+        design=params.get("design"))
+    # the layers the screening used (sources in order of authority), so that scores, sweeps and the rebuilt
+    # exclusion read the same ones even if a more authoritative layer has appeared in the folder since
+    profile, _choices = resolve_profile(profile, lambda _layer: None, pins)
+    return request, profile, manifest
+
+
+def _rebuild(run_dir: Path, ctx: RunContext, design: str | None = None,
+             cache: RuleCache | None = None) -> tuple[Any, Profile, dict]:
+    from ..exclusion.compute import compute_exclusion
+
+    request, profile, manifest = load_run(run_dir)
+    if design is not None:
+        from ..candidates.regulator import attach_rank_design, check_rank_design
+
+        check_rank_design(request, profile, design)  # refused before any work if the screening used another
+    result = compute_exclusion(request, ctx, profile=profile, cache=cache)
+    # scoring and the site search need more than the screening: refuse before they allocate
+    free_share = np.count_nonzero((result.bits_full == 0) & result.region_full) / max(result.bits_full.size, 1)
+    check_memory(result.analysis_grid, request.memory_limit_bytes, "rank", result.footprint.shape, free_share)
+    if design is not None:
+        attach_rank_design(result, design)  # the design of the regulator columns
+    exclusion = run_dir / "exclusion.tif"
+    if exclusion.exists():
+        import rasterio
+
+        with rasterio.open(exclusion) as src:
+            same = src.shape == result.bits.shape and np.array_equal(src.read(1), result.bits)
+        if not same:
+            manifest_path = run_dir / "manifest.json"
+            raise SmrSitingError(_("the screening rebuilt from {manifest} no longer gives its exclusion.tif").format(
+                                     manifest=manifest_path), _("Run 'smr-siting screen' again"))
+    return result, result.profile, manifest  # the profile as run (a reactor design applied)
+
+
+def scoring_spec(profile: Profile) -> ScoringSpec:
+    if profile.scoring is None:
+        raise SmrSitingError(_("profile {name!r} has no 'scoring' section, so sites cannot be scored").format(
+                                 name=profile.name),
+                             _("Add one (see the scoring section of nl-default: smr-siting profiles --show nl-default)"),
+                             profile.path)
+    return profile.scoring
+
+
+def score_sites(result: Any, spec: ScoringSpec, sites: LayerInput | None = None,
+                ctx: RunContext | None = None) -> tuple[Any, gpd.GeoDataFrame, dict]:
+    """Suitability surface, the sites (given, or the best place per candidate area) evaluated and ranked,
+    and a summary for ranking.json."""
+    from ..candidates.compute import compute_candidates
+
+    ctx = ctx or result.ctx
+    areas, _cells = compute_candidates(result, ctx.stage(0.0, 0.2))
+    masks = fit_masks(result, ctx)
+    r0, r1, c0, c1 = result.window
+    sample = masks.fits[r0:r1, c0:c1].copy()  # where a best place (or a parcel's place) may lie
+    given = read_user_sites(sites, result) if sites is not None else []
+    out_grid = result.grid
+    for site in given:
+        col = int((site.point.x - out_grid.left) // out_grid.resolution)
+        row = int((out_grid.top - site.point.y) // out_grid.resolution)
+        if 0 <= row < out_grid.height and 0 <= col < out_grid.width:
+            sample[row, col] = True
+    suitability = compute_suitability(result, spec, ctx.stage(0.2, 0.7), sample)
+    if sites is not None:
+        chosen = place_user_sites(given, result, suitability, masks)
+    else:
+        chosen = best_sites_in_areas(result, suitability, areas, masks)
+        if not chosen:
+            ctx.tell(_("No candidate areas, so there are no sites to rank; the outputs hold none."))
+    table = evaluate_sites(chosen, result, spec, ctx.stage(0.7, 1.0), suitability)
+    summary = {
+        "profile": result.profile.name, "region": result.region.name,
+        "sites": str(sites.path) if sites else "best place per candidate area",
+        "sites_sha256": sha256_of(sites.path) if sites else None, "scoring": spec.as_dict(),
+        "criteria": [{"id": c.id, "title": c.title, "measure": c.measure, "layers": list(c.layer_ids),
+                      "standardise": suitability.standardisations.get(c.id, c.standardise).describe(),
+                      "weight": round(w, 6), "basis": c.basis}
+                     for c, w in zip(spec.criteria, spec.weights)],
+        "ranked": int((table["status"] == STATUS_RANKED).sum()) if len(table) else 0,
+        "notices": english_list(suitability.warnings), "notice_codes": coded_list(suitability.warnings),
+    }
+    from ..candidates.regulator import annotate_sites
+
+    table, summary = annotate_sites(table, summary, result)  # regulator columns (screenings with a design)
+    return suitability, table, summary
+
+
+def write_suitability_tif(path: Path, surface: np.ndarray, grid: Any, spec: ScoringSpec) -> None:
+    import rasterio
+
+    data = np.where(np.isnan(surface), SUITABILITY_NODATA, surface).astype("float32")
+    with rasterio.open(path, "w", driver="GTiff", width=grid.width, height=grid.height, count=1, dtype="float32",
+                       crs=grid.crs, transform=grid.transform, nodata=SUITABILITY_NODATA, compress="deflate",
+                       predictor=3, tiled=True, blockxsize=256, blockysize=256) as dst:
+        dst.write(data, 1)
+        dst.set_band_description(1, "SMR suitability 0..1 (nodata where excluded or outside the region)")
+        dst.update_tags(SMR_SITING_SCORING=json.dumps(spec.as_dict(), ensure_ascii=False))
+
+
+def rank_run(run_dir: Path, sites: LayerInput | None = None, overwrite: bool = False,
+             ctx: RunContext | None = None, design: str | None = None,
+             cache: RuleCache | None = None) -> dict[str, Path]:
+    """Score and rank; ``cache``: rule masks to reuse for the rebuilt exclusion (it is still checked against
+    the folder's exclusion.tif)."""
+    ctx = ctx or RunContext()
+    targets = {key: run_dir / name for key, name in RANK_OUTPUTS.items()}
+    outputs = AtomicOutputs(targets, overwrite, inputs=[sites.path] if sites else [])
+    outputs.check()
+    result, profile, _manifest = _rebuild(run_dir, ctx.stage(0.0, 0.4), design, cache)
+    spec = scoring_spec(profile)
+    suitability, table, summary = score_sites(result, spec, sites, ctx.stage(0.4, 0.95))
+    with outputs:
+        write_suitability_tif(outputs.temp(targets["suitability"]), suitability.surface, suitability.grid, spec)
+        write_style(outputs.temp(targets["suitability"].with_suffix(".qml")), "suitability.qml")
+        write_gpkg(outputs.temp(targets["ranked"]), table, "ranked_sites", geometry_type="Point")
+        write_style(outputs.temp(targets["ranked"].with_suffix(".qml")), "ranked_sites.qml")
+        write_sites_csv(outputs.temp(targets["ranked_csv"]), table, spec)
+        write_json(outputs.temp(targets["ranking"]), summary)
+        ctx.check_cancelled()
+        outputs.commit()
+    ctx.progress(1.0, _("done"))  # after the commit: too late to cancel
+    return targets
+
+
+def with_distance(profile: Profile, rule_id: str, metres: float) -> Profile:
+    """The profile with every distance (or buffer) of one rule set to ``metres``."""
+    return with_value(profile, rule_id, metres)
+
+
+def chosen_concentration(spec: ScoringSpec, concentration: float | None = None,
+                         weight_spread: float | None = None) -> tuple[float, str]:
+    """The Dirichlet concentration and where it came from: --weight-spread, --concentration, the profile's
+    ``scoring.sensitivity``, or the default."""
+    if weight_spread is not None:
+        return concentration_for_spread(spec.weights, weight_spread), f"--weight-spread {weight_spread:g}"
+    if concentration is not None:
+        if concentration <= 0:
+            raise SmrSitingError(_("--concentration {value:g} must be positive").format(value=concentration),
+                                 _("Use e.g. --concentration 100"))
+        return float(concentration), f"--concentration {concentration:g}"
+    if spec.weight_spread is not None:
+        return (concentration_for_spread(spec.weights, spec.weight_spread),
+                f"profile scoring.sensitivity.weight_spread {spec.weight_spread:g}")
+    if spec.concentration is not None:
+        return spec.concentration, f"profile scoring.sensitivity.concentration {spec.concentration:g}"
+    return DEFAULT_CONCENTRATION, "default"
+
+
+def sensitivity_description(spec: ScoringSpec, samples: int, seed: int, concentration: float, source: str,
+                            mc: Any | None) -> dict[str, Any]:
+    """What sensitivity.json records: how the weights were sampled and the spread that gave."""
+    from ..sensitivity.montecarlo import weight_sd
+
+    out: dict[str, Any] = {
+        "samples": samples, "seed": seed, "generator": "numpy PCG64", "distribution": "Dirichlet(weights × concentration)",
+        "concentration": round(float(concentration), 6), "concentration_from": source,
+        "ranking": spec.ranking, "aggregation": spec.aggregation, "owa_alpha": spec.owa_alpha,
+    }
+    if mc is not None:
+        out["weights"] = weight_spread_summary(spec.names, spec.weights, mc)
+    else:
+        out["weights"] = [{"criterion": n, "weight": round(w, 6), "sd_formula": round(float(sd), 6)}
+                          for n, w, sd in zip(spec.names, spec.weights, weight_sd(spec.weights, concentration))]
+    return out
+
+
+def sensitivity_run(run_dir: Path, samples: int = 1000, seed: int = 1, sweeps: Sequence[str] = (),
+                    overwrite: bool = False, concentration: float | None = None,
+                    ctx: RunContext | None = None, weight_spread: float | None = None,
+                    cache: RuleCache | None = None) -> dict[str, Path]:
+    """Weights Monte Carlo, leave-one-out and sweeps; a sweep evaluates only the rule it varies (the other
+    rules' masks come from ``cache``, by default one in memory for this run)."""
+    ctx = ctx or RunContext()
+    if samples < 1 or samples > 1_000_000:
+        raise SmrSitingError(_("--samples {samples} is outside 1 .. 1,000,000").format(samples=samples),
+                             _("Use e.g. --samples 1000"))
+    if concentration is not None and not (isinstance(concentration, (int, float)) and math.isfinite(concentration)
+                                          and concentration > 0):
+        raise SmrSitingError(_("the concentration {value} must be a positive number").format(value=concentration),
+                             _("Use e.g. --concentration 100 (smaller = a wider spread of the weights)"))
+    if seed < 0:
+        raise SmrSitingError(_("the seed {seed} must not be negative").format(seed=seed), _("Use e.g. --seed 1"))
+    parsed = [parse_sweep(s) for s in sweeps]
+    ranked_path = run_dir / "ranked_sites.gpkg"
+    if not ranked_path.exists():
+        raise SmrSitingError(_("{folder} has no ranked_sites.gpkg").format(folder=run_dir),
+                             _("Run 'smr-siting rank --run FOLDER' first"))
+    targets = {"sensitivity": run_dir / "sensitivity.csv", "description": run_dir / "sensitivity.json"}
+    if parsed:
+        targets["sweeps"] = run_dir / "sweeps.csv"
+    outputs = AtomicOutputs(targets, overwrite)
+    outputs.check()
+    request, profile, _manifest = load_run(run_dir)
+    for target, _values in parsed:
+        resolve(profile, target)  # refuse an unknown or ambiguous sweep before any work
+    spec = scoring_spec(profile)
+    table = gpd.read_file(ranked_path, layer="ranked_sites")
+    ctx.report(0.05, _("Monte Carlo on the weights ({samples} samples, seed {seed})").format(samples=samples, seed=seed))
+    chosen, source = chosen_concentration(spec, concentration, weight_spread)
+    rows, columns, mc = sensitivity_rows(table, spec, samples, seed, chosen, with_samples=True)
+    description = sensitivity_description(spec, samples, seed, chosen, source, mc)
+    if not rows:
+        ctx.tell(_("No ranked sites, so the weight sensitivity is empty."))
+    sweeps_table = sweep_rows(request, profile, parsed, ctx.stage(0.3, 0.95), cache) if parsed else []
+    with outputs:
+        _write_csv(outputs.temp(targets["sensitivity"]), rows, columns)
+        write_json(outputs.temp(targets["description"]), description)
+        if parsed:
+            _write_csv(outputs.temp(targets["sweeps"]), sweeps_table, SWEEP_COLUMNS)
+        ctx.check_cancelled()
+        outputs.commit()
+    ctx.progress(1.0, _("done"))  # after the commit: too late to cancel
+    return targets
+
+
+SWEEP_COLUMNS = ["parameter", "value", "unit", "km2_not_excluded", "share_excluded", "candidate_areas",
+                 "candidate_area_ha"]
+
+
+def sensitivity_rows(table: gpd.GeoDataFrame, spec: ScoringSpec, samples: int = 1000, seed: int = 1,
+                     concentration: float = DEFAULT_CONCENTRATION, with_samples: bool = False) -> Any:
+    """Per ranked site: shares of Monte Carlo runs at rank 1 / in the top 3 / top 5, rank interval,
+    and its rank with each criterion left out."""
+    names = list(spec.names)
+    columns = ["site_id", "name", "rank", "share_rank1", "share_top3", "share_top5", "rank_p05", "rank_median",
+               "rank_p95", "mean_rank"] + [f"rank_without_{n}" for n in names]
+    empty: Any = ([], columns, None) if with_samples else ([], columns)
+    if len(table) == 0:
+        return empty
+    ranked = table[table["status"] == STATUS_RANKED].sort_values("site_id").reset_index(drop=True)
+    missing = [f"{n}_score" for n in names if f"{n}_score" not in ranked.columns]
+    if missing:
+        raise SmrSitingError(_("the ranked sites lack {columns}").format(columns=", ".join(missing)),
+                             _("Rank the sites again"))
+    if len(ranked) == 0:
+        return empty
+    matrix = ranked[[f"{n}_score" for n in names]].to_numpy(dtype="float64")
+    mc = monte_carlo(matrix, spec.weights, samples, seed, concentration, spec.ranking, spec.aggregation,
+                     spec.owa_alpha)
+    loo = leave_one_out(matrix, spec.weights, spec.ranking, spec.aggregation, spec.owa_alpha)
+    rows = []
+    for i, site in ranked.iterrows():
+        row = {"site_id": int(site["site_id"]), "name": site["name"], "rank": int(site["rank"]),
+               "share_rank1": round(float(mc.share_rank1[i]), 6), "share_top3": round(float(mc.share_top3[i]), 6),
+               "share_top5": round(float(mc.share_top5[i]), 6), "rank_p05": int(mc.rank_p05[i]),
+               "rank_median": float(mc.rank_median[i]), "rank_p95": int(mc.rank_p95[i]),
+               "mean_rank": round(float(mc.mean_rank[i]), 6)}
+        for j, name in enumerate(names):
+            row[f"rank_without_{name}"] = int(loo[j, i])
+        rows.append(row)
+    rows.sort(key=lambda r: r["rank"])
+    return (rows, columns, mc) if with_samples else (rows, columns)
+
+
+def sweep_rows(request: Any, profile: Profile, sweeps: Sequence[tuple[str, list[float]]],
+               ctx: RunContext, cache: RuleCache | None = None) -> list[dict[str, Any]]:
+    """Per swept value: km² not excluded and candidate areas.  The first row is the baseline — the
+    screening as it was, which reproduces its own figures.  Each value evaluates the one rule it changes;
+    the other rules' masks come from the baseline (``cache``; default: one in memory)."""
+    from ..candidates.compute import compute_candidate_figures
+    from ..exclusion.compute import compute_exclusion
+
+    cache = cache if cache is not None else RuleCache()
+
+    targets = [(resolve(profile, target), values) for target, values in sweeps]
+    total = 1 + sum(len(v) for _, v in targets)
+
+    def row(parameter: str, value: Any, unit: str, changed_request: Any, changed: Profile, done: int) -> dict:
+        stage = ctx.stage(done / total, (done + 1) / total)
+        result = compute_exclusion(changed_request, stage.stage(0.0, 0.8), profile=changed, cache=cache)
+        count, area_ha = compute_candidate_figures(result, stage.stage(0.8, 1.0))
+        totals = result.totals()
+        return {"parameter": parameter, "value": value, "unit": unit,
+                "km2_not_excluded": totals["not_excluded_km2"], "share_excluded": totals["share_excluded"],
+                "candidate_areas": count, "candidate_area_ha": area_ha}
+
+    rows = [row("baseline", "", "", request, profile, 0)]
+    done = 1
+    for target, values in targets:
+        for value in values:
+            changed_request = request
+            if target.kind == "footprint" and getattr(request, "footprint_ha", None) is not None:
+                # an explicit footprint of the screening (--footprint-ha, QGIS) wins over the profile's
+                changed_request = dataclasses.replace(request, footprint_ha=value / 10_000.0)
+            rows.append(row(target.text, value, target.unit, changed_request, with_value(profile, target, value),
+                            done))
+            done += 1
+    return rows
+
+
+def _write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({key: english(value) for key, value in row.items()} for row in rows)
+
+
+__all__ = ["load_run", "parse_sweep", "rank_run", "score_sites", "scoring_spec", "sensitivity_rows", "sensitivity_run",
+           "sweep_rows", "sweep_unit", "with_distance", "with_value", "write_json"]
