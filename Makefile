@@ -83,6 +83,7 @@ report-pictures: demo
 ## ---------------------------------------------------------------- tests
 lint: deps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 pytest: deps plugin
 	SMR_SHARED_DATA=$(abspath $(SHARED_DATA)) $(PY) -m pytest -q -p no:cacheprovider tests
