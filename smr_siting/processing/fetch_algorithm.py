@@ -193,10 +193,9 @@ class FetchLayersAlgorithm(SmrAlgorithm):
 
     def _check(self, parameters: dict[str, Any], context: QgsProcessingContext, feedback: QgsProcessingFeedback,
                mirror: str | None) -> dict[str, Any]:
-        """Probe the catalogue's services (smr_siting.core.fetch_check); raise on any mismatch."""
+        """Probe the catalogue's services (smr_siting.core.fetch.check); raise on any mismatch."""
         from ..core.errors import RunCancelled, SmrSitingError
-        from ..core.fetch import FetchOptions, Http
-        from ..core.fetch_check import check_catalogue
+        from ..core.fetch import FetchOptions, Http, check_catalogue
 
         layers = self.parameterAsEnumStrings(parameters, self.LAYERS, context) or None
         options = FetchOptions(timeout_s=self.parameterAsDouble(parameters, self.TIMEOUT, context),
