@@ -12,6 +12,7 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Iterator
 
 from ... import __version__
 from ..errors import RunCancelled
@@ -25,7 +26,7 @@ from .client import PROBE_MAX_BYTES, Http, Response, _now_iso, _Transient
 from .ogc import _ogc_page
 from .pages import Page, _fmt, _query_value, _without_query
 from .reshape import PageStats, Reshaper
-from .spec import FetchError, FetchOptions, NotFound, ServiceSpec
+from .spec import FetchError, FetchOptions, NotFound, ServiceSpec, filter_text
 from .wfs import capabilities_url, hits_url
 
 PARTIAL_DIR = ".partial"
@@ -194,7 +195,7 @@ class LayerFetcher:
                                                                                       n=state["outside_box"]))
         if state["filtered"]:
             state["notes"].append(_("{layer}: {n} feature(s) dropped by the catalogue's filter ({filter}).").format(
-                layer=self.label, n=state["filtered"], filter="; ".join(c.describe() for c in self.spec.filter)))
+                layer=self.label, n=state["filtered"], filter="; ".join(filter_text(c) for c in self.spec.filter)))
         if state["no_geometry"]:
             state["notes"].append(_("{layer}: {n} feature(s) without geometry skipped.").format(
                 layer=self.label, n=state["no_geometry"]))
@@ -302,13 +303,16 @@ class LayerFetcher:
         number = len(state["pages"]) + 1
         name = f"page-{number:05d}.ndjson"
         temp = self.partial / f".{name}.tmp"
-        with open(temp, "w", encoding="utf-8") as out:
+
+        def features() -> Iterator[Any]:
             for i, feature in enumerate(page.features()):
                 if i % 2000 == 0:
                     self.ctx.check_cancelled()
-                row = reshaper.one(feature, function, stats)
-                if row is not None:
-                    out.write(json.dumps(row, ensure_ascii=False, allow_nan=False, default=str) + "\n")
+                yield feature
+
+        with open(temp, "w", encoding="utf-8") as out:
+            for row in reshaper.rows(features(), function, stats):
+                out.write(json.dumps(row, ensure_ascii=False, allow_nan=False, default=str) + "\n")
         os.replace(temp, self.partial / name)
         size = 0 if same_request else response.size
         state["pages"].append({"page": number, "url": url, "requested_at": response.requested_at,
@@ -424,7 +428,7 @@ class LayerFetcher:
         bbox = ",".join(_fmt(v) for v in self.bbox) if self.bbox is not None else ""
         query = {"bbox": bbox or None, "bbox_crs": "EPSG:28992" if bbox else None, "crs": "EPSG:28992",
                  "page_size": state.get("page_size") or self.options.page_size, "params": dict(self.spec.params),
-                 "filter": [c.describe() for c in self.spec.filter], "fields": dict(self.spec.fields),
+                 "filter": [filter_text(c) for c in self.spec.filter], "fields": dict(self.spec.fields),
                  "set": dict(self.spec.constants), "derive": dict(self.spec.derive), "sort_by": self.spec.sort_by,
                  "total_hits": state.get("total")}
         hashes = [p["sha256"] for p in state["pages"] if p["sha256"]]

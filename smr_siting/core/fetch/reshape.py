@@ -1,20 +1,24 @@
 """Turning a service's features into the cache's layer schema, one feature at a time: the page's CRS checked
 (reprojected to EPSG:28992, or refused), Z forced to 2D, features outside the box dropped, the catalogue's
-filter applied, attributes derived and renamed."""
+filter applied (the profile's :class:`~smr_siting.core.profile.Condition`, evaluated by the profile's own
+evaluator), attributes derived and renamed."""
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from ..i18n import _
+from ..profile import Condition
 from .pages import Page
 from .spec import FetchError, ServiceSpec
 
 #: EPSG:28992's area of use, a little generous (as in smr_siting.core.layers)
 RD_BOUNDS = (-25_000.0, 280_000.0, 310_000.0, 640_000.0)
+#: features whose filter is evaluated together (one column per attribute)
+FILTER_BATCH = 2000
 
 
 @dataclass
@@ -46,7 +50,7 @@ def _flat(x: float, y: float, z: float | None = None) -> tuple[float, float]:
 
 class Reshaper:
     """Checks a page (CRS, location, box), reprojects to EPSG:28992, forces 2D, filters, derives and
-    renames attributes — one feature at a time."""
+    renames attributes — one feature at a time, the catalogue's filter on a batch of them (:func:`filter_mask`)."""
 
     def __init__(self, spec: ServiceSpec, bbox: tuple[float, float, float, float] | None) -> None:
         from pyproj import CRS
@@ -131,7 +135,25 @@ class Reshaper:
 
     def one(self, feature: Any, function: Callable | None, stats: PageStats) -> dict | None:
         """The feature as stored in the cache, or None (counted in ``stats``)."""
-        from shapely.geometry import mapping, shape
+        rows = list(self.rows([feature], function, stats))
+        return rows[0] if rows else None
+
+    def rows(self, features: Iterable[Any], function: Callable | None, stats: PageStats) -> Iterator[dict]:
+        """The features as stored in the cache, in their order (the others counted in ``stats``); the
+        catalogue's filter is evaluated on :data:`FILTER_BATCH` features at a time."""
+        batch: list[tuple[Any, dict, Any]] = []
+        for feature in features:
+            checked = self._checked(feature, function, stats)
+            if checked is not None:
+                batch.append(checked)
+            if len(batch) >= FILTER_BATCH:
+                yield from self._finished(batch, stats)
+                batch = []
+        yield from self._finished(batch, stats)
+
+    def _checked(self, feature: Any, function: Callable | None, stats: PageStats) -> tuple[Any, dict, Any] | None:
+        """(geometry in EPSG:28992 and 2D, the service's properties, its id), or None: no geometry, outside the box."""
+        from shapely.geometry import shape
         from shapely.ops import transform
 
         stats.received += 1
@@ -158,16 +180,84 @@ class Reshaper:
             if maxx < bx0 or minx > bx1 or maxy < by0 or miny > by1:
                 stats.outside_box += 1
                 return None
-        if self.spec.filter and not all(c.test(properties) for c in self.spec.filter):
-            stats.filtered += 1
-            return None
-        derived = {name: highest_number(properties.get(source)) for name, source in self.spec.derive.items()}
-        if "fid" in {k.lower() for k in properties}:
-            properties = {("fid_service" if k.lower() == "fid" else k): v for k, v in properties.items()}
-        if feature.get("id") is not None and "feature_id" not in properties:
-            properties["feature_id"] = str(feature["id"])
-        properties = {self.spec.fields.get(k, k): v for k, v in properties.items()}
-        properties.update(derived)
-        properties.update(self.spec.constants)
-        stats.kept += 1
-        return {"type": "Feature", "geometry": mapping(geometry), "properties": properties}
+        return geometry, properties, feature.get("id")
+
+    def _finished(self, batch: Sequence[tuple[Any, dict, Any]], stats: PageStats) -> Iterator[dict]:
+        """The checked features that pass the catalogue's filter, with their attributes derived and renamed."""
+        from shapely.geometry import mapping
+
+        keep = [True] * len(batch)
+        for condition in self.spec.filter:
+            passed = filter_mask([properties.get(condition.field) for _geometry, properties, _id in batch], condition)
+            keep = [a and b for a, b in zip(keep, passed)]
+        for (geometry, properties, feature_id), kept in zip(batch, keep):
+            if not kept:
+                stats.filtered += 1
+                continue
+            derived = {name: highest_number(properties.get(source)) for name, source in self.spec.derive.items()}
+            if "fid" in {k.lower() for k in properties}:
+                properties = {("fid_service" if k.lower() == "fid" else k): v for k, v in properties.items()}
+            if feature_id is not None and "feature_id" not in properties:
+                properties["feature_id"] = str(feature_id)
+            properties = {self.spec.fields.get(k, k): v for k, v in properties.items()}
+            properties.update(derived)
+            properties.update(self.spec.constants)
+            stats.kept += 1
+            yield {"type": "Feature", "geometry": mapping(geometry), "properties": properties}
+
+
+def _number(value: Any) -> float | None:
+    """``value`` as a number (380, 380.0, "380", True), or None when it does not read as one."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def filter_mask(values: Sequence[Any], condition: Condition) -> list[bool]:
+    """Which of one service attribute's values (one per feature) pass ``condition``, evaluated by the
+    profile's evaluator (:func:`smr_siting.core.layers._matches`, which also decides for missing values by
+    ``condition.keep_missing``).
+
+    A service's JSON has no column types, so the values are typed one by one, as the downloader always
+    compared them: a value compares as a number when it and the condition's value both read as numbers
+    (380 == "380.0"), else as text; text never passes an ordering (<, <=, >, >=), nor does any value when
+    the condition's value is not a number.  The numbers and the texts among the values are evaluated as
+    two columns."""
+    import pandas as pd  # deferred like shapely and pyproj: importing the downloader stays light
+
+    from ..layers import _matches
+
+    op, value = condition.op, condition.value
+    if op in ("==", "!=") and isinstance(value, tuple):
+        value = str(value)  # a list is one text to == and !=
+    wanted = value if isinstance(value, tuple) else (value,)
+    condition = replace(condition, value=wanted if op in ("in", "not in") else value)
+    numeric = tuple(w for w in wanted if _number(w) is not None)
+    texts_wanted = tuple(w for w in wanted if _number(w) is None)
+    mixed = bool(numeric) and bool(texts_wanted)
+    if op not in ("==", "!=", "in", "not in") and (isinstance(value, tuple) or not numeric):
+        return [condition.keep_missing and v is None for v in values]
+    as_number = [i for i, v in enumerate(values) if numeric and _number(v) is not None]
+    taken = set(as_number)
+    as_text = [i for i in range(len(values)) if i not in taken]
+    passed = [False] * len(values)
+    if as_number:
+        column = pd.Series([_number(values[i]) for i in as_number], dtype="float64")
+        if mixed:  # numbers and texts listed: a number matches a listed number, or a listed text by its text
+            texts = pd.Series([str(values[i]) for i in as_number], dtype=object)
+            hit = (_matches(column, replace(condition, op="in", value=numeric, keep_missing=False))
+                   | _matches(texts, replace(condition, op="in", value=texts_wanted, keep_missing=False)))
+            hits = hit.tolist() if op == "in" else (~hit).tolist()
+        else:
+            hits = _matches(column, condition).tolist()
+        for i, hit_one in zip(as_number, hits):
+            passed[i] = bool(hit_one)
+    if as_text and op in ("==", "!=", "in", "not in"):
+        column = pd.Series([None if values[i] is None else str(values[i]) for i in as_text], dtype=object)
+        for i, hit_one in zip(as_text, _matches(column, condition).tolist()):
+            passed[i] = bool(hit_one)
+    elif as_text:  # an ordering: text never passes, a missing value only if keep_missing
+        for i in as_text:
+            passed[i] = condition.keep_missing and values[i] is None
+    return passed

@@ -10,6 +10,7 @@ from typing import Any, Mapping
 from ..catalogue import Catalogue, CatalogueEntry
 from ..errors import DataError, SmrSitingError
 from ..i18n import _
+from ..profile import Condition
 
 FETCHABLE_KINDS = ("ogc-api-features", "wfs", "arcgis-featureserver", "download")
 
@@ -41,43 +42,19 @@ class FetchOptions:
     refresh: bool = False
 
 
-@dataclass(frozen=True)
-class Condition:
-    """A filter on the service's own attribute names, applied to what the service returns."""
-
-    field: str
-    op: str
-    value: Any
-
-    OPS = ("==", "!=", "in", "not in", "<", "<=", ">", ">=")
-
-    def test(self, properties: Mapping[str, Any]) -> bool:
-        value = properties.get(self.field)
-        if value is None:
-            return self.op in ("!=", "not in")
-        if self.op in ("in", "not in"):
-            wanted = self.value if isinstance(self.value, (list, tuple)) else [self.value]
-            hit = any(_same(value, w) for w in wanted)
-            return hit if self.op == "in" else not hit
-        if self.op == "==":
-            return _same(value, self.value)
-        if self.op == "!=":
-            return not _same(value, self.value)
-        try:
-            left, right = float(value), float(self.value)
-        except (TypeError, ValueError):
-            return False
-        return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[self.op]
-
-    def describe(self) -> str:
-        return f"{self.field} {self.op} {self.value!r}"
+#: a service block's filter operators, in the order its messages list them (the profile's, ordered as before)
+FILTER_OPS = ("==", "!=", "in", "not in", "<", "<=", ">", ">=")
 
 
-def _same(a: Any, b: Any) -> bool:
-    try:
-        return float(a) == float(b)
-    except (TypeError, ValueError):
-        return str(a) == str(b)
+def filter_condition(name: str, op: str, value: Any) -> Condition:
+    """A catalogue filter (on the service's own attribute names) as the profile's :class:`Condition`: a
+    feature without the attribute passes ``!=`` and ``not in`` (``keep_missing``), as it always did here."""
+    return Condition(name, op, value, keep_missing=op in ("!=", "not in"))
+
+
+def filter_text(condition: Condition) -> str:
+    """A filter as the cache's signature, provenance and notes write it (``field op value``)."""
+    return f"{condition.field} {condition.op} {condition.value!r}"
 
 
 @dataclass(frozen=True)
@@ -116,7 +93,7 @@ class ServiceSpec:
     def signature(self, bbox: tuple[float, float, float, float] | None, page_size: int) -> dict:
         """What makes two downloads the same (a cached layer is reused only for the same request)."""
         return {"layer_id": self.layer_id, "kind": self.kind, "url": self.url, "collection": self.collection,
-                "params": dict(self.params), "filter": [c.describe() for c in self.filter],
+                "params": dict(self.params), "filter": [filter_text(c) for c in self.filter],
                 "fields": dict(self.fields), "set": dict(self.constants), "derive": dict(self.derive),
                 "sort_by": self.sort_by, "bbox": list(bbox) if bbox is not None else None, "page_size": page_size}
 
@@ -222,11 +199,11 @@ def service_spec(entry: CatalogueEntry, override: str | None = None, mirror: str
     conditions = []
     for raw in service.get("filter") or []:
         op = str(raw.get("op", "=="))
-        if op not in Condition.OPS:
+        if op not in FILTER_OPS:
             raise DataError(_("layers/catalogue.yaml: {layer}: unknown filter operator {op!r}").format(
-                layer=entry.id, op=op), _("Use one of {ops}").format(ops=", ".join(Condition.OPS)))
+                layer=entry.id, op=op), _("Use one of {ops}").format(ops=", ".join(FILTER_OPS)))
         value = raw.get("value")
-        conditions.append(Condition(str(raw["field"]), op, tuple(value) if isinstance(value, list) else value))
+        conditions.append(filter_condition(str(raw["field"]), op, tuple(value) if isinstance(value, list) else value))
     derive = {}
     for name, rule in (service.get("derive") or {}).items():
         source = rule.get("highest_number_in") if isinstance(rule, dict) else None
