@@ -140,7 +140,7 @@ def test_a_file_link_is_refused(tmp_path) -> None:
 
 
 def test_https_never_goes_back_to_http_and_redirects_stay_home(tmp_path) -> None:
-    from smr_siting.core.fetch_http import may_redirect, same_origin
+    from smr_siting.core.fetch import may_redirect, same_origin
 
     assert not same_origin("https://api.pdok.nl/a", "http://api.pdok.nl/b")
     assert not may_redirect("https://api.pdok.nl/a", "http://api.pdok.nl/b")

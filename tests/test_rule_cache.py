@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from smr_siting.cli import main
-from smr_siting.core.exclusion.rulecache import RuleCache
 from smr_siting.core.exclusion import compute as screen_module
+from smr_siting.core.exclusion.rulecache import RuleCache
 
 REGION = "Zutphen"
 RES = "100"

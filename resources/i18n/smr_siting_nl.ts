@@ -209,7 +209,7 @@
       <translation>Cachemap (gebruik haar als gegevensmap van de screening)</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="211" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="210" />
       <source>Cancelled.</source>
       <translation>Geannuleerd.</translation>
     </message>
@@ -504,7 +504,7 @@
       <translation>Geen screeningsmap opgegeven.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="213" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="212" />
       <source>No service of the catalogue can be reached (no network?); nothing was checked.</source>
       <translation>Geen enkele dienst van de catalogus is bereikbaar (geen netwerk?); er is niets gecontroleerd.</translation>
     </message>
@@ -1094,12 +1094,12 @@
       <translation>{count} laag/lagen konden niet worden opgehaald: {layers}. De cache houdt wat eerder compleet was.</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="222" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="221" />
       <source>{count} mismatch(es) between the catalogue and the services: {layers}</source>
       <translation>{count} afwijking(en) tussen de catalogus en de diensten: {layers}</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="217" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="216" />
       <source>{layer}: ok (reachable; page cap: {cap})</source>
       <translation>{layer}: in orde (bereikbaar; paginagrens: {cap})</translation>
     </message>
@@ -1109,7 +1109,7 @@
       <translation>{layer}: de dienst heeft GEEN objecten in het kader van de regio; opgeslagen als lege laag. Controleer het (een verkeerde collectie, filter of CRS geeft dit ook).</translation>
     </message>
     <message>
-      <location filename="smr_siting/processing/fetch_algorithm.py" line="220" />
+      <location filename="smr_siting/processing/fetch_algorithm.py" line="219" />
       <source>{layer}: {mismatch}</source>
       <translation>{layer}: {mismatch}</translation>
     </message>

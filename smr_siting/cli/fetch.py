@@ -151,8 +151,7 @@ def _options(args: argparse.Namespace) -> Any:
 
 def _run_check(args: argparse.Namespace, out: TextIO, err: TextIO, ctx: Any, bar: Any) -> int:
     from ..core.data.catalogue import load_catalogue
-    from ..core.fetch import Http, resolve_layer_ids
-    from ..core.fetch_check import check_catalogue
+    from ..core.fetch import Http, check_catalogue, resolve_layer_ids
 
     catalogue = load_catalogue()
     layer_ids = resolve_layer_ids(args.layers, catalogue)

@@ -193,9 +193,8 @@ class FetchLayersAlgorithm(SmrAlgorithm):
 
     def _check(self, parameters: dict[str, Any], context: QgsProcessingContext, feedback: QgsProcessingFeedback,
                mirror: str | None) -> dict[str, Any]:
-        """Probe the catalogue's services (smr_siting.core.fetch_check); raise on any mismatch."""
-        from ..core.fetch import FetchOptions, Http
-        from ..core.fetch_check import check_catalogue
+        """Probe the catalogue's services (smr_siting.core.fetch.check); raise on any mismatch."""
+        from ..core.fetch import FetchOptions, Http, check_catalogue
         from ..core.model.errors import RunCancelled, SmrSitingError
 
         layers = self.parameterAsEnumStrings(parameters, self.LAYERS, context) or None

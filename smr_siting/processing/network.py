@@ -1,7 +1,7 @@
 """The downloader's HTTP through QGIS's own network stack inside QGIS.
 
 The engine's downloader (``smr_siting.core.fetch.Http``) sends its GET requests through a *transport*
-(``smr_siting.core.fetch_http.Transport``: one GET into a file, within a deadline and a byte limit).  On the
+(``smr_siting.core.fetch.http.Transport``: one GET into a file, within a deadline and a byte limit).  On the
 command line that is the standard-library one (the system proxy from ``https_proxy``).  Inside QGIS,
 :func:`install` hands it :class:`QgisTransport`, which sends the same requests through
 ``QgsNetworkAccessManager`` (``QgsBlockingNetworkRequest``, via :class:`QgisOpener`), so that the proxy,
@@ -111,7 +111,7 @@ def _reason(error: Any, message: str, code: Any) -> BaseException:
 
 
 class QgisTransport:
-    """The engine's :class:`~smr_siting.core.fetch_http.Transport` on QGIS's network stack: the same promises
+    """The engine's :class:`~smr_siting.core.fetch.http.Transport` on QGIS's network stack: the same promises
     (a total deadline, a byte limit, same-origin redirects only, http/https only, cancel between requests),
     with the proxy, authentication and SSL settings of *Settings › Options › Network*.  QGIS's blocking
     request holds one answer in memory before it is written to ``sink``; the byte limit is checked on it."""
@@ -128,7 +128,7 @@ class QgisTransport:
         import hashlib
         import time
 
-        from ..core.fetch_http import (
+        from ..core.fetch import (
             Broken,
             Cancelled,
             Offline,

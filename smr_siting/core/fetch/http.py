@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Protocol
 
-from .model.i18n import _
+from ..model.i18n import _
 
 REDIRECTS = (301, 302, 303, 307, 308)
 MAX_REDIRECTS = 5

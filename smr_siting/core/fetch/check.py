@@ -20,21 +20,11 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-from .data.catalogue import Catalogue
-from .fetch import (
-    PROBE_MAX_BYTES,
-    FetchError,
-    Http,
-    NetworkError,
-    NotFound,
-    Response,
-    ServiceSpec,
-    capabilities_url,
-    fetchable_ids,
-    parse_capabilities,
-    service_spec,
-)
-from .model.i18n import _
+from ..data.catalogue import Catalogue
+from ..model.i18n import _
+from .client import PROBE_MAX_BYTES, Http, Response
+from .spec import FetchError, NetworkError, NotFound, ServiceSpec, fetchable_ids, service_spec
+from .wfs import capabilities_url, parse_capabilities
 
 
 @dataclass
