@@ -156,14 +156,13 @@ class ProfileBuilder:
         ProfileBuilder
             The profile's rules, footprint, resolution and scoring, with its name.
         """
-        import yaml
+        from .catalogue import load_catalogue
+        from .profile import load_profile
+        from .yamlpos import load_yaml
 
-        from .profile import resolve_profile_path
-        from .yamlpos import read_text_bounded
-
-        path = resolve_profile_path(profile)
-        data = yaml.safe_load(read_text_bounded(path)) or {}
-        builder = cls(name=str(data.get("name", path.stem)))
+        parsed = load_profile(profile, load_catalogue().ids)  # checked, with the file's own lines in messages
+        data = _plain(load_yaml(parsed.text, parsed.path))
+        builder = cls(name=parsed.name)
         builder._head = {k: v for k, v in data.items() if k not in ("criteria", "scoring")}
         builder._criteria = [dict(c) for c in data.get("criteria") or []]
         builder._scoring = data.get("scoring")
