@@ -219,7 +219,8 @@ def test_a_rasterio_dataset_layer_gives_the_exclusion_of_the_same_raster_as_a_fi
                 with api.Screening(region=REGION, profile=rules, data=demo_data, layers={"urban_areas": layer}) as s:
                     results.append(s.exclusion.values)
                     if layer is dataset:
-                        assert s.request.layers["urban_areas"].path.suffix == ".tif"
+                        written = s.request.layers["urban_areas"].path
+                        assert written.suffix == ".tif" and written != path and written.is_file()
     assert np.array_equal(results[0], results[1])
     assert 0 < np.count_nonzero(results[0] == 1) < np.count_nonzero(results[0] != 255)
     with rasterio.open(path) as opened, api.Screening(region=REGION, profile=rules, data=demo_data,
