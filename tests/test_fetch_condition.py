@@ -18,12 +18,12 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from smr_siting.core import profile
 from smr_siting.core.data.catalogue import load_catalogue
 from smr_siting.core.data.layers import _matches, apply_where
 from smr_siting.core.fetch import PageStats, Reshaper, service_spec
 from smr_siting.core.fetch import spec as fetch_spec
 from smr_siting.core.fetch.reshape import filter_mask
+from smr_siting.core.model import profile
 from smr_siting.core.model.profile import Condition
 
 NOT_EQUAL = Condition("typ", "!=", "substation")
