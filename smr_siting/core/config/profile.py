@@ -35,6 +35,9 @@ CRITERION_KEYS = frozenset({"id", "kind", "title", "title_nl", "group", "layers"
 SOURCE_KEYS = frozenset({"layer", "where", "note", "fallback", "min_area", "min_width"})
 ONE_OF_KEYS = frozenset({"one_of", "note"})
 FOOTPRINT_KEYS = frozenset({"area", "shape", "aspect", "basis"})
+#: the entry keys this reader turns into :class:`Source` fields; a kind's other ``source_keys`` go to its
+#: ``parse_source_options`` (``Source.options``), so that no key it declares is dropped
+READ_SOURCE_KEYS = SOURCE_KEYS | {"distance", "buffer", "field", "scale"}
 
 
 def _parse_distance(raw: Any, ctx: ParseContext, parent: LineDict, key: str, label: str) -> Distance:
@@ -139,7 +142,10 @@ def _parse_source(raw: Any, ctx: ParseContext, parent: LineList, index: int, lab
         min_width = parse_length(raw["min_width"], "min_width", ctx.at(raw, "min_width", slabel + ".min_width"))
         _check_reach(min_width, ctx.at(raw, "min_width", slabel + ".min_width"))
     fallback = ctx.need_text(raw, "fallback", slabel, required=False)
-    return Source(layer, conditions, distance, buffer_m, field_name, raw.line, fallback, min_area, min_width, scale)
+    own = {key: raw[key] for key in raw if key in kind.source_keys and key not in READ_SOURCE_KEYS}
+    options = dict(kind.parse_source_options(own, ctx.at(raw, None, slabel))) if own else {}
+    return Source(layer, conditions, distance, buffer_m, field_name, raw.line, fallback, min_area, min_width, scale,
+                  options)
 
 
 def _parse_scale(raw: Any, where: str) -> float:

@@ -24,6 +24,7 @@ from ..model.i18n import _, english, localised
 from ..model.profile import Footprint, Profile
 from ..model.progress import RunContext
 from ..rules import get_kind, load_profile
+from ..rules import reach as profile_reach
 from .mask import RuleInfo, RuleStats, bits_dtype, nodata_value, rule_infos, rule_table, set_rule_bit
 from .rulecache import Entry, RuleCache, make_entry, replay, rule_key
 
@@ -201,7 +202,7 @@ def compute_exclusion(request: ScreeningRequest, ctx: RunContext | None = None,
     ctx.report(0.02, _("finding the region"))
     region = resolve_region(request.region, store)
     ctx.check_cancelled()
-    margin = profile.max_distance_m + 2 * resolution
+    margin = profile_reach(profile) + 2 * resolution
     _check_data_extent(request.data_dir, region, margin)
     grid = snap_grid(region.geometry.bounds, resolution, margin)
     check_memory(grid, request.memory_limit_bytes, "screen", request.footprint_shape or profile.footprint.shape)
@@ -216,7 +217,7 @@ def compute_exclusion(request: ScreeningRequest, ctx: RunContext | None = None,
                                "{region} ({area:,.0f} ha)").format(
             footprint=footprint_area / 1e4, region=region.name, area=region.geometry.area / 1e4),
             _("Use a smaller footprint"))
-    store.read_bounds = grid.expanded_bounds(profile.max_distance_m + 2 * resolution)
+    store.read_bounds = grid.expanded_bounds(margin)
     keys = _rule_keys(profile, grid, region, store, catalogue) if cache is not None else []
     cached = [cache.get(key) if cache is not None else None for key in keys] or [None] * len(profile.criteria)
     store.prefetch(dict.fromkeys(layer for c, hit in zip(profile.criteria, cached) if hit is None

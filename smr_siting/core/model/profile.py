@@ -5,6 +5,7 @@ Plain frozen dataclasses, built by :mod:`smr_siting.core.config.profile` from a 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -99,6 +100,8 @@ class Source:
     min_width_m: float = 0.0
     #: raster_threshold: the field's values are multiplied by this before the comparison
     scale: float = 1.0
+    #: the kind's own keys of this entry (its ``parse_source_options``), beyond those above
+    options: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # (``field`` is a field here)
 
 
 @dataclass(frozen=True)

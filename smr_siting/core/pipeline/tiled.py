@@ -61,7 +61,7 @@ from ..model.profile import Criterion, Profile
 from ..model.progress import RunContext
 from ..outputs import AtomicOutputs, exclusion_legend, exclusion_qml, sidecar_paths, write_json
 from ..rules import get_kind, load_profile
-from ..rules._common import distance_features, uses_edt
+from ..rules import reach as profile_reach
 
 #: default tile edge in cells (25 m: 102.4 km; about 0.2 GB of arrays per tile)
 DEFAULT_TILE_SIZE = 4096
@@ -72,7 +72,6 @@ WRITE_CACHE_BYTES = 128 * 2**20
 #: region names that mean the whole country (the union of the provinces)
 NATIONAL_NAMES = ("nederland", "netherlands", "the netherlands", "nl", "holland")
 #: the kinds that measure distances through ``_common.within_any`` (their method is pinned per source)
-DISTANCE_KINDS = ("exclude_within", "require_within")
 
 
 # --------------------------------------------------------------------------- set-up
@@ -160,16 +159,16 @@ def tile_windows(grid: Grid, tile_size: int) -> list[tuple[int, int, int, int]]:
 
 
 def _pin_methods(profile: Profile, store: LayerStore) -> Profile:
-    """Decide buffers vs distance transform per source on the features an untiled run reads, and pin it."""
+    """Each rule as its kind prepares it for tiles (e.g. buffers vs distance transform decided on the features an
+    untiled run reads), so that every tile decides the same; a kind that cannot be tiled is refused."""
     criteria: list[Criterion] = []
     for criterion in profile.criteria:
-        if criterion.kind in DISTANCE_KINDS and "source_methods" not in criterion.options:
-            methods = []
-            for number, source in enumerate(criterion.sources):
-                geoms, _distances = distance_features(source, criterion, store)
-                methods.append("edt" if geoms and uses_edt(criterion, number, source, geoms) else "buffer")
-            criterion = replace(criterion, options={**criterion.options, "source_methods": tuple(methods)})
-        criteria.append(criterion)
+        kind = get_kind(criterion.kind)
+        assert kind is not None
+        if not kind.tiles:
+            raise SmrSitingError(_("rule {rule!r} ({kind}) cannot be computed tile by tile").format(
+                rule=criterion.id, kind=criterion.kind), _("Screen a province with 'smr-siting screen' instead"))
+        criteria.append(kind.prepare_tiles(criterion, store))
     return replace(profile, criteria=tuple(criteria))
 
 
@@ -191,7 +190,7 @@ def prepare(request: ScreeningRequest, ctx: RunContext | None = None, catalogue:
     for line in describe_choices(choices):
         ctx.tell(line)
     region = resolve_tiled_region(request.region, store)
-    margin = profile.max_distance_m + 2 * resolution
+    margin = profile_reach(profile) + 2 * resolution
     _check_data_extent(request.data_dir, region, margin)
     grid = snap_grid(region.geometry.bounds, resolution, margin)  # the untiled run's analysis grid (not allocated)
     out_grid = grid.subgrid(*grid.window_for(region.geometry.bounds))

@@ -36,6 +36,22 @@ def get_kind(name: str) -> CriterionKind | None:
     return _registry().get(name)
 
 
+def reach(profile: Profile) -> float:
+    """The farthest (m) any rule of ``profile`` looks beyond a cell (each kind's ``reach``): the analysis grid's
+    margin before the two-cell allowance."""
+    return max((_registry()[c.kind].reach(c) for c in profile.criteria), default=0.0)
+
+
+def register(kind: CriterionKind) -> None:
+    """Add a kind defined outside this package (a plug-in, a notebook, a test) under its name."""
+    _registry()[kind.name] = kind
+
+
+def unregister(name: str) -> None:
+    """Remove a kind added with :func:`register`."""
+    _registry().pop(name, None)
+
+
 def parse_profile(text: str, source: str, layer_ids: set[str] | None = None) -> Profile:
     """Parse and validate a profile's YAML with the registered criterion kinds (file:line messages)."""
     return _reader.parse_profile(text, source, layer_ids, kinds=_registry())
@@ -46,4 +62,5 @@ def load_profile(name_or_path: str | Path, layer_ids: set[str] | None = None) ->
     return _reader.load_profile(name_or_path, layer_ids, kinds=_registry())
 
 
-__all__ = ["CriterionKind", "get_kind", "kind_names", "load_profile", "parse_profile"]
+__all__ = ["CriterionKind", "get_kind", "kind_names", "load_profile", "parse_profile", "reach", "register",
+           "unregister"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Mapping
 
 import numpy as np
@@ -129,3 +130,15 @@ def _area_text(square_metres: float) -> str:
     if square_metres >= 1_000_000:
         return f"{square_metres / 1_000_000:g} km²"
     return f"{square_metres / 10_000:g} ha"
+
+
+def pin_source_methods(criterion: Criterion, store: LayerStore) -> Criterion:
+    """Buffers or a distance transform per source, decided on the features the untiled run reads and pinned in
+    ``source_methods`` (the distance kinds' :attr:`~smr_siting.core.rules.base.CriterionKind.prepare_tiles`)."""
+    if "source_methods" in criterion.options:
+        return criterion
+    methods = []
+    for number, source in enumerate(criterion.sources):
+        geoms, _distances = distance_features(source, criterion, store)
+        methods.append("edt" if geoms and uses_edt(criterion, number, source, geoms) else "buffer")
+    return dataclasses.replace(criterion, options={**criterion.options, "source_methods": tuple(methods)})

@@ -12,6 +12,12 @@ from ..model.profile import Criterion
 from ..model.progress import RunContext
 from ._common import source_features
 from .base import CriterionKind
+from .sweep import distance_targets
+
+
+def sweep_targets(criterion: Criterion) -> list[str]:
+    """Distances as for every kind, and the buffers (``RULE.LAYER.buffer``; ``RULE`` when they are all equal)."""
+    return distance_targets(criterion, buffers=True)
 
 
 def evaluate(criterion: Criterion, grid: Grid, store: LayerStore, ctx: RunContext) -> np.ndarray:
@@ -39,5 +45,6 @@ KIND = CriterionKind(
     summary=N_("Exclude cells inside the polygons of a layer, optionally grown by a buffer (e.g. Natura 2000)."),
     evaluate=evaluate,
     source_keys=frozenset({"buffer"}),
+    sweep_targets=sweep_targets,
     examples=("- id: natura2000\n  kind: exclude_inside\n  layers: [{layer: natura2000, buffer: 250 m}]",),
 )

@@ -13,7 +13,7 @@ from ..model.grid import Grid
 from ..model.i18n import N_
 from ..model.profile import Criterion
 from ..model.progress import RunContext
-from ._common import parse_method, within_any
+from ._common import parse_method, pin_source_methods, within_any
 from .base import CriterionKind
 
 
@@ -29,5 +29,6 @@ KIND = CriterionKind(
     source_keys=frozenset({"distance"}),
     required_source_keys=frozenset({"distance"}),
     parse_options=parse_method,
+    prepare_tiles=pin_source_methods,
     examples=("- id: settlements\n  kind: exclude_within\n  layers: [{layer: population_centres, distance: 2 km}]",),
 )

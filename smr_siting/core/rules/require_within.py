@@ -13,7 +13,7 @@ from ..model.grid import Grid
 from ..model.i18n import N_, _
 from ..model.profile import Criterion
 from ..model.progress import RunContext
-from ._common import parse_method, within_any
+from ._common import parse_method, pin_source_methods, within_any
 from .base import CriterionKind
 
 
@@ -34,5 +34,6 @@ KIND = CriterionKind(
     source_keys=frozenset({"distance"}),
     required_source_keys=frozenset({"distance"}),
     parse_options=parse_method,
+    prepare_tiles=pin_source_methods,
     examples=("- id: cooling_water\n  kind: require_within\n  layers: [{layer: rivers_major, distance: 3 km}]",),
 )

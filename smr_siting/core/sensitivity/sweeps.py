@@ -23,26 +23,15 @@ import dataclasses
 import difflib
 import math
 import re
-from dataclasses import dataclass
 
 from ..model.errors import SmrSitingError
 from ..model.i18n import _
-from ..model.profile import Band, Criterion, Distance, Profile, Source
+from ..model.profile import Criterion, Profile
 from ..model.units import parse_area, parse_length
+from ..rules import get_kind
+from ..rules.sweep import SweepTarget
 
 _BAND = re.compile(r"^band(\d+)$")
-
-
-@dataclass(frozen=True)
-class SweepTarget:
-    """A resolved sweep target: which number of which rule and source."""
-
-    text: str
-    kind: str            # footprint | rule | distance | buffer | scale | band_distance | band_from | threshold
-    rule: str = ""
-    layer: str = ""
-    band: int = 0        # 1-based
-    unit: str = ""
 
 
 def value_kind(target: str) -> str:
@@ -87,42 +76,14 @@ def parse_sweep(text: str) -> tuple[str, list[float]]:
 
 
 def choices(criterion: Criterion) -> list[str]:
-    """Every sweep target a rule offers."""
-    out = []
-    if _single_distance(criterion) is not None:
-        out.append(criterion.id)
-    varies = False
-    for source in criterion.sources:
-        base = f"{criterion.id}.{source.layer}"
-        if source.distance is not None and source.distance.is_constant:
-            out.append(f"{base}.distance")
-            varies = True
-        elif source.distance is not None:
-            for i, _band in enumerate(source.distance.bands, start=1):
-                out.append(f"{base}.band{i}.distance")
-                if i > 1:
-                    out.append(f"{base}.band{i}.from")
-            varies = True
-        elif criterion.kind == "exclude_inside":
-            out.append(f"{base}.buffer")
-            varies = True
-    if varies:
-        out.append(f"{criterion.id}.scale")
-    if "value" in criterion.options:
-        out.append(f"{criterion.id}.threshold")
-    return out
+    """Every sweep target a rule offers (its kind says which)."""
+    return list(_kind(criterion).sweep_targets(criterion))
 
 
-def _single_distance(criterion: Criterion) -> str | None:
-    """'distance' or 'buffer' when a bare RULE sweep is unambiguous, else None."""
-    if criterion.kind == "exclude_inside" and all(s.distance is None for s in criterion.sources):
-        return "buffer" if len({s.buffer_m for s in criterion.sources}) == 1 else None
-    distances = [s.distance for s in criterion.sources if s.distance is not None]
-    if not distances or len(distances) != len(criterion.sources):
-        return None
-    if all(d.is_constant for d in distances) and len({d.metres for d in distances}) == 1:
-        return "distance"
-    return None
+def _kind(criterion: Criterion):  # noqa: ANN202 - a CriterionKind
+    kind = get_kind(criterion.kind)
+    assert kind is not None, criterion.kind  # the profile reader checked it
+    return kind
 
 
 def resolve(profile: Profile, target: str) -> SweepTarget:
@@ -145,9 +106,8 @@ def resolve(profile: Profile, target: str) -> SweepTarget:
         return SmrSitingError(problem, hint)
 
     if not rest:
-        single = _single_distance(criterion)
-        if single is None:
-            if criterion.kind == "raster_threshold" or not offered:
+        if criterion.id not in offered:
+            if not any(t.endswith((".distance", ".buffer", ".scale")) for t in offered):
                 raise refuse(_("--sweep: rule {rule!r} has no distance to vary").format(rule=rule_id))
             raise refuse(_("--sweep {target!r} is ambiguous: the rule has more than one distance (per source or in "
                            "bands)").format(target=target))
@@ -162,6 +122,8 @@ def resolve(profile: Profile, target: str) -> SweepTarget:
         return SweepTarget(target, "scale", rule_id, unit="factor")
     parts = rest.split(".")
     layer = parts[0]
+    if target in offered and layer not in {s.layer for s in criterion.sources}:
+        return SweepTarget(target, "own", rule_id, unit="m")  # a number of the kind's own (its ``vary`` sets it)
     sources = [s for s in criterion.sources if s.layer == layer]
     if not sources:
         raise refuse(_("--sweep {target!r}: rule {rule!r} reads no layer {layer!r}").format(
@@ -189,52 +151,9 @@ def with_value(profile: Profile, target: str | SweepTarget, value: float) -> Pro
     criteria = []
     for criterion in profile.criteria:
         if criterion.id == sweep.rule:
-            criterion = _changed(criterion, sweep, value)
+            criterion = _kind(criterion).vary(criterion, sweep, value)
         criteria.append(criterion)
     return dataclasses.replace(profile, criteria=tuple(criteria))
-
-
-def _changed(criterion: Criterion, sweep: SweepTarget, value: float) -> Criterion:
-    if sweep.kind == "threshold":
-        return dataclasses.replace(criterion, options={**criterion.options, "value": float(value)})
-    sources = tuple(_changed_source(criterion, s, sweep, value) for s in criterion.sources)
-    return dataclasses.replace(criterion, sources=sources)
-
-
-def _changed_source(criterion: Criterion, source: Source, sweep: SweepTarget, value: float) -> Source:
-    if sweep.kind == "scale":
-        distance = source.distance
-        if distance is not None:
-            distance = (Distance(metres=distance.metres * value) if distance.is_constant else
-                        dataclasses.replace(distance, bands=tuple(dataclasses.replace(b, metres=b.metres * value)
-                                                                  for b in distance.bands)))
-        return dataclasses.replace(source, distance=distance, buffer_m=source.buffer_m * value)
-    if sweep.kind == "rule":
-        if source.distance is not None:
-            return dataclasses.replace(source, distance=Distance(metres=value))
-        return dataclasses.replace(source, buffer_m=value)
-    if source.layer != sweep.layer:
-        return source
-    if sweep.kind == "distance":
-        return dataclasses.replace(source, distance=Distance(metres=value))
-    if sweep.kind == "buffer":
-        return dataclasses.replace(source, buffer_m=value)
-    assert source.distance is not None
-    bands = list(source.distance.bands)
-    i = sweep.band - 1
-    if sweep.kind == "band_distance":
-        bands[i] = dataclasses.replace(bands[i], metres=value)
-    else:  # band_from: the edge between band N-1 and band N
-        low = bands[i - 1].lower
-        high = bands[i].upper
-        if not (value > low and (high is None or value < high)):
-            raise SmrSitingError(
-                _("--sweep {target}={value:g} does not lie between the neighbouring band edges {low:g} and "
-                  "{high}").format(target=sweep.text, value=value, low=low, high="∞" if high is None else f"{high:g}"),
-                _("Give values that keep the bands in order"))
-        bands[i - 1] = Band(bands[i - 1].lower, value, bands[i - 1].metres)
-        bands[i] = Band(value, bands[i].upper, bands[i].metres)
-    return dataclasses.replace(source, distance=dataclasses.replace(source.distance, bands=tuple(bands)))
 
 
 def sweep_unit(target: str, profile: Profile) -> str:
