@@ -42,8 +42,8 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ..core.api import Screening
     from ..core.exclusion.compute import ScreeningRequest
-    from ..core.pipeline.screen import screen
 
     bar = TerminalProgress(err, args.quiet)
     ctx = RunContext(progress=bar.progress, is_cancelled=cancel_requested, notice=bar.notice)
@@ -52,10 +52,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         resolution_m=args.resolution, footprint_ha=args.footprint_ha, footprint_shape=args.footprint_shape,
         exclusion_vector=args.vector, design=args.design)
     started = time.perf_counter()
+    screening = Screening.from_request(request, ctx, cache_from(args))
     try:
-        result, written = screen(request, args.out, args.overwrite, ctx, cache_from(args))
+        screening.write(args.out, args.overwrite)
     finally:
         bar.clear()
+    result = screening.result
     totals = result.totals()
     if not args.quiet:
         titles = {rule.id: localised(rule.title, rule.title_nl) for rule in result.rules}

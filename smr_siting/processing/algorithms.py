@@ -302,14 +302,9 @@ class _ScreeningAlgorithm(SmrAlgorithm):
     def processAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,
                          feedback: QgsProcessingFeedback) -> dict[str, Any]:
         require_engine()
-        import datetime as dt
-
-        from ..core.candidates.compute import compute_candidates
-        from ..core.exclusion.compute import compute_exclusion
+        from ..core.api import Screening
         from ..core.outputs import AtomicOutputs
-        from ..core.pipeline.screen import write_screening
 
-        started = dt.datetime.now(dt.timezone.utc)
         ctx = run_context(feedback)
         overwrite = self.parameterAsBool(parameters, self.OVERWRITE, context)
         targets = self._targets(parameters, context)
@@ -322,11 +317,9 @@ class _ScreeningAlgorithm(SmrAlgorithm):
             self._exported = []
             try:
                 request = self.build_request(parameters, context, keep, feedback, targets)
-                result = compute_exclusion(request, ctx.stage(0.0, 0.7))
-                candidates = None
-                if "candidates" in targets:
-                    candidates = compute_candidates(result, ctx.stage(0.7, 0.85))
-                write_screening(result, targets, overwrite, candidates, ctx.stage(0.85, 1.0), started)
+                screening = Screening.from_request(request, ctx, cache=None)
+                screening.write_targets(targets, overwrite, candidates="candidates" in targets, guard=False)
+                result = screening.result
             except BaseException:
                 for path in self._exported:
                     path.unlink(missing_ok=True)
@@ -345,8 +338,8 @@ class _ScreeningAlgorithm(SmrAlgorithm):
             "REGION_KM2": totals["region_km2_cells"], "EXCLUDED_KM2": totals["excluded_km2"],
             "NOT_EXCLUDED_KM2": totals["not_excluded_km2"],
         }
-        if candidates is not None:
-            results["CANDIDATE_COUNT"] = len(candidates[0])
+        if "candidates" in targets:
+            results["CANDIDATE_COUNT"] = len(screening.candidates)
         from .layers import run_group_name
 
         group = run_group_name(result.region.name, result.profile.name)

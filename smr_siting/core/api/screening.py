@@ -246,6 +246,29 @@ class Screening:
             self.close()
             raise
 
+    @classmethod
+    def from_request(cls, request: ScreeningRequest, ctx: Any = None, cache: bool | RuleCache | None = True,
+                     profile: Profile | None = None) -> Screening:
+        """A screening of an engine :class:`~smr_siting.core.exclusion.compute.ScreeningRequest` (what the command
+        line and the Processing algorithms build from their options), told through ``ctx`` (a
+        :class:`~smr_siting.core.model.progress.RunContext`: progress, notices, cancel)."""
+        from ..model.progress import RunContext
+
+        self = cls.__new__(cls)
+        self._tmp = None
+        self._finalizer = None
+        self._progress = _progress_none
+        self._notice = None
+        self._ctx = ctx if ctx is not None else RunContext()
+        self._cache_option = cache
+        self._profile_given = profile if profile is not None else request.profile
+        self._computed = {}
+        self._ranked_for = None
+        self._sites_written = 0
+        self._profile_object = profile
+        self._request = request
+        return self
+
     # ------------------------------------------------------------------ inputs
     def _private(self, *parts: str) -> Path:
         """A path in this object's temporary folder (made on first use, removed by :meth:`close`)."""
@@ -333,14 +356,14 @@ class Screening:
         return self._computed["profile"]
 
     @property
-    def cache(self) -> RuleCache:
-        """The rule-mask cache this screening and its ranks and sweeps share."""
+    def cache(self) -> RuleCache | None:
+        """The rule-mask cache this screening and its ranks and sweeps share (None: none, as in QGIS)."""
         if "cache" not in self._computed:
             from ..exclusion.rulecache import RuleCache
 
             option = self._cache_option
-            self._computed["cache"] = option if isinstance(option, RuleCache) else RuleCache.default(
-                enabled=bool(option))
+            self._computed["cache"] = (None if option is None else option if isinstance(option, RuleCache)
+                                       else RuleCache.default(enabled=bool(option)))
         return self._computed["cache"]
 
     @property
@@ -529,11 +552,32 @@ class Screening:
         dict
             Output key (``exclusion``, ``candidates``, ``summary_json``, …) → path written.
         """
-        from ..pipeline.screen import output_targets, write_screening
+        from ..pipeline.screen import output_targets
 
-        targets = output_targets(Path(outdir), self._request.exclusion_vector)
-        return write_screening(self.result, targets, overwrite, self._candidate_pair(), self._ctx,
-                               self._computed.get("started"))
+        return self.write_targets(output_targets(Path(outdir), self._request.exclusion_vector), overwrite)
+
+    def write_targets(self, targets: Mapping[str, Path], overwrite: bool = False, *, candidates: bool = True,
+                      guard: bool = True) -> dict[str, Path]:
+        """Write the outputs named in ``targets`` (output key → path; see :meth:`write`), atomically.
+
+        What is not computed yet is computed inside the write's guard, after existing outputs have been refused
+        (with ``guard``, the folder is held as on the command line; without, as the Processing algorithm does for
+        paths chosen one by one).  ``candidates=False`` writes no candidate areas and computes none."""
+        from ..pipeline.screen import screen_into
+
+        computed = None
+        if "result" in self._computed:
+            computed = (self._computed["result"], self._candidate_pair() if candidates else None)
+
+        def keep(result: ExclusionResult, pair: Any) -> None:
+            self._computed["result"] = result
+            if pair is not None:
+                self._computed["candidates"] = pair
+
+        _result, written = screen_into(self._request, targets, overwrite, self._ctx, self.cache,
+                                       profile=self._profile_object, candidates=candidates, guard=guard,
+                                       computed=computed, keep=keep, started=self._computed.get("started"))
+        return written
 
     # ------------------------------------------------------------------ life cycle
     def close(self) -> None:

@@ -3,11 +3,12 @@ candidate areas → outputs.  Data flows one way; nothing here reaches back up t
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
 import platform
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -21,6 +22,7 @@ from ..data.sources import choices_json
 from ..exclusion.compute import ExclusionResult, ScreeningRequest, compute_exclusion
 from ..exclusion.rulecache import RuleCache
 from ..model.i18n import _, coded_list, english_list
+from ..model.profile import Profile
 from ..model.progress import RunContext
 from ..outputs import (
     MANIFEST_FORMAT,
@@ -210,16 +212,40 @@ def _multipolygons(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf
 
 
+def screen_into(request: ScreeningRequest, targets: Mapping[str, Path], overwrite: bool = False,
+                ctx: RunContext | None = None, cache: RuleCache | None = None, *, profile: Profile | None = None,
+                candidates: bool = True, guard: bool = True, computed: tuple[ExclusionResult, Any] | None = None,
+                keep: Callable[[ExclusionResult, Any], None] | None = None,
+                started: _dt.datetime | None = None) -> tuple[ExclusionResult, dict[str, Path]]:
+    """A screening into ``targets`` (output key → path), atomically: the one writer behind ``smr-siting screen``,
+    :class:`~smr_siting.core.api.Screening` and the Processing algorithm.
+
+    ``guard``: hold the folder (refuse existing outputs, a target that is an input, a busy folder; remove the
+    folder's stale derived outputs on ``overwrite``) before any work, as the command line does; False: only refuse
+    existing outputs first (per-output paths chosen in a QGIS dialog).  ``computed``: (result, candidates) already
+    computed for this request, only written; else they are computed (``profile``: a parsed profile to use) and
+    handed to ``keep``.  ``candidates=False``: no candidate areas."""
+    ctx = ctx or RunContext()
+    started = started or _dt.datetime.now(_dt.timezone.utc)
+    if guard:
+        hold: Any = AtomicOutputs(targets, overwrite, stale=stale_outputs(targets) if overwrite else [],
+                                  inputs=input_paths(request)).hold()
+    else:
+        AtomicOutputs(targets, overwrite).check()
+        hold = contextlib.nullcontext()
+    with hold:  # refuse existing outputs and lock the folder before any work
+        if computed is None:
+            result = compute_exclusion(request, ctx.stage(0.0, 0.7), cache=cache, profile=profile)
+            pair = compute_candidates(result, ctx.stage(0.7, 0.85)) if candidates else None
+            if keep is not None:
+                keep(result, pair)
+        else:
+            result, pair = computed
+        written = write_screening(result, targets, overwrite, pair, ctx.stage(0.85, 1.0), started)
+    return result, written
+
+
 def screen(request: ScreeningRequest, out_dir: Path, overwrite: bool = False,
            ctx: RunContext | None = None, cache: RuleCache | None = None) -> tuple[ExclusionResult, dict[str, Path]]:
-    """The whole screening into ``out_dir`` (the CLI's ``screen``); ``cache``: see :func:`compute_exclusion`."""
-    ctx = ctx or RunContext()
-    started = _dt.datetime.now(_dt.timezone.utc)
-    targets = output_targets(out_dir, request.exclusion_vector)
-    guard = AtomicOutputs(targets, overwrite, stale=stale_outputs(targets) if overwrite else [],
-                          inputs=input_paths(request))
-    with guard.hold():  # refuse existing outputs and lock the folder before any work
-        result = compute_exclusion(request, ctx.stage(0.0, 0.7), cache=cache)
-        candidates = compute_candidates(result, ctx.stage(0.7, 0.85))
-        written = write_screening(result, targets, overwrite, candidates, ctx.stage(0.85, 1.0), started)
-    return result, written
+    """The whole screening into ``out_dir`` (see :func:`screen_into`); ``cache``: see :func:`compute_exclusion`."""
+    return screen_into(request, output_targets(out_dir, request.exclusion_vector), overwrite, ctx, cache)
