@@ -31,6 +31,7 @@ from .grid import CRS, Grid
 from .i18n import _
 from .profile import Footprint
 from .progress import RunContext
+from .vectorio import empty_frame
 
 #: fields of the candidate-area layer and their types
 CANDIDATE_COLUMNS = {"area_id": "int64", "area_ha": "float64", "area_ha_total": "float64", "usable_ha": "float64",
@@ -311,8 +312,6 @@ def find_candidate_areas(free: np.ndarray, region: np.ndarray, grid: Grid, footp
     ctx.check_cancelled()
     columns = list(CANDIDATE_COLUMNS)
     if keep_labels.size == 0:
-        from .outputs import empty_frame
-
         return empty_frame(CANDIDATE_COLUMNS, CRS), cells
     ctx.report(0.5, _("{count} candidate areas").format(count=keep_labels.size))
     # relabel kept components 1..n in a deterministic order (first cell in row-major order)

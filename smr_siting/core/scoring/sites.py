@@ -29,6 +29,7 @@ from ..geometry import burn, burn_values
 from ..i18n import _, english, joined, localised
 from ..layers import LayerInput
 from ..progress import RunContext
+from ..vectorio import empty_frame
 from .aggregate import owa_weights, ranks, topsis
 from .measures import SiteValue, distance_text, measure_at_sites, value_text
 from .spec import ScoringSpec
@@ -273,8 +274,6 @@ def evaluate_sites(sites: Sequence[Site], result: ExclusionResult, spec: Scoring
     the map's value under it; sites at cells the surface did not sample are measured exactly."""
     ctx = ctx or result.ctx
     if not sites:  # an empty layer that still has every column
-        from ..outputs import empty_frame
-
         text = {"origin", "name", "status", "excluded_by", "footprint_note", "municipality", "province"}
         text |= {f"{c.id}_text" for c in spec.criteria} | {f"{c.id}_value" for c in spec.criteria
                                                             if c.measure == "category"}
