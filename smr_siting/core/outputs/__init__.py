@@ -1,8 +1,9 @@
 """Writing results: atomically (temporary name, then rename), deterministically, never over the
-user's files without leave.
+user's files without leave; and reading a screening folder's manifest back (:class:`Manifest`).
 
 - :mod:`.atomic`: the folder lock, :class:`AtomicOutputs` (commit all or nothing, rollback) and write errors;
 - :mod:`.json_io`: JSON data files, the manifest's digest and seal, the folder's own records;
+- :mod:`.manifest`: :class:`Manifest`, the one untrusted-safe reader of ``manifest.json``;
 - :mod:`.rasters`: the exclusion GeoTIFF, its legend, the rule colours and the QGIS styles;
 - :mod:`.vectors`: GeoPackage layers and the exclusion polygons per rule;
 - :mod:`.tables`: summary.csv.
@@ -32,6 +33,7 @@ from .json_io import (
     seal_manifest,
     write_json,
 )
+from .manifest import MANIFEST_LIMIT, MANIFEST_NAME, Manifest, output_path
 from .rasters import (
     COVERAGE_COLOUR,
     NOT_EXCLUDED_COLOUR,
@@ -50,9 +52,9 @@ from .vectors import exclusion_polygons, write_gpkg
 
 __all__ = [
     "COMMITTING", "COVERAGE_COLOUR", "DIGEST_KEY", "GDAL_BINDINGS", "LEDGER_NAME", "LIVE", "MANIFEST_FORMAT",
-    "NOT_EXCLUDED_COLOUR", "OUTPUT_NAMES", "ROWS_PER_CHECK", "RULE_COLOURS",
-    "SIDECARS", "STYLE_DIRS", "SUMMARY_COLUMNS", "AtomicOutputs", "abort_all", "content_digest",
+    "MANIFEST_LIMIT", "MANIFEST_NAME", "NOT_EXCLUDED_COLOUR", "OUTPUT_NAMES", "ROWS_PER_CHECK", "RULE_COLOURS",
+    "SIDECARS", "STYLE_DIRS", "SUMMARY_COLUMNS", "AtomicOutputs", "Manifest", "abort_all", "content_digest",
     "empty_frame", "exclusion_legend", "exclusion_polygons", "exclusion_qml", "folder_is_busy", "foreign_files",
-    "present_values", "recorded_outputs", "rule_colour", "seal_manifest", "sidecar_paths",
+    "output_path", "present_values", "recorded_outputs", "rule_colour", "seal_manifest", "sidecar_paths",
     "summary_csv_text", "write_exclusion_tif", "write_gpkg", "write_json", "write_style", "write_summary_csv",
 ]
