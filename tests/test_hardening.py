@@ -177,9 +177,9 @@ def test_a_folder_where_an_output_goes_is_refused_up_front(cli, shared_data, run
 def test_a_commit_that_fails_halfway_puts_everything_back(shared_data, run_folder, tmp_path, monkeypatch,
                                                           fail_at) -> None:
     """Failed on 96ade62: a failed --overwrite left a new exclusion.tif beside the old manifest."""
-    from smr_siting.core import outputs as outputs_module
     from smr_siting.core.exclusion.compute import ScreeningRequest
     from smr_siting.core.model.errors import OutputError
+    from smr_siting.core.outputs import atomic as outputs_module
     from smr_siting.core.pipeline.screen import screen
 
     folder = _copy_run(run_folder, tmp_path / "run")

@@ -27,6 +27,7 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
+from ..data.vectorio import empty_frame
 from ..model.grid import CRS, Grid
 from ..model.i18n import _
 from ..model.profile import Footprint
@@ -311,8 +312,6 @@ def find_candidate_areas(free: np.ndarray, region: np.ndarray, grid: Grid, footp
     ctx.check_cancelled()
     columns = list(CANDIDATE_COLUMNS)
     if keep_labels.size == 0:
-        from ..outputs import empty_frame
-
         return empty_frame(CANDIDATE_COLUMNS, CRS), cells
     ctx.report(0.5, _("{count} candidate areas").format(count=keep_labels.size))
     # relabel kept components 1..n in a deterministic order (first cell in row-major order)

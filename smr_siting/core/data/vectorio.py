@@ -12,9 +12,10 @@ import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 import geopandas as gpd
+import pandas as pd
 from pyproj import CRS
 
 from ..model.errors import DataError
@@ -207,3 +208,9 @@ def read_error(label: str, info: VectorInfo, error: Exception) -> DataError:
     return DataError(_("{label}: cannot read the features of {path} ({reason})").format(
         label=label, path=info.path, reason=_short(error)),
         _("Check the file in QGIS; it may be damaged or incomplete"))
+
+
+def empty_frame(columns: Mapping[str, str], crs: str) -> gpd.GeoDataFrame:
+    """An empty layer with typed columns (so that its file still has the right fields)."""
+    data = {name: pd.Series([], dtype=dtype) for name, dtype in columns.items()}
+    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs=crs), crs=crs)

@@ -19,18 +19,19 @@ from typing import Any, Sequence
 import geopandas as gpd
 import numpy as np
 
+from ..candidates.compute import compute_candidate_figures, compute_candidates
 from ..config.scoring import ScoringSpec
 from ..data.catalogue import load_catalogue
 from ..data.layers import LayerInput, sha256_of
-from ..data.sources import pins_from_json, resolve_profile
+from ..data.sources import resolve_profile
+from ..exclusion.compute import ScreeningRequest, compute_exclusion
 from ..exclusion.rulecache import RuleCache
 from ..model.errors import DataError, SmrSitingError
 from ..model.grid import check_memory
 from ..model.i18n import _, coded_list, english, english_list
 from ..model.profile import Profile
 from ..model.progress import RunContext
-from ..outputs import AtomicOutputs, write_gpkg, write_json, write_style
-from ..rules import parse_profile
+from ..outputs import AtomicOutputs, Manifest, write_gpkg, write_json, write_style
 from ..scoring.sites import (
     STATUS_RANKED,
     best_sites_in_areas,
@@ -49,26 +50,22 @@ from ..sensitivity.montecarlo import (
     weight_spread_summary,
 )
 from ..sensitivity.sweeps import parse_sweep, resolve, sweep_unit, with_value
+from .verify import screening_request
 
 RANK_OUTPUTS = {"suitability": "suitability.tif", "ranked": "ranked_sites.gpkg", "ranked_csv": "ranked_sites.csv",
                 "ranking": "ranking.json"}
 SUITABILITY_NODATA = -9999.0
 
 
-def load_run(run_dir: Path) -> tuple[Any, Profile, dict]:
+def load_run(run_dir: Path) -> tuple[ScreeningRequest, Profile, Manifest]:
     """The screening request and profile recorded in a run folder, checked against today's inputs."""
-    from ..exclusion.compute import ScreeningRequest
-    from .verify import input_state, read_manifest
-
-    manifest_path = run_dir / "manifest.json"
-    manifest = read_manifest(run_dir, _("Run 'smr-siting screen --out FOLDER' first and pass that folder"))  # untrusted
-    params, recorded = manifest["parameters"], manifest["profile"]
+    manifest = Manifest.read(run_dir, _("Run 'smr-siting screen --out FOLDER' first and pass that folder"))  # untrusted
     catalogue = load_catalogue()
-    profile = parse_profile(recorded["text"], _("{path} (as recorded in {manifest})").format(
-        path=recorded["path"], manifest=manifest_path.name), catalogue.ids)
-    for item in manifest.get("inputs", []):
+    profile = manifest.profile(_("{path} (as recorded in {manifest})").format(
+        path=manifest.profile_path, manifest=manifest.path.name), catalogue.ids)
+    for item in manifest.inputs:
         path = Path(item["path"])
-        state = input_state(item, RunContext())  # regular files only, read no further than recorded
+        state = manifest.input_state(item, RunContext())  # regular files only, read no further than recorded
         if state == "missing":
             raise DataError(_("input {layer!r} of this run, {path}, no longer exists").format(
                                 layer=item["layer_id"], path=path),
@@ -77,25 +74,15 @@ def load_run(run_dir: Path) -> tuple[Any, Profile, dict]:
             raise DataError(_("input {layer!r} ({path}) changed since the screening (sha256 differs)").format(
                                 layer=item["layer_id"], path=path),
                             _("Run 'smr-siting screen' again so that scores and exclusion belong together"))
-    layers = {k: LayerInput(Path(v["path"]), v.get("layer")) for k, v in (params.get("layers") or {}).items()}
-    pins = pins_from_json(manifest.get("sources"))
-    request = ScreeningRequest(
-        region=params["region"], profile=params["profile"],
-        data_dir=Path(params["data_dir"]) if params.get("data_dir") else None, layers=layers,
-        fallback_dir=Path(params["fallback_dir"]) if params.get("fallback_dir") else None,
-        resolution_m=params.get("resolution_m"), footprint_ha=params.get("footprint_ha"),
-        footprint_shape=params.get("footprint_shape"), source_pins=pins,
-        design=params.get("design"))
+    request = screening_request(manifest)
     # the layers the screening used (sources in order of authority), so that scores, sweeps and the rebuilt
     # exclusion read the same ones even if a more authoritative layer has appeared in the folder since
-    profile, _choices = resolve_profile(profile, lambda _layer: None, pins)
+    profile, _choices = resolve_profile(profile, lambda _layer: None, request.source_pins)
     return request, profile, manifest
 
 
 def _rebuild(run_dir: Path, ctx: RunContext, design: str | None = None,
-             cache: RuleCache | None = None) -> tuple[Any, Profile, dict]:
-    from ..exclusion.compute import compute_exclusion
-
+             cache: RuleCache | None = None) -> tuple[Any, Profile, Manifest]:
     request, profile, manifest = load_run(run_dir)
     if design is not None:
         from ..candidates.regulator import attach_rank_design, check_rank_design
@@ -114,9 +101,8 @@ def _rebuild(run_dir: Path, ctx: RunContext, design: str | None = None,
         with rasterio.open(exclusion) as src:
             same = src.shape == result.bits.shape and np.array_equal(src.read(1), result.bits)
         if not same:
-            manifest_path = run_dir / "manifest.json"
             raise SmrSitingError(_("the screening rebuilt from {manifest} no longer gives its exclusion.tif").format(
-                                     manifest=manifest_path), _("Run 'smr-siting screen' again"))
+                                     manifest=manifest.path), _("Run 'smr-siting screen' again"))
     return result, result.profile, manifest  # the profile as run (a reactor design applied)
 
 
@@ -133,8 +119,6 @@ def score_sites(result: Any, spec: ScoringSpec, sites: LayerInput | None = None,
                 ctx: RunContext | None = None) -> tuple[Any, gpd.GeoDataFrame, dict]:
     """Suitability surface, the sites (given, or the best place per candidate area) evaluated and ranked,
     and a summary for ranking.json."""
-    from ..candidates.compute import compute_candidates
-
     ctx = ctx or result.ctx
     areas, _cells = compute_candidates(result, ctx.stage(0.0, 0.2))
     masks = fit_masks(result, ctx)
@@ -344,9 +328,6 @@ def sweep_rows(request: Any, profile: Profile, sweeps: Sequence[tuple[str, list[
     """Per swept value: km² not excluded and candidate areas.  The first row is the baseline — the
     screening as it was, which reproduces its own figures.  Each value evaluates the one rule it changes;
     the other rules' masks come from the baseline (``cache``; default: one in memory)."""
-    from ..candidates.compute import compute_candidate_figures
-    from ..exclusion.compute import compute_exclusion
-
     cache = cache if cache is not None else RuleCache()
 
     targets = [(resolve(profile, target), values) for target, values in sweeps]

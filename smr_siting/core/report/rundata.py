@@ -10,6 +10,7 @@ from typing import Any, Mapping
 
 from ..model.errors import SmrSitingError
 from ..model.i18n import _, render_coded
+from ..outputs import Manifest
 
 
 @dataclass
@@ -18,7 +19,7 @@ class RunData:
 
     folder: Path
     summary: dict
-    manifest: dict
+    manifest: Manifest
     legend: dict
     ranking: dict | None = None
     ranked_rows: list[dict[str, str]] | None = None
@@ -61,8 +62,7 @@ class RunData:
 
     def sources(self) -> list[dict] | None:
         """The source chosen for each rule (``sources`` of summary.json or manifest.json), ``None`` if not recorded."""
-        for data in (self.summary, self.manifest):
-            value = data.get("sources")
+        for value in (self.summary.get("sources"), self.manifest.get("sources")):
             if isinstance(value, dict):
                 listed = value.get("rules") or value.get("choices")
                 if isinstance(listed, list):
@@ -120,7 +120,7 @@ def load_run(folder: Path, given: Mapping[str, Path | None] | None = None) -> Ru
         raise SmrSitingError(_("{folder} is not a screening output folder ({names} missing)").format(
             folder=folder, names=", ".join(missing)), _("Pass the folder given to 'smr-siting screen --out'"))
     summary = _json(paths["summary.json"])
-    manifest = _json(paths["manifest.json"])
+    manifest = Manifest.read(folder, path=paths["manifest.json"])  # bounded, its structure checked
     legend = _json(paths["exclusion.rules.json"]) if paths["exclusion.rules.json"].is_file() else {"rules": []}
     data = RunData(folder, summary, manifest, legend)
     for name in ("exclusion.tif", "candidate_areas.gpkg", "suitability.tif", "ranked_sites.gpkg"):

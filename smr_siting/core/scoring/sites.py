@@ -26,6 +26,7 @@ from ..candidates.areas import FOUR_CONNECTED, FootprintCells, fit_and_usable, f
 from ..config.scoring import ScoringSpec
 from ..data.geometry import burn, burn_values
 from ..data.layers import LayerInput
+from ..data.vectorio import empty_frame
 from ..exclusion.mask import describe_value
 from ..model.errors import DataError
 from ..model.i18n import _, english, joined, localised
@@ -274,8 +275,6 @@ def evaluate_sites(sites: Sequence[Site], result: ExclusionResult, spec: Scoring
     the map's value under it; sites at cells the surface did not sample are measured exactly."""
     ctx = ctx or result.ctx
     if not sites:  # an empty layer that still has every column
-        from ..outputs import empty_frame
-
         text = {"origin", "name", "status", "excluded_by", "footprint_note", "municipality", "province"}
         text |= {f"{c.id}_text" for c in spec.criteria} | {f"{c.id}_value" for c in spec.criteria
                                                             if c.measure == "category"}

@@ -1,11 +1,12 @@
-"""Writing results: atomically (temporary name, then rename), deterministically, never over the
-user's files without leave."""
+"""Writing results: atomically (temporary name, then rename), never over the user's files without leave.
+
+Every output goes to a temporary file beside its target and is renamed into place when the whole run succeeded;
+the folder is locked while a run writes into it; a failed commit puts back what it replaced; write errors
+become :class:`~smr_siting.core.model.errors.OutputError` with a message a user can act on."""
 
 from __future__ import annotations
 
-import csv
 import errno
-import io
 import json
 import os
 import secrets
@@ -13,30 +14,13 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
-import geopandas as gpd
-import numpy as np
+from ..model.errors import OutputError
+from ..model.i18n import _
+from ..model.vocabulary import OVERWRITE, term
+from .json_io import LEDGER_NAME, OUTPUT_NAMES, bounded_json, file_sha256, recorded_outputs, write_text
 
-from .data.vectorio import fixed_gpkg_dates
-from .exclusion.mask import RuleInfo, RuleStats, describe_value
-from .model.errors import OutputError
-from .model.grid import Grid
-from .model.i18n import _
-from .model.vocabulary import OVERWRITE, term
-
-_HERE = Path(__file__).resolve()
-STYLE_DIRS = (_HERE.parents[1] / "resources" / "styles", _HERE.parents[2] / "resources" / "styles")
-
-#: output names of a screening folder (``smr-siting screen --out DIR``)
-OUTPUT_NAMES = {
-    "exclusion": "exclusion.tif",
-    "candidates": "candidate_areas.gpkg",
-    "summary_csv": "summary.csv",
-    "summary_json": "summary.json",
-    "manifest": "manifest.json",
-    "exclusion_vector": "exclusion_reasons.gpkg",
-}
 #: files written beside an output: QGIS loads a .qml of the same name as the layer's style
 SIDECARS = {"exclusion": (".qml", ".rules.json"), "candidates": (".qml",), "exclusion_vector": (".qml",),
             "suitability": (".qml",), "ranked": (".qml",)}
@@ -49,13 +33,6 @@ def sidecar_paths(key: str, path: Path) -> list[Path]:
     return out
 
 
-def _style_dir() -> Path | None:
-    return next((d for d in STYLE_DIRS if d.is_dir()), None)
-
-
-LEDGER_NAME = ".smr-siting-files.json"
-
-
 def _same_file(a: Path, b: Path) -> bool:
     try:
         if os.path.realpath(a) == os.path.realpath(b):
@@ -65,58 +42,18 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def _sha256(path: Path) -> str | None:
-    import hashlib
-    import stat
-
-    try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            return None
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        return digest.hexdigest()
-    except OSError:
-        return None
-
-
-def _bounded_json(path: Path, limit: int = 64 * 1024 * 1024) -> Any:
-    """A small JSON file of ours, or None (missing, too large, damaged, not a regular file)."""
-    try:
-        if not path.is_file() or path.stat().st_size > limit:
-            return None
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def recorded_outputs(folder: Path) -> dict[str, str]:
-    """The files of ``folder`` that smr-siting wrote, by name, with their sha256 when written: from the folder's
-    ledger (every command that writes into a folder adds to it) and from its screening manifest."""
-    names: dict[str, str] = {}
-    manifest = _bounded_json(folder / OUTPUT_NAMES["manifest"])
-    if isinstance(manifest, dict) and manifest.get("tool") == "smr-siting" and isinstance(manifest.get("outputs"),
-                                                                                           dict):
-        names.update({str(k): str(v) for k, v in manifest["outputs"].items()})
-    ledger = _bounded_json(folder / LEDGER_NAME)
-    if isinstance(ledger, dict) and isinstance(ledger.get("files"), dict):
-        names.update({str(k): str(v) for k, v in ledger["files"].items()})
-    return names
-
-
 def foreign_files(paths: Sequence[Path]) -> list[Path]:
     """Of ``paths`` (files a run would remove), those the folder's own records do not list as ours, unchanged."""
     foreign = []
     records: dict[Path, dict[str, str]] = {}
     for path in paths:
         if path.name == OUTPUT_NAMES["manifest"]:
-            manifest = _bounded_json(path)
+            manifest = bounded_json(path)
             if not (isinstance(manifest, dict) and manifest.get("tool") == "smr-siting"):
                 foreign.append(path)
             continue
         known = records.setdefault(path.parent, recorded_outputs(path.parent))
-        if path.name not in known or _sha256(path) != known[path.name]:
+        if path.name not in known or file_sha256(path) != known[path.name]:
             foreign.append(path)
     return foreign
 
@@ -328,13 +265,13 @@ class AtomicOutputs:
         return self.temps[target]
 
     def _ledger_text(self, folder: Path, written: Sequence[Path]) -> str:
-        ledger = _bounded_json(folder / LEDGER_NAME)
+        ledger = bounded_json(folder / LEDGER_NAME)
         files = dict(ledger["files"]) if isinstance(ledger, dict) and isinstance(ledger.get("files"), dict) else {}
         for path in self.stale:
             files.pop(path.name, None)
         for target in written:
             if target.parent == folder and target.name != OUTPUT_NAMES["manifest"]:
-                files[target.name] = _sha256(self.temps[target]) or ""
+                files[target.name] = file_sha256(self.temps[target]) or ""
         return json.dumps({"tool": "smr-siting", "about": "the files smr-siting wrote into this folder (sha256 when "
                            "written); --overwrite removes only these", "files": dict(sorted(files.items()))},
                           indent=2) + "\n"
@@ -344,7 +281,7 @@ class AtomicOutputs:
         order = sorted(self.temps, key=lambda p: p.name == OUTPUT_NAMES["manifest"])
         for folder in sorted({t.parent for t in order}):
             ledger = folder / LEDGER_NAME
-            _write_text(self.temp(ledger), self._ledger_text(folder, order))
+            write_text(self.temp(ledger), self._ledger_text(folder, order))
             order.append(ledger)
         with COMMITTING:
             self._swap(order)
@@ -506,245 +443,3 @@ def _os_error(error: OSError, path: Path | None) -> OutputError:
                            _("Choose a folder you can write to"))
     return OutputError(_("cannot write{where} ({reason})").format(where=where, reason=error.strerror),
                        _("Check the output folder"))
-
-
-def _write_text(path: Path, text: str) -> None:
-    with open(path, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
-
-
-def write_json(path: Path, data: Any) -> None:
-    """A data file: messages in it are written in English, whatever the run's language."""
-    from .model.i18n import english_data
-
-    _write_text(path, json.dumps(english_data(data), indent=2, ensure_ascii=False, sort_keys=False, default=_json_default) + "\n")
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating,)):
-        return float(value)
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"not JSON serialisable: {type(value)}")
-
-
-#: the manifest's own digest: sha256 of every other section, so that verify sees an edited manifest
-DIGEST_KEY = "content_sha256"
-#: the manifest's ``format``: 2 — the notices are written without the run's language (English text, plus
-#: ``notice_codes``: message id and arguments), so the data files are the same in every language; manifests
-#: without ``format`` (1) hold the notices in the run's language
-MANIFEST_FORMAT = 2
-
-
-def content_digest(manifest: Mapping[str, Any]) -> str:
-    """sha256 of every section of a manifest but the digest itself (canonical JSON)."""
-    import hashlib
-
-    body = {k: v for k, v in manifest.items() if k != DIGEST_KEY}
-    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_default)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def seal_manifest(manifest: Mapping[str, Any]) -> dict:
-    """The manifest with the language its texts are in and its content digest (the last key)."""
-    from .model.i18n import language
-
-    sealed = {k: v for k, v in manifest.items() if k != DIGEST_KEY}
-    sealed.setdefault("language", language())
-    from .model.i18n import english_data
-
-    sealed = json.loads(json.dumps(english_data(sealed), default=_json_default))  # the digest of what is written
-    sealed[DIGEST_KEY] = content_digest(sealed)
-    return sealed
-
-
-# ------------------------------------------------------------------------- exclusion raster
-
-
-#: rows of a raster written between two cancel checks (a multiple of the 256-row tiles)
-ROWS_PER_CHECK = 512
-
-
-def write_exclusion_tif(path: Path, bits: np.ndarray, grid: Grid, rules: Sequence[RuleInfo], nodata: int,
-                        caveats: Sequence[str] = (), check: Callable[[], None] | None = None) -> None:
-    """The exclusion GeoTIFF, written in strips of tiles; ``check`` is called between strips (a cancel raises)."""
-    import rasterio
-    from rasterio.windows import Window
-
-    profile = {
-        "driver": "GTiff", "width": grid.width, "height": grid.height, "count": 1, "dtype": str(bits.dtype),
-        "crs": grid.crs, "transform": grid.transform, "nodata": nodata, "compress": "deflate", "tiled": True,
-        "blockxsize": 256, "blockysize": 256,
-    }
-    legend = [{"bit": r.bit, "value": r.value, "id": r.id, "title": r.title, "title_nl": r.title_nl,
-               "group": r.group} for r in rules]
-    with rasterio.open(path, "w", **profile) as dst:
-        for top in range(0, grid.height, ROWS_PER_CHECK):
-            if check is not None:
-                check()
-            height = min(ROWS_PER_CHECK, grid.height - top)
-            dst.write(bits[top:top + height], 1, window=Window(0, top, grid.width, height))
-        dst.set_band_description(1, "SMR exclusion reasons (bit mask: one bit per rule, 0 = not excluded)")
-        tags = {f"RULE_BIT_{r.bit}": f"{r.id}: {r.title}" for r in rules}
-        tags["SMR_SITING_RULES"] = json.dumps(legend, ensure_ascii=False)
-        tags["SMR_SITING_NODATA"] = f"{nodata} = outside the region"
-        if caveats:
-            tags["SMR_SITING_CAVEATS"] = " | ".join(caveats)
-        dst.update_tags(**tags)
-        dst.update_tags(1, **{f"RULE_BIT_{r.bit}": r.id for r in rules})
-
-
-def present_values(values: np.ndarray) -> np.ndarray:
-    """The distinct values, sorted (as ``np.unique``), by counting when the type is small: a fraction of the time."""
-    if values.dtype.kind == "u" and values.dtype.itemsize <= 2:
-        return np.flatnonzero(np.bincount(values.ravel(), minlength=1)).astype(values.dtype)
-    return np.unique(values)
-
-
-def exclusion_legend(rules: Sequence[RuleInfo], nodata: int, caveats: Sequence[str]) -> dict:
-    return {
-        "about": "Cell value = sum of 2**bit over every rule that excludes the cell; 0 = not excluded.",
-        "nodata": nodata,
-        "nodata_means": "outside the region",
-        "rules": [{"bit": r.bit, "value": r.value, "id": r.id, "title": r.title, "title_nl": r.title_nl,
-                   "group": r.group, "kind": r.kind, "layers": list(r.layers)} for r in rules],
-        "caveats": list(caveats),
-    }
-
-
-#: one distinct colour per rule, by bit (colour-blind-safe qualitative palette, Okabe–Ito / Tol)
-RULE_COLOURS = [(204, 121, 167), (0, 114, 178), (86, 180, 233), (230, 159, 0), (213, 94, 0), (117, 112, 179),
-                (136, 34, 85), (240, 228, 66), (68, 170, 153), (153, 153, 51), (102, 37, 6), (0, 158, 115)]
-COVERAGE_COLOUR = (190, 190, 190)
-NOT_EXCLUDED_COLOUR = (26, 152, 80)
-
-
-def rule_colour(rule: RuleInfo) -> tuple[int, int, int]:
-    if rule.group == "coverage":
-        return COVERAGE_COLOUR
-    return RULE_COLOURS[rule.bit % len(RULE_COLOURS)]
-
-
-def _colour(rules: Sequence[RuleInfo], value: int) -> tuple[int, int, int]:
-    """The colour of the first rule (profile order) that excludes the cell, darker where more rules do."""
-    first = next(r for r in rules if value & r.value)
-    base = rule_colour(first)
-    extra = bin(value).count("1") - 1
-    return tuple(max(0, int(c * (1 - 0.12 * min(extra, 4)))) for c in base)  # type: ignore[return-value]
-
-
-def exclusion_qml(values: Iterable[int], rules: Sequence[RuleInfo], dutch: bool | None = None) -> str:
-    """A paletted QGIS style for the values present, each labelled with its reasons (in Dutch if ``dutch``;
-    default: the engine's language)."""
-    from xml.sax.saxutils import quoteattr
-
-    entries = []
-    for value in sorted(set(int(v) for v in values)):
-        if value == 0:
-            colour, alpha = NOT_EXCLUDED_COLOUR, 90
-        else:
-            colour, alpha = _colour(rules, value), 255
-        hex_colour = "#{:02x}{:02x}{:02x}".format(*colour)
-        label = describe_value(value, rules, dutch)
-        entries.append(f'        <paletteEntry value="{value}" color="{hex_colour}" alpha="{alpha}" '
-                       f'label={quoteattr(label)}/>')
-    template = _read_style("exclusion.qml")
-    return template.replace("<!--PALETTE-->", "\n".join(entries).lstrip())
-
-
-def _read_style(name: str) -> str:
-    folder = _style_dir()
-    if folder is None or not (folder / name).exists():
-        raise OutputError(_("the style {name} is missing from this installation").format(name=name),
-                          _("Reinstall smr-siting"))
-    return (folder / name).read_text(encoding="utf-8")
-
-
-def write_style(path: Path, name: str) -> None:
-    _write_text(path, _read_style(name))
-
-
-# ------------------------------------------------------------------------- vectors and tables
-
-
-def write_gpkg(path: Path, gdf: gpd.GeoDataFrame, layer: str, geometry_type: str = "MultiPolygon") -> None:
-    """Write one layer; an empty frame still gets its fields and geometry type."""
-    from .data.vectorio import _pyogrio
-    from .model.i18n import english
-
-    texts = [c for c in gdf.columns if c != gdf.geometry.name and gdf[c].dtype == object]
-    if texts:  # a data file: messages (site names, values in words, notes) in English, whatever the language
-        gdf = gdf.copy()
-        for column in texts:
-            gdf[column] = [english(v) for v in gdf[column]]
-    with fixed_gpkg_dates():
-        if len(gdf):
-            gdf.to_file(str(path), layer=layer, driver="GPKG", index=False)
-        elif _pyogrio is not None:
-            gdf.to_file(str(path), layer=layer, driver="GPKG", index=False, engine="pyogrio",
-                        geometry_type=geometry_type)
-        else:
-            kinds = {"i": "int", "u": "int", "f": "float", "b": "bool"}
-            properties = {c: kinds.get(gdf[c].dtype.kind, "str") for c in gdf.columns if c != gdf.geometry.name}
-            gdf.to_file(str(path), layer=layer, driver="GPKG", index=False,
-                        schema={"geometry": geometry_type, "properties": properties})
-
-
-def exclusion_polygons(bits: np.ndarray, region: np.ndarray, grid: Grid, rules: Sequence[RuleInfo],
-                       region_km2_cells: float, ctx: Any = None) -> gpd.GeoDataFrame:
-    """One dissolved (multi)polygon per rule: the land it excludes inside the region.  ``ctx`` (a RunContext):
-    a cancel is seen between rules, between parts and while a rule's parts are dissolved."""
-    from rasterio import features
-    from shapely.geometry import shape
-    from shapely.ops import unary_union
-
-    from .model.progress import RunContext
-
-    ctx = ctx or RunContext()
-    rows = []
-    for rule in rules:
-        ctx.check_cancelled()
-        mask = ((bits & np.array(rule.value, dtype=bits.dtype)) != 0) & region
-        if not mask.any():
-            continue
-        parts = []
-        for number, (g, v) in enumerate(features.shapes(mask.astype(np.uint8), mask=mask, transform=grid.transform,
-                                                        connectivity=4)):
-            if number % 64 == 0:
-                ctx.check_cancelled()
-            if v == 1:
-                parts.append(shape(g))
-        geometry = ctx.call(unary_union, parts)
-        rows.append({"bit": rule.bit, "rule_id": rule.id, "title": rule.title, "title_nl": rule.title_nl,
-                     "group": rule.group, "area_km2": round(mask.sum() * region_km2_cells, 4), "geometry": geometry})
-    if not rows:
-        return empty_frame({"bit": "int64", "rule_id": "object", "title": "object", "title_nl": "object",
-                            "group": "object", "area_km2": "float64"}, grid.crs)
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs=grid.crs)
-
-
-def empty_frame(columns: Mapping[str, str], crs: str) -> gpd.GeoDataFrame:
-    """An empty layer with typed columns (so that its file still has the right fields)."""
-    import pandas as pd
-
-    data = {name: pd.Series([], dtype=dtype) for name, dtype in columns.items()}
-    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
-
-
-SUMMARY_COLUMNS = ["order", "bit", "id", "title", "group", "km2_alone", "km2_only", "km2_cumulative",
-                   "share_alone", "share_cumulative"]
-
-
-def summary_csv_text(table: Sequence[RuleStats]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=SUMMARY_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in table:
-        writer.writerow({k: v for k, v in row.as_dict().items() if k in SUMMARY_COLUMNS})
-    return buffer.getvalue()
-
-
-def write_summary_csv(path: Path, table: Sequence[RuleStats]) -> None:
-    _write_text(path, summary_csv_text(table))
