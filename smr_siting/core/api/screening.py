@@ -23,129 +23,33 @@ import os
 import shutil
 import tempfile
 import weakref
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, Union
-
-import numpy as np
 
 from ..data.layers import RASTER_SUFFIXES, LayerInput
 from ..model.errors import SmrSitingError
 from ..model.i18n import _
+from .inputs import is_frame, is_raster_dataset, write_frame, write_raster
+from .results import Exclusion, Sensitivity
 
 if TYPE_CHECKING:  # pragma: no cover - names for the annotations only
     import geopandas as gpd
     import pandas as pd
-    from affine import Affine
     from rasterio.io import DatasetReaderBase
 
     from ..exclusion.compute import ExclusionResult, ScreeningRequest
     from ..exclusion.rulecache import RuleCache
     from ..model.profile import Profile
+
+
 from .builder import ProfileBuilder
 
 #: what a layer (or the sites of :meth:`Screening.rank`) may be given as
 LayerLike = Union[str, os.PathLike, LayerInput, "gpd.GeoDataFrame", "gpd.GeoSeries", "DatasetReaderBase"]
+
+
 #: what a profile may be given as
-ProfileLike = Union[str, os.PathLike, "Profile"]
-
-
-@dataclass(frozen=True)
-class Exclusion:
-    """The exclusion raster of a screening (what ``exclusion.tif`` holds).
-
-    Attributes
-    ----------
-    values : numpy.ndarray
-        Cell values: the sum of ``2**bit`` over every rule that excludes the cell, 0 where no rule does,
-        ``nodata`` outside the region (rows from north to south).
-    legend : dict
-        What ``exclusion.rules.json`` holds: each rule's bit, value, id, title, group, kind and layers.
-    transform : affine.Affine
-        The grid's geotransform (upper-left corner, cell size).
-    crs : str
-        The grid's coordinate reference system (``"EPSG:28992"``).
-    nodata : int
-        The value of cells outside the region.
-    """
-
-    values: np.ndarray
-    legend: dict
-    transform: Affine
-    crs: str
-    nodata: int
-
-    @property
-    def rules(self) -> list[dict]:
-        """The legend's rules, in profile order."""
-        return list(self.legend["rules"])
-
-    @property
-    def region(self) -> np.ndarray:
-        """True for the region's cells."""
-        return self.values != self.nodata
-
-    @property
-    def excluded(self) -> np.ndarray:
-        """True where at least one rule excludes a cell of the region."""
-        return self.region & (self.values != 0)
-
-    def rule_mask(self, rule_id: str) -> np.ndarray:
-        """True where the rule ``rule_id`` excludes a cell of the region (whatever the other rules do)."""
-        for rule in self.legend["rules"]:
-            if rule["id"] == rule_id:
-                return self.region & ((self.values & rule["value"]) != 0)
-        ids = [r["id"] for r in self.legend["rules"]]
-        raise SmrSitingError(_("the screening has no rule {id!r}").format(id=rule_id),
-                             _("Rules: {ids}").format(ids=", ".join(ids)))
-
-    def to_xarray(self) -> Any:
-        """The raster as an ``xarray.DataArray`` with ``y``/``x`` cell-centre coordinates.
-
-        ``attrs`` hold ``crs``, ``nodata``, ``transform`` (six numbers) and ``legend`` (JSON text), so the
-        array can be written to netCDF as it is.
-
-        Raises
-        ------
-        ImportError
-            xarray is not installed.
-        """
-        try:
-            import xarray as xr
-        except ImportError:
-            raise ImportError(_("Exclusion.to_xarray() needs xarray, which is not installed: install it "
-                                "(pip install xarray, or apt install python3-xarray), or use .values with "
-                                ".transform and .crs")) from None
-        t = self.transform
-        rows, cols = self.values.shape
-        xs = t.c + (np.arange(cols) + 0.5) * t.a
-        ys = t.f + (np.arange(rows) + 0.5) * t.e
-        return xr.DataArray(self.values, dims=("y", "x"), coords={"y": ys, "x": xs}, name="exclusion",
-                            attrs={"crs": self.crs, "nodata": self.nodata, "transform": tuple(t)[:6],
-                                   "legend": json.dumps(self.legend, ensure_ascii=False)})
-
-
-@dataclass(frozen=True)
-class Sensitivity:
-    """How stable a ranking is (what ``smr-siting sensitivity`` writes).
-
-    Attributes
-    ----------
-    table : pandas.DataFrame
-        ``sensitivity.csv``: per ranked site the shares of Monte Carlo runs at rank 1 / in the top 3 / top 5,
-        its rank interval and its rank with each criterion left out.
-    description : dict
-        ``sensitivity.json``: how the weights were sampled and the spread that gave.
-    sweeps : pandas.DataFrame or None
-        ``sweeps.csv`` (baseline row first) when sweeps were asked for.
-    """
-
-    table: pd.DataFrame
-    description: dict
-    sweeps: pd.DataFrame | None = None
-
-
-# =========================================================================== Screening
+ProfileLike = Union[str, os.PathLike, ProfileBuilder, "Profile"]
 
 
 def _progress_none(fraction: float, message: str) -> None:
@@ -307,9 +211,9 @@ class Screening:
     def _region_argument(self, region: Any) -> str:
         if isinstance(region, (str, os.PathLike)):
             return os.fspath(region)
-        if _is_frame(region):
+        if is_frame(region):
             path = self._private("region", "region.gpkg")
-            _write_frame(region, path, "region")
+            write_frame(region, path, "region")
             return str(path)
         raise SmrSitingError(_("a region cannot be a {type}").format(type=type(region).__name__),
                              _("Give a province or municipality name or code, a polygon file, or a GeoDataFrame"))
@@ -322,16 +226,16 @@ class Screening:
             return LayerInput.parse(os.fspath(value))
         if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], (str, os.PathLike)):
             return LayerInput(Path(value[0]), value[1])
-        if _is_frame(value):
+        if is_frame(value):
             path = self._private(folder, f"{layer_id}.gpkg")
-            _write_frame(value, path, layer_id)
+            write_frame(value, path, layer_id)
             return LayerInput(path, layer_id, _("{layer} (GeoDataFrame)").format(layer=layer_id))
-        if _is_raster_dataset(value):
+        if is_raster_dataset(value):
             name = str(getattr(value, "name", ""))
             if Path(name).suffix.lower() in RASTER_SUFFIXES and Path(name).is_file():
                 return LayerInput(Path(name))  # a dataset read from a file: that file, as it is
             path = self._private(folder, f"{layer_id}.tif")
-            _write_raster(value, path)
+            write_raster(value, path)
             return LayerInput(path, None, _("{layer} (raster dataset)").format(layer=layer_id))
         raise SmrSitingError(_("layer {layer!r} cannot be a {type}").format(layer=layer_id, type=type(value).__name__),
                              _("Give a file path, a GeoDataFrame or an open rasterio dataset"))
@@ -447,7 +351,7 @@ class Screening:
 
         source = None
         if sites is not None:
-            if _is_frame(sites):
+            if is_frame(sites):
                 self._sites_written += 1
             source = self._layer_input(f"sites_{self._sites_written}", sites, "sites")
         key = (source, design)
@@ -601,41 +505,3 @@ class Screening:
         state = "computed" if "result" in self._computed else "not computed yet"
         return (f"Screening(region={request.region!r}, profile={profile!r}, data={str(request.data_dir)!r}, "
                 f"resolution={request.resolution_m!r}; {state})")
-
-
-# --------------------------------------------------------------------------- in-memory layers
-
-
-def _is_frame(value: Any) -> bool:
-    try:
-        import geopandas as gpd
-    except ImportError:  # pragma: no cover - geopandas is an engine dependency
-        return False
-    return isinstance(value, (gpd.GeoDataFrame, gpd.GeoSeries))
-
-
-def _is_raster_dataset(value: Any) -> bool:
-    try:
-        from rasterio.io import DatasetReaderBase
-    except ImportError:  # pragma: no cover - rasterio is an engine dependency
-        return False
-    return isinstance(value, DatasetReaderBase)
-
-
-def _write_frame(value: Any, path: Path, layer: str) -> None:
-    """A GeoDataFrame (or GeoSeries) as a GeoPackage layer; its CRS as it is (the store checks it)."""
-    import geopandas as gpd
-
-    frame = value if isinstance(value, gpd.GeoDataFrame) else gpd.GeoDataFrame(geometry=value)
-    frame.to_file(path, layer=layer, driver="GPKG")
-
-
-def _write_raster(dataset: Any, path: Path) -> None:
-    """An open rasterio dataset (in memory, or any mode that reads) as a GeoTIFF with its CRS and nodata."""
-    import rasterio
-
-    data = dataset.read()
-    with rasterio.open(path, "w", driver="GTiff", width=dataset.width, height=dataset.height, count=dataset.count,
-                       dtype=data.dtype.name, crs=dataset.crs, transform=dataset.transform,
-                       nodata=dataset.nodata) as dst:
-        dst.write(data)
