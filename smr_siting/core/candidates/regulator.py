@@ -20,6 +20,7 @@ from ..data.cooling import fits, share_of
 from ..data.population import SECTOR_NAMES, Population, read_population, sector_at, within_at
 from ..model.errors import SmrSitingError
 from ..model.i18n import _, joined
+from ..rules import get_kind
 
 if TYPE_CHECKING:
     from ..exclusion.compute import ExclusionResult
@@ -29,7 +30,6 @@ NEAR_RADIUS_M = 10_000.0
 SECTOR_INNER_M, SECTOR_OUTER_M = 5_000.0, 20_000.0
 CENTRE_SIZE = 25_000
 DEFAULT_POPULATION = (("population_grid_100m", "aantalInwoners"), ("population_centres", "aantal_inwoners_2021"))
-POPULATION_KINDS = ("population_within", "population_sector", "emergency_zone")
 
 COLUMNS = {"design": "object", "population_source": "object", "evacuation_zone_km": "float64",
            "evacuation_zone_inhabitants": "float64", "sheltering_zone_km": "float64",
@@ -47,9 +47,15 @@ class CoolingFit:
     low_flow: float
 
 
+def _role(criterion: Any) -> str:
+    """What the regulator columns read from this rule (its kind's ``regulator``)."""
+    kind = get_kind(criterion.kind)
+    return kind.regulator if kind is not None else ""
+
+
 def _population(result: ExclusionResult, bounds: tuple[float, float, float, float]) -> Population | None:
     order: list[tuple[str, str]] = []
-    rule = next((c for c in result.profile.criteria if c.kind in POPULATION_KINDS), None)
+    rule = next((c for c in result.profile.criteria if _role(c) == "population"), None)
     if rule is not None:
         order = [(p["layer"], p["field"]) for p in rule.options.get("prefer", ())]
         order += [(s.layer, s.field) for s in rule.sources if s.field]
@@ -76,7 +82,7 @@ def cooling_fits(result: ExclusionResult, geometry: Any) -> list[CoolingFit] | N
     share of the low flow; None when the profile has no cooling_water_adequacy rule."""
     from ..rules.cooling_water_adequacy import mode_needs, water_features
 
-    rule = next((c for c in result.profile.criteria if c.kind == "cooling_water_adequacy"), None)
+    rule = next((c for c in result.profile.criteria if _role(c) == "cooling"), None)
     if rule is None:
         return None
     share = float(rule.options["value"]) / 100.0

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from ..model.i18n import _, language
+from ..rules import get_kind
 from . import fmt
 
 
@@ -88,11 +89,8 @@ def as_float(value: Any) -> float | None:
 
 
 def _kind_words(kind: str) -> str:
-    words = {"exclude_inside": _("excluded inside"), "exclude_within": _("excluded within a distance of"),
-             "require_within": _("required within a distance of"), "raster_threshold": _("excluded where a value "
-                                                                                         "crosses a threshold"),
-             "zone_membership": _("zone membership")}
-    return words.get(kind, kind)
+    found = get_kind(kind)
+    return _(found.wording) if found is not None and found.wording else kind
 
 
 def rule_threshold(criterion: Any, layer_titles: dict[str, str]) -> str:

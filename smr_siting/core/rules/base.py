@@ -69,6 +69,12 @@ class CriterionKind:
         ``sweep_targets(criterion)``: the numbers a sweep may vary (``RULE``, ``RULE.LAYER.distance``, …), and
         ``vary(criterion, target, value)``: the rule with that number set.  Default: distances, bands, scale and a
         ``value`` threshold.
+    wording
+        How the report names what a rule of this kind does ("excluded inside"; translatable, ``N_``); default:
+        the kind's name.
+    regulator
+        What the regulator columns of candidate areas and sites read from a rule of this kind: ``"population"``
+        (its population source), ``"cooling"`` (its cooling-water check) or ``""`` (nothing).
     layer_type, examples
         'vector', 'raster' or 'any'; profile snippets for the documentation.
     """
@@ -86,5 +92,7 @@ class CriterionKind:
     prepare_tiles: Callable[[Criterion, LayerStore], Criterion] = _as_is
     sweep_targets: Callable[[Criterion], Sequence[str]] = distance_targets
     vary: Callable[[Criterion, SweepTarget, float], Criterion] = vary_numbers
+    wording: str = ""
+    regulator: str = ""
     layer_type: str = "vector"
     examples: tuple[str, ...] = field(default_factory=tuple)

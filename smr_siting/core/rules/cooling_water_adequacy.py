@@ -103,6 +103,7 @@ def evaluate(criterion: Criterion, grid: Grid, store: LayerStore, ctx: RunContex
 
 KIND = CriterionKind(
     name="cooling_water_adequacy",
+    regulator="cooling",
     summary=N_("Exclude cells with no water within reach whose low flow carries one of the design's allowed "
                "cooling modes (withdrawal at most 'max_share' of the low flow)."),
     evaluate=evaluate,

@@ -62,6 +62,7 @@ def evaluate(criterion: Criterion, grid: Grid, store: LayerStore, ctx: RunContex
 
 KIND = CriterionKind(
     name="emergency_zone",
+    regulator="population",
     summary=N_("Exclude cells whose evacuation zone (a radius, e.g. the reactor design's) holds more than "
                "'max_inhabitants' inhabitants or a facility of a listed layer."),
     evaluate=evaluate,

@@ -42,6 +42,7 @@ def evaluate(criterion: Criterion, grid: Grid, store: LayerStore, ctx: RunContex
 
 KIND = CriterionKind(
     name="exclude_inside",
+    wording=N_("excluded inside"),
     summary=N_("Exclude cells inside the polygons of a layer, optionally grown by a buffer (e.g. Natura 2000)."),
     evaluate=evaluate,
     source_keys=frozenset({"buffer"}),

@@ -23,6 +23,7 @@ def evaluate(criterion: Criterion, grid: Grid, store: LayerStore, ctx: RunContex
 
 KIND = CriterionKind(
     name="exclude_within",
+    wording=N_("excluded within a distance of"),
     summary=N_("Exclude cells within a distance of features (constant, or distance bands by attribute)."),
     evaluate=evaluate,
     criterion_keys=frozenset({"method"}),

@@ -54,6 +54,7 @@ def evaluate(criterion: Criterion, grid: Grid, store: LayerStore, ctx: RunContex
 
 KIND = CriterionKind(
     name="population_sector",
+    regulator="population",
     summary=N_("Exclude cells whose most populated 22.5° sector between 'inner' and 'outer' holds more "
                "inhabitants than the threshold."),
     evaluate=evaluate,

@@ -79,6 +79,7 @@ def evaluate(criterion: Criterion, grid: Grid, store: LayerStore, ctx: RunContex
 
 KIND = CriterionKind(
     name="population_within",
+    regulator="population",
     summary=N_("Exclude cells where the inhabitants (or their density over the circle) within any listed radius "
                "cross a threshold (the US NRC RG 4.7 form)."),
     evaluate=evaluate,

@@ -143,6 +143,7 @@ def evaluate(criterion: Criterion, grid: Grid, store: LayerStore, ctx: RunContex
 
 KIND = CriterionKind(
     name="raster_threshold",
+    wording=N_("excluded where a value crosses a threshold"),
     summary=N_("Exclude cells whose value (a raster, or a polygon layer's numeric field) crosses a threshold."),
     evaluate=evaluate,
     criterion_keys=frozenset({"threshold", "resampling", "nodata"}),

@@ -28,6 +28,7 @@ def evaluate(criterion: Criterion, grid: Grid, store: LayerStore, ctx: RunContex
 
 KIND = CriterionKind(
     name="require_within",
+    wording=N_("required within a distance of"),
     summary=N_("Exclude cells farther than a distance from every feature of the listed layers (must be near)."),
     evaluate=evaluate,
     criterion_keys=frozenset({"method"}),

@@ -56,6 +56,7 @@ def evaluate(criterion: Criterion, grid: Grid, store: LayerStore, ctx: RunContex
 
 KIND = CriterionKind(
     name="zone_membership",
+    wording=N_("zone membership"),
     summary=N_("Keep only cells inside (mode: inside) or outside (mode: outside) a set of zones."),
     evaluate=evaluate,
     criterion_keys=frozenset({"mode"}),
