@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from smr_siting.core.candidates.areas import areas as candidates
+from smr_siting.core.candidates import areas as candidates
 from smr_siting.core.candidates.compute import compute_candidates
 from smr_siting.core.exclusion.compute import ScreeningRequest, compute_exclusion
 
