@@ -70,3 +70,21 @@ def _deadline() -> None:
 
 def cancel_requested() -> bool:
     return CANCEL.is_set()
+
+
+def install() -> None:
+    """Catch Ctrl-C and SIGTERM from here on: the console script calls this first, before the command line and
+    the engine are loaded (a background job keeps ignoring Ctrl-C)."""
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, request_cancel)
+    signal.signal(signal.SIGTERM, request_cancel)
+
+
+def end_cancelled() -> None:
+    """End a command cancelled before it began (while the command line was still loading): nothing was written."""
+    try:
+        sys.stderr.write(_("smr-siting: cancelled; no output was written.") + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):
+        pass
+    os._exit(exit_code_for_cancel())

@@ -7,7 +7,6 @@ import contextlib
 import io
 import os
 import re
-import signal
 import sys
 from typing import Any, Sequence, TextIO
 
@@ -16,7 +15,7 @@ from ..core.model.errors import RunCancelled, SmrSitingError
 from ..core.model.i18n import N_, _
 from . import designs, fetch, kinds, layers, national, profiles, report, scoring, screen, verify
 from .args import path_problem, paths_in
-from .signals import CANCEL, RETURNED, exit_code_for_cancel, request_cancel
+from .signals import CANCEL, RETURNED, exit_code_for_cancel, install
 
 #: the commands, in the order of ``smr-siting --help``; each module has ``add_parser(sub)`` and ``run(args, out, err)``
 COMMANDS = (screen, profiles, verify, layers, kinds, designs, scoring, fetch, national, report)
@@ -151,10 +150,8 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def run() -> None:
-    """Console-script entry point."""
-    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # a background job keeps ignoring Ctrl-C
-        signal.signal(signal.SIGINT, request_cancel)
-    signal.signal(signal.SIGTERM, request_cancel)
+    """Run the command of ``sys.argv`` and exit with its code (see :func:`smr_siting.cli.run`)."""
+    install()
     try:
         code = main()
     except KeyboardInterrupt:  # interrupted outside a command (while parsing the options, or on the way out)
