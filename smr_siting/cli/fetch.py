@@ -131,6 +131,16 @@ def _signals() -> Iterator[dict]:
             signal.signal(signum, old)
 
 
+def _failed(error: BaseException, err: TextIO, bar: Any, caught: dict, cancelled: str) -> int:
+    """One line for an error the user can fix (its exit code) or for a cancel (130 / 143)."""
+    bar.clear()
+    if isinstance(error, SmrSitingError):
+        err.write(_("smr-siting: error: {error}").format(error=error) + "\n")
+        return error.exit_code
+    err.write(cancelled + "\n")
+    return _cancel_code(caught)
+
+
 def _cancel_code(caught: dict) -> int:
     return 143 if caught.get("signum") == signal.SIGTERM else 130
 
@@ -191,14 +201,8 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, caught: dict) -> in
     if getattr(args, "check", False):
         try:
             return _run_check(args, out, err, ctx, bar)
-        except SmrSitingError as error:
-            bar.clear()
-            err.write(_("smr-siting: error: {error}").format(error=error) + "\n")
-            return error.exit_code
-        except (RunCancelled, KeyboardInterrupt):
-            bar.clear()
-            err.write(_("smr-siting: cancelled.") + "\n")
-            return _cancel_code(caught)
+        except (SmrSitingError, RunCancelled, KeyboardInterrupt) as error:
+            return _failed(error, err, bar, caught, _("smr-siting: cancelled."))
     if args.cache is None:
         err.write(_("smr-siting: error: no cache folder given. Name one with --cache DIR") + "\n")
         return 2
@@ -216,14 +220,9 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, caught: dict) -> in
         fetcher = Fetcher(request, ctx)
         fetcher.http.on_retry = bar.retry
         report = fetcher.run()
-    except SmrSitingError as error:
-        bar.clear()
-        err.write(_("smr-siting: error: {error}").format(error=error) + "\n")
-        return error.exit_code
-    except (RunCancelled, KeyboardInterrupt):
-        bar.clear()
-        err.write(_("smr-siting: cancelled; the cache is as it was (no partial layer kept).") + "\n")
-        return _cancel_code(caught)
+    except (SmrSitingError, RunCancelled, KeyboardInterrupt) as error:
+        return _failed(error, err, bar, caught,
+                       _("smr-siting: cancelled; the cache is as it was (no partial layer kept)."))
     bar.clear()
     for layer in report.layers:
         if layer.status != "failed":
