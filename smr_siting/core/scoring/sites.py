@@ -97,16 +97,16 @@ def best_sites_in_areas(result: ExclusionResult, suitability: Suitability, areas
     r0, r1, c0, c1 = result.window
     fits = masks.fits[r0:r1, c0:c1]
     grid = suitability.grid
-    labels = burn_values([(g, float(i)) for g, i in zip(areas.geometry, areas["area_id"])], grid)
     sites = []
     surface = suitability.surface
-    numbered = np.where(np.isnan(labels), 0, labels).astype(np.int64)
-    windows = ndimage.find_objects(numbered)  # each area's bounding window: the search looks there only
-    for area_id, area_ha in zip(areas["area_id"], areas["area_ha"]):
-        window = windows[int(area_id) - 1] if 0 < int(area_id) <= len(windows) else None
-        if window is None:
+    for geometry, area_id, area_ha in zip(areas.geometry, areas["area_id"], areas["area_ha"]):
+        # each area burnt into its own bounding window only (areas never share a cell): the search looks there
+        r0, r1, c0, c1 = grid.window_for(geometry.bounds)
+        if r1 <= r0 or c1 <= c0:
             continue
-        mask = fits[window] & (numbered[window] == int(area_id))
+        inside = ~np.isnan(burn_values([(geometry, 1.0)], grid.subgrid(r0, r1, c0, c1)))
+        window = (slice(r0, r1), slice(c0, c1))
+        mask = fits[window] & inside
         if not mask.any():
             continue
         part = surface[window]
