@@ -126,16 +126,8 @@ class Screening:
         from ..exclusion.compute import ScreeningRequest
         from ..model.progress import RunContext
 
-        self._tmp: Path | None = None
-        self._finalizer: weakref.finalize | None = None
-        self._progress = progress or _progress_none
-        self._notice = notice
-        self._ctx = RunContext(progress=self._progress, notice=notice or (lambda _message: None))
-        self._cache_option = cache
-        self._profile_given = profile
-        self._computed: dict[str, Any] = {}
-        self._ranked_for: tuple | None = None
-        self._sites_written = 0
+        self._start(RunContext(progress=progress or _progress_none, notice=notice or (lambda _message: None)),
+                    cache, profile, progress, notice)
         try:
             profile_arg, profile_text = self._profile_argument(profile)
             self._profile_object = profile_arg
@@ -159,19 +151,25 @@ class Screening:
         from ..model.progress import RunContext
 
         self = cls.__new__(cls)
-        self._tmp = None
-        self._finalizer = None
-        self._progress = _progress_none
-        self._notice = None
-        self._ctx = ctx if ctx is not None else RunContext()
-        self._cache_option = cache
-        self._profile_given = profile if profile is not None else request.profile
-        self._computed = {}
-        self._ranked_for = None
-        self._sites_written = 0
+        self._start(ctx if ctx is not None else RunContext(), cache, profile if profile is not None else request.profile)
         self._profile_object = profile
         self._request = request
         return self
+
+    def _start(self, ctx: Any, cache: bool | RuleCache | None, profile_given: Any,
+               progress: Callable[[float, str], None] | None = None,
+               notice: Callable[[str], None] | None = None) -> None:
+        """The state every screening starts with (nothing computed, no temporary folder yet)."""
+        self._tmp: Path | None = None
+        self._finalizer: weakref.finalize | None = None
+        self._progress = progress or _progress_none
+        self._notice = notice
+        self._ctx = ctx
+        self._cache_option = cache
+        self._profile_given = profile_given
+        self._computed: dict[str, Any] = {}
+        self._ranked_for: tuple | None = None
+        self._sites_written = 0
 
     # ------------------------------------------------------------------ inputs
     def _private(self, *parts: str) -> Path:

@@ -24,6 +24,7 @@ from typing import Any, Mapping
 
 from ..model.errors import ProfileError
 from ..model.i18n import _
+from ..model.profile import FOOTPRINT_SHAPES, Footprint
 from .yamlpos import LineDict, load_yaml
 
 DESIGN_DIR = Path(__file__).resolve().parents[2] / "designs"
@@ -45,7 +46,6 @@ COOLING_MODES = ("once_through", "wet_tower", "dry")
 WATER_UNITS = {"L/MWh": 1.0, "m3/MWh": 1000.0}
 DESIGN_KEYS = frozenset({"name", "title", "title_nl", "description", "numbers", "footprint_shape", "cooling", "basis"})
 NUMBER_KEYS = frozenset({"value", "unit", "source", "range", "note"})
-SHAPES = ("square", "circle", "rectangle")
 
 
 def mode_label(mode: str) -> str:
@@ -247,7 +247,7 @@ def parse_design(text: str, source: str) -> Design:
         raise ProfileError(_("the design lacks {keys}").format(keys=", ".join(missing)),
                            _("Add each with value, unit and source"), _where(source, numbers_raw))
     shape_raw = raw.get("footprint_shape")
-    if not isinstance(shape_raw, LineDict) or str(shape_raw.get("value")) not in SHAPES \
+    if not isinstance(shape_raw, LineDict) or str(shape_raw.get("value")) not in FOOTPRINT_SHAPES \
             or not str(shape_raw.get("source") or "").strip():
         raise ProfileError(_("'footprint_shape' must be {{value: square|circle|rectangle, source: ...}}"),
                            _("Add e.g. 'footprint_shape: {value: square, source: \"assumption: ...\"}'"),
@@ -379,8 +379,6 @@ def apply_design(profile: Any, name: str | None) -> Any:
             options["design"] = design.name
             criterion = dataclasses.replace(criterion, options=options)
         criteria.append(criterion)
-    from ..model.profile import Footprint
-
     scoring = profile.scoring
     if scoring is not None and any(isinstance(getattr(c, "radius", None), DesignRef) for c in scoring.criteria):
         scoring = dataclasses.replace(scoring, criteria=tuple(
