@@ -576,7 +576,7 @@ def _peak_bytes(cli, *args) -> int:
 
 
 def test_the_memory_estimate_covers_the_measured_peak_of_each_step_on_the_demo(cli, demo_data, tmp_path) -> None:
-    from smr_siting.core.model.grid import Grid, memory_estimate
+    from smr_siting.core.model.grid import STEP_BYTES_PER_CELL, Grid, memory_estimate
 
     square, circle = tmp_path / "square", tmp_path / "circle"
     peaks = {"screen": _peak_bytes(cli, "screen", "--region", "Gelderland", "--data", str(demo_data), "--out",
@@ -595,10 +595,12 @@ def test_the_memory_estimate_covers_the_measured_peak_of_each_step_on_the_demo(c
     for step, peak in peaks.items():
         assert estimates[step] >= peak, (step, estimates[step] / 2**30, peak / 2**30)
         if step == "screen circle":
-            # the circle's distance transform runs on the free cells' window only, which on the demo is a part
-            # of the grid; the estimate covers a window as large as the grid (any profile leaving land near
-            # every edge), so it is bounded here by twice its own peak plus that transform (float64 per cell)
-            assert estimates[step] <= 2.0 * peak + 8 * grid.cells, (step, estimates[step] / 2**30, peak / 2**30)
+            # the circle's distance transform runs on the free cells' window only, which on the demo is a small
+            # part of the grid (CI measured the circle's peak at the square's, 0.64 GiB, at 06e1c70); the estimate
+            # covers a window as large as the grid (any profile leaving land near every edge). So the part of
+            # the estimate the demo exercises (all but that transform) is held to twice the measured peak.
+            transform = (STEP_BYTES_PER_CELL["screen circle"] - STEP_BYTES_PER_CELL["screen"]) * grid.cells
+            assert estimates[step] - transform <= 2.0 * peak, (step, estimates[step] / 2**30, peak / 2**30)
             continue
         assert estimates[step] <= 2.0 * peak, (step, "an estimate this far above the peak refuses grids that fit")
     from smr_siting.core.model.errors import SmrSitingError
