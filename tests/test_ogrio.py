@@ -139,3 +139,34 @@ def test_a_whole_screening_is_the_same_either_way(monkeypatch):
     assert ours.table == reference.table
     assert [u.notes for u in ours.store.inputs()] == [u.notes for u in reference.store.inputs()]
     assert ours.bits_full.any() and (ours.bits_full == 0).any()
+
+
+def test_buffers_made_side_by_side_equal_those_made_one_after_the_other(monkeypatch):
+    """Natura 2000 in Gelderland (326,000 vertices; large and small areas) buffered by the threads: the same
+    list, geometry for geometry, as one thread gives, and a cancel while they work is seen at once."""
+    import threading
+    import time
+
+    from smr_siting.core.data import geometry as geometry_module
+    from smr_siting.core.model.errors import RunCancelled
+    from smr_siting.core.model.progress import RunContext
+
+    grid = GELDERLAND_GRID
+    natura = list(vectorio.read_vector(vectorio.vector_info(real_data() / "nl_natura2000.gpkg", None, "t"),
+                                      GELDERLAND_READ, "t").geometry)
+    distances = [3000.0 if i % 2 else 1500.0 for i in range(len(natura))]
+    assert geometry_module.BUFFER_THREADS >= 2  # CI's machines have 2 cores or more
+    together = buffered(natura, distances, grid)
+    monkeypatch.setattr(geometry_module, "BUFFER_THREADS", 1)
+    alone = buffered(natura, distances, grid)
+    assert len(together) == len(alone) > 50
+    assert all(a.equals_exact(b, 0.0) for a, b in zip(together, alone))
+    monkeypatch.undo()
+
+    cancelled = threading.Event()
+    ctx = RunContext(is_cancelled=cancelled.is_set)
+    threading.Timer(0.15, cancelled.set).start()
+    started = time.perf_counter()
+    with pytest.raises(RunCancelled):
+        buffered(natura * 4, [6000.0] * (4 * len(natura)), grid, ctx.check_cancelled, ctx.call)
+    assert time.perf_counter() - started < 1.0

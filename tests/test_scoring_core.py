@@ -243,3 +243,36 @@ def test_leave_one_out_renormalises_the_rest() -> None:
     loo = leave_one_out(matrix, [0.5, 0.3, 0.2])
     assert loo[0].tolist() == [3, 1, 2]     # without criterion 0: B (0.3·1 + 0.2·0.5)/0.5 = 0.8 best
     assert loo[1].tolist() == [1, 3, 2]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_distances_at_chosen_cells_equal_the_distance_transform_within_the_reach(seed) -> None:
+    """The scoring distances at the needed cells only (edge cells of a window, a k-d tree) against scipy's
+    distance transform of the whole reach-grown grid: the same value wherever it is within the reach."""
+    from scipy import ndimage
+
+    from smr_siting.core.scoring.measures import _distance_at
+
+    rng = np.random.default_rng(seed)
+    big = (rng.integers(40, 90), rng.integers(40, 90))
+    touched = np.zeros(big, dtype=bool)
+    for _ in range(rng.integers(1, 6)):  # blobs, lines and single cells, some on the grid's border
+        r, c = rng.integers(0, big[0]), rng.integers(0, big[1])
+        touched[r:r + rng.integers(1, 12), c:c + rng.integers(1, 12)] = True
+    offset = (int(rng.integers(0, 15)), int(rng.integers(0, 15)))
+    shape = (big[0] - offset[0] - int(rng.integers(0, 15)), big[1] - offset[1] - int(rng.integers(0, 15)))
+    resolution, reach = 25.0, float(rng.choice([100.0, 400.0, 2000.0]))
+    # a cluster of cells (the window is then a part of the grid) and a few scattered ones
+    cells = rng.choice(shape[0] * shape[1], size=int(rng.integers(1, 60)), replace=False)
+    index = np.unique(np.concatenate([cells, np.arange(min(20, shape[0] * shape[1]))]))
+    got = _distance_at(touched, offset, shape, index, resolution, reach)
+
+    expected = ndimage.distance_transform_edt(~touched, sampling=resolution)
+    expected = expected[offset[0]:offset[0] + shape[0], offset[1]:offset[1] + shape[1]].ravel()[index]
+    within = expected <= reach
+    assert within.any() or not touched.any()
+    np.testing.assert_allclose(got[within], expected[within], rtol=1e-12, atol=0)  # cells × 25 m or sqrt × 25 m
+    far = expected > reach + 2 * resolution
+    assert np.isinf(got[far]).all()
+    between = ~within & ~far
+    assert (np.isinf(got[between]) | np.isclose(got[between], expected[between], rtol=1e-12, atol=0)).all()

@@ -13,7 +13,7 @@ from ..model.errors import SmrSitingError
 from ..model.i18n import _
 from ..model.profile import shape_label
 from ..model.progress import RunContext
-from .areas import FootprintCells, candidate_figures, find_candidate_areas
+from .areas import FootprintCells, candidate_figures, find_candidate_areas, fit_and_usable, footprint_cells
 from .regulator import annotate_areas
 
 
@@ -31,18 +31,12 @@ def compute_candidates(result: ExclusionResult, ctx: RunContext | None = None) -
     fields = (entry.name_field or "statnaam", entry.province_field or "prov_naam") if entry else ("statnaam",
                                                                                                   "prov_naam")
     t0 = time.perf_counter()
-    cache, key, fit = result.cache, "", None
-    if cache is not None:  # the fit of this exclusion and footprint computed before (rank after screen)
-        key = fit_key(result.bits_full, result.region_full, result.analysis_grid, result.footprint)
-        found = cache.get(key)
-        if found is not None and found.shape[0] == 2 * result.bits_full.shape[0]:
-            both = found.mask()
-            fit = (both[:free.shape[0]], both[free.shape[0]:])
+    key, fit = _cached_fit(result)
 
     def keep(fits: np.ndarray, usable: np.ndarray) -> None:
         result.fitted = (result.footprint, fits, usable)
-        if cache is not None and fit is None:
-            cache.put(key, make_entry(np.concatenate([fits, usable]), [], {}))
+        if result.cache is not None and fit is None:
+            result.cache.put(key, make_entry(np.concatenate([fits, usable]), [], {}))
 
     gdf, cells = find_candidate_areas(free, result.region_full, result.analysis_grid, result.footprint, admin,
                                       result.region.geometry, ctx, fields, keep, fit)
@@ -53,6 +47,38 @@ def compute_candidates(result: ExclusionResult, ctx: RunContext | None = None) -
         count=len(gdf), area=cells.area_m2 / 1e4, shape=shape_label(cells.shape), cells=cells.cells,
         resolution=result.analysis_grid.resolution))
     return gdf, cells
+
+
+def _cached_fit(result: ExclusionResult) -> tuple[str, tuple[np.ndarray, np.ndarray] | None]:
+    """The cache key of this exclusion's footprint fit and the fit (where it fits, the usable land) when the
+    cache holds it (rank after screen), else None."""
+    if result.cache is None:
+        return "", None
+    key = fit_key(result.bits_full, result.region_full, result.analysis_grid, result.footprint)
+    found = result.cache.get(key)
+    rows = result.bits_full.shape[0]
+    if found is None or found.shape[0] != 2 * rows:
+        return key, None
+    both = found.mask()
+    return key, (both[:rows], both[rows:])
+
+
+def ensure_fit(result: ExclusionResult, ctx: RunContext | None = None) -> None:
+    """Give ``result`` its footprint fit (``result.fitted``) — from the candidate search already made, from
+    the cache, or computed (and then kept in the cache) — without drawing the candidate areas."""
+    if result.fitted is not None and result.fitted[0] == result.footprint:
+        return
+    ctx = ctx or result.ctx
+    key, fit = _cached_fit(result)
+    if fit is None:
+        free = (result.bits_full == 0) & result.region_full
+        cells = footprint_cells(result.footprint, result.analysis_grid.resolution)
+        fits, usable = fit_and_usable(free, cells, result.analysis_grid.resolution, ctx.check_cancelled, ctx.call)
+        assert usable is not None
+        fit = (fits, usable)
+        if result.cache is not None:
+            result.cache.put(key, make_entry(np.concatenate(fit), [], {}))
+    result.fitted = (result.footprint, fit[0], fit[1])
 
 
 def compute_candidate_figures(result: ExclusionResult, ctx: RunContext | None = None) -> tuple[int, float]:

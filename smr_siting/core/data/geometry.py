@@ -10,7 +10,10 @@ Distances use one of two methods, chosen per criterion and geometry:
 
 from __future__ import annotations
 
+import contextvars
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
@@ -79,28 +82,58 @@ def vertex_count(geometry: BaseGeometry) -> int:
     return len(geometry.coords)
 
 
+#: threads that buffer geometries side by side (GEOS works without the GIL, one context per thread in shapely
+#: 1.8 and 2); the buffers, and so every mask burnt from them, are the same as one after the other
+BUFFER_THREADS = max(1, min(4, os.cpu_count() or 1))
+
+
+def _buffer_one(geometry: BaseGeometry | None, distance: float, grid: Grid) -> BaseGeometry | None:
+    """One geometry clipped to what can reach the grid and buffered by its distance (None: nothing reaches)."""
+    if geometry is None or geometry.is_empty:
+        return None
+    reach = box(*grid.expanded_bounds(distance + 2 * grid.resolution))
+    if not geometry.intersects(reach):
+        return None
+    clipped = geometry.intersection(reach) if not reach.contains(geometry) else geometry
+    if clipped.is_empty:
+        return None
+    if distance > 0:
+        clipped = clipped.buffer(distance, quad_segments(distance, grid.resolution))
+    return clipped
+
+
 def buffered(geometries: Sequence[BaseGeometry], distances: Sequence[float], grid: Grid,
              check: Callable[[], None] | None = None, call: Callable[..., Any] | None = None) -> list[BaseGeometry]:
-    """Each geometry buffered by its own distance, clipped first to what can reach the grid.  ``check`` is called
-    before each geometry (a cancel raises there); ``call(function, *args)`` makes the buffer (a RunContext's
-    :meth:`~smr_siting.core.model.progress.RunContext.call`: a cancel is seen while one large geometry is buffered)."""
+    """Each geometry buffered by its own distance, clipped first to what can reach the grid, in their order.
+
+    The geometries are buffered by :data:`BUFFER_THREADS` threads side by side.  ``check`` is called before the
+    result of each geometry is taken (a cancel raises there); ``call(function, *args)`` waits for that result (a
+    RunContext's :meth:`~smr_siting.core.model.progress.RunContext.call`: a cancel is seen while one large
+    geometry is buffered).  After a cancel the buffers under way finish on their own and are dropped."""
+    check = check or (lambda: None)
     call = call or (lambda function, *args: function(*args))
-    out = []
-    for geometry, distance in zip(geometries, distances):
-        if check is not None:
+    pairs = [(g, float(d)) for g, d in zip(geometries, distances) if g is not None and not g.is_empty]
+    if BUFFER_THREADS == 1 or len(pairs) < 2:
+        out = []
+        for geometry, distance in pairs:
             check()
-        if geometry is None or geometry.is_empty:
-            continue
-        reach = box(*grid.expanded_bounds(distance + 2 * grid.resolution))
-        if not geometry.intersects(reach):
-            continue
-        clipped = geometry.intersection(reach) if not reach.contains(geometry) else geometry
-        if clipped.is_empty:
-            continue
-        if distance > 0:
-            clipped = call(clipped.buffer, distance, quad_segments(distance, grid.resolution))
-        out.append(clipped)
-    return out
+            one = call(_buffer_one, geometry, distance, grid)
+            if one is not None:
+                out.append(one)
+        return out
+    check()
+    # the largest first, so that one big geometry does not start last while the other threads have finished
+    order = sorted(range(len(pairs)), key=lambda i: -vertex_count(pairs[i][0]))
+    pool = ThreadPoolExecutor(max_workers=BUFFER_THREADS, thread_name_prefix="smr-siting-buffer")
+    try:
+        futures = {i: pool.submit(contextvars.copy_context().run, _buffer_one, *pairs[i], grid) for i in order}
+        made: list[BaseGeometry | None] = []
+        for i in range(len(pairs)):  # in the geometries' order: the same list as one after the other
+            check()
+            made.append(call(futures[i].result))
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    return [g for g in made if g is not None]
 
 
 def within_distance_buffer(geometries: Sequence[BaseGeometry], distances: Sequence[float], grid: Grid,

@@ -166,13 +166,14 @@ def _check_data_extent(data_dir: Path | None, region: Region, reach: float) -> N
 
 def compute_exclusion(request: ScreeningRequest, ctx: RunContext | None = None,
                       catalogue: Catalogue | None = None, profile: Profile | None = None,
-                      cache: RuleCache | None = None) -> ExclusionResult:
+                      cache: RuleCache | None = None, region: Region | None = None) -> ExclusionResult:
     """Evaluate every rule of the profile on the analysis grid and fold them into one bit mask.
 
     ``profile``: use this (already parsed) profile instead of reading ``request.profile`` — for a
     run rebuilt from its manifest, or a threshold sweep.  ``cache``: rule masks computed before with the
     same inputs are taken from it (and new ones put in), so a sweep or a rerun evaluates only the rules
-    that changed; the outputs are the same either way."""
+    that changed; the outputs are the same either way.  ``region``: the request's region as resolved before
+    (by a run on the same request and data: a sweep's rows), not looked up again."""
     ctx = ctx or RunContext()
     timings: dict[str, float] = {}
     start = time.perf_counter()
@@ -200,7 +201,7 @@ def compute_exclusion(request: ScreeningRequest, ctx: RunContext | None = None,
     for line in describe_choices(choices):
         ctx.tell(line)
     ctx.report(0.02, _("finding the region"))
-    region = resolve_region(request.region, store)
+    region = region if region is not None else resolve_region(request.region, store)
     ctx.check_cancelled()
     margin = profile_reach(profile) + 2 * resolution
     _check_data_extent(request.data_dir, region, margin)

@@ -19,7 +19,7 @@ from typing import Any, Sequence
 import geopandas as gpd
 import numpy as np
 
-from ..candidates.compute import compute_candidate_figures, compute_candidates
+from ..candidates.compute import compute_candidate_figures, compute_candidates, ensure_fit
 from ..config.scoring import ScoringSpec
 from ..data.catalogue import load_catalogue
 from ..data.layers import LayerInput, sha256_of
@@ -115,12 +115,33 @@ def scoring_spec(profile: Profile) -> ScoringSpec:
     return profile.scoring
 
 
+def screening_areas(run_dir: Path, manifest: Manifest) -> gpd.GeoDataFrame | None:
+    """The candidate areas the screening drew (area_id, area_ha, geometry), read from its
+    candidate_areas.gpkg when that is still the file the manifest records (sha256); None otherwise.  Rank
+    checks the rebuilt exclusion against exclusion.tif, so these are the areas that exclusion gives."""
+    path = run_dir / "candidate_areas.gpkg"
+    recorded = manifest.outputs.get(path.name)
+    if not isinstance(recorded, str) or not path.is_file() or sha256_of(path) != recorded:
+        return None
+    try:
+        areas = gpd.read_file(path, layer="candidate_areas")
+    except (OSError, ValueError, RuntimeError):  # unreadable (fiona/pyogrio): drawn again from the exclusion
+        return None
+    if not {"area_id", "area_ha"} <= set(areas.columns):
+        return None
+    return areas[["area_id", "area_ha", "geometry"]]
+
+
 def score_sites(result: Any, spec: ScoringSpec, sites: LayerInput | None = None,
-                ctx: RunContext | None = None) -> tuple[Any, gpd.GeoDataFrame, dict]:
+                ctx: RunContext | None = None,
+                areas: gpd.GeoDataFrame | None = None) -> tuple[Any, gpd.GeoDataFrame, dict]:
     """Suitability surface, the sites (given, or the best place per candidate area) evaluated and ranked,
-    and a summary for ranking.json."""
+    and a summary for ranking.json.  ``areas``: the candidate areas when already known (the screening's
+    file); without them they are drawn again from the exclusion (only when no sites are given)."""
     ctx = ctx or result.ctx
-    areas, _cells = compute_candidates(result, ctx.stage(0.0, 0.2))
+    if sites is None and areas is None:
+        areas, _cells = compute_candidates(result, ctx.stage(0.0, 0.2))
+    ensure_fit(result, ctx.stage(0.0, 0.2))  # the footprint fit: the candidate search's, the cache's or computed
     masks = fit_masks(result, ctx)
     r0, r1, c0, c1 = result.window
     sample = masks.fits[r0:r1, c0:c1].copy()  # where a best place (or a parcel's place) may lie
@@ -177,9 +198,10 @@ def rank_run(run_dir: Path, sites: LayerInput | None = None, overwrite: bool = F
     targets = {key: run_dir / name for key, name in RANK_OUTPUTS.items()}
     outputs = AtomicOutputs(targets, overwrite, inputs=[sites.path] if sites else [])
     outputs.check()
-    result, profile, _manifest = _rebuild(run_dir, ctx.stage(0.0, 0.4), design, cache)
+    result, profile, manifest = _rebuild(run_dir, ctx.stage(0.0, 0.4), design, cache)
     spec = scoring_spec(profile)
-    suitability, table, summary = score_sites(result, spec, sites, ctx.stage(0.4, 0.95))
+    areas = screening_areas(run_dir, manifest) if sites is None else None  # not drawn a second time
+    suitability, table, summary = score_sites(result, spec, sites, ctx.stage(0.4, 0.95), areas)
     with outputs:
         write_suitability_tif(outputs.temp(targets["suitability"]), suitability.surface, suitability.grid, spec)
         write_style(outputs.temp(targets["suitability"].with_suffix(".qml")), "suitability.qml")
@@ -333,9 +355,13 @@ def sweep_rows(request: Any, profile: Profile, sweeps: Sequence[tuple[str, list[
     targets = [(resolve(profile, target), values) for target, values in sweeps]
     total = 1 + sum(len(v) for _, v in targets)
 
+    regions: list[Any] = []  # the region found for the baseline: the same request and data for every row
+
     def row(parameter: str, value: Any, unit: str, changed_request: Any, changed: Profile, done: int) -> dict:
         stage = ctx.stage(done / total, (done + 1) / total)
-        result = compute_exclusion(changed_request, stage.stage(0.0, 0.8), profile=changed, cache=cache)
+        result = compute_exclusion(changed_request, stage.stage(0.0, 0.8), profile=changed, cache=cache,
+                                   region=regions[0] if regions else None)
+        regions[:] = [result.region]
         count, area_ha = compute_candidate_figures(result, stage.stage(0.8, 1.0))
         totals = result.totals()
         return {"parameter": parameter, "value": value, "unit": unit,

@@ -65,35 +65,80 @@ def _is_raster(criterion: ScoringCriterion, store: LayerStore) -> bool:
 QUERIES_PER_CHECK = 250_000
 
 
-def _distance_where(touched: np.ndarray, offset: tuple[int, int], shape: tuple[int, int], where: np.ndarray,
-                    resolution: float, reach: float, check: Callable[[], None] | None = None) -> np.ndarray:
+def _edge_cells(touched: np.ndarray) -> np.ndarray:
+    """Flat indices of the touched cells with an untouched 4-neighbour (cells outside the array count as
+    touched): the cells a nearest-touched-cell search needs."""
+    inner = touched.copy()
+    inner[1:] &= touched[:-1]
+    inner[:-1] &= touched[1:]
+    inner[:, 1:] &= touched[:, :-1]
+    inner[:, :-1] &= touched[:, 1:]
+    inner ^= touched  # inner ⊆ touched: what is left are the edge cells
+    return np.flatnonzero(inner)
+
+
+def _distance_at(touched: np.ndarray, offset: tuple[int, int], shape: tuple[int, int], index: np.ndarray,
+                 resolution: float, reach: float, check: Callable[[], None] | None = None) -> np.ndarray:
     """Distances (cell centre to the nearest touched cell's centre, as the Euclidean distance transform
-    gives them) at the cells ``where`` marks; NaN elsewhere, inf beyond the reach.  The nearest touched
-    cell of an untouched cell always has an untouched 4-neighbour, so only those edge cells are searched."""
+    gives them) at the cells ``index`` (flat, on a grid of ``shape`` lying at ``offset`` in ``touched``);
+    inf beyond the reach.  The nearest touched cell of an untouched cell always has an untouched
+    4-neighbour, so only those edge cells are searched, and only the edge cells within the reach of the
+    queried cells' bounding box (those farther cannot be the nearest within the reach)."""
     from scipy.spatial import cKDTree
 
-    out = np.full(shape, np.nan)
-    rows, cols = np.nonzero(where)
-    if rows.size == 0:
-        return out
+    if index.size == 0:
+        return np.zeros(0)
     check = check or (lambda: None)
-    inner = ndimage.binary_erosion(touched, structure=np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], bool),
-                                   border_value=1)
+    rows, cols = np.divmod(index, shape[1])
+    rows += offset[0]
+    cols += offset[1]
+    bound = reach / resolution + 2.0
+    # the window: the queried cells' box grown by the bound and one cell more, whose outer ring (where the
+    # edge test cannot see the neighbours outside) lies beyond the bound of every queried cell
+    grow = int(np.ceil(bound)) + 1
+    w0, w1 = max(int(rows.min()) - grow, 0), min(int(rows.max()) + grow + 1, touched.shape[0])
+    v0, v1 = max(int(cols.min()) - grow, 0), min(int(cols.max()) + grow + 1, touched.shape[1])
+    window = touched[w0:w1, v0:v1]
+    edge = np.divmod(_edge_cells(window), window.shape[1])
     check()
-    edge = np.argwhere(touched & ~inner)
-    r0, c0 = offset
-    query = np.stack([rows + r0, cols + c0], axis=1)
-    tree = cKDTree(edge)
-    check()
-    distance = np.empty(len(query))
-    for start in range(0, len(query), QUERIES_PER_CHECK):  # in parts, a cancel seen between them: the same values
-        distance[start:start + QUERIES_PER_CHECK] = tree.query(query[start:start + QUERIES_PER_CHECK],
-                                                               distance_upper_bound=reach / resolution + 2.0)[0]
+    values = np.full(index.size, np.inf)
+    if edge[0].size:
+        tree = cKDTree(np.stack([edge[0] + w0, edge[1] + v0], axis=1))
         check()
-    values = np.where(np.isfinite(distance), distance * resolution, np.inf)
-    values[touched[query[:, 0], query[:, 1]]] = 0.0
-    out[rows, cols] = values
-    return out
+        query = np.stack([rows, cols], axis=1)
+        for start in range(0, len(query), QUERIES_PER_CHECK):  # in parts, a cancel seen between them
+            part = tree.query(query[start:start + QUERIES_PER_CHECK], distance_upper_bound=bound, workers=-1)[0]
+            values[start:start + QUERIES_PER_CHECK] = part * resolution  # inf stays inf
+            check()
+    values[touched[rows, cols]] = 0.0
+    return values
+
+
+def _distance_touched(criterion: ScoringCriterion, grid: Grid, store: LayerStore
+                      ) -> tuple[np.ndarray, tuple[int, int], float] | None:
+    """The criterion's features burnt (all touched) on the grid grown by its scoring reach, where that grid
+    lies (row and column of ``grid``'s first cell) and the reach; None when no feature is within it."""
+    reach = scoring_reach(criterion)
+    big = snap_grid(grid.bounds, grid.resolution, reach + grid.resolution)
+    r0 = int(round((big.top - grid.top) / grid.resolution))
+    c0 = int(round((grid.left - big.left) / grid.resolution))
+    touched = np.zeros(big.shape, dtype=bool)
+    for gdf, _label in _features(criterion, store, big.bounds):
+        store.ctx.check_cancelled()
+        touched |= store.ctx.call(burn, list(gdf.geometry.values), big, all_touched=True)
+    return (touched, (r0, c0), reach) if touched.any() else None
+
+
+def measure_at_cells(criterion: ScoringCriterion, grid: Grid, store: LayerStore, index: np.ndarray) -> np.ndarray:
+    """Raw values at the cells ``index`` (flat indices on ``grid``), as :func:`measure_on_grid` gives them
+    there; a distance is computed at those cells only (no grid-sized array, no distance transform)."""
+    if criterion.measure != "distance":
+        return measure_on_grid(criterion, grid, store).ravel()[index]
+    burnt = _distance_touched(criterion, grid, store)
+    if burnt is None:
+        return np.full(index.size, np.inf)
+    touched, offset, reach = burnt
+    return _distance_at(touched, offset, grid.shape, index, grid.resolution, reach, store.ctx.check_cancelled)
 
 
 def measure_on_grid(criterion: ScoringCriterion, grid: Grid, store: LayerStore,
@@ -104,19 +149,15 @@ def measure_on_grid(criterion: ScoringCriterion, grid: Grid, store: LayerStore,
     if criterion.measure == "population":  # inhabitants within a radius (population_measure.py)
         return population_on_grid(criterion, grid, store)
     if criterion.measure == "distance":
-        reach = scoring_reach(criterion)
-        big = snap_grid(grid.bounds, grid.resolution, reach + grid.resolution)
-        r0 = int(round((big.top - grid.top) / grid.resolution))
-        c0 = int(round((grid.left - big.left) / grid.resolution))
-        touched = np.zeros(big.shape, dtype=bool)
-        for gdf, _label in _features(criterion, store, big.bounds):
-            store.ctx.check_cancelled()
-            touched |= store.ctx.call(burn, list(gdf.geometry.values), big, all_touched=True)
-        if not touched.any():
-            return np.full(grid.shape, np.inf)
         if where is not None:
-            return _distance_where(touched, (r0, c0), grid.shape, where, grid.resolution, reach,
-                                   store.ctx.check_cancelled)
+            out = np.full(grid.shape, np.nan)
+            index = np.flatnonzero(where)
+            out.ravel()[index] = measure_at_cells(criterion, grid, store, index)
+            return out
+        burnt = _distance_touched(criterion, grid, store)
+        if burnt is None:
+            return np.full(grid.shape, np.inf)
+        touched, (r0, c0), _reach = burnt
         # in a worker thread while the cancel is polled (scipy releases the GIL in the transform): the same values
         distance = store.ctx.call(ndimage.distance_transform_edt, ~touched, sampling=grid.resolution)
         return distance[r0:r0 + grid.height, c0:c0 + grid.width]

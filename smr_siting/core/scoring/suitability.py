@@ -19,7 +19,7 @@ from ..model.i18n import _, localised
 from ..model.progress import RunContext
 from ..model.standardise import Standardisation, standardise
 from .aggregate import owa
-from .measures import measure_on_grid
+from .measures import measure_at_cells
 
 if TYPE_CHECKING:
     from ..exclusion.compute import ExclusionResult
@@ -97,7 +97,7 @@ def compute_suitability(result: ExclusionResult, spec: ScoringSpec, ctx: RunCont
     n = len(spec.criteria)
     for i, criterion in enumerate(spec.criteria):
         ctx.report(i / (n + 1), _("scoring: {title}").format(title=localised(criterion.title, criterion.title_nl)))
-        raw = measure_on_grid(criterion, out_grid, result.store, needed).ravel()[index]
+        raw = measure_at_cells(criterion, out_grid, result.store, index)
         ctx.check_cancelled()
         if criterion.measure != "category":
             samples[criterion.id] = raw[sample_at].astype("float64")
