@@ -197,3 +197,37 @@ def test_rank_takes_the_screenings_masks_from_the_cache_with_the_same_result(dem
     assert sum(evaluations.values()) == 7
     for name in ("ranked_sites.csv", "suitability.tif", "ranking.json"):
         assert (run / name).read_bytes() == (copy / name).read_bytes(), name
+
+
+def test_rank_reads_the_screenings_candidate_areas_only_while_the_manifest_vouches_for_them(
+        demo_data, tmp_path, monkeypatch) -> None:
+    """Rank takes the candidate areas from candidate_areas.gpkg (not drawn again) while its sha256 is the one the
+    manifest records; a changed file (here one area removed) is not believed: the areas are drawn again from the
+    exclusion, and the ranking is the one of the untouched folder."""
+    from smr_siting.core.pipeline import rank as rank_module
+
+    monkeypatch.setenv("SMR_SITING_CACHE", "off")
+    run = tmp_path / "run"
+    _screen(demo_data, run, region="Gelderland")
+    edited = tmp_path / "edited"
+    shutil.copytree(run, edited)
+    drawn: list[int] = []
+    real = rank_module.compute_candidates
+
+    def counting(result, ctx=None):  # noqa: ANN001, ANN202
+        drawn.append(1)
+        return real(result, ctx)
+
+    monkeypatch.setattr(rank_module, "compute_candidates", counting)
+    _run("rank", "--run", str(run), "-q")
+    assert drawn == []  # read from the screening's file
+
+    import geopandas as gpd
+
+    areas = gpd.read_file(edited / "candidate_areas.gpkg", layer="candidate_areas")
+    assert len(areas) > 3
+    areas.iloc[1:].to_file(edited / "candidate_areas.gpkg", layer="candidate_areas", driver="GPKG")
+    _run("rank", "--run", str(edited), "-q")
+    assert drawn == [1]  # the edited file is not the one the manifest records: drawn again
+    for name in ("ranked_sites.csv", "ranking.json"):
+        assert (run / name).read_bytes() == (edited / name).read_bytes(), name
