@@ -165,7 +165,9 @@ def test_a_sweep_evaluates_only_the_swept_rule_and_gives_the_rows_of_a_full_reru
     # margin, and every rule is evaluated again on that grid)
     sweeps = ["river_channel=100m,400m", "footprint=5ha,40ha"]
     _run("sensitivity", "--run", str(run), "--samples", "50", "--sweep", sweeps[0], "--sweep", sweeps[1], "-q")
-    # the baseline evaluates every rule; each river_channel value that rule only; a footprint value none
+    # the baseline row is the screening's summary.json (the manifest vouches for it); the first value evaluates
+    # every rule, the second river_channel value that rule only, the first footprint value river_channel at
+    # the profile's own distance (not yet in this run's cache: --no-cache), the second footprint value none
     assert evaluations["river_channel"] == 3
     assert all(n == 1 for rule, n in evaluations.items() if rule != "river_channel") and len(evaluations) == 7
 
@@ -177,7 +179,7 @@ def test_a_sweep_evaluates_only_the_swept_rule_and_gives_the_rows_of_a_full_reru
     full = sweep_rows(request, profile, [parse_sweep(s) for s in sweeps], RunContext(), NeverHit())
     with open(run / "sweeps.csv", encoding="utf-8", newline="") as handle:
         written = list(csv.DictReader(handle))
-    assert [{k: str(v) for k, v in row.items()} for row in full] == written
+    assert [{k: str(v) for k, v in row.items()} for row in full] == written  # the baseline computed = summary's
     assert len(written) == 5 and float(written[0]["km2_not_excluded"]) > 0
     assert len({row["km2_not_excluded"] for row in written[:3]}) == 3  # the swept rule changed the result
     assert len({row["candidate_areas"] for row in written[3:]}) == 2
@@ -231,3 +233,24 @@ def test_rank_reads_the_screenings_candidate_areas_only_while_the_manifest_vouch
     assert drawn == [1]  # the edited file is not the one the manifest records: drawn again
     for name in ("ranked_sites.csv", "ranking.json"):
         assert (run / name).read_bytes() == (edited / name).read_bytes(), name
+
+
+def test_a_sweeps_baseline_row_is_the_screenings_summary_only_while_the_manifest_vouches_for_it(
+        demo_data, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("SMR_SITING_CACHE", "off")
+    run = tmp_path / "run"
+    _screen(demo_data, run, region="Gelderland")
+    _run("rank", "--run", str(run), "-q")
+
+    def baseline() -> dict:
+        _run("sensitivity", "--run", str(run), "--samples", "20", "--sweep", "cooling_water=2km", "--overwrite", "-q")
+        with open(run / "sweeps.csv", encoding="utf-8", newline="") as handle:
+            return next(csv.DictReader(handle))
+
+    summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
+    first = baseline()
+    assert float(first["km2_not_excluded"]) == summary["totals"]["not_excluded_km2"] > 0
+    assert int(first["candidate_areas"]) == summary["candidates"]["count"]
+    summary["totals"]["not_excluded_km2"] = 0.5  # an edited summary: not the file the manifest records
+    (run / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    assert baseline() == first  # computed again from the inputs, not taken from the edited file

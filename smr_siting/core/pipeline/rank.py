@@ -284,7 +284,7 @@ def sensitivity_run(run_dir: Path, samples: int = 1000, seed: int = 1, sweeps: S
         targets["sweeps"] = run_dir / "sweeps.csv"
     outputs = AtomicOutputs(targets, overwrite)
     outputs.check()
-    request, profile, _manifest = load_run(run_dir)
+    request, profile, manifest = load_run(run_dir)
     for target, _values in parsed:
         resolve(profile, target)  # refuse an unknown or ambiguous sweep before any work
     spec = scoring_spec(profile)
@@ -295,7 +295,8 @@ def sensitivity_run(run_dir: Path, samples: int = 1000, seed: int = 1, sweeps: S
     description = sensitivity_description(spec, samples, seed, chosen, source, mc)
     if not rows:
         ctx.tell(_("No ranked sites, so the weight sensitivity is empty."))
-    sweeps_table = sweep_rows(request, profile, parsed, ctx.stage(0.3, 0.95), cache) if parsed else []
+    sweeps_table = sweep_rows(request, profile, parsed, ctx.stage(0.3, 0.95), cache,
+                              screening_baseline(run_dir, manifest)) if parsed else []
     with outputs:
         _write_csv(outputs.temp(targets["sensitivity"]), rows, columns)
         write_json(outputs.temp(targets["description"]), description)
@@ -346,11 +347,32 @@ def sensitivity_rows(table: gpd.GeoDataFrame, spec: ScoringSpec, samples: int = 
     return (rows, columns, mc) if with_samples else (rows, columns)
 
 
+def screening_baseline(run_dir: Path, manifest: Manifest) -> dict[str, Any] | None:
+    """The baseline row of a sweep as the screening's summary.json gives it (km² not excluded, the share
+    excluded, the candidate areas and their hectares), while summary.json is the file the manifest records
+    (sha256); None otherwise (then the row is computed)."""
+    path = run_dir / "summary.json"
+    recorded = manifest.outputs.get(path.name)
+    if not isinstance(recorded, str) or not path.is_file() or sha256_of(path) != recorded:
+        return None
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+        totals, candidates = summary["totals"], summary["candidates"]
+        row = {"parameter": "baseline", "value": "", "unit": "",
+               "km2_not_excluded": float(totals["not_excluded_km2"]), "share_excluded": float(totals["share_excluded"]),
+               "candidate_areas": int(candidates["count"]), "candidate_area_ha": float(candidates["area_ha"])}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return row
+
+
 def sweep_rows(request: Any, profile: Profile, sweeps: Sequence[tuple[str, list[float]]],
-               ctx: RunContext, cache: RuleCache | None = None) -> list[dict[str, Any]]:
+               ctx: RunContext, cache: RuleCache | None = None,
+               baseline: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Per swept value: km² not excluded and candidate areas.  The first row is the baseline — the
-    screening as it was, which reproduces its own figures.  Each value evaluates the one rule it changes;
-    the other rules' masks come from the baseline (``cache``; default: one in memory)."""
+    screening as it was, which reproduces its own figures (``baseline``: those figures as the screening wrote
+    them, see :func:`screening_baseline`; else computed).  Each value evaluates the one rule it changes; the
+    other rules' masks come from ``cache`` (default: one in memory, filled by the first row computed)."""
     cache = cache if cache is not None else RuleCache()
 
     targets = [(resolve(profile, target), values) for target, values in sweeps]
@@ -369,7 +391,7 @@ def sweep_rows(request: Any, profile: Profile, sweeps: Sequence[tuple[str, list[
                 "km2_not_excluded": totals["not_excluded_km2"], "share_excluded": totals["share_excluded"],
                 "candidate_areas": count, "candidate_area_ha": area_ha}
 
-    rows = [row("baseline", "", "", request, profile, 0)]
+    rows = [dict(baseline) if baseline is not None else row("baseline", "", "", request, profile, 0)]
     done = 1
     for target, values in targets:
         for value in values:
