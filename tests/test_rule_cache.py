@@ -254,3 +254,37 @@ def test_a_sweeps_baseline_row_is_the_screenings_summary_only_while_the_manifest
     summary["totals"]["not_excluded_km2"] = 0.5  # an edited summary: not the file the manifest records
     (run / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
     assert baseline() == first  # computed again from the inputs, not taken from the edited file
+
+
+def test_sweep_values_computed_side_by_side_give_the_rows_and_notices_of_one_after_the_other(demo_data, tmp_path,
+                                                                                          monkeypatch) -> None:
+    import threading
+    import time
+
+    from smr_siting.core.model.errors import RunCancelled
+    from smr_siting.core.model.progress import RunContext
+    from smr_siting.core.pipeline.rank import load_run, parse_sweep, sweep_rows
+
+    monkeypatch.setenv("SMR_SITING_CACHE", "off")
+    run = tmp_path / "run"
+    _screen(demo_data, run, region="Gelderland")
+    request, profile, _manifest = load_run(run)
+    sweeps = [parse_sweep("cooling_water=1km,2km,5km"), parse_sweep("footprint=5ha,40ha")]
+
+    def rows(workers: int) -> tuple[list, list]:
+        told: list[str] = []
+        ctx = RunContext(is_cancelled=lambda: False, notice=told.append)  # a cancel callback: the threads' path
+        return sweep_rows(request, profile, sweeps, ctx, RuleCache(), None, workers), told
+
+    alone, told_alone = rows(1)
+    together, told_together = rows(2)
+    assert together == alone and len(alone) == 6
+    assert told_together == told_alone and told_alone
+
+    cancelled = threading.Event()
+    ctx = RunContext(is_cancelled=cancelled.is_set)
+    threading.Timer(0.5, cancelled.set).start()
+    started = time.perf_counter()
+    with pytest.raises(RunCancelled):
+        sweep_rows(request, profile, sweeps, ctx, RuleCache(), None, 2)
+    assert time.perf_counter() - started < 2.0

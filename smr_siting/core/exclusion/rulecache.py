@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -186,6 +187,8 @@ class RuleCache:
         self._memory: dict[str, Entry] = {}
         self.hits = 0
         self.misses = 0
+        #: one cache may serve rows of a sweep computed side by side (threads)
+        self._lock = threading.RLock()
 
     @classmethod
     def default(cls, enabled: bool = True, limit_bytes: int | None = None) -> RuleCache:
@@ -195,6 +198,10 @@ class RuleCache:
 
     # ----------------------------------------------------------------- get / put
     def get(self, key: str) -> Entry | None:
+        with self._lock:
+            return self._get(key)
+
+    def _get(self, key: str) -> Entry | None:
         entry = self._memory.get(key)
         if entry is None and self.directory is not None:
             entry = self._read(key)
@@ -207,9 +214,10 @@ class RuleCache:
         return entry
 
     def put(self, key: str, entry: Entry) -> None:
-        self._remember(key, entry)
-        if self.directory is not None and self.limit_bytes > 0:
-            self._write(key, entry)
+        with self._lock:
+            self._remember(key, entry)
+            if self.directory is not None and self.limit_bytes > 0:
+                self._write(key, entry)
 
     def _remember(self, key: str, entry: Entry) -> None:
         self._memory[key] = entry

@@ -9,10 +9,14 @@ always belong to the exclusion beside them — and add their outputs to the fold
 
 from __future__ import annotations
 
+import contextvars
 import csv
 import dataclasses
 import json
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -27,10 +31,10 @@ from ..data.sources import resolve_profile
 from ..exclusion.compute import ScreeningRequest, compute_exclusion
 from ..exclusion.rulecache import RuleCache
 from ..model.errors import DataError, SmrSitingError
-from ..model.grid import check_memory
+from ..model.grid import Grid, available_memory_bytes, check_memory, memory_estimate
 from ..model.i18n import _, coded_list, english, english_list
 from ..model.profile import Profile
-from ..model.progress import RunContext
+from ..model.progress import POLL_S, RunContext
 from ..outputs import AtomicOutputs, Manifest, write_gpkg, write_json, write_style
 from ..scoring.sites import (
     STATUS_RANKED,
@@ -295,8 +299,9 @@ def sensitivity_run(run_dir: Path, samples: int = 1000, seed: int = 1, sweeps: S
     description = sensitivity_description(spec, samples, seed, chosen, source, mc)
     if not rows:
         ctx.tell(_("No ranked sites, so the weight sensitivity is empty."))
+    shape = "circle" if "circle" in (getattr(request, "footprint_shape", None), profile.footprint.shape) else "square"
     sweeps_table = sweep_rows(request, profile, parsed, ctx.stage(0.3, 0.95), cache,
-                              screening_baseline(run_dir, manifest)) if parsed else []
+                              screening_baseline(run_dir, manifest), sweep_workers(run_dir, shape)) if parsed else []
     with outputs:
         _write_csv(outputs.temp(targets["sensitivity"]), rows, columns)
         write_json(outputs.temp(targets["description"]), description)
@@ -368,11 +373,13 @@ def screening_baseline(run_dir: Path, manifest: Manifest) -> dict[str, Any] | No
 
 def sweep_rows(request: Any, profile: Profile, sweeps: Sequence[tuple[str, list[float]]],
                ctx: RunContext, cache: RuleCache | None = None,
-               baseline: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+               baseline: dict[str, Any] | None = None, workers: int = 1) -> list[dict[str, Any]]:
     """Per swept value: km² not excluded and candidate areas.  The first row is the baseline — the
     screening as it was, which reproduces its own figures (``baseline``: those figures as the screening wrote
     them, see :func:`screening_baseline`; else computed).  Each value evaluates the one rule it changes; the
-    other rules' masks come from ``cache`` (default: one in memory, filled by the first row computed)."""
+    other rules' masks come from ``cache`` (default: one in memory, filled by the first row computed).
+    ``workers``: values computed side by side (threads; the same rows, in the same order, and what they tell
+    told in that order), see :func:`sweep_workers`."""
     cache = cache if cache is not None else RuleCache()
 
     targets = [(resolve(profile, target), values) for target, values in sweeps]
@@ -380,8 +387,8 @@ def sweep_rows(request: Any, profile: Profile, sweeps: Sequence[tuple[str, list[
 
     regions: list[Any] = []  # the region found for the baseline: the same request and data for every row
 
-    def row(parameter: str, value: Any, unit: str, changed_request: Any, changed: Profile, done: int) -> dict:
-        stage = ctx.stage(done / total, (done + 1) / total)
+    def row(parameter: str, value: Any, unit: str, changed_request: Any, changed: Profile,
+            stage: RunContext) -> dict:
         result = compute_exclusion(changed_request, stage.stage(0.0, 0.8), profile=changed, cache=cache,
                                    region=regions[0] if regions else None)
         regions[:] = [result.region]
@@ -391,18 +398,65 @@ def sweep_rows(request: Any, profile: Profile, sweeps: Sequence[tuple[str, list[
                 "km2_not_excluded": totals["not_excluded_km2"], "share_excluded": totals["share_excluded"],
                 "candidate_areas": count, "candidate_area_ha": area_ha}
 
-    rows = [dict(baseline) if baseline is not None else row("baseline", "", "", request, profile, 0)]
-    done = 1
+    rows = [dict(baseline) if baseline is not None else row("baseline", "", "", request, profile,
+                                                             ctx.stage(0.0, 1 / total))]
+    jobs = []
     for target, values in targets:
         for value in values:
             changed_request = request
             if target.kind == "footprint" and getattr(request, "footprint_ha", None) is not None:
                 # an explicit footprint of the screening (--footprint-ha, QGIS) wins over the profile's
                 changed_request = dataclasses.replace(request, footprint_ha=value / 10_000.0)
-            rows.append(row(target.text, value, target.unit, changed_request, with_value(profile, target, value),
-                            done))
-            done += 1
+            jobs.append((target.text, value, target.unit, changed_request, with_value(profile, target, value)))
+    if workers < 2 or len(jobs) < 2 or not ctx.poll_calls:  # one after the other (looks at fixed points)
+        for k, job in enumerate(jobs):
+            rows.append(row(*job, ctx.stage((1 + k) / total, (2 + k) / total)))
+        return rows
+
+    def quiet_row(job: tuple) -> tuple[dict, list[str]]:
+        """One value in a worker thread: what it tells is kept (repeats too) and told in the rows' order."""
+        told: list[str] = []
+        quiet = RunContext(is_cancelled=ctx.is_cancelled)
+        quiet.taps.append(told.append)
+        return row(*job, quiet), told
+
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="smr-siting-sweep")
+    try:
+        futures = [pool.submit(contextvars.copy_context().run, quiet_row, job) for job in jobs]
+        for k, future in enumerate(futures):
+            while True:
+                ctx.check_cancelled()
+                try:
+                    made, told = future.result(timeout=POLL_S)
+                    break
+                except FutureTimeout:
+                    continue
+            for message in told:
+                ctx.tell(message)
+            rows.append(made)
+            ctx.report((2 + k) / total, _("sweep: {parameter} = {value:g} {unit} computed").format(
+                parameter=made["parameter"], value=float(made["value"]), unit=made["unit"]))
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)  # after a cancel or an error: the rest is dropped
     return rows
+
+
+def sweep_workers(run_dir: Path, shape: str | None) -> int:
+    """How many sweep values to compute side by side: 2 where the machine has two cores or more and memory for
+    two screenings of the folder's analysis grid (from its summary.json) besides what is free, else 1."""
+    if (os.cpu_count() or 1) < 2:
+        return 1
+    try:
+        grid = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))["grid"]
+        grow = int(round(float(grid["analysis_margin_m"]) / float(grid["resolution_m"])))
+        analysis = Grid(0.0, 0.0, float(grid["resolution_m"]), int(grid["width"]) + 2 * grow,
+                        int(grid["height"]) + 2 * grow)
+    except (OSError, ValueError, KeyError, TypeError):
+        return 1
+    available = available_memory_bytes()
+    if available is None or 2 * memory_estimate(analysis, "screen", shape) > 0.8 * available:
+        return 1
+    return 2
 
 
 def _write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> None:
