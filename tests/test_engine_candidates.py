@@ -341,3 +341,31 @@ def _candidates_at(free: np.ndarray, footprint: Footprint, grid: Grid):
     region = np.ones(free.shape, dtype=bool)
     gdf, cells = find_candidate_areas(free, region, grid, footprint, None, box(*grid.bounds))
     return grid, gdf, cells
+
+
+@PROPERTY
+@given(free=arrays(bool, st.tuples(st.integers(6, 24), st.integers(6, 24)), elements=st.booleans()),
+       blocks=st.lists(st.tuples(st.integers(0, 23), st.integers(0, 23), st.integers(1, 9), st.integers(1, 9)),
+                       max_size=4),
+       diagonal=st.booleans(), cut=st.integers(0, 5),
+       shape=st.sampled_from(["square", "rectangle", "circle"]), area_cells=st.integers(1, 20))
+def test_the_sweeps_figures_are_those_of_the_candidate_areas(free, blocks, diagonal, cut, shape, area_cells):
+    """A sweep value counts the candidate areas without drawing them (turned footprints tried only in the
+    areas no axis-aligned one fits): the count and hectares of the areas the screening draws."""
+    from smr_siting.core.candidates.areas import candidate_figures
+
+    free = free.copy()
+    for r, c, h, w in blocks:
+        free[r:r + h, c:c + w] = True
+    if diagonal:  # a strip at 45°: only turned footprints fit there
+        rows, cols = np.indices(free.shape)
+        free |= np.abs(rows - cols) <= 2
+    region = np.ones(free.shape, dtype=bool)
+    region[:, :cut] = False  # the region leaves out the first columns (cut > 0)
+    footprint = Footprint(area_cells * RES * RES, shape, 2.0 if shape == "rectangle" else 1.0)
+    grid = Grid(150_000.0, 452_000.0, RES, free.shape[1], free.shape[0])
+    geometry = box(grid.left + cut * RES, grid.bounds[1], grid.bounds[2], grid.bounds[3])
+    gdf, _cells = find_candidate_areas(free, region, grid, footprint, None, geometry)
+    count, hectares = candidate_figures(free, region, grid, footprint)
+    assert count == len(gdf)
+    assert hectares == pytest.approx(round(float(gdf["area_ha"].sum()), 2) if len(gdf) else 0.0, abs=1e-9)

@@ -85,7 +85,7 @@ def fit_positions(free: np.ndarray, cells: FootprintCells, resolution: float) ->
 def fit_and_usable(free: np.ndarray, cells: FootprintCells, resolution: float,
                    check: Callable[[], None] | None = None,
                    call: Callable[..., Any] | None = None,
-                   usable_too: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+                   usable_too: bool = True, rotations: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     """Where a footprint fits (anchor cells), and the land some fitting footprint covers (the opening;
     None unless ``usable_too``).  ``check`` is called between the heavy steps (a cancel raises there);
     ``call(function, *args, **kwargs)`` runs the distance transform (a RunContext's ``call``: a cancel is seen
@@ -103,7 +103,7 @@ def fit_and_usable(free: np.ndarray, cells: FootprintCells, resolution: float,
     cols = np.flatnonzero(free[rows[0]:rows[-1] + 1].any(axis=0))
     window = (slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1))
     part_fits, part_usable = _fit_and_usable(np.ascontiguousarray(free[window]), cells, resolution, check, call,
-                                             usable_too)
+                                             usable_too, rotations)
     fits[window] = part_fits
     if usable is not None and part_usable is not None:
         usable[window] = part_usable
@@ -111,7 +111,8 @@ def fit_and_usable(free: np.ndarray, cells: FootprintCells, resolution: float,
 
 
 def _fit_and_usable(free: np.ndarray, cells: FootprintCells, resolution: float, check: Callable[[], None],
-                    call: Callable[..., Any], usable_too: bool) -> tuple[np.ndarray, np.ndarray | None]:
+                    call: Callable[..., Any], usable_too: bool,
+                    rotations: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     if cells.shape == "circle":
         padded = np.pad(free, 1, constant_values=False)
         dist = call(ndimage.distance_transform_edt, padded, sampling=resolution)[1:-1, 1:-1]
@@ -135,7 +136,8 @@ def _fit_and_usable(free: np.ndarray, cells: FootprintCells, resolution: float, 
                 part.astype(np.uint8), size=size, mode="constant", cval=0).astype(bool), orient, max(rows, cols),
                 check)
     check()
-    _rotated_fits(free, fits, usable, cells, check)
+    if rotations:
+        _rotated_fits(free, fits, usable, cells, check)
     return fits, (usable & free) if usable is not None else None
 
 
@@ -192,10 +194,11 @@ OFFSETS_PER_CHECK = 16
 
 
 def _rotated_fits(free: np.ndarray, fits: np.ndarray, usable: np.ndarray | None, cells: FootprintCells,
-                  check: Callable[[], None] | None = None) -> None:
+                  check: Callable[[], None] | None = None,
+                  tried: Callable[[np.ndarray], np.ndarray] | None = None) -> None:
     """Add the positions where a turned footprint fits (and the land it covers) to ``fits``/``usable``
-    (``usable`` None: the positions only).  ``check`` is called between angles and every few offsets (a cancel
-    raises there)."""
+    (``usable`` None: the positions only; ``tried``: given the candidate positions (n × 2: row, column), True
+    for those to try).  ``check`` is called between angles and every few offsets (a cancel raises there)."""
     check = check or (lambda: None)
     angles = rotation_angles(cells)
     if not angles or not free.any():
@@ -211,6 +214,8 @@ def _rotated_fits(free: np.ndarray, fits: np.ndarray, usable: np.ndarray | None,
         possible &= ~(fits & _orientation_fits(usable, 2 * reach + 1, 2 * reach + 1, check))
     check()
     anchors = np.argwhere(possible)
+    if tried is not None and anchors.size:
+        anchors = anchors[tried(anchors)]
     if anchors.size == 0:
         return
     pad = int(max(np.abs(o).max() for o in offsets_by_angle)) + 1
@@ -237,6 +242,21 @@ def _rotated_fits(free: np.ndarray, fits: np.ndarray, usable: np.ndarray | None,
             covered[rows0[ok] + dr, cols0[ok] + dc] = True
     if usable is not None:
         usable |= covered[pad:-pad, pad:-pad]
+
+
+def _rotated_fits_in(free: np.ndarray, fits: np.ndarray, cells: FootprintCells, labels: np.ndarray,
+                     skipped: np.ndarray, check: Callable[[], None]) -> None:
+    """:func:`_rotated_fits` (positions only) on the bounding box of the free cells (as :func:`fit_and_usable`),
+    trying only positions whose area (``labels``) is not ``skipped`` (a boolean per label)."""
+    rows = np.flatnonzero(free.any(axis=1))
+    if rows.size == 0:
+        return
+    cols = np.flatnonzero(free[rows[0]:rows[-1] + 1].any(axis=0))
+    window = (slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1))
+    part, area = fits[window].copy(), labels[window]
+    _rotated_fits(np.ascontiguousarray(free[window]), part, None, cells, check,
+                  lambda anchors: ~skipped[area[anchors[:, 0], anchors[:, 1]]])
+    fits[window] = part
 
 
 #: rows of the grid counted between two cancel checks
@@ -383,11 +403,18 @@ def candidate_figures(free: np.ndarray, region: np.ndarray, grid: Grid, footprin
     :func:`find_candidate_areas` (the same sum of the same rounded areas), without polygons or names."""
     ctx = ctx or RunContext()
     cells = footprint_cells(footprint, grid.resolution)
-    fits, _usable = fit_and_usable(free & region, cells, grid.resolution, ctx.check_cancelled, ctx.call,
-                                   usable_too=False)
+    inside = free & region
+    # the axis-aligned positions first: an area that holds one is kept whatever the turned footprints give,
+    # so those are tried only in the areas still without one (the same areas as trying them everywhere)
+    fits, _usable = fit_and_usable(inside, cells, grid.resolution, ctx.check_cancelled, ctx.call,
+                                   usable_too=False, rotations=False)
     ctx.check_cancelled()
     labels, count = ndimage.label(free, structure=FOUR_CONNECTED)
     ctx.check_cancelled()
+    if rotation_angles(cells):
+        kept = np.zeros(count + 1, dtype=bool)
+        kept[_kept_labels(labels, count, fits, region, ctx.check_cancelled)] = True
+        _rotated_fits_in(inside, fits, cells, labels, kept, ctx.check_cancelled)
     keep_labels = _kept_labels(labels, count, fits, region, ctx.check_cancelled)
     if keep_labels.size == 0:
         return 0, 0.0

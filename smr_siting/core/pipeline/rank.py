@@ -422,8 +422,11 @@ def sweep_rows(request: Any, profile: Profile, sweeps: Sequence[tuple[str, list[
 
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="smr-siting-sweep")
     try:
-        futures = [pool.submit(contextvars.copy_context().run, quiet_row, job) for job in jobs]
-        for k, future in enumerate(futures):
+        # the largest values first (the longest buffers, as a rule), so that a long one does not start last
+        order = sorted(range(len(jobs)), key=lambda k: -float(jobs[k][1]))
+        futures = {k: pool.submit(contextvars.copy_context().run, quiet_row, jobs[k]) for k in order}
+        for k in range(len(jobs)):  # taken in the rows' order
+            future = futures[k]
             while True:
                 ctx.check_cancelled()
                 try:
