@@ -165,9 +165,8 @@ def test_a_sweep_evaluates_only_the_swept_rule_and_gives_the_rows_of_a_full_reru
     # margin, and every rule is evaluated again on that grid)
     sweeps = ["river_channel=100m,400m", "footprint=5ha,40ha"]
     _run("sensitivity", "--run", str(run), "--samples", "50", "--sweep", sweeps[0], "--sweep", sweeps[1], "-q")
-    # the baseline row is the screening's summary.json (the manifest vouches for it); the first value evaluates
-    # every rule, the second river_channel value that rule only, the first footprint value river_channel at
-    # the profile's own distance (not yet in this run's cache: --no-cache), the second footprint value none
+    # no cache on disk (off): the baseline is computed and evaluates every rule; each river_channel value that
+    # rule only; a footprint value none
     assert evaluations["river_channel"] == 3
     assert all(n == 1 for rule, n in evaluations.items() if rule != "river_channel") and len(evaluations) == 7
 
@@ -237,7 +236,7 @@ def test_rank_reads_the_screenings_candidate_areas_only_while_the_manifest_vouch
 
 def test_a_sweeps_baseline_row_is_the_screenings_summary_only_while_the_manifest_vouches_for_it(
         demo_data, tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("SMR_SITING_CACHE", "off")
+    monkeypatch.setenv("SMR_SITING_CACHE", str(tmp_path / "cache"))  # the baseline from a folder cache
     run = tmp_path / "run"
     _screen(demo_data, run, region="Gelderland")
     _run("rank", "--run", str(run), "-q")

@@ -376,8 +376,9 @@ def sweep_rows(request: Any, profile: Profile, sweeps: Sequence[tuple[str, list[
                baseline: dict[str, Any] | None = None, workers: int = 1) -> list[dict[str, Any]]:
     """Per swept value: km² not excluded and candidate areas.  The first row is the baseline — the
     screening as it was, which reproduces its own figures (``baseline``: those figures as the screening wrote
-    them, see :func:`screening_baseline`; else computed).  Each value evaluates the one rule it changes; the
-    other rules' masks come from ``cache`` (default: one in memory, filled by the first row computed).
+    them, see :func:`screening_baseline`, used with a cache on disk; else computed).  Each value evaluates the
+    one rule it changes; the other rules' masks come from ``cache`` (default: one in memory, filled by the
+    baseline).
     ``workers``: values computed side by side (threads; the same rows, in the same order, and what they tell
     told in that order), see :func:`sweep_workers`."""
     cache = cache if cache is not None else RuleCache()
@@ -398,8 +399,11 @@ def sweep_rows(request: Any, profile: Profile, sweeps: Sequence[tuple[str, list[
                 "km2_not_excluded": totals["not_excluded_km2"], "share_excluded": totals["share_excluded"],
                 "candidate_areas": count, "candidate_area_ha": area_ha}
 
-    rows = [dict(baseline) if baseline is not None else row("baseline", "", "", request, profile,
-                                                             ctx.stage(0.0, 1 / total))]
+    # the screening's own figures serve as the baseline where the cache holds its rule masks (a folder); a
+    # cache in memory only is empty: the baseline is computed first, and fills it for the values
+    given = baseline if baseline is not None and cache.directory is not None else None
+    rows = [dict(given) if given is not None else row("baseline", "", "", request, profile,
+                                                      ctx.stage(0.0, 1 / total))]
     jobs = []
     for target, values in targets:
         for value in values:
