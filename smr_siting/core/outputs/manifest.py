@@ -312,6 +312,17 @@ class Manifest:
         """Where output ``name`` is (in ``folder``, default the manifest's): refused unless a plain name inside."""
         return output_path(self.folder if folder is None else Path(folder), name)
 
+    def vouched_output(self, name: str, folder: Path | None = None) -> Path | None:
+        """Output ``name`` (in ``folder``, default the manifest's) when it is still the file the run wrote — a
+        regular file with the sha256 recorded here — else None (missing, edited, or never written)."""
+        recorded = self.outputs.get(name)
+        if not isinstance(recorded, str):
+            return None
+        path = self.output_path(name, folder)
+        if not path.is_file() or path.is_symlink() or hash_file(path, RunContext()) != recorded:
+            return None
+        return path
+
     @property
     def versions(self) -> Mapping[str, str]:
         """The versions of the software the run used (package -> version)."""

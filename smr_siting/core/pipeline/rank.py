@@ -16,14 +16,13 @@ import json
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Any, Sequence
 
 import geopandas as gpd
 import numpy as np
 
-from ..candidates.compute import compute_candidate_figures, compute_candidates, ensure_fit
+from ..candidates.compute import compute_candidate_figures, compute_candidates
 from ..config.scoring import ScoringSpec
 from ..data.catalogue import load_catalogue
 from ..data.layers import LayerInput, sha256_of
@@ -34,7 +33,7 @@ from ..model.errors import DataError, SmrSitingError
 from ..model.grid import Grid, available_memory_bytes, check_memory, memory_estimate
 from ..model.i18n import _, coded_list, english, english_list
 from ..model.profile import Profile
-from ..model.progress import POLL_S, RunContext
+from ..model.progress import RunContext
 from ..outputs import AtomicOutputs, Manifest, write_gpkg, write_json, write_style
 from ..scoring.sites import (
     STATUS_RANKED,
@@ -123,9 +122,8 @@ def screening_areas(run_dir: Path, manifest: Manifest) -> gpd.GeoDataFrame | Non
     """The candidate areas the screening drew (area_id, area_ha, geometry), read from its
     candidate_areas.gpkg when that is still the file the manifest records (sha256); None otherwise.  Rank
     checks the rebuilt exclusion against exclusion.tif, so these are the areas that exclusion gives."""
-    path = run_dir / "candidate_areas.gpkg"
-    recorded = manifest.outputs.get(path.name)
-    if not isinstance(recorded, str) or not path.is_file() or sha256_of(path) != recorded:
+    path = manifest.vouched_output("candidate_areas.gpkg", run_dir)
+    if path is None:
         return None
     try:
         areas = gpd.read_file(path, layer="candidate_areas")
@@ -145,8 +143,7 @@ def score_sites(result: Any, spec: ScoringSpec, sites: LayerInput | None = None,
     ctx = ctx or result.ctx
     if sites is None and areas is None:
         areas, _cells = compute_candidates(result, ctx.stage(0.0, 0.2))
-    ensure_fit(result, ctx.stage(0.0, 0.2))  # the footprint fit: the candidate search's, the cache's or computed
-    masks = fit_masks(result, ctx)
+    masks = fit_masks(result, ctx.stage(0.0, 0.2))  # the candidate search's fit, the cache's or computed
     r0, r1, c0, c1 = result.window
     sample = masks.fits[r0:r1, c0:c1].copy()  # where a best place (or a parcel's place) may lie
     given = read_user_sites(sites, result) if sites is not None else []
@@ -356,9 +353,8 @@ def screening_baseline(run_dir: Path, manifest: Manifest) -> dict[str, Any] | No
     """The baseline row of a sweep as the screening's summary.json gives it (km² not excluded, the share
     excluded, the candidate areas and their hectares), while summary.json is the file the manifest records
     (sha256); None otherwise (then the row is computed)."""
-    path = run_dir / "summary.json"
-    recorded = manifest.outputs.get(path.name)
-    if not isinstance(recorded, str) or not path.is_file() or sha256_of(path) != recorded:
+    path = manifest.vouched_output("summary.json", run_dir)
+    if path is None:
         return None
     try:
         summary = json.loads(path.read_text(encoding="utf-8"))
@@ -430,14 +426,7 @@ def sweep_rows(request: Any, profile: Profile, sweeps: Sequence[tuple[str, list[
         order = sorted(range(len(jobs)), key=lambda k: -float(jobs[k][1]))
         futures = {k: pool.submit(contextvars.copy_context().run, quiet_row, jobs[k]) for k in order}
         for k in range(len(jobs)):  # taken in the rows' order
-            future = futures[k]
-            while True:
-                ctx.check_cancelled()
-                try:
-                    made, told = future.result(timeout=POLL_S)
-                    break
-                except FutureTimeout:
-                    continue
+            made, told = ctx.call(futures[k].result)  # a cancel is seen while the value is computed
             for message in told:
                 ctx.tell(message)
             rows.append(made)

@@ -22,7 +22,8 @@ from scipy import ndimage
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
-from ..candidates.areas import FOUR_CONNECTED, FootprintCells, fit_and_usable, fit_positions, footprint_cells
+from ..candidates.areas import FOUR_CONNECTED, FootprintCells, fit_positions, footprint_cells
+from ..candidates.compute import ensure_fit
 from ..config.scoring import ScoringSpec
 from ..data.geometry import burn, burn_values
 from ..data.layers import LayerInput
@@ -72,19 +73,13 @@ class FitMasks:
 
 
 def fit_masks(result: ExclusionResult, ctx: RunContext | None = None) -> FitMasks:
-    """``ctx``: a cancel is seen between the steps of the footprint fit (as in the candidate areas)."""
-    resolution = result.analysis_grid.resolution
-    cells = footprint_cells(result.footprint, resolution)
+    """The footprint fit of the exclusion (the candidate search's, the cache's or computed: see
+    :func:`~smr_siting.core.candidates.compute.ensure_fit`); ``ctx``: a cancel is seen between its steps."""
+    ensure_fit(result, ctx)
+    assert result.fitted is not None
+    cells = footprint_cells(result.footprint, result.analysis_grid.resolution)
     free = (result.bits_full == 0) & result.region_full
-    fitted = getattr(result, "fitted", None)
-    if fitted is not None and fitted[0] == result.footprint:  # the candidate search's fit: the same test
-        return FitMasks(cells, free, fitted[1], fitted[2])
-    if ctx is None:
-        fits, usable = fit_and_usable(free, cells, resolution)
-    else:
-        fits, usable = fit_and_usable(free, cells, resolution, ctx.check_cancelled, ctx.call)
-    assert usable is not None
-    return FitMasks(cells, free, fits, usable)
+    return FitMasks(cells, free, result.fitted[1], result.fitted[2])
 
 
 def best_sites_in_areas(result: ExclusionResult, suitability: Suitability, areas: gpd.GeoDataFrame,
