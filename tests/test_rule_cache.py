@@ -287,3 +287,101 @@ def test_sweep_values_computed_side_by_side_give_the_rows_and_notices_of_one_aft
     with pytest.raises(RunCancelled):
         sweep_rows(request, profile, sweeps, ctx, RuleCache(), None, 2)
     assert time.perf_counter() - started < 2.0
+
+
+def test_a_sweeps_values_share_reads_and_bits_and_give_the_rows_and_notices_of_runs_on_their_own(
+        demo_data, tmp_path, monkeypatch) -> None:
+    """The values of a sweep read the swept rule's layers once, find the region once and set the other rules'
+    bits once (in memory, shared by the values side by side); each row and the notices it tells are those of
+    the value screened on its own (no sharing, every rule computed)."""
+    from smr_siting.core.candidates.compute import compute_candidate_figures
+    from smr_siting.core.data import layers as layers_module
+    from smr_siting.core.model.progress import RunContext
+    from smr_siting.core.pipeline.rank import load_run, parse_sweep, sweep_rows
+    from smr_siting.core.sensitivity.sweeps import resolve, with_value
+
+    monkeypatch.setenv("SMR_SITING_CACHE", "off")
+    run = tmp_path / "run"
+    _screen(demo_data, run, region="Gelderland")
+    request, profile, _manifest = load_run(run)
+    text = "cooling_water=1km,2km,5km"
+    target, values = parse_sweep(text)
+
+    alone_rows, alone_told = [], []
+    for value in values:
+        told: list[str] = []
+        result = screen_module.compute_exclusion(request, RunContext(notice=told.append),
+                                                 profile=with_value(profile, resolve(profile, target), value))
+        count, area_ha = compute_candidate_figures(result)
+        alone_rows.append((result.totals()["not_excluded_km2"], count, area_ha))
+        alone_told.append(told)
+
+    reads: Counter = Counter()
+    real_read = layers_module.LayerStore._read
+
+    def counting_read(self, key, source, origin, label, bounds, *args):  # noqa: ANN001, ANN202
+        reads[key, bounds] += 1
+        return real_read(self, key, source, origin, label, bounds, *args)
+
+    monkeypatch.setattr(layers_module.LayerStore, "_read", counting_read)
+    shared_bits: list[int] = []
+    real_found_bits = screen_module._found_bits
+
+    def counting_found_bits(*args):  # noqa: ANN002, ANN202
+        made = real_found_bits(*args)
+        shared_bits.append(id(made) if made is not None else 0)
+        return made
+
+    monkeypatch.setattr(screen_module, "_found_bits", counting_found_bits)
+    for workers in (1, 2):
+        reads.clear()
+        shared_bits.clear()
+        told = []
+        ctx = RunContext(is_cancelled=lambda: False, notice=told.append)  # a cancel callback: the threads' path
+        rows = sweep_rows(request, profile, [(target, values)], ctx, RuleCache(), None, workers)
+        assert [(r["km2_not_excluded"], r["candidate_areas"], r["candidate_area_ha"]) for r in rows[1:]] == alone_rows
+        assert len({r["km2_not_excluded"] for r in rows[1:]}) == 3
+        # the baseline row computed first (a cache in memory), then each value's notices as when screened alone
+        # (the region's lookup aside: the values take the baseline's region)
+        assert told[len(told) - sum(len(t) for t in alone_told):] == [m for t in alone_told for m in t]
+        # every layer (and extent) read by one store only, though four screenings used the swept rule's layers
+        assert reads and set(reads.values()) == {1}, reads
+        assert shared_bits[0] == 0 and len(set(shared_bits[1:])) == 1 and shared_bits[1] != 0
+
+
+def test_shared_reads_make_a_thing_once_and_a_failure_is_made_again_by_each_caller() -> None:
+    import threading
+
+    from smr_siting.core.data.layers import SharedReads
+
+    shared = SharedReads()
+    made: list[int] = []
+    gate = threading.Event()
+
+    def slow() -> str:
+        made.append(1)
+        gate.wait(5)
+        return "frame"
+
+    results: list[tuple] = []
+    threads = [threading.Thread(target=lambda: results.append(shared.once(("k",), slow, lambda f: f())))
+               for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    gate.set()
+    for thread in threads:
+        thread.join(5)
+    assert made == [1] and sorted(results, key=lambda r: not r[1]) == [("frame", True), ("frame", False),
+                                                                         ("frame", False)]
+
+    failures: list[str] = []
+
+    def failing() -> str:
+        failures.append("tried")
+        raise ValueError(f"broken {len(failures)}")
+
+    for number in (1, 2):  # each caller makes it again and gets its own error
+        with pytest.raises(ValueError, match=f"broken {number}"):
+            shared.once(("bad",), failing, lambda f: f())
+    assert shared.once(("bad",), lambda: "mended", lambda f: f()) == ("mended", True)
+    shared.close()

@@ -11,6 +11,7 @@ import difflib
 import hashlib
 import math
 import os
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -181,11 +182,94 @@ def _polygonal(geometry: Any) -> Any:
     return geometry
 
 
+@dataclass
+class _SharedFrame:
+    """A layer as one store read it: the checked frame, its file's metadata and the notes told while reading."""
+
+    frame: gpd.GeoDataFrame
+    info: VectorInfo
+    notes: list[str]
+
+
+class SharedReads:
+    """Layers read once for several runs on the same files and read extent (the values of a sweep), also
+    when they run side by side: the first store that asks for a layer reads and checks it, the others wait
+    for it and take the same frame, telling the same notes; a read that fails is done again by each store,
+    which then reports its own error.  Frames are not changed once read (every step makes new ones).  Other
+    things the runs share are made once the same way (:meth:`once`)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._made: dict[tuple[Any, ...], Future] = {}
+        self._features: dict[tuple[Any, ...], Future] = {}
+        self._pool: ThreadPoolExecutor | None = None
+        self._closed = False
+
+    def features(self, key: tuple[Any, ...], function: Any, *args: Any) -> Future:
+        """A prefetch (:meth:`LayerStore.prefetch`) made once for every store: ``function(*args)`` in the
+        shared reading thread, unless a store asked for the same ``key`` (file, layer, box) before."""
+        with self._lock:
+            pending = self._features.get(key)
+            if pending is None and self._closed:  # a run still finishing after the others stopped: reads itself
+                pending = Future()
+                pending.cancel()
+            elif pending is None:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smr-siting-read")
+                pending = self._features[key] = self._pool.submit(function, *args)
+            return pending
+
+    def close(self) -> None:
+        """Drop what is not read yet and wait for the read under way (no file stays open); forget the rest."""
+        with self._lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            self._features.clear()
+            self._made.clear()
+
+    def once(self, key: tuple[Any, ...], make: Any, wait: Any) -> tuple[Any, bool]:
+        """What ``make()`` gives under ``key``, made once for every run that shares, and whether it was made
+        here: the first caller makes it, the others wait for it with ``wait(function)`` (a RunContext's
+        ``call``: a cancel is seen while waiting); if making it fails, each caller makes it again (and reports
+        its own error).  A layer's frame (:meth:`LayerStore.read`), a sweep's region cells or the bits of the
+        rules its values share."""
+        with self._lock:
+            pending = self._made.get(key)
+            mine = pending is None
+            if mine:
+                pending = self._made[key] = Future()
+        assert pending is not None
+        if not mine:
+            try:
+                return wait(pending.result), False
+            except _ReadElsewhereError:
+                return make(), True  # the other caller's attempt failed: make it (and report) here
+        try:
+            made = make()
+        except BaseException:
+            with self._lock:
+                self._made.pop(key, None)  # the next caller tries again
+            pending.set_exception(_ReadElsewhereError())
+            raise
+        pending.set_result(made)
+        return made, True
+
+
+class _ReadElsewhereError(Exception):
+    """Another store's read of a shared layer failed (that store reports why)."""
+
+
 class LayerStore:
-    """Resolves layer ids to files and reads them, clipped to the analysis extent, in EPSG:28992."""
+    """Resolves layer ids to files and reads them, clipped to the analysis extent, in EPSG:28992.
+
+    ``shared``: layers read by other stores on the same files and extent are taken from there (a sweep)."""
 
     def __init__(self, catalogue: Catalogue, data_dir: Path | None, overrides: Mapping[str, LayerInput] | None,
-                 ctx: RunContext | None = None, fallback_dir: Path | None = None) -> None:
+                 ctx: RunContext | None = None, fallback_dir: Path | None = None,
+                 shared: SharedReads | None = None) -> None:
         self.catalogue = catalogue
         self.data_dir = data_dir
         #: searched after the data folder for the layers it lacks (the embedded national pack)
@@ -200,6 +284,9 @@ class LayerStore:
         self._pending: dict[tuple[str, Any], Future] = {}
         self._pools: list[ThreadPoolExecutor] = []
         self.used: dict[str, UsedInput] = {}
+        self.shared = shared
+        #: notes told while a layer is read for ``shared`` (told again by the stores that take the frame)
+        self._told: list[str] | None = None
         for layer_id in self.overrides:
             if layer_id not in catalogue.ids:
                 close = difflib.get_close_matches(layer_id, sorted(catalogue.ids), n=1)
@@ -301,7 +388,12 @@ class LayerStore:
         return self.used[layer_id]
 
     def note(self, layer_id: str, message: str) -> None:
-        if layer_id in self.used and message not in self.used[layer_id].notes:
+        """Record a note on a layer and tell it, once per run (a rule taken from the cache told its notes)."""
+        if self._told is not None:
+            self._told.append(message)
+        if layer_id in self.used:
+            if message in self.used[layer_id].notes:
+                return
             self.used[layer_id].notes.append(message)
         self.ctx.tell(message)
 
@@ -341,6 +433,11 @@ class LayerStore:
                 bbox = layer_bbox(info, area)
             except SmrSitingError:  # reported when a rule reads the layer
                 continue
+            if self.shared is not None:  # read once for every store that shares, in the shared reading thread
+                self._pending[cache_key] = self.shared.features(
+                    (os.path.abspath(info.path), info.layer, bbox, info.crs.equals(RD)), ogrio.read_features,
+                    str(info.path), info.layer, bbox, info.crs.equals(RD))
+                continue
             if pool is None:
                 pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smr-siting-read")
                 self._pools.append(pool)
@@ -373,6 +470,33 @@ class LayerStore:
         cache_key = (key, bounds)
         if cache_key in self._cache:
             return self._cache[cache_key]
+        if self.shared is None:
+            gdf = self._read(key, source, origin, label, bounds)
+        else:
+            made, here = self.shared.once((key, os.path.abspath(source.path), source.layer, origin, bounds),
+                                           lambda: self._read_for_shared(key, source, origin, label, bounds),
+                                           self.ctx.call)
+            gdf = made.frame
+            if not here:  # as if read here: recorded, its notes told, its count kept
+                self._info.setdefault(key, made.info)
+                used = self._record(key, source, origin, crs_name(made.info.crs))
+                for message in made.notes:
+                    self.note(key, message)
+                used.features_read = max(used.features_read, len(gdf))
+        self._cache[cache_key] = gdf
+        return gdf
+
+    def _read_for_shared(self, key: str, source: LayerInput, origin: str, label: str,
+                         bounds: tuple[float, float, float, float] | None) -> _SharedFrame:
+        told: list[str] = []
+        gdf = self._read(key, source, origin, label, bounds, told)
+        return _SharedFrame(gdf, self._info[key], told)
+
+    def _read(self, key: str, source: LayerInput, origin: str, label: str,
+              bounds: tuple[float, float, float, float] | None, told: list[str] | None = None) -> gpd.GeoDataFrame:
+        """Read, check and clean a vector source (:meth:`read` without its memo); ``told``: gets the notes
+        told after the source is recorded."""
+        cache_key = (key, bounds)
         features = self._prefetched(cache_key)
         if key not in self._info:
             self._info[key] = vector_info(source.path, source.layer, label)
@@ -387,6 +511,14 @@ class LayerStore:
             raise DataError(_("{label} has no geometry: none of its {count} features has one").format(
                 label=label, count=info.count), _("Use a layer with geometries, or disable the rule"))
         used = self._record(key, source, origin, crs_name(info.crs))
+        self._told = told
+        try:
+            return self._read_recorded(key, info, used, features, label, bounds)
+        finally:
+            self._told = None
+
+    def _read_recorded(self, key: str, info: VectorInfo, used: UsedInput, features: ogrio.Features | None,
+                       label: str, bounds: tuple[float, float, float, float] | None) -> gpd.GeoDataFrame:
         if not info.crs.equals(RD):
             self.note(key, _("{label} is in {crs}; reprojected to EPSG:28992.").format(label=label, crs=crs_name(info.crs)))
         self._check_location(info, label)
@@ -410,7 +542,6 @@ class LayerStore:
             self.note(key, _("{label}: none of its {count} features lies within reach of the region; "
                              "rules using it treat it as absent.").format(label=label, count=info.count))
         used.features_read = max(used.features_read, len(gdf))
-        self._cache[cache_key] = gdf
         return gdf
 
     def _check_location(self, info: VectorInfo, label: str) -> None:

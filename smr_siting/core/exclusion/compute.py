@@ -15,7 +15,7 @@ import numpy as np
 from ..config.designs import apply_design, resolved_design
 from ..data.catalogue import Catalogue, load_catalogue
 from ..data.geometry import burn
-from ..data.layers import LayerInput, LayerStore
+from ..data.layers import LayerInput, LayerStore, SharedReads
 from ..data.region import Region, kind_label, resolve_region
 from ..data.sources import SourceChoice, check_present, describe_choices, resolve_profile
 from ..model.errors import SmrSitingError
@@ -164,16 +164,29 @@ def _check_data_extent(data_dir: Path | None, region: Region, reach: float) -> N
             _("Screen a region inside the cut-out (the demo pack covers Gelderland), or use the full data folder"))
 
 
+def request_region(request: ScreeningRequest, ctx: RunContext | None = None,
+                   catalogue: Catalogue | None = None, reads: SharedReads | None = None) -> Region:
+    """The request's region as :func:`compute_exclusion` finds it (to pass to several runs of one request)."""
+    store = LayerStore(catalogue or load_catalogue(), request.data_dir, request.layers, ctx or RunContext(),
+                       fallback_dir=request.fallback_dir, shared=reads)
+    try:
+        return resolve_region(request.region, store)
+    finally:
+        store.close()
+
+
 def compute_exclusion(request: ScreeningRequest, ctx: RunContext | None = None,
                       catalogue: Catalogue | None = None, profile: Profile | None = None,
-                      cache: RuleCache | None = None, region: Region | None = None) -> ExclusionResult:
+                      cache: RuleCache | None = None, region: Region | None = None,
+                      reads: SharedReads | None = None) -> ExclusionResult:
     """Evaluate every rule of the profile on the analysis grid and fold them into one bit mask.
 
     ``profile``: use this (already parsed) profile instead of reading ``request.profile`` — for a
     run rebuilt from its manifest, or a threshold sweep.  ``cache``: rule masks computed before with the
     same inputs are taken from it (and new ones put in), so a sweep or a rerun evaluates only the rules
     that changed; the outputs are the same either way.  ``region``: the request's region as resolved before
-    (by a run on the same request and data: a sweep's rows), not looked up again."""
+    (by a run on the same request and data: a sweep's rows), not looked up again.  ``reads``: layers read by
+    other runs on the same data and grid (a sweep's rows) are taken from there, not read again."""
     ctx = ctx or RunContext()
     timings: dict[str, float] = {}
     start = time.perf_counter()
@@ -192,7 +205,8 @@ def compute_exclusion(request: ScreeningRequest, ctx: RunContext | None = None,
         raise SmrSitingError(_("footprint {area:g} ha is outside 0.01 .. 10,000 ha").format(area=request.footprint_ha),
                              _("Give the footprint in hectares, e.g. 10"))
     ctx.check_cancelled()
-    store = LayerStore(catalogue, request.data_dir, request.layers, ctx, fallback_dir=request.fallback_dir)
+    store = LayerStore(catalogue, request.data_dir, request.layers, ctx, fallback_dir=request.fallback_dir,
+                       shared=reads)
     check_present(profile, store.absence, store.locate)  # fail early, in profile order, on a missing layer
     ctx.check_cancelled()
     profile, choices = resolve_profile(profile, store.absence, request.source_pins)
@@ -226,11 +240,47 @@ def compute_exclusion(request: ScreeningRequest, ctx: RunContext | None = None,
     try:
         ctx.check_cancelled()
         result = _evaluate_rules(request, ctx, profile, store, region, grid, timings, start,
-                                 RuleReuse(cache, keys, cached) if cache is not None else None)
+                                 RuleReuse(cache, keys, cached) if cache is not None else None, reads)
     finally:
         store.close()
     result.sources = choices
     return result
+
+
+def _region_cells(region: Region, grid: Grid, shared: SharedReads | None, ctx: RunContext) -> np.ndarray:
+    """The region's cells on the grid; burnt once for the runs that share (read-only then)."""
+    if shared is None:
+        return burn([region.geometry], grid)
+
+    def make() -> np.ndarray:
+        cells = burn([region.geometry], grid)
+        cells.flags.writeable = False
+        return cells
+
+    return shared.once(("region cells", grid.transform.to_gdal(), grid.shape, region.geometry.wkb), make,
+                       ctx.call)[0]
+
+
+def _found_bits(reuse: RuleReuse | None, grid: Grid, dtype: np.dtype, shared: SharedReads | None,
+                ctx: RunContext) -> np.ndarray | None:
+    """The bits of the rules the cache holds, for runs that share them and compute the others (a sweep's values,
+    each computing the rule it varies), set once for all of them (read-only); None where nothing is shared."""
+    if reuse is None or shared is None:
+        return None
+    found = tuple((i, key) for i, (key, entry) in enumerate(zip(reuse.keys, reuse.found)) if entry is not None)
+    if not found or len(found) == len(reuse.keys):
+        return None
+
+    def make() -> np.ndarray:
+        bits = np.zeros(grid.shape, dtype=dtype)
+        for i, _key in found:
+            entry = reuse.found[i]
+            assert entry is not None
+            set_rule_bit(bits, entry.mask(), i)
+        bits.flags.writeable = False
+        return bits
+
+    return shared.once(("found bits", grid.shape, np.dtype(dtype).str, found), make, ctx.call)[0]
 
 
 @dataclass
@@ -272,10 +322,10 @@ def _rule_keys(profile: Profile, grid: Grid, region: Region, store: LayerStore, 
 
 def _evaluate_rules(request: ScreeningRequest, ctx: RunContext, profile: Profile, store: LayerStore, region: Region,
                     grid: Grid, timings: dict[str, float], start: float,
-                    reuse: RuleReuse | None = None) -> ExclusionResult:
+                    reuse: RuleReuse | None = None, shared: SharedReads | None = None) -> ExclusionResult:
     # the region's cells first: a region smaller than a cell fails before any rule runs, and the burn uses
     # time the first rules would otherwise spend waiting for the reading thread
-    region_full = burn([region.geometry], grid)
+    region_full = _region_cells(region, grid, shared, ctx)
     ctx.check_cancelled()
     if not region_full.any():
         raise SmrSitingError(_("region {region} is smaller than one {resolution:g} m cell").format(
@@ -284,7 +334,8 @@ def _evaluate_rules(request: ScreeningRequest, ctx: RunContext, profile: Profile
     timings["prepare_s"] = time.perf_counter() - start
     rules = rule_infos(profile.criteria)
     dtype = bits_dtype(len(rules))
-    bits = np.zeros(grid.shape, dtype=dtype)
+    base = _found_bits(reuse, grid, dtype, shared, ctx)  # the bits of the rules the cache holds (a sweep's values)
+    bits = base.copy() if base is not None else np.zeros(grid.shape, dtype=dtype)
     n = len(profile.criteria)
     for i, criterion in enumerate(profile.criteria):
         t0 = time.perf_counter()
@@ -293,7 +344,7 @@ def _evaluate_rules(request: ScreeningRequest, ctx: RunContext, profile: Profile
             number=i + 1, count=n, title=localised(criterion.title, criterion.title_nl)))
         found = reuse.found[i] if reuse is not None else None
         if found is not None:
-            mask = found.mask()
+            mask = found.mask() if base is None else None  # in ``base`` already
             replay(found, ctx.tell, store.used, lambda layer_id: str(store.locate(layer_id)[0].path))
         else:
             kind = get_kind(criterion.kind)
@@ -308,7 +359,8 @@ def _evaluate_rules(request: ScreeningRequest, ctx: RunContext, profile: Profile
             if reuse is not None:
                 changed = {k: v for k, v in store.used.items() if before.get(k) != dataclasses.asdict(v)}
                 reuse.cache.put(reuse.keys[i], make_entry(mask, told, changed))
-        set_rule_bit(bits, mask, i)
+        if mask is not None:
+            set_rule_bit(bits, mask, i)
         del mask
         timings[f"rule_{criterion.id}_s"] = round(time.perf_counter() - t0, 3)
     ctx.report(0.86, _("exclusion table"))

@@ -25,9 +25,9 @@ import numpy as np
 from ..candidates.compute import compute_candidate_figures, compute_candidates
 from ..config.scoring import ScoringSpec
 from ..data.catalogue import load_catalogue
-from ..data.layers import LayerInput, sha256_of
+from ..data.layers import LayerInput, SharedReads, sha256_of
 from ..data.sources import resolve_profile
-from ..exclusion.compute import ScreeningRequest, compute_exclusion
+from ..exclusion.compute import ScreeningRequest, compute_exclusion, request_region
 from ..exclusion.rulecache import RuleCache
 from ..model.errors import DataError, SmrSitingError
 from ..model.grid import Grid, available_memory_bytes, check_memory, memory_estimate
@@ -383,11 +383,12 @@ def sweep_rows(request: Any, profile: Profile, sweeps: Sequence[tuple[str, list[
     total = 1 + sum(len(v) for _, v in targets)
 
     regions: list[Any] = []  # the region found for the baseline: the same request and data for every row
+    reads = SharedReads()  # the layers a value reads (the swept rule's), read once for all of them
 
     def row(parameter: str, value: Any, unit: str, changed_request: Any, changed: Profile,
             stage: RunContext) -> dict:
         result = compute_exclusion(changed_request, stage.stage(0.0, 0.8), profile=changed, cache=cache,
-                                   region=regions[0] if regions else None)
+                                   region=regions[0] if regions else None, reads=reads)
         regions[:] = [result.region]
         count, area_ha = compute_candidate_figures(result, stage.stage(0.8, 1.0))
         totals = result.totals()
@@ -398,8 +399,19 @@ def sweep_rows(request: Any, profile: Profile, sweeps: Sequence[tuple[str, list[
     # the screening's own figures serve as the baseline where the cache holds its rule masks (a folder); a
     # cache in memory only is empty: the baseline is computed first, and fills it for the values
     given = baseline if baseline is not None and cache.directory is not None else None
-    rows = [dict(given) if given is not None else row("baseline", "", "", request, profile,
-                                                      ctx.stage(0.0, 1 / total))]
+    try:
+        rows = [dict(given) if given is not None else row("baseline", "", "", request, profile,
+                                                          ctx.stage(0.0, 1 / total))]
+        if not regions and total > 1:  # found once, not by each value (side by side, each would look it up)
+            regions.append(ctx.call(request_region, request, ctx))
+        return _value_rows(rows, targets, total, request, profile, ctx, row, workers)
+    finally:
+        reads.close()
+
+
+def _value_rows(rows: list[dict[str, Any]], targets: list, total: int, request: Any, profile: Profile,
+                ctx: RunContext, row: Any, workers: int) -> list[dict[str, Any]]:
+    """The sweep's rows after the baseline: one per value, one after the other or ``workers`` side by side."""
     jobs = []
     for target, values in targets:
         for value in values:
