@@ -383,12 +383,15 @@ def sweep_rows(request: Any, profile: Profile, sweeps: Sequence[tuple[str, list[
     total = 1 + sum(len(v) for _, v in targets)
 
     regions: list[Any] = []  # the region found for the baseline: the same request and data for every row
-    reads = SharedReads()  # the layers a value reads (the swept rule's), read once for all of them
+    # what the values make alike, made once for all of them: the layers they read (the swept rule's: the others
+    # come from the cache), the region's cells, the other rules' bits; not the baseline's (every layer, in memory
+    # for the whole sweep)
+    reads = SharedReads()
 
     def row(parameter: str, value: Any, unit: str, changed_request: Any, changed: Profile,
-            stage: RunContext) -> dict:
+            stage: RunContext, shared: bool = True) -> dict:
         result = compute_exclusion(changed_request, stage.stage(0.0, 0.8), profile=changed, cache=cache,
-                                   region=regions[0] if regions else None, reads=reads)
+                                   region=regions[0] if regions else None, reads=reads if shared else None)
         regions[:] = [result.region]
         count, area_ha = compute_candidate_figures(result, stage.stage(0.8, 1.0))
         totals = result.totals()
@@ -401,7 +404,7 @@ def sweep_rows(request: Any, profile: Profile, sweeps: Sequence[tuple[str, list[
     given = baseline if baseline is not None and cache.directory is not None else None
     try:
         rows = [dict(given) if given is not None else row("baseline", "", "", request, profile,
-                                                          ctx.stage(0.0, 1 / total))]
+                                                          ctx.stage(0.0, 1 / total), shared=False)]
         if not regions and total > 1:  # found once, not by each value (side by side, each would look it up)
             regions.append(ctx.call(request_region, request, ctx))
         return _value_rows(rows, targets, total, request, profile, ctx, row, workers)
