@@ -136,10 +136,51 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
     return result
 
 
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
-_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
-_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_CONSTRUCTORS = ((yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping),
+                 (yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence),
+                 ("tag:yaml.org,2002:float", _construct_float), ("tag:yaml.org,2002:int", _construct_int))
+for _tag, _constructor in _CONSTRUCTORS:
+    _Loader.add_constructor(_tag, _constructor)
+
+#: libyaml's parser and composer (C) with the same constructors, for documents that need none of _Loader's
+#: checks while composing (see :func:`_fast_load`); None where PyYAML was built without libyaml
+_FastLoader: Any = None
+if getattr(yaml, "__with_libyaml__", False):
+    class _FastLoader(yaml.CSafeLoader):  # type: ignore[no-redef]
+        pass
+
+    for _tag, _constructor in _CONSTRUCTORS:
+        _FastLoader.add_constructor(_tag, _constructor)
+
+_OPENS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_CLOSES = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+
+
+def _fast_load(text: str) -> tuple[bool, Any]:
+    """``(True, document)`` as :class:`_Loader` reads it (the same values, the same lines), through libyaml: for a
+    document without anchors or aliases, nested well within :data:`MAX_DEPTH` and well below
+    :data:`MAX_EXPANDED_NODES` values; ``(False, None)`` for any other document and for any error, which
+    :class:`_Loader` then reads and reports as before (about ten times faster for the shipped profiles)."""
+    if _FastLoader is None:
+        return False, None
+    try:
+        depth = nodes = 0
+        for event in yaml.parse(text, Loader=yaml.CSafeLoader):  # events one by one: no recursion, no nodes
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+                return False, None
+            if isinstance(event, _OPENS):
+                depth += 1
+                if depth >= MAX_DEPTH - 1:
+                    return False, None
+            elif isinstance(event, _CLOSES):
+                depth -= 1
+            if isinstance(event, (*_OPENS, yaml.ScalarEvent)):
+                nodes += 1
+                if nodes > MAX_EXPANDED_NODES // 2:
+                    return False, None
+        return True, yaml.load(text, Loader=_FastLoader)  # noqa: S506 - CSafeLoader subclass
+    except Exception:  # noqa: BLE001 - a syntax or profile error: _Loader reads it again and words it
+        return False, None
 
 
 def load_yaml(text: str, source: str) -> Any:
@@ -148,6 +189,10 @@ def load_yaml(text: str, source: str) -> Any:
     if len(text.encode("utf-8", "surrogatepass")) > MAX_DOCUMENT_BYTES:
         raise ProfileError(_("the document is larger than {size} KB").format(size=MAX_DOCUMENT_BYTES // 1024),
                            _("A profile is a few KB of text; check that this is the right file"), source)
+    check_stop()
+    fast, document = _fast_load(text)
+    if fast:
+        return document
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
     except ProfileError as error:
