@@ -165,10 +165,10 @@ def _check_data_extent(data_dir: Path | None, region: Region, reach: float) -> N
 
 
 def request_region(request: ScreeningRequest, ctx: RunContext | None = None,
-                   catalogue: Catalogue | None = None, reads: SharedReads | None = None) -> Region:
+                   catalogue: Catalogue | None = None) -> Region:
     """The request's region as :func:`compute_exclusion` finds it (to pass to several runs of one request)."""
     store = LayerStore(catalogue or load_catalogue(), request.data_dir, request.layers, ctx or RunContext(),
-                       fallback_dir=request.fallback_dir, shared=reads)
+                       fallback_dir=request.fallback_dir)
     try:
         return resolve_region(request.region, store)
     finally:
@@ -185,8 +185,9 @@ def compute_exclusion(request: ScreeningRequest, ctx: RunContext | None = None,
     run rebuilt from its manifest, or a threshold sweep.  ``cache``: rule masks computed before with the
     same inputs are taken from it (and new ones put in), so a sweep or a rerun evaluates only the rules
     that changed; the outputs are the same either way.  ``region``: the request's region as resolved before
-    (by a run on the same request and data: a sweep's rows), not looked up again.  ``reads``: layers read by
-    other runs on the same data and grid (a sweep's rows) are taken from there, not read again."""
+    (by a run on the same request and data: a sweep's rows), not looked up again.  ``reads``: what other runs
+    on the same data and grid (a sweep's values) made is taken from there — the layers they read, the region's
+    cells, the bits of the rules the cache holds — not made again."""
     ctx = ctx or RunContext()
     timings: dict[str, float] = {}
     start = time.perf_counter()
