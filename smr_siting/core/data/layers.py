@@ -259,7 +259,7 @@ class SharedReads:
 
 
 class _ReadElsewhereError(Exception):
-    """Another store's read of a shared layer failed (that store reports why)."""
+    """Another caller's make of a shared thing (a layer's frame, a sweep's bits) failed; that caller reports why."""
 
 
 class LayerStore:

@@ -252,14 +252,8 @@ def _region_cells(region: Region, grid: Grid, shared: SharedReads | None, ctx: R
     """The region's cells on the grid; burnt once for the runs that share (read-only then)."""
     if shared is None:
         return burn([region.geometry], grid)
-
-    def make() -> np.ndarray:
-        cells = burn([region.geometry], grid)
-        cells.flags.writeable = False
-        return cells
-
-    return shared.once(("region cells", grid.transform.to_gdal(), grid.shape, region.geometry.wkb), make,
-                       ctx.call)[0]
+    return shared.once(("region cells", grid.transform.to_gdal(), grid.shape, region.geometry.wkb),
+                       lambda: _read_only(burn([region.geometry], grid)), ctx.call)[0]
 
 
 def _found_bits(reuse: RuleReuse | None, grid: Grid, dtype: np.dtype, shared: SharedReads | None,
@@ -278,10 +272,15 @@ def _found_bits(reuse: RuleReuse | None, grid: Grid, dtype: np.dtype, shared: Sh
             entry = reuse.found[i]
             assert entry is not None
             set_rule_bit(bits, entry.mask(), i)
-        bits.flags.writeable = False
-        return bits
+        return _read_only(bits)
 
     return shared.once(("found bits", grid.shape, np.dtype(dtype).str, found), make, ctx.call)[0]
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    """``array``, made read-only: shared by runs side by side, a write would change the others' result."""
+    array.flags.writeable = False
+    return array
 
 
 @dataclass
