@@ -684,7 +684,7 @@ def test_bad_input(case: Case, cli, shared_data, tmp_path) -> None:
 def test_ctrl_c_on_the_cli_leaves_nothing(cli, shared_data, tmp_path) -> None:
     out = tmp_path / "out"
     process = subprocess.Popen([*cli, "screen", "--region", "Gelderland", "--data", str(shared_data), "--out", str(out),
-                                "--resolution", "25"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                "--resolution", "25", "--no-cache"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert process.stderr is not None
     for line in process.stderr:

@@ -172,7 +172,7 @@ def test_existing_output_is_refused_unless_overwrite(cli, shared_data, tmp_path)
 def test_ctrl_c_mid_run_leaves_nothing(cli, shared_data, tmp_path) -> None:
     out = tmp_path / "out"
     process = subprocess.Popen([*cli, "screen", "--region", "Gelderland", "--data", str(shared_data), "--out",
-                                str(out), "--resolution", "25"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                str(out), "--resolution", "25", "--no-cache"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert process.stderr is not None
     for line in process.stderr:  # wait until the rules are being evaluated

@@ -216,7 +216,11 @@ def test_an_output_that_is_an_input_is_refused(cli, shared_data, run_folder, tmp
 
 # ---------------------------------------------------------------- 6. a lock on the output folder
 def test_a_second_run_into_a_busy_folder_is_refused(cli, shared_data, tmp_path) -> None:
-    """Failed on 96ade62: two runs into one folder at the same time both succeeded and mixed."""
+    """Failed on 96ade62: two runs into one folder at the same time both succeeded and mixed.
+
+    The first run is paused (SIGSTOP; it keeps its lock) while the second tries, so that the first cannot finish
+    before the second has started: with a fast screening that race made this test fail now and then (a CI run
+    of d86cb77: the second run found the folder free)."""
     out = tmp_path / "out"
     first = subprocess.Popen([*cli, "screen", "--region", "Gelderland", "--data", str(shared_data), "--out", str(out),
                               "--resolution", "25"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -225,7 +229,12 @@ def test_a_second_run_into_a_busy_folder_is_refused(cli, shared_data, tmp_path) 
         for line in first.stderr:
             if "analysis grid" in line:
                 break
-        second = _screen(cli, shared_data, out, "--overwrite")
+        first.send_signal(signal.SIGSTOP)
+        try:
+            assert first.poll() is None, "the first run ended before the second could try"
+            second = _screen(cli, shared_data, out, "--overwrite")
+        finally:
+            first.send_signal(signal.SIGCONT)
         assert second.returncode == 2
         assert _one_error(second) == (f"smr-siting: error: another smr-siting run is writing into {out}. Wait until "
                                       "it has finished, or choose another output folder.")
