@@ -276,3 +276,59 @@ def test_distances_at_chosen_cells_equal_the_distance_transform_within_the_reach
     assert np.isinf(got[far]).all()
     between = ~within & ~far
     assert (np.isinf(got[between]) | np.isclose(got[between], expected[between], rtol=1e-12, atol=0)).all()
+
+
+def test_values_and_categories_at_chosen_cells_are_those_of_the_whole_grid() -> None:
+    """A 'value' and a 'category' criterion (the demo pack's real CBS municipalities): the raw values that
+    the suitability takes at its cells equal the whole grid's at those cells, and at cell centres well inside
+    one municipality they are that municipality's density and province."""
+    from engine_helpers import cell_centres, make_store
+
+    from smr_siting.core.data.catalogue import load_catalogue
+    from smr_siting.core.data.layers import LayerInput
+    from smr_siting.core.model.grid import Grid
+    from smr_siting.core.rules import parse_profile
+    from smr_siting.core.scoring.measures import measure_at_cells, measure_on_grid
+
+    path = ROOT / "demo" / "data" / "nl_gemeenten_2022_cbs_generalised.gpkg"
+    text = """name: values-at-cells
+footprint: {area: 1 ha, shape: square}
+criteria:
+  - {id: any, kind: exclude_inside, layers: [natura2000]}
+scoring:
+  weights: direct
+  criteria:
+    - {id: density, measure: value, layers: [municipalities], field: bevolkingsdichtheid_km2, weight: 1,
+       standardise: {method: linear, points: [[0, 1], [1500, 0]]}}
+    - {id: province, measure: category, layers: [municipalities], field: prov_naam, weight: 1,
+       standardise: {method: categories, categories: {Gelderland: 1, Utrecht: 0.5}}}
+"""
+    density, province = parse_profile(text, "v.yaml", load_catalogue().ids).scoring.criteria
+    grid = Grid(120_000.0, 480_000.0, 250.0, 240, 200)  # Utrecht, Gelderland, Noord-Holland, Zuid-Holland, Flevoland
+    store = make_store({"municipalities": LayerInput(path, "gemeenten_2022")})
+    index = np.sort(np.random.default_rng(4).choice(grid.cells, 1_500, replace=False))
+    numbers = measure_at_cells(density, grid, store, index)
+    names = measure_at_cells(province, grid, store, index)
+    assert numbers.dtype == np.float64 and names.dtype == object
+    np.testing.assert_array_equal(numbers, measure_on_grid(density, grid, store).ravel()[index])  # NaN = NaN
+    assert names.tolist() == measure_on_grid(province, grid, store).ravel()[index].tolist()
+
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    towns = gpd.read_file(path, layer="gemeenten_2022")
+    cx, cy = (a.ravel()[index] for a in cell_centres(grid))
+    points = gpd.GeoDataFrame(geometry=[Point(x, y) for x, y in zip(cx, cy)], crs=towns.crs)
+    hits = gpd.sjoin(points, towns, how="inner", predicate="within")
+    once = hits[~hits.index.duplicated(keep=False)]
+    edge = once.geometry.distance(towns.geometry.boundary.loc[once["index_right"]], align=False).to_numpy()
+    well_inside = once[edge >= 1.0]  # which polygon GDAL burns at an edge is not this test's question
+    k = well_inside.index.to_numpy()
+    assert len(k) > 1_000
+    np.testing.assert_array_equal(numbers[k], well_inside["bevolkingsdichtheid_km2"].to_numpy(dtype="float32"))
+    assert names[k].tolist() == well_inside["prov_naam"].tolist()
+    outside = np.setdiff1d(np.arange(len(points)), hits.index.to_numpy())
+    far = [i for i in outside if towns.distance(points.geometry.iloc[i]).min() >= 1.0]
+    assert np.isnan(numbers[far]).all() and all(names[i] is None for i in far)  # outside every municipality
+    checked = set(names[k])
+    assert {"Gelderland", "Utrecht", "Noord-Holland", "Zuid-Holland"} <= checked

@@ -181,7 +181,7 @@ def score_sites(result: Any, spec: ScoringSpec, sites: LayerInput | None = None,
 def write_suitability_tif(path: Path, surface: np.ndarray, grid: Any, spec: ScoringSpec) -> None:
     import rasterio
 
-    data = np.where(np.isnan(surface), SUITABILITY_NODATA, surface).astype("float32")
+    data = np.where(np.isnan(surface), np.float32(SUITABILITY_NODATA), surface).astype("float32", copy=False)
     with rasterio.open(path, "w", driver="GTiff", width=grid.width, height=grid.height, count=1, dtype="float32",
                        crs=grid.crs, transform=grid.transform, nodata=SUITABILITY_NODATA, compress="deflate",
                        predictor=3, tiled=True, blockxsize=256, blockysize=256,

@@ -132,8 +132,11 @@ def _distance_touched(criterion: ScoringCriterion, grid: Grid, store: LayerStore
 def measure_at_cells(criterion: ScoringCriterion, grid: Grid, store: LayerStore, index: np.ndarray) -> np.ndarray:
     """Raw values at the cells ``index`` (flat indices on ``grid``), as :func:`measure_on_grid` gives them
     there; a distance is computed at those cells only (no grid-sized array, no distance transform)."""
-    if criterion.measure != "distance":
-        return measure_on_grid(criterion, grid, store).ravel()[index]
+    if criterion.measure == "population":
+        return population_on_grid(criterion, grid, store).ravel()[index]
+    if criterion.measure != "distance":  # taken at the cells before they are widened or named: the same values
+        values, categories = _values_or_codes(criterion, grid, store)
+        return _raw(values.ravel()[index], categories)
     burnt = _distance_touched(criterion, grid, store)
     if burnt is None:
         return np.full(index.size, np.inf)
@@ -161,21 +164,33 @@ def measure_on_grid(criterion: ScoringCriterion, grid: Grid, store: LayerStore,
         # in a worker thread while the cancel is polled (scipy releases the GIL in the transform): the same values
         distance = store.ctx.call(ndimage.distance_transform_edt, ~touched, sampling=grid.resolution)
         return distance[r0:r0 + grid.height, c0:c0 + grid.width]
+    return _raw(*_values_or_codes(criterion, grid, store))
+
+
+def _values_or_codes(criterion: ScoringCriterion, grid: Grid, store: LayerStore
+                     ) -> tuple[np.ndarray, list[str] | None]:
+    """A raster's values or a vector's attribute per cell (float32, NaN where none) — for a category the
+    category's code (1, 2, …) and the categories' names, else None."""
     if _is_raster(criterion, store):
         return read_raster_on_grid(store.raster(criterion.sources[0].layer), grid, "bilinear",
-                                   store.label(criterion.sources[0].layer)).astype("float64")
+                                   store.label(criterion.sources[0].layer)), None
     pairs = []
     for gdf, label in _features(criterion, store):
         _check_field(gdf, criterion, label)
         pairs.extend(zip(gdf.geometry.values, gdf[criterion.field].values))
     if criterion.measure == "value":
-        numeric = [(g, _to_float(v)) for g, v in pairs]
-        return burn_values(numeric, grid).astype("float64")
+        return burn_values([(g, _to_float(v)) for g, v in pairs], grid), None
     categories = sorted({str(v) for _, v in pairs if v is not None})
-    codes = burn_values([(g, float(categories.index(str(v)) + 1)) for g, v in pairs if v is not None], grid)
-    out = np.full(grid.shape, None, dtype=object)
+    return burn_values([(g, float(categories.index(str(v)) + 1)) for g, v in pairs if v is not None], grid), categories
+
+
+def _raw(values: np.ndarray, categories: list[str] | None) -> np.ndarray:
+    """The raw values of :func:`_values_or_codes`: float64 numbers, or the categories' names (None where none)."""
+    if categories is None:
+        return values.astype("float64")
+    out = np.full(values.shape, None, dtype=object)
     for i, name in enumerate(categories, start=1):
-        out[codes == i] = name
+        out[values == i] = name
     return out
 
 
