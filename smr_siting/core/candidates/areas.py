@@ -32,12 +32,12 @@ from ..model.grid import CRS, Grid
 from ..model.i18n import _
 from ..model.profile import Footprint
 from ..model.progress import RunContext
+from .components import Components, components
 
 #: fields of the candidate-area layer and their types
 CANDIDATE_COLUMNS = {"area_id": "int64", "area_ha": "float64", "area_ha_total": "float64", "usable_ha": "float64",
                      "footprint_ha": "float64", "centroid_x": "float64", "centroid_y": "float64",
                      "municipality": "object", "municipalities": "object", "province": "object"}
-FOUR_CONNECTED = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], dtype=bool)
 #: square and rectangular footprints are also tried turned by multiples of this angle
 ROTATION_STEP_DEG = 15.0
 
@@ -244,38 +244,24 @@ def _rotated_fits(free: np.ndarray, fits: np.ndarray, usable: np.ndarray | None,
         usable |= covered[pad:-pad, pad:-pad]
 
 
-def _rotated_fits_in(free: np.ndarray, fits: np.ndarray, cells: FootprintCells, labels: np.ndarray,
+def _rotated_fits_in(free: np.ndarray, fits: np.ndarray, cells: FootprintCells, patches: Components,
                      skipped: np.ndarray, check: Callable[[], None]) -> None:
     """:func:`_rotated_fits` (positions only) on the bounding box of the free cells (as :func:`fit_and_usable`),
-    trying only positions whose area (``labels``) is not ``skipped`` (a boolean per label)."""
+    trying only positions whose patch (``patches``) is not ``skipped`` (a boolean per label)."""
     rows = np.flatnonzero(free.any(axis=1))
     if rows.size == 0:
         return
     cols = np.flatnonzero(free[rows[0]:rows[-1] + 1].any(axis=0))
-    window = (slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1))
-    part, area = fits[window].copy(), labels[window]
+    top, left = int(rows[0]), int(cols[0])
+    window = (slice(top, int(rows[-1]) + 1), slice(left, int(cols[-1]) + 1))
+    part = fits[window].copy()
     _rotated_fits(np.ascontiguousarray(free[window]), part, None, cells, check,
-                  lambda anchors: ~skipped[area[anchors[:, 0], anchors[:, 1]]])
+                  lambda anchors: ~skipped[patches.label_at(anchors[:, 0] + top, anchors[:, 1] + left)])
     fits[window] = part
 
 
 #: rows of the grid counted between two cancel checks
 ROWS_PER_CHECK = 512
-
-
-def _label_counts(labels: np.ndarray, length: int, check: Callable[[], None], *masks: np.ndarray) -> np.ndarray:
-    """Cells per label (``np.bincount``) where every mask is True, in strips of rows with ``check`` between them."""
-    counts = np.zeros(length, dtype=np.int64)
-    for top in range(0, labels.shape[0], ROWS_PER_CHECK):
-        check()
-        block = labels[top:top + ROWS_PER_CHECK]
-        if masks:
-            where = masks[0][top:top + ROWS_PER_CHECK]
-            for mask in masks[1:]:
-                where = where & mask[top:top + ROWS_PER_CHECK]
-            block = block[where]
-        counts += np.bincount(block.ravel(), minlength=length)[:length]
-    return counts
 
 
 def by_strips(function: Callable[[np.ndarray], np.ndarray], array: np.ndarray, margin: int,
@@ -326,36 +312,32 @@ def find_candidate_areas(free: np.ndarray, region: np.ndarray, grid: Grid, footp
     if fitted is not None:
         fitted(fits, usable)
     ctx.report(0.35, _("contiguous areas"))
-    labels, count = ndimage.label(free, structure=FOUR_CONNECTED)
+    patches = components(free, ctx.check_cancelled)
     ctx.check_cancelled()
-    keep_labels = _kept_labels(labels, count, fits, region, ctx.check_cancelled)
+    keep_labels = _kept_labels(patches, fits, region)
     ctx.check_cancelled()
     columns = list(CANDIDATE_COLUMNS)
     if keep_labels.size == 0:
         return empty_frame(CANDIDATE_COLUMNS, CRS), cells
     ctx.report(0.5, _("{count} candidate areas").format(count=keep_labels.size))
-    # relabel kept components 1..n in a deterministic order (first cell in row-major order)
-    keep = np.zeros(count + 1, dtype=np.int32)
-    keep[keep_labels] = np.arange(1, keep_labels.size + 1, dtype=np.int32)
-    kept = keep[labels]
+    # the kept patches numbered 1..n in a deterministic order (first cell in row-major order: their labels' order)
     cell_ha = grid.cell_area_m2 / 10_000.0
     ctx.check_cancelled()
-    total_cells = _label_counts(kept, keep_labels.size + 1, ctx.check_cancelled)
-    region_cells = _label_counts(kept, keep_labels.size + 1, ctx.check_cancelled, region)
-    usable_cells = _label_counts(kept, keep_labels.size + 1, ctx.check_cancelled, usable, region)
+    total_cells = np.concatenate([[0], patches.counts()[keep_labels]])
+    region_cells = np.concatenate([[0], patches.counts(region)[keep_labels]])
+    usable_cells = np.concatenate([[0], patches.counts(usable, region)[keep_labels]])
     ctx.check_cancelled()
     geoms: dict[int, list] = {}
     # polygonise each area within its own bounding window: the same polygons as from the whole grid, a fraction of
     # the work, and a cancel is seen between areas
-    for number, window in enumerate(ndimage.find_objects(kept), start=1):
+    for number, label in enumerate(keep_labels, start=1):
         ctx.check_cancelled()
-        if window is None:
-            continue
-        part = kept[window]
+        window = patches.window(int(label))
+        part = patches.mask_in(int(label), window)
         offset = grid.transform * Affine.translation(window[1].start, window[0].start)
-        for geom, value in features.shapes(part, mask=(part == number) & region[window], transform=offset,
-                                           connectivity=4):
-            geoms.setdefault(int(value), []).append(shape(geom))
+        for geom, _value in features.shapes(part.view(np.uint8), mask=part & region[window], transform=offset,
+                                            connectivity=4):
+            geoms.setdefault(number, []).append(shape(geom))
     ctx.report(0.8, _("polygons and names"))
     rows = []
     for number in range(1, keep_labels.size + 1):
@@ -389,12 +371,9 @@ def find_candidate_areas(free: np.ndarray, region: np.ndarray, grid: Grid, footp
     return gdf, cells
 
 
-def _kept_labels(labels: np.ndarray, count: int, fits: np.ndarray, region: np.ndarray,
-                 check: Callable[[], None]) -> np.ndarray:
-    """The labels holding a fitting position inside the region, sorted (as np.unique, by counting: a fraction
-    of the time)."""
-    keep_labels = np.flatnonzero(_label_counts(labels, count + 1, check, fits, region)).astype(labels.dtype)
-    return keep_labels[keep_labels > 0]
+def _kept_labels(patches: Components, fits: np.ndarray, region: np.ndarray) -> np.ndarray:
+    """The labels of the patches holding a fitting position inside the region, ascending."""
+    return np.flatnonzero(patches.counts(fits, region)).astype(np.int32)
 
 
 def candidate_figures(free: np.ndarray, region: np.ndarray, grid: Grid, footprint: Footprint,
@@ -409,17 +388,17 @@ def candidate_figures(free: np.ndarray, region: np.ndarray, grid: Grid, footprin
     fits, _usable = fit_and_usable(inside, cells, grid.resolution, ctx.check_cancelled, ctx.call,
                                    usable_too=False, rotations=False)
     ctx.check_cancelled()
-    labels, count = ndimage.label(free, structure=FOUR_CONNECTED)
+    patches = components(free, ctx.check_cancelled)
     ctx.check_cancelled()
     if rotation_angles(cells):
-        kept = np.zeros(count + 1, dtype=bool)
-        kept[_kept_labels(labels, count, fits, region, ctx.check_cancelled)] = True
-        _rotated_fits_in(inside, fits, cells, labels, kept, ctx.check_cancelled)
-    keep_labels = _kept_labels(labels, count, fits, region, ctx.check_cancelled)
+        kept = np.zeros(patches.count + 1, dtype=bool)
+        kept[_kept_labels(patches, fits, region)] = True
+        _rotated_fits_in(inside, fits, cells, patches, kept, ctx.check_cancelled)
+    keep_labels = _kept_labels(patches, fits, region)
     if keep_labels.size == 0:
         return 0, 0.0
     cell_ha = grid.cell_area_m2 / 10_000.0
-    region_cells = _label_counts(labels, count + 1, ctx.check_cancelled, region)[keep_labels]
+    region_cells = patches.counts(region)[keep_labels]
     areas = sorted((round(int(c) * cell_ha, 2) for c in region_cells), reverse=True)  # the layer's order
     return int(keep_labels.size), round(float(pd.Series(areas, dtype="float64").sum()), 2)
 

@@ -13,11 +13,14 @@ from .vocabulary import RESOLUTION, term
 
 CRS = "EPSG:28992"
 #: peak memory per cell of the analysis grid, per step, from peaks measured on the Gelderland demo (25 m,
-#: 27.7 million cells; tests/test_scoring_review.py checks the estimate against a fresh measurement):
-#: screen 0.84 GiB, screen with a circular footprint 1.20 GiB, rank 1.26 GiB, of which 0.17 GiB is the
-#: process itself.  The figures below add about 20 % to the measured bytes per cell; the screening's was raised
-#: to 36 after QGIS 3.40's stack (numpy 2, shapely 2) peaked at 1.14 GiB.
-STEP_BYTES_PER_CELL = {"screen": 36, "screen circle": 48, "rank": 52, "rank circle": 62}
+#: 27.7 million cells, the rule-mask cache off; tests/test_scoring_review.py checks the estimate against a fresh
+#: measurement).  Measured after the free land's patches were found from its runs (no grid of labels, no grid of
+#: kept labels): screen 0.55 GiB (QGIS 3.40's stack: numpy 2, shapely 2: 0.60 GiB), screen with a circular
+#: footprint 0.60 (0.65) GiB, rank 0.81 (0.85) GiB.  The screening's figure keeps about 1.7 times the larger
+#: measured bytes per cell above the process (0.17 GiB), for profiles heavier than the demo's; the circle adds
+#: the distance transform of a free window as large as the grid (12 bytes per cell); rank adds, in proportion to
+#: the free land's share, what the scoring needs on the free cells.
+STEP_BYTES_PER_CELL = {"screen": 28, "screen circle": 40, "rank": 52, "rank circle": 62}
 #: the process itself: Python, numpy, GDAL, the layers read
 BASE_BYTES = 300 * 2**20
 #: the screening's figure, kept for callers of the earlier single estimate

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import geopandas as gpd
 import numpy as np
-from scipy import ndimage
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
-from ..candidates.areas import FOUR_CONNECTED, FootprintCells, fit_positions, footprint_cells
+from ..candidates.areas import FootprintCells, fit_positions, footprint_cells
+from ..candidates.components import Components, components
 from ..candidates.compute import ensure_fit
 from ..config.scoring import ScoringSpec
 from ..data.geometry import burn, burn_values
@@ -177,7 +177,8 @@ def place_user_sites(sites: Sequence[Site], result: ExclusionResult, suitability
     grid = result.analysis_grid
     cell_ha = grid.cell_area_m2 / 10_000.0
     footprint_ha = masks.cells.area_m2 / 10_000.0
-    patches: np.ndarray | None = None
+    patches: Components | None = None
+    sizes: np.ndarray | None = None
     out = []
     for site in sites:
         if not result.region.geometry.contains(site.point):
@@ -188,9 +189,10 @@ def place_user_sites(sites: Sequence[Site], result: ExclusionResult, suitability
             if cell is None or not masks.free[cell] or masks.usable[cell]:
                 out.append(site)  # outside the grid, excluded (said so by its status), or it fits
                 continue
-            if patches is None:
-                patches, _count = ndimage.label(masks.free, structure=FOUR_CONNECTED)
-            free_ha = float(np.count_nonzero(patches == patches[cell])) * cell_ha
+            if patches is None or sizes is None:
+                patches = components(masks.free)
+                sizes = patches.counts()
+            free_ha = float(sizes[int(patches.label_at(np.array([cell[0]]), np.array([cell[1]]))[0])]) * cell_ha
             note = _("no {footprint:.2f} ha footprint that covers this point fits on free land; the free land "
                      "around it is {free:,.2f} ha").format(footprint=footprint_ha, free=free_ha)
             out.append(dataclasses.replace(site, fits=False, free_ha=round(free_ha, 4), note=note))
