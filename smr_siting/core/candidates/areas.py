@@ -221,25 +221,33 @@ def _rotated_fits(free: np.ndarray, fits: np.ndarray, usable: np.ndarray | None,
     pad = int(max(np.abs(o).max() for o in offsets_by_angle)) + 1
     padded = np.pad(free, pad, constant_values=False)
     covered = np.zeros(padded.shape, dtype=bool)
-    rows0, cols0 = anchors[:, 0] + pad, anchors[:, 1] + pad
+    # cells by flat index in the padded grid: one addition and one gather per offset; the anchors that no
+    # longer fit are dropped as soon as an offset misses, so later offsets look at the rest only
+    width = padded.shape[1]
+    free_flat, covered_flat = padded.reshape(-1), covered.reshape(-1)
+    base = (anchors[:, 0] + pad).astype(np.int64) * width + (anchors[:, 1] + pad)
     for offsets in offsets_by_angle:
         check()
-        ok = np.ones(len(anchors), dtype=bool)
-        for k, (dr, dc) in enumerate(offsets):
+        steps = offsets[:, 0].astype(np.int64) * width + offsets[:, 1]
+        alive = np.arange(len(anchors))
+        where = base
+        for k, step in enumerate(steps):
             if k % OFFSETS_PER_CHECK == 0:
                 check()
-            ok &= padded[rows0 + dr, cols0 + dc]
-            if not ok.any():
-                break
-        if not ok.any():
+            good = free_flat[where + step]
+            if not good.all():
+                alive, where = alive[good], where[good]
+                if alive.size == 0:
+                    break
+        if alive.size == 0:
             continue
-        fits[anchors[ok, 0], anchors[ok, 1]] = True
+        fits[anchors[alive, 0], anchors[alive, 1]] = True
         if usable is None:
             continue
-        for k, (dr, dc) in enumerate(offsets):
+        for k, step in enumerate(steps):
             if k % OFFSETS_PER_CHECK == 0:
                 check()
-            covered[rows0[ok] + dr, cols0[ok] + dc] = True
+            covered_flat[where + step] = True
     if usable is not None:
         usable |= covered[pad:-pad, pad:-pad]
 
