@@ -332,34 +332,3 @@ scoring:
     assert np.isnan(numbers[far]).all() and all(names[i] is None for i in far)  # outside every municipality
     checked = set(names[k])
     assert {"Gelderland", "Utrecht", "Noord-Holland", "Zuid-Holland"} <= checked
-
-
-def test_the_scoring_layers_read_ahead_are_the_reads_the_criteria_make(demo_data) -> None:
-    """``prefetch_layers`` starts reading exactly what the criteria then ask for (each layer within the bounds it
-    is asked for): every read started ahead is taken, none is read a second time, and the surface is the one made
-    without reading ahead."""
-    from smr_siting.core.exclusion.compute import ScreeningRequest, compute_exclusion
-    from smr_siting.core.scoring.measures import prefetch_layers
-    from smr_siting.core.scoring.suitability import compute_suitability
-
-    def exclusion():  # noqa: ANN202
-        return compute_exclusion(ScreeningRequest(region="Gelderland", data_dir=demo_data, resolution_m=100.0))
-
-    plain = exclusion()
-    spec = plain.profile.scoring
-    assert spec is not None
-    expected = compute_suitability(plain, spec).surface
-    result = exclusion()
-    prefetch_layers(spec.criteria, result.grid, result.store)
-    started = set(result.store._pending)
-    # the distance criteria's layers within their reach (the value criterion's municipalities are read already:
-    # the region came from them)
-    assert {layer for layer, _bounds in started} >= {"population_centres", "rivers_major", "hv_substations_entsoe"}
-    try:
-        surface = compute_suitability(result, spec).surface
-    finally:
-        result.store.close()
-    assert not result.store._pending  # every read started ahead was taken by a criterion
-    assert started <= set(result.store._cache)
-    assert np.array_equal(np.isnan(surface), np.isnan(expected))
-    assert np.array_equal(surface[~np.isnan(surface)], expected[~np.isnan(expected)])

@@ -407,27 +407,20 @@ class LayerStore:
         return self.read(layer_id, source, origin, self.label(layer_id), bounds or self.read_bounds)
 
     def prefetch(self, layer_ids: Iterable[str]) -> None:
-        """Start reading these vector layers within the read bounds in a background thread, in this order
-        (:meth:`prefetch_at` with the read bounds)."""
-        if self.read_bounds is not None:
-            self.prefetch_at([(layer_id, self.read_bounds) for layer_id in layer_ids])
-
-    def prefetch_at(self, wanted: Iterable[tuple[str, tuple[float, float, float, float]]]) -> None:
-        """Start reading these vector layers, each within its bounds (as :meth:`vector` will ask for it), in a
-        background thread, in this order.
+        """Start reading these vector layers within the read bounds in a background thread, in this order.
 
         The thread only reads through OGR and runs GEOS's validity check (both without the GIL); everything
-        else — checks, notes, errors, repairs — happens when a rule or a scoring criterion asks for the layer
-        (:meth:`read`), in the same order and with the same messages as without prefetching.  A layer that cannot
-        be prefetched is simply read then.  Without ``osgeo`` this does nothing."""
-        if not ogrio.available():
+        else — checks, notes, errors, repairs — happens when a rule asks for the layer (:meth:`read`), in the
+        same order and with the same messages as without prefetching.  A layer that cannot be prefetched is
+        simply read then.  Without ``osgeo`` this does nothing."""
+        if not ogrio.available() or self.read_bounds is None:
             return
+        area = gpd.GeoSeries([box(*self.read_bounds)], crs=RD)
         pool: ThreadPoolExecutor | None = None
-        for layer_id, bounds in wanted:
-            cache_key = (layer_id, bounds)
+        for layer_id in layer_ids:
+            cache_key = (layer_id, self.read_bounds)
             if cache_key in self._cache or cache_key in self._pending:
                 continue
-            area = gpd.GeoSeries([box(*bounds)], crs=RD)
             try:
                 source, _origin = self.locate(layer_id)
                 if source.path.suffix.lower() in RASTER_SUFFIXES:

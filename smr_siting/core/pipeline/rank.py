@@ -35,7 +35,6 @@ from ..model.i18n import _, coded_list, english, english_list
 from ..model.profile import Profile
 from ..model.progress import RunContext
 from ..outputs import AtomicOutputs, Manifest, write_gpkg, write_json, write_style
-from ..scoring.measures import prefetch_layers
 from ..scoring.sites import (
     STATUS_RANKED,
     best_sites_in_areas,
@@ -142,16 +141,6 @@ def score_sites(result: Any, spec: ScoringSpec, sites: LayerInput | None = None,
     and a summary for ranking.json.  ``areas``: the candidate areas when already known (the screening's
     file); without them they are drawn again from the exclusion (only when no sites are given)."""
     ctx = ctx or result.ctx
-    # the scoring layers read in a background thread while the criteria before them are scored
-    prefetch_layers(spec.criteria, result.grid, result.store)
-    try:
-        return _score_sites(result, spec, sites, ctx, areas)
-    finally:
-        result.store.close()  # no layer still being read once the scores are made (or a cancel stopped them)
-
-
-def _score_sites(result: Any, spec: ScoringSpec, sites: LayerInput | None, ctx: RunContext,
-                 areas: gpd.GeoDataFrame | None) -> tuple[Any, gpd.GeoDataFrame, dict]:
     if sites is None and areas is None:
         areas, _cells = compute_candidates(result, ctx.stage(0.0, 0.2))
     masks = fit_masks(result, ctx.stage(0.0, 0.2))  # the candidate search's fit, the cache's or computed

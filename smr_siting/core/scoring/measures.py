@@ -18,7 +18,7 @@ from shapely.geometry import Point
 from ..config.scoring import ScoringCriterion
 from ..data.geometry import burn_into, burn_values, large_water_parts
 from ..data.layers import RASTER_SUFFIXES, LayerStore, apply_where
-from ..model.errors import DataError, SmrSitingError
+from ..model.errors import DataError
 from ..model.grid import Grid, snap_grid
 from ..model.i18n import _
 from ..rules.raster_threshold import read_raster_on_grid
@@ -127,28 +127,6 @@ def _distance_touched(criterion: ScoringCriterion, grid: Grid, store: LayerStore
         store.ctx.check_cancelled()
         store.ctx.call(burn_into, touched, list(gdf.geometry.values), big, True)  # in place: no second grid
     return (touched, (r0, c0), reach) if touched.any() else None
-
-
-def prefetch_layers(criteria: Sequence[ScoringCriterion], grid: Grid, store: LayerStore) -> None:
-    """Start reading, in a background thread and in the criteria's order, the vector layers that
-    :func:`measure_at_cells` will read for them on ``grid`` (a distance: within its scoring reach of the grid;
-    a value or a category: within the store's read bounds), so that one criterion is scored while the next one's
-    layers are read.  What a read finds (notes, errors) is told when the criterion asks for it, as without."""
-    wanted = []
-    for criterion in criteria:
-        try:
-            if criterion.measure == "population" or _is_raster(criterion, store):
-                continue
-        except SmrSitingError:  # a missing layer: reported when the criterion reads it
-            continue
-        if criterion.measure == "distance":
-            bounds = snap_grid(grid.bounds, grid.resolution, scoring_reach(criterion) + grid.resolution).bounds
-        elif store.read_bounds is not None:
-            bounds = store.read_bounds
-        else:
-            continue
-        wanted.extend((source.layer, bounds) for source in criterion.sources)
-    store.prefetch_at(wanted)
 
 
 def measure_at_cells(criterion: ScoringCriterion, grid: Grid, store: LayerStore, index: np.ndarray) -> np.ndarray:
