@@ -17,7 +17,7 @@ from rasterio import features
 from shapely.geometry import LineString, Polygon
 
 from smr_siting.core.data import ogrio, vectorio
-from smr_siting.core.data.geometry import buffered, burn
+from smr_siting.core.data.geometry import buffered, burn, burn_values
 from smr_siting.core.exclusion.compute import ScreeningRequest, compute_exclusion
 from smr_siting.core.model.grid import Grid
 
@@ -128,6 +128,36 @@ def test_random_geometry_burns_to_the_same_cells_as_rasterio(data):
     reference = features.rasterize([(g, 1) for g in shapes], out_shape=grid.shape, transform=grid.transform,
                                    all_touched=all_touched, dtype="uint8").astype(bool)
     assert np.array_equal(ours, reference)
+
+
+def test_values_burn_to_the_same_cells_and_values_as_rasterio(monkeypatch):
+    """A value per feature (the population-density criterion's route): the CBS municipalities, each with its own
+    float, and the same polygons again shifted half a municipality with other values (a later feature overwrites
+    an earlier one): the same float32 grid through GDALRasterizeLayer as through rasterio, NaN where none."""
+    from shapely.affinity import translate
+
+    grid = GELDERLAND_GRID
+    info = vectorio.vector_info(real_data() / "nl_gemeenten_2025_cbs_generalised.gpkg", None, "t")
+    towns = list(vectorio.read_vector(info, GELDERLAND_READ, "t").geometry)
+    pairs = [(g, 0.1 + 7.3 * i) for i, g in enumerate(towns)]
+    pairs += [(translate(g, 2_000.0, -1_500.0), 1e6 / (i + 3)) for i, g in enumerate(towns[::3])]
+    ours, reference = _both(monkeypatch, burn_values, pairs, grid)
+    assert ours.dtype == reference.dtype == np.float32
+    assert np.isfinite(ours).sum() > 1_000_000 and np.isnan(ours).sum() > 1_000_000
+    assert np.array_equal(ours, reference, equal_nan=True)
+
+
+@PROPERTY
+@given(data=st.data())
+def test_random_geometry_burns_the_same_values_as_rasterio(data):
+    grid = data.draw(grids())
+    shapes = data.draw(st.lists(polygons(grid), min_size=1, max_size=4))
+    values = data.draw(st.lists(st.floats(-1e6, 1e6, allow_nan=False, width=32), min_size=len(shapes),
+                                max_size=len(shapes)))
+    ours = burn_values(list(zip(shapes, values)), grid)
+    reference = features.rasterize(list(zip(shapes, values)), out_shape=grid.shape, transform=grid.transform,
+                                   fill=np.nan, dtype="float32")
+    assert np.array_equal(ours, reference, equal_nan=True)
 
 
 def test_a_whole_screening_is_the_same_either_way(monkeypatch):

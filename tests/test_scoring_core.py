@@ -332,3 +332,38 @@ scoring:
     assert np.isnan(numbers[far]).all() and all(names[i] is None for i in far)  # outside every municipality
     checked = set(names[k])
     assert {"Gelderland", "Utrecht", "Noord-Holland", "Zuid-Holland"} <= checked
+
+
+@pytest.mark.parametrize("height", [1, 255, 256, 257, 700])
+def test_suitability_tif_written_in_strips_holds_every_scored_cell_and_nodata_elsewhere(tmp_path, height) -> None:
+    """suitability.tif is written a strip of tiles at a time from the scored cells: read back, it is the grid
+    built here in one go (values at their cells, SUITABILITY_NODATA elsewhere), cells on strip edges included;
+    the surface's windows and single cells agree with it."""
+    import rasterio
+
+    from smr_siting.core.config.scoring import ScoringSpec
+    from smr_siting.core.model.grid import Grid
+    from smr_siting.core.pipeline.rank import SUITABILITY_NODATA, write_suitability_tif
+    from smr_siting.core.scoring.suitability import Suitability
+
+    grid = Grid(150_000.0, 450_000.0 + 25.0 * height, 25.0, 301, height)
+    rng = np.random.default_rng(height)
+    edges = [r * grid.width + c for r in (0, 255, 256, 511, 512, height - 1) if r < height for c in (0, 300)]
+    index = np.unique(np.concatenate([rng.choice(grid.width * height, size=min(5_000, grid.width * height // 3),
+                                                 replace=False), edges]))
+    values = rng.random(index.size).astype("float32")
+    expected = np.full(grid.shape, SUITABILITY_NODATA, dtype="float32")
+    expected.ravel()[index] = values
+    surface = Suitability(ScoringSpec.__new__(ScoringSpec), grid, index, values)
+    spec = type("Spec", (), {"as_dict": lambda self: {"criteria": []}})()
+    write_suitability_tif(tmp_path / "s.tif", surface, spec)
+    with rasterio.open(tmp_path / "s.tif") as src:
+        assert (src.height, src.width, src.nodata) == (height, grid.width, SUITABILITY_NODATA)
+        assert np.array_equal(src.read(1), expected)
+    dense = np.where(expected == SUITABILITY_NODATA, np.nan, expected)
+    assert np.array_equal(surface.surface, dense, equal_nan=True)
+    assert np.array_equal(surface.window(min(3, height - 1), height, 17, 290), dense[min(3, height - 1):, 17:290],
+                          equal_nan=True)
+    for flat in (int(index[0]), int(index[-1]), int(index[0]) + 1):
+        row, col = divmod(flat, grid.width)
+        assert np.array_equal(surface.value_at_cell(row, col), dense[row, col], equal_nan=True)

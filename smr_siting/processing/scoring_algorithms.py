@@ -167,7 +167,7 @@ class SuitabilityAlgorithm(_ScoringAlgorithm):
 
         surface = compute_suitability(result, spec, ctx.stage(0.4, 0.95))
         with outputs:
-            write_suitability_tif(outputs.temp(targets["suitability"]), surface.surface, surface.grid, spec)
+            write_suitability_tif(outputs.temp(targets["suitability"]), surface, spec)
             write_style(outputs.temp(targets["suitability"].with_suffix(".qml")), "suitability.qml")
             ctx.check_cancelled()
             outputs.commit()
@@ -216,7 +216,7 @@ class RankSitesAlgorithm(_ScoringAlgorithm):
             if "ranked_csv" in targets:
                 write_sites_csv(outputs.temp(targets["ranked_csv"]), table, spec)
             if "suitability" in targets:
-                write_suitability_tif(outputs.temp(targets["suitability"]), surface.surface, surface.grid, spec)
+                write_suitability_tif(outputs.temp(targets["suitability"]), surface, spec)
                 write_style(outputs.temp(targets["suitability"].with_suffix(".qml")), "suitability.qml")
             if "ranking" in targets:  # what 'smr-siting rank' writes as ranking.json
                 write_json(outputs.temp(targets["ranking"]), summary)

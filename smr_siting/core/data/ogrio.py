@@ -252,6 +252,37 @@ def burn_wkb(mask: np.ndarray, wkbs: Sequence[bytes], transform: Sequence[float]
     _burn(mask, wkbs, transform, all_touched)
 
 
+def burn_values_wkb(out: np.ndarray, wkbs: Sequence[bytes], values: Sequence[float],
+                    transform: Sequence[float]) -> None:
+    """Burn each geometry's value into ``out`` (2-D float32, C-contiguous) wherever it covers a cell centre, in
+    place; a later geometry overwrites an earlier one.  The same cells and values as rasterio's ``rasterize``
+    (GDAL's rasterizer either way), without the GeoJSON-like dicts."""
+    if not wkbs:
+        return
+    if out.ndim != 2 or not out.flags.c_contiguous or out.dtype != np.float32:
+        raise ValueError("burn_values_wkb needs a C-contiguous 2-D float32 array")
+    height, width = out.shape
+    with _quiet():
+        raster = _call(gdal.GetDriverByName("MEM").Create, "", width, height, 0, gdal.GDT_Float32)
+        raster.AddBand(gdal.GDT_Float32, [f"DATAPOINTER={out.ctypes.data}", "PIXELOFFSET=4",
+                                          f"LINEOFFSET={4 * width}"])
+        raster.SetGeoTransform(tuple(float(v) for v in transform))
+        vectors = _call(ogr.GetDriverByName("Memory").CreateDataSource, "")
+        layer = vectors.CreateLayer("burn", None, ogr.wkbUnknown)
+        layer.CreateField(ogr.FieldDefn("value", ogr.OFTReal))
+        defn = layer.GetLayerDefn()
+        for blob, value in zip(wkbs, values):
+            feature = ogr.Feature(defn)
+            feature.SetGeometryDirectly(_call(ogr.CreateGeometryFromWkb, blob, what="unreadable geometry"))
+            feature.SetField(0, float(value))
+            layer.CreateFeature(feature)
+        status = gdal.RasterizeLayer(raster, [1], layer, options=["ATTRIBUTE=value"])
+        if status != 0:
+            raise GdalError(gdal.GetLastErrorMsg().strip() or "rasterizing failed")
+        raster.FlushCache()
+        del raster, layer, vectors
+
+
 def _burn(mask: np.ndarray, wkbs: Sequence[bytes], transform: Sequence[float], all_touched: bool) -> None:
     height, width = mask.shape
     with _quiet():

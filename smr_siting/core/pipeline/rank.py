@@ -44,7 +44,7 @@ from ..scoring.sites import (
     read_user_sites,
     write_sites_csv,
 )
-from ..scoring.suitability import compute_suitability
+from ..scoring.suitability import Suitability, compute_suitability
 from ..sensitivity.montecarlo import (
     DEFAULT_CONCENTRATION,
     concentration_for_spread,
@@ -178,15 +178,31 @@ def score_sites(result: Any, spec: ScoringSpec, sites: LayerInput | None = None,
     return suitability, table, summary
 
 
-def write_suitability_tif(path: Path, surface: np.ndarray, grid: Any, spec: ScoringSpec) -> None:
-    import rasterio
+#: rows of suitability.tif written at a time (its tiles' height: a strip of whole tiles)
+SUITABILITY_STRIP_ROWS = 256
 
-    data = np.where(np.isnan(surface), np.float32(SUITABILITY_NODATA), surface).astype("float32", copy=False)
+
+def write_suitability_tif(path: Path, suitability: Suitability, spec: ScoringSpec) -> None:
+    """The surface as a tiled, compressed GeoTIFF, SUITABILITY_NODATA where it has no value; written a strip
+    of tiles at a time from the scored cells (no grid-sized copy of the surface)."""
+    import rasterio
+    from rasterio.windows import Window
+
+    grid = suitability.grid
+    strip = np.empty((min(SUITABILITY_STRIP_ROWS, grid.height), grid.width), dtype="float32")
     with rasterio.open(path, "w", driver="GTiff", width=grid.width, height=grid.height, count=1, dtype="float32",
                        crs=grid.crs, transform=grid.transform, nodata=SUITABILITY_NODATA, compress="deflate",
                        predictor=3, tiled=True, blockxsize=256, blockysize=256,
                        num_threads="ALL_CPUS") as dst:  # the tiles compressed side by side: the same bytes
-        dst.write(data, 1)
+        bounds = np.searchsorted(suitability.index, np.arange(0, grid.height + SUITABILITY_STRIP_ROWS,
+                                                              SUITABILITY_STRIP_ROWS) * grid.width)
+        for k, row0 in enumerate(range(0, grid.height, SUITABILITY_STRIP_ROWS)):
+            rows = min(SUITABILITY_STRIP_ROWS, grid.height - row0)
+            part = strip[:rows]
+            part.fill(np.float32(SUITABILITY_NODATA))
+            start, stop = bounds[k], bounds[k + 1]
+            part.ravel()[suitability.index[start:stop] - row0 * grid.width] = suitability.values[start:stop]
+            dst.write(part, 1, window=Window(0, row0, grid.width, rows))
         dst.set_band_description(1, "SMR suitability 0..1 (nodata where excluded or outside the region)")
         dst.update_tags(SMR_SITING_SCORING=json.dumps(spec.as_dict(), ensure_ascii=False))
 
@@ -205,7 +221,7 @@ def rank_run(run_dir: Path, sites: LayerInput | None = None, overwrite: bool = F
     areas = screening_areas(run_dir, manifest) if sites is None else None  # not drawn a second time
     suitability, table, summary = score_sites(result, spec, sites, ctx.stage(0.4, 0.95), areas)
     with outputs:
-        write_suitability_tif(outputs.temp(targets["suitability"]), suitability.surface, suitability.grid, spec)
+        write_suitability_tif(outputs.temp(targets["suitability"]), suitability, spec)
         write_style(outputs.temp(targets["suitability"].with_suffix(".qml")), "suitability.qml")
         write_gpkg(outputs.temp(targets["ranked"]), table, "ranked_sites", geometry_type="Point")
         write_style(outputs.temp(targets["ranked"].with_suffix(".qml")), "ranked_sites.qml")

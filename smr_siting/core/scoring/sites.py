@@ -93,7 +93,6 @@ def best_sites_in_areas(result: ExclusionResult, suitability: Suitability, areas
     fits = masks.fits[r0:r1, c0:c1]
     grid = suitability.grid
     sites = []
-    surface = suitability.surface
     for geometry, area_id, area_ha in zip(areas.geometry, areas["area_id"], areas["area_ha"]):
         # each area burnt into its own bounding window only (areas never share a cell): the search looks there
         r0, r1, c0, c1 = grid.window_for(geometry.bounds)
@@ -104,7 +103,7 @@ def best_sites_in_areas(result: ExclusionResult, suitability: Suitability, areas
         mask = fits[window] & inside
         if not mask.any():
             continue
-        part = surface[window]
+        part = suitability.window(r0, r1, c0, c1)
         flat = np.where(mask & ~np.isnan(part), part, -np.inf).ravel()
         k = int(np.argmax(flat))  # the first best cell in row-major order, as on the whole grid
         if not np.isfinite(flat[k]):  # no score anywhere in the area: its first fitting cell
@@ -252,7 +251,7 @@ def _place_in_parcel(site: Site, result: ExclusionResult, suitability: Suitabili
 
 def _surface(suitability: Suitability, row: int, col: int) -> float:
     if 0 <= row < suitability.grid.height and 0 <= col < suitability.grid.width:
-        return float(suitability.surface[row, col])
+        return suitability.value_at_cell(row, col)
     return float("nan")
 
 

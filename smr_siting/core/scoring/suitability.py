@@ -27,13 +27,33 @@ if TYPE_CHECKING:
 
 @dataclass
 class Suitability:
+    """The surface, kept as its scored cells only (free land: a few per cent of the grid): ``index`` (flat
+    indices on ``grid``, sorted) and ``values`` (float32) there; every other cell has no value.  :meth:`window`
+    gives a part of it as a grid (NaN where no value), :attr:`surface` the whole (made when first asked for)."""
     spec: ScoringSpec
     grid: Grid                  # the output grid (region bounds)
-    surface: np.ndarray         # float32, NaN where excluded or outside the region
+    index: np.ndarray           # flat indices of the cells with a value, sorted (int64)
+    values: np.ndarray          # float32 at ``index``
     warnings: list[str] = field(default_factory=list)
     standardisations: dict[str, Standardisation] = field(default_factory=dict)  # ranges resolved
     sample_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # flat, sorted
     samples: dict[str, np.ndarray] = field(default_factory=dict)  # raw values at sample_index, per criterion
+
+    def window(self, row0: int, row1: int, col0: int, col1: int) -> np.ndarray:
+        """The surface on rows ``row0:row1`` and columns ``col0:col1`` (within the grid): float32, NaN where
+        no value."""
+        width = self.grid.width
+        out = np.full((row1 - row0, col1 - col0), np.nan, dtype="float32")
+        start, stop = np.searchsorted(self.index, [row0 * width, row1 * width])
+        rows, cols = np.divmod(self.index[start:stop], width)
+        keep = (cols >= col0) & (cols < col1)
+        out[rows[keep] - row0, cols[keep] - col0] = self.values[start:stop][keep]
+        return out
+
+    @property
+    def surface(self) -> np.ndarray:
+        """The whole surface as a grid (float32, NaN where excluded or outside the region)."""
+        return self.window(0, self.grid.height, 0, self.grid.width)
 
     def cell(self, x: float, y: float) -> tuple[int, int] | None:
         col = int((x - self.grid.left) // self.grid.resolution)
@@ -57,7 +77,15 @@ class Suitability:
         col = int((x - self.grid.left) // self.grid.resolution)
         row = int((self.grid.top - y) // self.grid.resolution)
         if 0 <= row < self.grid.height and 0 <= col < self.grid.width:
-            return float(self.surface[row, col])
+            return self.value_at_cell(row, col)
+        return float("nan")
+
+    def value_at_cell(self, row: int, col: int) -> float:
+        """The value at a cell of the grid; NaN where it has none."""
+        flat = row * self.grid.width + col
+        k = int(np.searchsorted(self.index, flat))
+        if k < len(self.index) and self.index[k] == flat:
+            return float(self.values[k])
         return float("nan")
 
 
@@ -116,8 +144,7 @@ def compute_suitability(result: ExclusionResult, spec: ScoringSpec, ctx: RunCont
             stack.append(scores)  # type: ignore[union-attr]
     ctx.report(n / (n + 1), _("combining the scores"))
     combined = total if total is not None else owa(np.stack(stack), weights, spec.owa_alpha).astype("float32")
-    surface = np.full(out_grid.shape, np.nan, dtype="float32")
-    surface.ravel()[index[free_at]] = combined[free_at]
     for message in warnings:
         ctx.tell(message)
-    return Suitability(spec, out_grid, surface, warnings, standardisations, sample_index, samples)
+    return Suitability(spec, out_grid, index[free_at], combined[free_at], warnings, standardisations, sample_index,
+                       samples)
