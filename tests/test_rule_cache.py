@@ -388,3 +388,30 @@ def test_shared_reads_make_a_thing_once_and_a_failure_is_made_again_by_each_call
             shared.once(("bad",), failing, lambda f: f())
     assert shared.once(("bad",), lambda: "mended", lambda f: f()) == ("mended", True)
     shared.close()
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "uint16"])
+@pytest.mark.parametrize("shape", [(1, 1), (3, 5), (255, 13), (256, 8), (257, 301), (700, 91)])
+def test_rule_bits_set_by_row_blocks_equal_the_whole_grid_at_once(shape, dtype) -> None:
+    """A rule's bit, set from its mask or from the cache's packed mask a block of rows at a time (small
+    temporaries, used again), equals ``bits | (mask << bit)`` done on the whole grid — odd widths (the packed
+    rows do not start on a byte) and heights around the block size included; the other bits are kept."""
+    import numpy as np
+
+    from smr_siting.core.exclusion.mask import set_rule_bit
+    from smr_siting.core.exclusion.rulecache import Entry
+
+    rng = np.random.default_rng(shape[0] * 1000 + shape[1])
+    kind = np.dtype(dtype)
+    for bit in (0, 3, kind.itemsize * 8 - 2):
+        before = rng.integers(0, np.iinfo(kind).max, size=shape, dtype=kind)
+        mask = rng.random(shape) < 0.4
+        expected = before | (mask.astype(kind) << kind.type(bit))
+        bits = before.copy()
+        set_rule_bit(bits, mask, bit)
+        assert np.array_equal(bits, expected)
+        bits = before.copy()
+        Entry(shape, np.packbits(mask)).set_bit_in(bits, bit)
+        assert np.array_equal(bits, expected)
+    with pytest.raises(ValueError, match="shape"):
+        Entry((2, 2), np.packbits(np.ones(4, dtype=bool))).set_bit_in(np.zeros((2, 3), dtype="uint8"), 0)

@@ -271,7 +271,7 @@ def _found_bits(reuse: RuleReuse | None, grid: Grid, dtype: np.dtype, shared: Sh
         for i, _key in found:
             entry = reuse.found[i]
             assert entry is not None
-            set_rule_bit(bits, entry.mask(), i)
+            entry.set_bit_in(bits, i)
         return _read_only(bits)
 
     return shared.once(("found bits", grid.shape, np.dtype(dtype).str, found), make, ctx.call)[0]
@@ -344,7 +344,9 @@ def _evaluate_rules(request: ScreeningRequest, ctx: RunContext, profile: Profile
             number=i + 1, count=n, title=localised(criterion.title, criterion.title_nl)))
         found = reuse.found[i] if reuse is not None else None
         if found is not None:
-            mask = found.mask() if base is None else None  # in ``base`` already
+            if base is None:  # else in ``base`` already
+                found.set_bit_in(bits, i)
+            mask = None
             replay(found, ctx.tell, store.used, lambda layer_id: str(store.locate(layer_id)[0].path))
         else:
             kind = get_kind(criterion.kind)

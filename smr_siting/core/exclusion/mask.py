@@ -26,12 +26,36 @@ def nodata_value(dtype: np.dtype) -> int:
     return int(np.iinfo(dtype).max)
 
 
+#: rows a grid-sized bit operation takes at a time: its temporaries stay small and are used again, instead of
+#: one the size of the grid (fresh memory, which the system must clear before first use); a multiple of 8, so
+#: that a packed mask's part for these rows starts on a byte
+CHUNK_ROWS = 256
+
+
 def set_rule_bit(bits: np.ndarray, mask: np.ndarray, bit: int) -> None:
-    """``bits |= mask << bit`` in place, with one temporary of the mask's size (bytes, for up to 8 rules)."""
-    if bits.dtype == np.uint8 and mask.dtype == bool:
-        np.bitwise_or(bits, np.multiply(mask.view(np.uint8), np.uint8(1 << bit)), out=bits)
-    else:
+    """``bits |= mask << bit`` in place (``mask`` boolean, of the shape of ``bits``), :data:`CHUNK_ROWS` rows
+    at a time."""
+    if bits.ndim != 2 or mask.shape != bits.shape:
         np.bitwise_or(bits, np.left_shift(mask.astype(bits.dtype), bits.dtype.type(bit)), out=bits)
+        return
+    scratch = np.empty((min(CHUNK_ROWS, bits.shape[0]), bits.shape[1]), dtype=bits.dtype)
+    shift = bits.dtype.type(bit)
+    for row in range(0, bits.shape[0], CHUNK_ROWS):
+        part, rows = bits[row:row + CHUNK_ROWS], scratch[:min(CHUNK_ROWS, bits.shape[0] - row)]
+        np.copyto(rows, mask[row:row + CHUNK_ROWS])
+        np.left_shift(rows, shift, out=rows)
+        np.bitwise_or(part, rows, out=part)
+
+
+def set_packed_rule_bit(bits: np.ndarray, packed: np.ndarray, bit: int) -> None:
+    """As :func:`set_rule_bit` with the mask given as ``np.packbits`` of it (flat, row by row), unpacked
+    :data:`CHUNK_ROWS` rows at a time."""
+    height, width = bits.shape
+    for row in range(0, height, CHUNK_ROWS):
+        rows = min(CHUNK_ROWS, height - row)
+        start, count = row * width // 8, rows * width
+        part = np.unpackbits(packed[start:start + (count + 7) // 8], count=count).view(bool).reshape(rows, width)
+        set_rule_bit(bits[row:row + rows], part, bit)
 
 
 @dataclass(frozen=True)

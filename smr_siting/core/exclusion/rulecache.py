@@ -32,6 +32,7 @@ import numpy as np
 
 from ..data.layers import UsedInput, file_digest
 from ..model.i18n import Joined, Localised, Message, _coded_value, language
+from .mask import set_packed_rule_bit
 
 #: the disk cache's default size limit
 DEFAULT_LIMIT_BYTES = 2 * 1024 ** 3
@@ -104,6 +105,12 @@ class Entry:
     def mask(self) -> np.ndarray:
         count = self.shape[0] * self.shape[1]
         return np.unpackbits(self.packed, count=count).view(bool).reshape(self.shape)
+
+    def set_bit_in(self, bits: np.ndarray, bit: int) -> None:
+        """``bits |= mask << bit`` in place, without unpacking the whole mask (``bits``: of the mask's shape)."""
+        if bits.shape != tuple(self.shape):
+            raise ValueError(f"a cached mask of shape {tuple(self.shape)} cannot go into bits of shape {bits.shape}")
+        set_packed_rule_bit(bits, self.packed, bit)
 
     @property
     def nbytes(self) -> int:
