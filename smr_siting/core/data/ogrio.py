@@ -261,43 +261,39 @@ def burn_values_wkb(out: np.ndarray, wkbs: Sequence[bytes], values: Sequence[flo
         return
     if out.ndim != 2 or not out.flags.c_contiguous or out.dtype != np.float32:
         raise ValueError("burn_values_wkb needs a C-contiguous 2-D float32 array")
-    height, width = out.shape
-    with _quiet():
-        raster = _call(gdal.GetDriverByName("MEM").Create, "", width, height, 0, gdal.GDT_Float32)
-        raster.AddBand(gdal.GDT_Float32, [f"DATAPOINTER={out.ctypes.data}", "PIXELOFFSET=4",
-                                          f"LINEOFFSET={4 * width}"])
-        raster.SetGeoTransform(tuple(float(v) for v in transform))
-        vectors = _call(ogr.GetDriverByName("Memory").CreateDataSource, "")
-        layer = vectors.CreateLayer("burn", None, ogr.wkbUnknown)
-        layer.CreateField(ogr.FieldDefn("value", ogr.OFTReal))
-        defn = layer.GetLayerDefn()
-        for blob, value in zip(wkbs, values):
-            feature = ogr.Feature(defn)
-            feature.SetGeometryDirectly(_call(ogr.CreateGeometryFromWkb, blob, what="unreadable geometry"))
-            feature.SetField(0, float(value))
-            layer.CreateFeature(feature)
-        status = gdal.RasterizeLayer(raster, [1], layer, options=["ATTRIBUTE=value"])
-        if status != 0:
-            raise GdalError(gdal.GetLastErrorMsg().strip() or "rasterizing failed")
-        raster.FlushCache()
-        del raster, layer, vectors
+    _rasterize(out, gdal.GDT_Float32, wkbs, values, transform, [])
 
 
 def _burn(mask: np.ndarray, wkbs: Sequence[bytes], transform: Sequence[float], all_touched: bool) -> None:
-    height, width = mask.shape
+    _rasterize(mask, gdal.GDT_Byte, wkbs, None, transform, ["ALL_TOUCHED=TRUE"] if all_touched else [])
+
+
+def _rasterize(array: np.ndarray, kind: int, wkbs: Sequence[bytes], values: Sequence[float] | None,
+               transform: Sequence[float], options: list[str]) -> None:
+    """GDALRasterizeLayer into ``array`` (a MEM band over its buffer): 1 where a geometry burns, or with
+    ``values`` each geometry's own value (an attribute of the layer)."""
+    height, width = array.shape
+    size = array.itemsize
     with _quiet():
-        raster = _call(gdal.GetDriverByName("MEM").Create, "", width, height, 0, gdal.GDT_Byte)
-        raster.AddBand(gdal.GDT_Byte, [f"DATAPOINTER={mask.ctypes.data}", "PIXELOFFSET=1", f"LINEOFFSET={width}"])
+        raster = _call(gdal.GetDriverByName("MEM").Create, "", width, height, 0, kind)
+        raster.AddBand(kind, [f"DATAPOINTER={array.ctypes.data}", f"PIXELOFFSET={size}",
+                              f"LINEOFFSET={size * width}"])
         raster.SetGeoTransform(tuple(float(v) for v in transform))
         vectors = _call(ogr.GetDriverByName("Memory").CreateDataSource, "")
         layer = vectors.CreateLayer("burn", None, ogr.wkbUnknown)
+        if values is not None:
+            layer.CreateField(ogr.FieldDefn("value", ogr.OFTReal))
         defn = layer.GetLayerDefn()
-        for blob in wkbs:
+        for number, blob in enumerate(wkbs):
             feature = ogr.Feature(defn)
             feature.SetGeometryDirectly(_call(ogr.CreateGeometryFromWkb, blob, what="unreadable geometry"))
+            if values is not None:
+                feature.SetField(0, float(values[number]))
             layer.CreateFeature(feature)
-        options = ["ALL_TOUCHED=TRUE"] if all_touched else []
-        status = gdal.RasterizeLayer(raster, [1], layer, burn_values=[1.0], options=options)
+        if values is not None:
+            status = gdal.RasterizeLayer(raster, [1], layer, options=[*options, "ATTRIBUTE=value"])
+        else:
+            status = gdal.RasterizeLayer(raster, [1], layer, burn_values=[1.0], options=options)
         if status != 0:
             raise GdalError(gdal.GetLastErrorMsg().strip() or "rasterizing failed")
         raster.FlushCache()

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 class Suitability:
     """The surface, kept as its scored cells only (free land: a few per cent of the grid): ``index`` (flat
     indices on ``grid``, sorted) and ``values`` (float32) there; every other cell has no value.  :meth:`window`
-    gives a part of it as a grid (NaN where no value), :attr:`surface` the whole (made when first asked for)."""
+    gives a part of it as a grid (NaN where no value), :attr:`surface` the whole (made each time it is asked for)."""
     spec: ScoringSpec
     grid: Grid                  # the output grid (region bounds)
     index: np.ndarray           # flat indices of the cells with a value, sorted (int64)
