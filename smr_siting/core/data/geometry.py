@@ -23,7 +23,7 @@ from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
 from ..model.grid import Grid
-from . import ogrio
+from . import ogrio, scanfill
 
 #: above this many vertices a constant-distance rule switches to the distance transform
 EDT_VERTEX_THRESHOLD = 400_000
@@ -37,14 +37,22 @@ def burn(geometries: Iterable[BaseGeometry], grid: Grid, all_touched: bool = Fal
 def burn_into(mask: np.ndarray, geometries: Iterable[BaseGeometry], grid: Grid, all_touched: bool = False) -> np.ndarray:
     """Set ``mask`` (boolean, on ``grid``) True where :func:`burn` would, in place; returns ``mask``.
 
-    Burning several layers into one mask spares a grid-sized array and a pass over it per layer.  GDAL
-    burns either way (same rules, same cells); through ``osgeo`` the geometries travel as WKB, through
-    rasterio as GeoJSON-like dicts (slower for large polygons)."""
+    Burning several layers into one mask spares a grid-sized array and a pass over it per layer.  Large
+    polygons (by cell centre) are filled by :mod:`~smr_siting.core.data.scanfill`, GDAL's rule in a fraction of
+    its time; GDAL burns the rest (same rules, same cells): through ``osgeo`` the geometries travel as WKB,
+    through rasterio as GeoJSON-like dicts (slower for large polygons)."""
     shapes = [g for g in geometries if g is not None and not g.is_empty]
     if shapes:
         assert mask.dtype == bool and mask.shape == grid.shape and mask.flags.c_contiguous
-        if ogrio.available():
-            ogrio.burn_wkb(mask, [g.wkb for g in shapes], grid.transform.to_gdal(), all_touched)
+        wkbs = [g.wkb for g in shapes]
+        if not all_touched:
+            rest = scanfill.fill(mask, wkbs, grid.transform.to_gdal())
+            shapes = [shapes[i] for i in rest]
+            wkbs = [wkbs[i] for i in rest]
+        if not shapes:
+            pass
+        elif ogrio.available():
+            ogrio.burn_wkb(mask, wkbs, grid.transform.to_gdal(), all_touched)
         else:
             features.rasterize([(g, 1) for g in shapes], out=mask.view(np.uint8), transform=grid.transform,
                                all_touched=all_touched)
