@@ -122,9 +122,8 @@ def fill(mask: np.ndarray, wkbs: Sequence[bytes], transform: Sequence[float], mi
         return left_over
     coords = np.concatenate(rings)
     sizes = np.array([len(r) for r in rings], dtype=np.int64)
-    x = inv_x0 + coords[:, 0] * inv_x1
-    y = inv_y0 + coords[:, 1] * inv_y1
-    spans, tied = _spans(x, y, sizes, np.array(ring_polygon, dtype=np.int64), height, width)
+    spans, tied = _spans(coords, (inv_x0, inv_x1, inv_y0, inv_y1), sizes, np.array(ring_polygon, dtype=np.int64),
+                         height, width)
     tied_geometries = {owner[i] for i in tied}
     if tied_geometries:
         keep = np.array([geometry not in tied_geometries for geometry in owner])
@@ -133,31 +132,40 @@ def fill(mask: np.ndarray, wkbs: Sequence[bytes], transform: Sequence[float], mi
     return sorted(set(left_over) | tied_geometries)
 
 
-def _spans(x: np.ndarray, y: np.ndarray, sizes: np.ndarray, ring_polygon: np.ndarray, height: int,
-           width: int) -> tuple[np.ndarray, set[int]]:
+def _spans(coords: np.ndarray, inverse: tuple[float, float, float, float], sizes: np.ndarray,
+           ring_polygon: np.ndarray, height: int, width: int) -> tuple[np.ndarray, set[int]]:
     """The runs to fill, one row per run: (polygon, row, first column, end column), columns clipped to the
     grid and empty runs dropped; and the polygons with a near tie (or an open ring: GDAL closes those).
 
-    ``x``, ``y``: pixel coordinates of every ring's vertices one ring after the other; ``sizes``: each ring's
-    vertex count; ``ring_polygon``: each ring's polygon."""
+    ``coords``: map coordinates of every ring's vertices, one ring after the other; ``inverse``: map to pixel
+    (x0, x1, y0, y1: pixel = 0 + map × 1); ``sizes``: each ring's vertex count; ``ring_polygon``: each ring's
+    polygon.  Only the edges that cross a line of centres are gathered (most edges of a detailed outline do
+    not), so the temporaries per vertex are few."""
+    inv_x0, inv_x1, inv_y0, inv_y1 = inverse
     ends = np.cumsum(sizes)
     firsts = ends - sizes
-    vertex_polygon = np.repeat(ring_polygon, sizes)
-    off = y - 0.5
-    tied = set(np.unique(vertex_polygon[np.abs(off - np.round(off)) < TIE]).tolist())  # a vertex on a line
-    open_ring = (x[firsts] != x[ends - 1]) | (y[firsts] != y[ends - 1])
-    tied.update(np.unique(ring_polygon[open_ring]).tolist())
-    joins = np.ones(len(x) - 1, dtype=bool) if len(x) > 1 else np.zeros(0, dtype=bool)
-    joins[ends[:-1] - 1] = False  # no edge from one ring's last vertex to the next ring's first
-    x1, y1, x2, y2 = x[:-1][joins], y[:-1][joins], x[1:][joins], y[1:][joins]
-    pid = vertex_polygon[:-1][joins]
+    off = np.multiply(coords[:, 1], inv_y1)
+    off += inv_y0
+    off -= 0.5                     # the pixel y less half a cell: whole where the vertex is on a line of centres
+    line = np.ceil(off)            # the first line at or above the vertex
+    off -= line                    # in (-1, 0]: near 0 or -1 is a vertex (a hair from) on a line
+    near_vertex = np.flatnonzero((off > -TIE) | (off < TIE - 1.0))
+    tied = set(ring_polygon[np.searchsorted(ends, near_vertex, side="right")].tolist())
+    open_ring = (coords[firsts, 0] != coords[ends - 1, 0]) | (coords[firsts, 1] != coords[ends - 1, 1])
+    tied.update(ring_polygon[open_ring].tolist())
+    crosses = line[:-1] != line[1:]  # the edge from vertex i to i + 1 crosses a line (and is not horizontal)
+    crosses[ends[:-1] - 1] = False   # no edge from one ring's last vertex to the next ring's first
+    start = np.flatnonzero(crosses)
+    pid = ring_polygon[np.searchsorted(ends, start, side="right")]
+    x1 = inv_x0 + coords[start, 0] * inv_x1
+    y1 = inv_y0 + coords[start, 1] * inv_y1
+    x2 = inv_x0 + coords[start + 1, 0] * inv_x1
+    y2 = inv_y0 + coords[start + 1, 1] * inv_y1
     up = y1 < y2
-    sloped = y1 != y2  # a horizontal edge never crosses a line (on a line it is a near tie, above)
-    low_y = np.where(up, y1, y2)[sloped]
-    high_y = np.where(up, y2, y1)[sloped]
-    low_x = np.where(up, x1, x2)[sloped]
-    high_x = np.where(up, x2, x1)[sloped]
-    pid = pid[sloped]
+    low_y = np.where(up, y1, y2)
+    high_y = np.where(up, y2, y1)
+    low_x = np.where(up, x1, x2)
+    high_x = np.where(up, x2, x1)
     first = np.clip(np.ceil(low_y - 0.5), 0, height).astype(np.int64)   # rows with low <= y + 0.5 < high
     end = np.clip(np.ceil(high_y - 0.5), 0, height).astype(np.int64)
     count = np.maximum(end - first, 0)
