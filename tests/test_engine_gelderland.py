@@ -183,6 +183,19 @@ def test_rule_table_invariants(gelderland):
     assert sum(r.km2_only for r in table) <= totals["excluded_km2"] + 1e-6
 
 
+def test_totals_from_the_tables_histogram_are_those_counted_from_the_bits(gelderland):
+    """The totals come from the histogram the table was counted from (one pass over the region, not three);
+    counted straight from the bits they are the same."""
+    import dataclasses
+
+    _, result, _ = gelderland
+    assert result.histogram is not None
+    counted = dataclasses.replace(result, histogram=None).totals()
+    assert result.totals() == counted
+    inside = result.bits_full[result.region_full]
+    assert counted["excluded_km2"] == round(int(np.count_nonzero(inside)) * result.analysis_grid.cell_area_km2, 4)
+
+
 def test_screen_writes_outputs_that_agree_with_the_table(gelderland, tmp_path):
     data, result, _ = gelderland
     out = tmp_path / "out"

@@ -25,7 +25,17 @@ from ..model.profile import Footprint, Profile
 from ..model.progress import RunContext
 from ..rules import get_kind, load_profile
 from ..rules import reach as profile_reach
-from .mask import RuleInfo, RuleStats, bits_dtype, nodata_value, rule_infos, rule_table, set_rule_bit
+from .mask import (
+    RuleInfo,
+    RuleStats,
+    bits_dtype,
+    nodata_value,
+    rule_counts,
+    rule_infos,
+    set_rule_bit,
+    table_from_counts,
+    value_counts,
+)
 from .rulecache import Entry, RuleCache, make_entry, replay, rule_key
 
 
@@ -94,6 +104,9 @@ class ExclusionResult:
     reused: tuple[str, ...] = ()
     #: the rule cache the exclusion used (the candidate search keeps its footprint fit there too)
     cache: RuleCache | None = None
+    #: the cell values inside the region and how many cells hold each (``mask.value_counts`` of ``bits_full``
+    #: over ``region_full``, made once for the table): :meth:`totals` counts from it
+    histogram: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def grid(self) -> Grid:
@@ -131,9 +144,14 @@ class ExclusionResult:
         return layers + list(dict.fromkeys(fallbacks))
 
     def totals(self) -> dict:
-        inside = self.bits_full[self.region_full]
-        cells = int(inside.size)
-        excluded = int(np.count_nonzero(inside))
+        if self.histogram is not None:
+            values, counts = self.histogram
+            cells = int(counts.sum())
+            excluded = cells - int(counts[values == 0].sum())
+        else:
+            inside = self.bits_full[self.region_full]
+            cells = int(inside.size)
+            excluded = int(np.count_nonzero(inside))
         km2 = self.analysis_grid.cell_area_km2
         return {"region_km2_cells": round(cells * km2, 4), "excluded_km2": round(excluded * km2, 4),
                 "not_excluded_km2": round((cells - excluded) * km2, 4),
@@ -368,9 +386,11 @@ def _evaluate_rules(request: ScreeningRequest, ctx: RunContext, profile: Profile
     ctx.report(0.86, _("exclusion table"))
     r0, r1, c0, c1 = grid.window_for(region.geometry.bounds)
     window = (r0, r1, c0, c1)
-    table = rule_table(bits, region_full, rules, grid.cell_area_km2)
+    histogram = value_counts(bits, region_full)  # one pass over the region for the table and the totals
+    table = table_from_counts(rule_counts(*histogram, len(rules)), int(histogram[1].sum()), rules,
+                              grid.cell_area_km2)
     result = ExclusionResult(request, profile, region, grid, bits, region_full, window, rules, table, store, ctx,
-                             timings)
+                             timings, histogram=histogram)
     if reuse is not None:
         result.reused = tuple(c.id for c, found in zip(profile.criteria, reuse.found) if found is not None)
         result.cache = reuse.cache
