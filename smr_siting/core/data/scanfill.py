@@ -46,6 +46,8 @@ def wkb_polygons(blob: bytes) -> list[list[np.ndarray]] | None:
     def header(offset: int) -> tuple[str, int, int, int]:
         order = "<" if view[offset] == 1 else ">"
         kind = struct.unpack_from(order + "I", view, offset + 1)[0]
+        if kind & 0x20000000:  # an SRID follows (EWKB): not what shapely writes here; GDAL reads it
+            raise ValueError(kind)
         dims = 2 + (1 if kind & 0x80000000 or 1000 <= (kind & 0xFFFF) % 4000 < 2000 or (kind & 0xFFFF) >= 3000
                     else 0) + (1 if kind & 0x40000000 or 2000 <= (kind & 0xFFFF) < 4000 else 0)
         return order, (kind & 0xFFFF) % 1000, dims, offset + 5
