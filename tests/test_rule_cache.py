@@ -415,3 +415,28 @@ def test_rule_bits_set_by_row_blocks_equal_the_whole_grid_at_once(shape, dtype) 
         assert np.array_equal(bits, expected)
     with pytest.raises(ValueError, match="shape"):
         Entry((2, 2), np.packbits(np.ones(4, dtype=bool))).set_bit_in(np.zeros((2, 3), dtype="uint8"), 0)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "uint16", "uint32"])
+@pytest.mark.parametrize("shape", [(1, 1), (3, 5), (255, 13), (256, 8), (257, 301), (700, 91)])
+def test_value_counts_by_row_blocks_equal_those_of_the_whole_region(shape, dtype) -> None:
+    """The table's histogram, counted a block of rows at a time (no region-sized copy), and on a window of the
+    grid (the region's, as the exclusion counts it) holding every cell of the region, equals ``np.unique`` of the
+    region's cells."""
+    import numpy as np
+
+    from smr_siting.core.exclusion.mask import value_counts
+
+    rng = np.random.default_rng(shape[0] * 7 + shape[1])
+    kind = np.dtype(dtype)
+    bits = rng.integers(0, 40, size=shape, dtype=kind)
+    bits[rng.random(shape) < 0.2] = np.iinfo(kind).max  # the nodata value too
+    region = rng.random(shape) < 0.6
+    want_values, want_counts = np.unique(bits[region], return_counts=True)
+    values, counts = value_counts(bits, region)
+    assert np.array_equal(values, want_values) and np.array_equal(counts, want_counts)
+    rows, cols = np.nonzero(region)
+    if rows.size:
+        r0, r1, c0, c1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
+        values, counts = value_counts(bits[r0:r1, c0:c1], region[r0:r1, c0:c1])
+        assert np.array_equal(values, want_values) and np.array_equal(counts, want_counts)

@@ -386,7 +386,8 @@ def _evaluate_rules(request: ScreeningRequest, ctx: RunContext, profile: Profile
     ctx.report(0.86, _("exclusion table"))
     r0, r1, c0, c1 = grid.window_for(region.geometry.bounds)
     window = (r0, r1, c0, c1)
-    histogram = value_counts(bits, region_full)  # one pass over the region for the table and the totals
+    # one pass over the region for the table and the totals, on its window (no cell of the region lies outside)
+    histogram = value_counts(bits[r0:r1, c0:c1], region_full[r0:r1, c0:c1])
     table = table_from_counts(rule_counts(*histogram, len(rules)), int(histogram[1].sum()), rules,
                               grid.cell_area_km2)
     result = ExclusionResult(request, profile, region, grid, bits, region_full, window, rules, table, store, ctx,

@@ -97,13 +97,16 @@ class RuleStats:
 
 
 def value_counts(bits: np.ndarray, region: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The cell values present in the region and how many cells hold each (one pass over the tile)."""
-    inside = bits[region]
+    """The cell values present in the region and how many cells hold each (one pass over the tile, counted
+    :data:`CHUNK_ROWS` rows at a time for the small types: no region-sized copy of the values)."""
     if bits.dtype.itemsize <= 2:
-        histogram = np.bincount(inside, minlength=1 << (8 * bits.dtype.itemsize))
+        histogram = np.zeros(1 << (8 * bits.dtype.itemsize), dtype=np.int64)
+        for top in range(0, bits.shape[0], CHUNK_ROWS):
+            block = slice(top, top + CHUNK_ROWS)
+            histogram += np.bincount(bits[block][region[block]], minlength=histogram.size)
         values = np.flatnonzero(histogram)
         return values, histogram[values]
-    return np.unique(inside, return_counts=True)
+    return np.unique(bits[region], return_counts=True)
 
 
 def rule_counts(values: np.ndarray, counts: np.ndarray, n_rules: int) -> np.ndarray:
