@@ -5,6 +5,8 @@ reference; near ties are left to it, and the test checks that they are."""
 
 from __future__ import annotations
 
+import struct
+
 import numpy as np
 import pytest
 import shapely.wkb
@@ -106,6 +108,10 @@ def test_wkb_of_every_flavour_reads_the_same_rings():
                 assert all(np.array_equal(a, b) for a, b in zip(rings, want))
     assert scanfill.wkb_polygons(LineString([(0, 0), (1, 1)]).wkb) is None
     assert scanfill.wkb_polygons(b"\x01\x03") is None  # cut short
+    assert scanfill.wkb_polygons(b"\x07" + flat.wkb[1:]) is None  # no byte order
+    iso_z = b"\x01" + struct.pack("<I", 1003) + square.wkb[5:]  # ISO 3-D code instead of the extended flag
+    assert [np.array_equal(a, b) for a, b in zip(scanfill.wkb_polygons(iso_z)[0],
+                                                 scanfill.wkb_polygons(square.wkb)[0])] == [True, True]
     assert scanfill.wkb_polygons(shapely.wkb.dumps(flat, srid=1)) is None  # EWKB with an SRID: left to GDAL
 
 

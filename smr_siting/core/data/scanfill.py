@@ -44,13 +44,17 @@ def wkb_polygons(blob: bytes) -> list[list[np.ndarray]] | None:
     out: list[list[np.ndarray]] = []
 
     def header(offset: int) -> tuple[str, int, int, int]:
+        """Byte order, geometry code (3 polygon, 6 multipolygon), coordinates per vertex, next offset."""
+        if view[offset] not in (0, 1):
+            raise ValueError(view[offset])
         order = "<" if view[offset] == 1 else ">"
         kind = struct.unpack_from(order + "I", view, offset + 1)[0]
         if kind & 0x20000000:  # an SRID follows (EWKB): not what shapely writes here; GDAL reads it
             raise ValueError(kind)
-        dims = 2 + (1 if kind & 0x80000000 or 1000 <= (kind & 0xFFFF) % 4000 < 2000 or (kind & 0xFFFF) >= 3000
-                    else 0) + (1 if kind & 0x40000000 or 2000 <= (kind & 0xFFFF) < 4000 else 0)
-        return order, (kind & 0xFFFF) % 1000, dims, offset + 5
+        code = kind & 0xFFFF   # ISO: + 1000 with z, + 2000 with m, + 3000 with both; extended: flag bits
+        has_z = bool(kind & 0x80000000) or 1000 <= code < 2000 or code >= 3000
+        has_m = bool(kind & 0x40000000) or code >= 2000
+        return order, code % 1000, 2 + has_z + has_m, offset + 5
 
     def polygon(offset: int) -> int:
         order, kind, dims, offset = header(offset)
