@@ -369,3 +369,21 @@ def test_the_sweeps_figures_are_those_of_the_candidate_areas(free, blocks, diago
     count, hectares = candidate_figures(free, region, grid, footprint)
     assert count == len(gdf)
     assert hectares == pytest.approx(round(float(gdf["area_ha"].sum()), 2) if len(gdf) else 0.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (5, 7), (40, 33), (513, 61), (1100, 45)])
+@pytest.mark.parametrize("share", [0.5, 0.95, 1.0])
+def test_rectangle_fits_by_doubling_equal_scipys_minimum_filter(shape, share):
+    """The footprint's anchor cells, found by ANDs of doubling windows (candidates.areas.erode) a strip of rows at
+    a time, are those of ``ndimage.minimum_filter`` with the same window (sizes odd and even, 1, and larger than
+    the mask; taller than a strip so the strips' margins count)."""
+    import numpy as np
+    from scipy import ndimage
+
+    from smr_siting.core.candidates.areas import _orientation_fits
+
+    rng = np.random.default_rng(shape[0] * 31 + shape[1])
+    free = rng.random(shape) < share
+    for rows, cols in [(1, 1), (2, 3), (4, 4), (5, 18), (17, 2), (18, 18), (41, 7), (1200, 3)]:
+        expected = ndimage.minimum_filter(free.astype(np.uint8), size=(rows, cols), mode="constant", cval=0)
+        assert np.array_equal(_orientation_fits(free, rows, cols), expected.astype(bool)), (rows, cols)
