@@ -375,15 +375,20 @@ def test_the_sweeps_figures_are_those_of_the_candidate_areas(free, blocks, diago
 @pytest.mark.parametrize("share", [0.5, 0.95, 1.0])
 def test_rectangle_fits_by_doubling_equal_scipys_minimum_filter(shape, share):
     """The footprint's anchor cells, found by ANDs of doubling windows (candidates.areas.erode) a strip of rows at
-    a time, are those of ``ndimage.minimum_filter`` with the same window (sizes odd and even, 1, and larger than
-    the mask; taller than a strip so the strips' margins count)."""
+    a time, are those of ``ndimage.minimum_filter`` with the same window, and the land they cover (ORs,
+    candidates.areas.dilate) that of ``ndimage.grey_dilation`` (sizes odd and even, 1, and larger than the mask;
+    taller than a strip so the strips' margins count)."""
     import numpy as np
     from scipy import ndimage
 
-    from smr_siting.core.candidates.areas import _orientation_fits
+    from smr_siting.core.candidates.areas import _orientation_fits, dilate
 
     rng = np.random.default_rng(shape[0] * 31 + shape[1])
     free = rng.random(shape) < share
     for rows, cols in [(1, 1), (2, 3), (4, 4), (5, 18), (17, 2), (18, 18), (41, 7), (1200, 3)]:
         expected = ndimage.minimum_filter(free.astype(np.uint8), size=(rows, cols), mode="constant", cval=0)
         assert np.array_equal(_orientation_fits(free, rows, cols), expected.astype(bool)), (rows, cols)
+        # the land the fitting rectangles cover: grey_dilation's mirrored window (the opening's second half)
+        anchors = rng.random(shape) < 0.02
+        expected = ndimage.grey_dilation(anchors.astype(np.uint8), size=(rows, cols), mode="constant", cval=0)
+        assert np.array_equal(dilate(dilate(anchors, rows, 0), cols, 1), expected.astype(bool)), (rows, cols)

@@ -131,10 +131,9 @@ def _fit_and_usable(free: np.ndarray, cells: FootprintCells, resolution: float, 
         check()
         fits |= orient
         if usable is not None:
-            # grey_dilation mirrors the window, so erosion followed by dilation is the exact opening
-            usable |= by_strips(lambda part, size=(rows, cols): ndimage.grey_dilation(
-                part.astype(np.uint8), size=size, mode="constant", cval=0).astype(bool), orient, max(rows, cols),
-                check)
+            # the dilation mirrors the erosion's window, so erosion followed by dilation is the exact opening
+            usable |= by_strips(lambda part, size=(rows, cols): dilate(dilate(part, size[0], 0), size[1], 1),
+                                orient, max(rows, cols), check)
     check()
     if rotations:
         _rotated_fits(free, fits, usable, cells, check)
@@ -323,6 +322,26 @@ def erode(mask: np.ndarray, size: int, axis: int) -> np.ndarray:
     half = size // 2
     out[half:] = run[:n - half]
     return np.moveaxis(out, 0, axis)
+
+
+def dilate(mask: np.ndarray, size: int, axis: int) -> np.ndarray:
+    """``out[i] = any(mask[i - (size - 1 - size // 2) : i + size // 2 + 1])`` along ``axis`` (the part inside the
+    array): every cell some window of :func:`erode` anchored on ``mask`` covers — ``ndimage.grey_dilation``'s
+    mirrored window on a boolean mask, by doubling ORs as :func:`erode` does with ANDs."""
+    moved = np.moveaxis(mask, axis, 0)
+    n = moved.shape[0]
+    lead = size - 1 - size // 2
+    run = np.zeros((n + lead,) + moved.shape[1:], dtype=bool)  # run[j]: any of mask[j - lead : j - lead + m]
+    run[lead:] = moved
+    total = n + lead
+    m = 1
+    while 2 * m <= size:
+        np.logical_or(run[:total - m], run[m:], out=run[:total - m])
+        m *= 2
+    if m < size:
+        rest = size - m
+        np.logical_or(run[:total - rest], run[rest:], out=run[:total - rest])
+    return np.moveaxis(run[:n], 0, axis)
 
 
 def find_candidate_areas(free: np.ndarray, region: np.ndarray, grid: Grid, footprint: Footprint,
