@@ -49,11 +49,9 @@ def burn_into(mask: np.ndarray, geometries: Iterable[BaseGeometry], grid: Grid, 
             rest = scanfill.fill(mask, wkbs, grid.transform.to_gdal())
             shapes = [shapes[i] for i in rest]
             wkbs = [wkbs[i] for i in rest]
-        if not shapes:
-            pass
-        elif ogrio.available():
+        if shapes and ogrio.available():
             ogrio.burn_wkb(mask, wkbs, grid.transform.to_gdal(), all_touched)
-        else:
+        elif shapes:
             features.rasterize([(g, 1) for g in shapes], out=mask.view(np.uint8), transform=grid.transform,
                                all_touched=all_touched)
     return mask

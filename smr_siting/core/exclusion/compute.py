@@ -30,10 +30,9 @@ from .mask import (
     RuleStats,
     bits_dtype,
     nodata_value,
-    rule_counts,
     rule_infos,
     set_rule_bit,
-    table_from_counts,
+    table_from_histogram,
     value_counts,
 )
 from .rulecache import Entry, RuleCache, make_entry, replay, rule_key
@@ -388,8 +387,7 @@ def _evaluate_rules(request: ScreeningRequest, ctx: RunContext, profile: Profile
     window = (r0, r1, c0, c1)
     # one pass over the region for the table and the totals, on its window (no cell of the region lies outside)
     histogram = value_counts(bits[r0:r1, c0:c1], region_full[r0:r1, c0:c1])
-    table = table_from_counts(rule_counts(*histogram, len(rules)), int(histogram[1].sum()), rules,
-                              grid.cell_area_km2)
+    table = table_from_histogram(histogram, rules, grid.cell_area_km2)
     result = ExclusionResult(request, profile, region, grid, bits, region_full, window, rules, table, store, ctx,
                              timings, histogram=histogram)
     if reuse is not None:

@@ -139,7 +139,13 @@ def rule_table(bits: np.ndarray, region: np.ndarray, rules: Sequence[RuleInfo], 
     ('only'), km² excluded by it and the rules before it ('cumulative'), and shares of the region.
 
     Counted from one histogram of the cell values (one pass over the region), not three passes per rule."""
-    values, counts = value_counts(bits, region)
+    return table_from_histogram(value_counts(bits, region), rules, cell_km2)
+
+
+def table_from_histogram(histogram: tuple[np.ndarray, np.ndarray], rules: Sequence[RuleInfo],
+                         cell_km2: float) -> list[RuleStats]:
+    """The per-rule table of :func:`rule_table` from the region's histogram (:func:`value_counts`)."""
+    values, counts = histogram
     return table_from_counts(rule_counts(values, counts, len(rules)), int(counts.sum()), rules, cell_km2)
 
 
